@@ -1,0 +1,1 @@
+# winfs agent: placeholder, replaced by the real agent script.
