@@ -1,0 +1,44 @@
+// Package winhost models one emulated Windows server of the lab: its state
+// (the registry today; disks, volumes, shares and services later, each in
+// its own files) and the agent operations that act on it. Execute answers
+// exactly what agent.ps1 answers on real Windows.
+package winhost
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
+)
+
+// Host is one emulated Windows server. All state is guarded by mu, so the
+// agent, the lab's fault injection and tests may use it concurrently.
+type Host struct {
+	name string
+	tl   *timeline.Timeline
+
+	mu  sync.Mutex
+	reg *registry
+}
+
+// New returns a host named name (e.g. "server1") in the state of a freshly
+// installed Windows Server 2022 as far as seed 000 touches it. Every change
+// is recorded on tl (which may be nil in tests that do not care).
+func New(name string, tl *timeline.Timeline) *Host {
+	h := &Host{name: name, tl: tl, reg: newRegistry()}
+	h.seedRegistry()
+	return h
+}
+
+// Name is the lab's name for the host, as used on the timeline.
+func (h *Host) Name() string { return h.name }
+
+// ComputerName is the NetBIOS name Windows reports: the host name in upper case.
+func (h *Host) ComputerName() string { return strings.ToUpper(h.name) }
+
+// record appends a state change to the timeline.
+func (h *Host) record(kind, detail string) {
+	if h.tl != nil {
+		h.tl.Record(h.name, kind, detail)
+	}
+}

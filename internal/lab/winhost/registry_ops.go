@@ -1,0 +1,184 @@
+package winhost
+
+import (
+	"encoding/json"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+)
+
+func init() {
+	register(agent.OpRegistryGet, (*Host).registryGet)
+	register(agent.OpRegistrySet, (*Host).registrySet)
+	register(agent.OpRegistryDelete, (*Host).registryDelete)
+	register(agent.OpRegistryList, (*Host).registryList)
+}
+
+func (h *Host) registryGet(params json.RawMessage) (any, *agent.Error) {
+	var p agent.RegistryGetParams
+	if err := decodeParams(params, &p); err != nil {
+		return nil, err
+	}
+	path, err := parseKeyRef(p.RegistryKeyRef)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := h.reg.lookup(path)
+	if k == nil {
+		return agent.RegistryGetResult{}, nil
+	}
+	v := k.values[fold(p.Name)]
+	if v == nil {
+		return agent.RegistryGetResult{KeyExists: true}, nil
+	}
+	w := v.wire()
+	return agent.RegistryGetResult{KeyExists: true, Exists: true, Value: &w}, nil
+}
+
+func (h *Host) registrySet(params json.RawMessage) (any, *agent.Error) {
+	var p agent.RegistrySetParams
+	if err := decodeParams(params, &p); err != nil {
+		return nil, err
+	}
+	path, err := parseKeyRef(p.RegistryKeyRef)
+	if err != nil {
+		return nil, err
+	}
+	v, err := valueFromWire(p.Name, p.Value)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.setValueLocked(path, v, p.CreateKey); err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+// setValueLocked stores v under path. Like agent.ps1, a type change deletes
+// the old value first (and the timeline shows both steps). An existing
+// value keeps the case of its name, as RegSetValueEx does.
+func (h *Host) setValueLocked(path keyPath, v *regValue, createKey bool) *agent.Error {
+	k := h.reg.lookup(path)
+	if k == nil {
+		if !createKey {
+			return agent.Errorf(agent.CodeKeyNotFound, "registry key '%s' does not exist", path)
+		}
+		k = h.reg.create(path)
+	}
+	if old := k.values[fold(v.name)]; old != nil {
+		if old.kind != v.kind {
+			delete(k.values, fold(v.name))
+			h.record("registry.delete", valuePath(path, old.name))
+		} else {
+			v.name = old.name
+		}
+	}
+	k.values[fold(v.name)] = v
+	h.record("registry.set", v.describe(path))
+	return nil
+}
+
+func (h *Host) registryDelete(params json.RawMessage) (any, *agent.Error) {
+	var p agent.RegistryDeleteParams
+	if err := decodeParams(params, &p); err != nil {
+		return nil, err
+	}
+	path, err := parseKeyRef(p.RegistryKeyRef)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return agent.RegistryDeleteResult{Existed: h.deleteValueLocked(path, p.Name)}, nil
+}
+
+func (h *Host) deleteValueLocked(path keyPath, name string) bool {
+	k := h.reg.lookup(path)
+	if k == nil {
+		return false
+	}
+	old := k.values[fold(name)]
+	if old == nil {
+		return false
+	}
+	delete(k.values, fold(name))
+	h.record("registry.delete", valuePath(path, old.name))
+	return true
+}
+
+func (h *Host) registryList(params json.RawMessage) (any, *agent.Error) {
+	var p agent.RegistryListParams
+	if err := decodeParams(params, &p); err != nil {
+		return nil, err
+	}
+	path, err := parseKeyRef(p.RegistryKeyRef)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := agent.RegistryListResult{Values: map[string]agent.RegistryValue{}}
+	k := h.reg.lookup(path)
+	if k == nil {
+		return out, nil
+	}
+	out.KeyExists = true
+	for _, v := range k.values {
+		out.Values[v.name] = v.wire()
+	}
+	return out, nil
+}
+
+// RegistryValue reads a value directly (for tests, the invariant checker and
+// other parts of the lab): hive "HKLM", key "SYSTEM\CurrentControlSet\...".
+func (h *Host) RegistryValue(hive, key, name string) (agent.RegistryValue, bool) {
+	path, err := parseKeyRef(agent.RegistryKeyRef{Hive: hive, Key: key})
+	if err != nil {
+		return agent.RegistryValue{}, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := h.reg.lookup(path)
+	if k == nil {
+		return agent.RegistryValue{}, false
+	}
+	v := k.values[fold(name)]
+	if v == nil {
+		return agent.RegistryValue{}, false
+	}
+	return v.wire(), true
+}
+
+// SetRegistryValue writes a value directly, creating the key, as an
+// administrator on the console would (drift in tests). It is recorded on
+// the timeline like any other change.
+func (h *Host) SetRegistryValue(hive, key, name string, value agent.RegistryValue) error {
+	path, err := parseKeyRef(agent.RegistryKeyRef{Hive: hive, Key: key})
+	if err != nil {
+		return err
+	}
+	v, err := valueFromWire(name, value)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.setValueLocked(path, v, true); err != nil {
+		return err
+	}
+	return nil
+}
+
+// DeleteRegistryValue deletes a value directly and reports whether it existed.
+func (h *Host) DeleteRegistryValue(hive, key, name string) (bool, error) {
+	path, err := parseKeyRef(agent.RegistryKeyRef{Hive: hive, Key: key})
+	if err != nil {
+		return false, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.deleteValueLocked(path, name), nil
+}
