@@ -1,0 +1,168 @@
+package pwsh
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+)
+
+// PowerShellVersion is what the emulated agent reports in hello.
+const PowerShellVersion = "5.1.20348.2849"
+
+// serveAgent does what agent.Loader and agent.ps1 do: read the script up to
+// the end marker, then answer one request line at a time until stdin ends.
+func serveAgent(ctx context.Context, stdin io.Reader, stdout io.Writer, exec Executor) int {
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	quit := make(chan struct{}) // stops the reader when we return first
+	defer close(quit)
+	go func() {
+		r := bufio.NewReader(stdin)
+		for {
+			line, err := readLine(r)
+			if err != nil {
+				readErr <- err
+				close(lines)
+				return
+			}
+			select {
+			case lines <- line:
+			case <-quit:
+				return
+			}
+		}
+	}()
+	next := func() (string, bool) {
+		select {
+		case l, ok := <-lines:
+			return l, ok
+		case <-ctx.Done():
+			return "", false
+		}
+	}
+
+	// The loader: lines up to the marker (compared case-insensitively, as
+	// PowerShell's -eq does), each followed by "\n".
+	var script strings.Builder
+	for {
+		l, ok := next()
+		if !ok || strings.EqualFold(l, agent.EndOfScript) {
+			break
+		}
+		script.WriteString(l)
+		script.WriteString("\n")
+	}
+	a := &emulatedAgent{exec: exec, scriptSHA256: agent.HashScript(script.String())}
+
+	for {
+		l, ok := next()
+		if !ok {
+			if ctx.Err() != nil {
+				return 1
+			}
+			if err := <-readErr; !errors.Is(err, io.EOF) {
+				return 1
+			}
+			return 0
+		}
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		out, err := agent.EncodeLine(a.handle([]byte(l)))
+		if err != nil {
+			out, _ = agent.EncodeLine(agent.Response{Error: agent.Errorf(agent.CodeInternal, "encoding response: %v", err)})
+		}
+		if _, err := stdout.Write(out); err != nil {
+			return 1
+		}
+	}
+}
+
+// readLine reads one line as .NET's TextReader.ReadLine does: it ends at
+// "\n", "\r\n" or a lone "\r"; a last line without terminator counts.
+func readLine(r *bufio.Reader) (string, error) {
+	var b strings.Builder
+	for {
+		c, err := r.ReadByte()
+		if err != nil {
+			if errors.Is(err, io.EOF) && b.Len() > 0 {
+				return b.String(), nil
+			}
+			return "", err
+		}
+		switch c {
+		case '\n':
+			return b.String(), nil
+		case '\r':
+			if next, err := r.Peek(1); err == nil && next[0] == '\n' {
+				_, _ = r.ReadByte()
+			}
+			return b.String(), nil
+		}
+		b.WriteByte(c)
+	}
+}
+
+// emulatedAgent answers requests as agent.ps1 would, on behalf of a host.
+type emulatedAgent struct {
+	exec         Executor
+	scriptSHA256 string // hash of the script the loader received
+}
+
+func (a *emulatedAgent) handle(line []byte) agent.Response {
+	req, err := agent.DecodeRequest(line)
+	if err != nil {
+		return agent.Response{Error: agent.Errorf(agent.CodeInvalidParams, "%v", err)}
+	}
+	resp := agent.Response{ID: req.ID}
+	// The lab runs only the script it knows: anything else is refused.
+	if a.scriptSHA256 != agent.ScriptSHA256 {
+		resp.Error = agent.Errorf(agent.CodeScriptMismatch,
+			"the lab does not know the agent script it received (sha256 %s; it runs %s)", a.scriptSHA256, agent.ScriptSHA256)
+		return resp
+	}
+	var result any
+	var aerr *agent.Error
+	if req.Op == agent.OpHello {
+		result, aerr = a.hello(req.Params)
+	} else {
+		result, aerr = a.exec.Execute(req.Op, req.Params)
+	}
+	if aerr != nil {
+		resp.Error = aerr
+		return resp
+	}
+	raw, err := json.Marshal(result)
+	if err != nil {
+		resp.Error = agent.Errorf(agent.CodeInternal, "encoding result: %v", err)
+		return resp
+	}
+	resp.Result = raw
+	return resp
+}
+
+func (a *emulatedAgent) hello(params json.RawMessage) (any, *agent.Error) {
+	var p agent.HelloParams
+	dec := json.NewDecoder(strings.NewReader(string(params)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return nil, agent.Errorf(agent.CodeInvalidParams, "invalid params: %v", err)
+	}
+	if p.Protocol != agent.ProtocolVersion {
+		return nil, agent.Errorf(agent.CodeProtocol, "the client speaks protocol %d, the agent speaks %d", p.Protocol, agent.ProtocolVersion)
+	}
+	if p.ScriptSHA256 != a.scriptSHA256 {
+		return nil, agent.Errorf(agent.CodeScriptMismatch, "the client sent a script with sha256 %s, the agent received %s", p.ScriptSHA256, a.scriptSHA256)
+	}
+	return agent.HelloResult{
+		Protocol:          agent.ProtocolVersion,
+		ScriptSHA256:      a.scriptSHA256,
+		ComputerName:      a.exec.ComputerName(),
+		PowerShellVersion: PowerShellVersion,
+	}, nil
+}
