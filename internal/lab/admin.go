@@ -1,0 +1,188 @@
+package lab
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
+)
+
+// adminServer is the lab's HTTP API for tests and users: act on a server
+// behind Terraform's back, read the timeline and invariants, inject faults.
+type adminServer struct {
+	url string
+	srv *http.Server
+	lab *Lab
+}
+
+func startAdmin(l *Lab) (*adminServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("lab admin API: %w", err)
+	}
+	a := &adminServer{url: "http://" + ln.Addr().String(), lab: l}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/servers/{name}/agent", a.agentRequest)
+	mux.HandleFunc("GET /v1/events", a.events)
+	mux.HandleFunc("GET /v1/invariants", a.invariants)
+	mux.HandleFunc("GET /v1/faults", a.listFaults)
+	mux.HandleFunc("POST /v1/faults", a.addFault)
+	mux.HandleFunc("DELETE /v1/faults", a.clearFaults)
+	mux.HandleFunc("GET /v1/stats", a.stats)
+	mux.HandleFunc("POST /v1/stats/reset", a.resetStats)
+	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = a.srv.Serve(ln) }()
+	return a, nil
+}
+
+func (a *adminServer) close() { _ = a.srv.Close() }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, format string, args ...any) {
+	writeJSON(w, status, map[string]string{"error": fmt.Sprintf(format, args...)})
+}
+
+// agentRequest runs one agent operation on a host, as an administrator at
+// the console would change it. Body: {"op": "...", "params": {...}}. The
+// reply is the agent's own response shape: {"result": ...} or {"error": ...}.
+func (a *adminServer) agentRequest(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	h := a.lab.Host(name)
+	if h == nil {
+		writeError(w, http.StatusNotFound, "no server %q in this lab; servers: %v", name, a.lab.ServerNames())
+		return
+	}
+	var req struct {
+		Op     string          `json:"op"`
+		Params json.RawMessage `json:"params"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || req.Op == "" {
+		writeError(w, http.StatusBadRequest, `body must be {"op": "...", "params": {...}}`)
+		return
+	}
+	a.lab.Timeline.Record(name, "admin.request", req.Op)
+	result, aerr := h.Execute(req.Op, req.Params)
+	if aerr != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"error": aerr})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"result": result})
+}
+
+func (a *adminServer) events(w http.ResponseWriter, r *http.Request) {
+	since, _ := strconv.ParseUint(r.URL.Query().Get("since"), 10, 64)
+	evs, _ := a.lab.Timeline.Since(since)
+	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+}
+
+func (a *adminServer) invariants(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"violations": a.lab.Invariants()})
+}
+
+func (a *adminServer) stats(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"servers": a.lab.Stats()})
+}
+
+func (a *adminServer) resetStats(w http.ResponseWriter, _ *http.Request) {
+	a.lab.ResetStats()
+	writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+// FaultRequest is the body of POST /v1/faults.
+type FaultRequest struct {
+	Server    string `json:"server"`
+	Kind      string `json:"kind"` // unreachable | drop | latency
+	Count     int    `json:"count,omitempty"`
+	Action    string `json:"action,omitempty"`
+	LatencyMS int    `json:"latency_ms,omitempty"`
+}
+
+func (a *adminServer) addFault(w http.ResponseWriter, r *http.Request) {
+	var fr FaultRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&fr); err != nil {
+		writeError(w, http.StatusBadRequest, "body must be a JSON fault: %v", err)
+		return
+	}
+	if err := a.lab.InjectFault(fr); err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults()})
+}
+
+func (a *adminServer) listFaults(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults()})
+}
+
+func (a *adminServer) clearFaults(w http.ResponseWriter, _ *http.Request) {
+	a.lab.ClearFaults()
+	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults()})
+}
+
+// InjectFault applies a fault to one server's WinRM service.
+func (l *Lab) InjectFault(fr FaultRequest) error {
+	s, ok := l.servers[fr.Server]
+	if !ok {
+		return fmt.Errorf("fault for unknown server %q; servers: %v", fr.Server, l.ServerNames())
+	}
+	f := s.winrm.Faults()
+	switch fr.Kind {
+	case "unreachable":
+		f.Unreachable = true
+	case "drop":
+		f.DropNext = max(fr.Count, 1)
+		f.DropAction = fr.Action
+	case "latency":
+		if fr.LatencyMS < 0 {
+			return errors.New("latency_ms must not be negative")
+		}
+		f.Latency = l.latency.RTT + time.Duration(fr.LatencyMS)*time.Millisecond
+	default:
+		return fmt.Errorf("unknown fault kind %q; kinds: unreachable, drop, latency", fr.Kind)
+	}
+	s.winrm.SetFaults(f)
+	l.Timeline.Record(fr.Server, "fault.inject", describeFault(fr))
+	return nil
+}
+
+// ClearFaults puts every server back to normal (the latency model stays).
+func (l *Lab) ClearFaults() {
+	for name, s := range l.servers {
+		if s.winrm.Faults() != (winrm.Faults{Latency: l.latency.RTT}) {
+			s.winrm.SetFaults(winrm.Faults{Latency: l.latency.RTT})
+			l.Timeline.Record(name, "fault.clear", "all faults cleared")
+		}
+	}
+}
+
+// Faults lists the active faults by server.
+func (l *Lab) Faults() map[string]winrm.Faults {
+	out := map[string]winrm.Faults{}
+	for name, s := range l.servers {
+		if f := s.winrm.Faults(); f != (winrm.Faults{Latency: l.latency.RTT}) {
+			out[name] = f
+		}
+	}
+	return out
+}
+
+func describeFault(fr FaultRequest) string {
+	switch fr.Kind {
+	case "drop":
+		return fmt.Sprintf("drop the next %d WinRM request(s) %s", max(fr.Count, 1), fr.Action)
+	case "latency":
+		return fmt.Sprintf("add %d ms to every WinRM request", fr.LatencyMS)
+	}
+	return fr.Kind
+}

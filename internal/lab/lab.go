@@ -1,0 +1,223 @@
+// Package lab runs the emulated estate the provider is tested against: one
+// WinRM listener pair (HTTP and HTTPS) per Windows host, the host models
+// behind them, an admin API for tests and users, a timeline of every state
+// change, fault injection and an invariant checker. It never imports the
+// provider: it is a peer, as real servers are.
+package lab
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/pwsh"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
+)
+
+// Options configure a lab.
+type Options struct {
+	Scenario Scenario
+	Latency  Latency
+	// Username and Password of the WinRM account; generated when empty.
+	Username, Password string
+}
+
+// Lab is a running estate.
+type Lab struct {
+	Timeline *timeline.Timeline
+
+	opts     Options
+	ca       *pki.CA
+	caFile   string
+	servers  map[string]*server
+	admin    *adminServer
+	latency  Latency
+	mu       sync.Mutex
+	closed   bool
+	closeFns []func()
+}
+
+// server is one emulated Windows host and its WinRM listeners.
+type server struct {
+	name      string
+	host      *winhost.Host
+	winrm     *winrm.Server
+	httpPort  int
+	httpsPort int
+	stats     *Stats
+}
+
+// Start brings the whole estate up on 127.0.0.1 ports of its own choosing.
+func Start(opts Options) (*Lab, error) {
+	if opts.Scenario.Name == "" {
+		opts.Scenario = DefaultScenario()
+	}
+	if opts.Username == "" {
+		opts.Username = "winfs-admin"
+	}
+	if opts.Password == "" {
+		opts.Password = randomPassword()
+	}
+	ca, err := pki.NewCA("winfs lab CA")
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{
+		Timeline: timeline.New(),
+		opts:     opts,
+		ca:       ca,
+		servers:  map[string]*server{},
+		latency:  opts.Latency,
+	}
+	for _, hs := range opts.Scenario.Servers {
+		if err := l.startServer(hs); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
+	if err := opts.Scenario.apply(l); err != nil {
+		l.Close()
+		return nil, err
+	}
+	admin, err := startAdmin(l)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	l.admin = admin
+	return l, nil
+}
+
+func (l *Lab) startServer(name string) error {
+	h := winhost.New(name, l.Timeline)
+	s := &server{name: name, host: h, stats: &Stats{}}
+	s.winrm = winrm.New(winrm.Config{
+		Username: l.opts.Username,
+		Password: l.opts.Password,
+		Handler:  winrm.HandlerFunc(func(ctx context.Context, p *winrm.Process) int { return l.runCommand(ctx, s, p) }),
+		Observe:  s.stats.observe,
+	})
+	tlsCfg, err := l.ca.ServerTLSConfig("127.0.0.1", "localhost", name, name+".corp.example.com")
+	if err != nil {
+		return err
+	}
+	httpAddr, err := s.winrm.ListenAndServe("127.0.0.1:0", nil)
+	if err != nil {
+		return fmt.Errorf("lab %s: WinRM HTTP listener: %w", name, err)
+	}
+	httpsAddr, err := s.winrm.ListenAndServe("127.0.0.1:0", tlsCfg)
+	if err != nil {
+		s.winrm.Close()
+		return fmt.Errorf("lab %s: WinRM HTTPS listener: %w", name, err)
+	}
+	s.httpPort = httpAddr.(*net.TCPAddr).Port
+	s.httpsPort = httpsAddr.(*net.TCPAddr).Port
+	s.winrm.SetFaults(winrm.Faults{Latency: l.latency.RTT})
+	l.servers[name] = s
+	l.closeFns = append(l.closeFns, func() { _ = s.winrm.Close() })
+	return nil
+}
+
+// runCommand is what a Windows host does with a command from a WinRM shell:
+// powershell.exe is emulated (the agent among it), anything else answers as
+// cmd.exe does for an unknown program.
+func (l *Lab) runCommand(ctx context.Context, s *server, p *winrm.Process) int {
+	if isPowerShell(p.CommandLine) {
+		s.stats.add(func(st *Stats) { st.ProcessStarts++ })
+		if d := l.latency.ProcessStart; d > 0 {
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+				return 1
+			}
+		}
+	}
+	return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, p.Stdout, p.Stderr, s.host)
+}
+
+// Host returns a host model by server name (nil if unknown).
+func (l *Lab) Host(name string) *winhost.Host {
+	if s, ok := l.servers[name]; ok {
+		return s.host
+	}
+	return nil
+}
+
+// ServerNames lists the hosts, sorted.
+func (l *Lab) ServerNames() []string {
+	names := make([]string, 0, len(l.servers))
+	for n := range l.servers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Username and Password of the lab's WinRM account.
+func (l *Lab) Username() string { return l.opts.Username }
+func (l *Lab) Password() string { return l.opts.Password }
+
+// CACertPEM is the CA that signed every HTTPS listener.
+func (l *Lab) CACertPEM() []byte { return l.ca.CertPEM() }
+
+// Ports returns a server's WinRM HTTP and HTTPS ports.
+func (l *Lab) Ports(name string) (httpPort, httpsPort int, ok bool) {
+	s, ok := l.servers[name]
+	if !ok {
+		return 0, 0, false
+	}
+	return s.httpPort, s.httpsPort, true
+}
+
+// AdminURL is the base URL of the admin API.
+func (l *Lab) AdminURL() string { return l.admin.url }
+
+// Close stops every listener and running command.
+func (l *Lab) Close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	fns := l.closeFns
+	l.mu.Unlock()
+	if l.admin != nil {
+		l.admin.close()
+	}
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+}
+
+// isPowerShell says whether a command line starts powershell.exe, which is
+// what costs a process start on Windows.
+func isPowerShell(commandLine string) bool {
+	exe := strings.TrimSpace(commandLine)
+	if strings.HasPrefix(exe, `"`) {
+		exe, _, _ = strings.Cut(exe[1:], `"`)
+	} else {
+		exe, _, _ = strings.Cut(exe, " ")
+	}
+	if i := strings.LastIndexAny(exe, `\/`); i >= 0 {
+		exe = exe[i+1:]
+	}
+	exe = strings.ToLower(exe)
+	return exe == "powershell" || exe == "powershell.exe" || exe == "pwsh" || exe == "pwsh.exe"
+}
+
+func randomPassword() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	// Characters that break naive quoting, so the lab exercises S6/S7.
+	return "Lab$`'\"" + hex.EncodeToString(b)
+}

@@ -1,0 +1,69 @@
+package lab
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+)
+
+// ReadyFile is what `winfs-lab serve --ready-file` writes once everything
+// listens: where each service is and how to log in.
+type ReadyFile struct {
+	AdminURL string                 `json:"admin_url"`
+	Scenario string                 `json:"scenario"`
+	Latency  string                 `json:"latency"`
+	Servers  map[string]ReadyServer `json:"servers"`
+	WinRM    ReadyWinRM             `json:"winrm"`
+}
+
+// ReadyServer is one host's WinRM endpoint.
+type ReadyServer struct {
+	Address   string `json:"address"`
+	HTTPPort  int    `json:"http_port"`
+	HTTPSPort int    `json:"https_port"`
+}
+
+// ReadyWinRM holds the lab account and the CA of its HTTPS listeners.
+type ReadyWinRM struct {
+	Username          string `json:"username"`
+	Password          string `json:"password"`
+	CACertificateFile string `json:"ca_certificate_file"`
+}
+
+// Ready describes the running lab. caFile is where the CA PEM was written.
+func (l *Lab) Ready(caFile string) ReadyFile {
+	rf := ReadyFile{
+		AdminURL: l.AdminURL(),
+		Scenario: l.opts.Scenario.Name,
+		Latency:  l.latency.Name,
+		Servers:  map[string]ReadyServer{},
+		WinRM:    ReadyWinRM{Username: l.opts.Username, Password: l.opts.Password, CACertificateFile: caFile},
+	}
+	for name, s := range l.servers {
+		rf.Servers[name] = ReadyServer{Address: "127.0.0.1", HTTPPort: s.httpPort, HTTPSPort: s.httpsPort}
+	}
+	return rf
+}
+
+// WriteReadyFile writes the CA next to path and then path itself, atomically
+// (rename), so a watcher never reads half a file. The file holds the lab
+// password, so it is private to the user.
+func (l *Lab) WriteReadyFile(path string) error {
+	caFile := filepath.Join(filepath.Dir(path), "winfs-lab-ca.pem")
+	if err := os.WriteFile(caFile, l.CACertPEM(), 0o644); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(caFile)
+	if err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(l.Ready(abs), "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(raw, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

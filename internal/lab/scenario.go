@@ -1,0 +1,69 @@
+package lab
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+)
+
+// Scenario is the estate a lab starts with. The default is seed 000's:
+// two Windows Server hosts as a fresh install leaves them; later layers
+// (array, DNS) add their own parts.
+type Scenario struct {
+	Name    string   `json:"name"`
+	Servers []string `json:"servers"`
+	// Registry values set on top of each host's fresh-install registry.
+	Registry []RegistrySeed `json:"registry,omitempty"`
+}
+
+// RegistrySeed is one value a scenario sets on a host before start.
+type RegistrySeed struct {
+	Server string              `json:"server"`
+	Hive   string              `json:"hive"`
+	Key    string              `json:"key"`
+	Name   string              `json:"name"`
+	Value  agent.RegistryValue `json:"value"`
+}
+
+// DefaultScenario is the estate of seed 000: server1 (active) and server2.
+func DefaultScenario() Scenario {
+	return Scenario{Name: "seed000", Servers: []string{"server1", "server2"}}
+}
+
+// LoadScenario resolves --scenario: a built-in name or a JSON file.
+func LoadScenario(nameOrFile string) (Scenario, error) {
+	switch nameOrFile {
+	case "", "seed000", "default":
+		return DefaultScenario(), nil
+	}
+	raw, err := os.ReadFile(nameOrFile)
+	if err != nil {
+		return Scenario{}, fmt.Errorf("scenario %q is neither a built-in name (seed000) nor a readable file: %w", nameOrFile, err)
+	}
+	var sc Scenario
+	if err := json.Unmarshal(raw, &sc); err != nil {
+		return Scenario{}, fmt.Errorf("scenario file %s: %w", nameOrFile, err)
+	}
+	if len(sc.Servers) == 0 {
+		return Scenario{}, fmt.Errorf("scenario file %s: no servers", nameOrFile)
+	}
+	if sc.Name == "" {
+		sc.Name = nameOrFile
+	}
+	return sc, nil
+}
+
+func (sc Scenario) apply(l *Lab) error {
+	for _, r := range sc.Registry {
+		h := l.Host(r.Server)
+		if h == nil {
+			return fmt.Errorf("scenario %s: registry seed for unknown server %q", sc.Name, r.Server)
+		}
+		if err := h.SetRegistryValue(r.Hive, r.Key, r.Name, r.Value); err != nil {
+			return fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/winfs/terraform-provider-winfs/internal/lab"
+)
+
+func readReady(path string) (lab.ReadyFile, error) {
+	var rf lab.ReadyFile
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return rf, err
+	}
+	return rf, json.Unmarshal(raw, &rf)
+}
+
+// tfvarsCmd prints the variables the examples take, pointing at the lab.
+func tfvarsCmd(args []string) error {
+	fs := flag.NewFlagSet("tfvars", flag.ExitOnError)
+	readyFile := fs.String("ready-file", "", "the lab's ready file (required)")
+	_ = fs.Parse(args)
+	rf, err := readReady(*readyFile)
+	if err != nil {
+		return err
+	}
+	servers := map[string]any{}
+	for name, s := range rf.Servers {
+		servers[name] = map[string]any{"address": s.Address, "port": s.HTTPSPort}
+	}
+	out := map[string]any{
+		"servers":                   servers,
+		"winrm_username":            rf.WinRM.Username,
+		"winrm_password":            rf.WinRM.Password,
+		"winrm_ca_certificate_file": rf.WinRM.CACertificateFile,
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// adminCmd calls the lab's admin API and prints the JSON answer.
+func adminCmd(args []string) error {
+	fs := flag.NewFlagSet("admin", flag.ExitOnError)
+	readyFile := fs.String("ready-file", "", "the lab's ready file (required)")
+	_ = fs.Parse(args)
+	rest := fs.Args()
+	if len(rest) < 2 {
+		return errors.New("admin: want METHOD URL-PATH [JSON-BODY]")
+	}
+	rf, err := readReady(*readyFile)
+	if err != nil {
+		return err
+	}
+	var body io.Reader
+	if len(rest) > 2 {
+		body = strings.NewReader(rest[2])
+	}
+	req, err := http.NewRequest(strings.ToUpper(rest[0]), rf.AdminURL+rest[1], body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	os.Stdout.Write(out)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("admin API answered %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+// Command winfs-lab runs the emulated estate (Windows hosts over WinRM, and
+// later the SAN array and DNS) that the provider is tested and demonstrated
+// against, and talks to a running one.
+//
+//	winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic]
+//	winfs-lab tfvars --ready-file PATH           # Terraform variables (JSON) for the examples
+//	winfs-lab admin  --ready-file PATH METHOD PATH [BODY]  # call the admin API
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `usage:
+  winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic]
+  winfs-lab tfvars --ready-file PATH
+  winfs-lab admin  --ready-file PATH METHOD URL-PATH [JSON-BODY]`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serveCmd(os.Args[2:])
+	case "tfvars":
+		err = tfvarsCmd(os.Args[2:])
+	case "admin":
+		err = adminCmd(os.Args[2:])
+	default:
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "winfs-lab:", err)
+		os.Exit(1)
+	}
+}

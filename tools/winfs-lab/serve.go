@@ -1,0 +1,45 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/winfs/terraform-provider-winfs/internal/lab"
+)
+
+func serveCmd(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	readyFile := fs.String("ready-file", "", "write the endpoints and credentials here (JSON) once everything listens (required)")
+	scenario := fs.String("scenario", "seed000", "built-in scenario name or JSON scenario file")
+	latency := fs.String("latency", "none", "latency model: none or realistic")
+	_ = fs.Parse(args)
+	if *readyFile == "" {
+		return errors.New("serve: --ready-file is required")
+	}
+	sc, err := lab.LoadScenario(*scenario)
+	if err != nil {
+		return err
+	}
+	lat, ok := lab.LatencyProfile(*latency)
+	if !ok {
+		return fmt.Errorf("--latency %q: use none or realistic", *latency)
+	}
+	l, err := lab.Start(lab.Options{Scenario: sc, Latency: lat})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if err := l.WriteReadyFile(*readyFile); err != nil {
+		return fmt.Errorf("writing ready file: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "winfs-lab: scenario %s, latency %s, admin API %s, ready file %s\n", sc.Name, lat.Name, l.AdminURL(), *readyFile)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	<-stop
+	fmt.Fprintln(os.Stderr, "winfs-lab: stopping")
+	return nil
+}
