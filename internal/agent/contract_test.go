@@ -1,0 +1,114 @@
+package agent
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+func TestEncodeLineIsASCIIAndRoundTrips(t *testing.T) {
+	text := "Caf\u00e9 \u2713 \U0001F600 \u2028 <tag> & \"q\" 'q' `$x` \\ \r\n\t\x00 \uFFFD"
+	in := RegistryValue{Type: RegMultiSZ, Strings: []string{text, "\U00010000\U0010FFFF", ""}}
+	line, err := EncodeLine(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasSuffix(line, []byte("\n")) || bytes.Count(line, []byte("\n")) != 1 {
+		t.Fatalf("not exactly one line: %q", line)
+	}
+	for i, b := range line {
+		if b >= 0x80 {
+			t.Fatalf("byte %d of %q is not ASCII", i, line)
+		}
+	}
+	if !bytes.Contains(line, []byte(`\ud83d\ude00`)) {
+		t.Errorf("astral rune not written as a surrogate pair: %s", line)
+	}
+	var out RegistryValue
+	if err := json.Unmarshal(line, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip:\n got %q\nwant %q", out, in)
+	}
+}
+
+// jsonEqual compares two JSON texts by meaning.
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	var va, vb any
+	da := json.NewDecoder(bytes.NewReader(a))
+	da.UseNumber()
+	db := json.NewDecoder(bytes.NewReader(b))
+	db.UseNumber()
+	if da.Decode(&va) != nil || db.Decode(&vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"id":1,"op":"hello","params":{"protocol":1,"script_sha256":"ab"}}`,
+		`{"id":18446744073709551615,"op":"registry.get","params":{"hive":"HKLM","key":"SOFTWARE\\x","name":"\u00e9"}}`,
+		`{"id":2,"op":"registry.list"}`,
+		`{"id":3,"op":"x","params":null}`,
+		`{"id":3,"op":"x","params":[1, 2.5e3, "\ud800"]}`,
+		`{"op":""}`, `{"id":-1,"op":"x"}`, `{"id":1,"op":"x","extra":1}`, `[]`, ``, `{`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		req, err := DecodeRequest(line)
+		if err != nil {
+			return
+		}
+		enc, err := EncodeLine(req)
+		if err != nil {
+			t.Fatalf("EncodeLine(%+v): %v", req, err)
+		}
+		again, err := DecodeRequest(enc)
+		if err != nil {
+			t.Fatalf("re-decoding %q: %v", enc, err)
+		}
+		if again.ID != req.ID || again.Op != req.Op || !jsonEqual(t, again.Params, req.Params) {
+			t.Fatalf("round trip changed the request:\n  %+v\n  %+v", req, again)
+		}
+		enc2, _ := EncodeLine(again)
+		if !bytes.Equal(enc, enc2) {
+			t.Fatalf("encoding is not stable: %q vs %q", enc, enc2)
+		}
+	})
+}
+
+func FuzzDecodeResponse(f *testing.F) {
+	for _, s := range []string{
+		`{"id":1,"result":{"key_exists":true,"exists":false}}`,
+		`{"id":2,"error":{"code":"key_not_found","message":"registry key 'HKLM\\x' does not exist"}}`,
+		`{"id":3,"result":{},"error":{"code":"x","message":"y"}}`,
+		`{"id":4}`, `{"id":5,"result":null}`, `{"id":6,"error":null}`, `{"id":7,"result":"\u00e9\ud83d\ude00"}`, `x`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		resp, err := DecodeResponse(line)
+		if err != nil {
+			return
+		}
+		enc, err := EncodeLine(resp)
+		if err != nil {
+			t.Fatalf("EncodeLine(%+v): %v", resp, err)
+		}
+		again, err := DecodeResponse(enc)
+		if err != nil {
+			t.Fatalf("re-decoding %q: %v", enc, err)
+		}
+		if again.ID != resp.ID || !reflect.DeepEqual(again.Error, resp.Error) || !jsonEqual(t, again.Result, resp.Result) {
+			t.Fatalf("round trip changed the response:\n  %+v\n  %+v", resp, again)
+		}
+	})
+}

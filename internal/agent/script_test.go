@@ -1,0 +1,43 @@
+package agent
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestScriptWireForm(t *testing.T) {
+	if strings.Contains(Script, "\r") || !strings.HasSuffix(Script, "\n") || strings.HasSuffix(Script, "\n\n") {
+		t.Fatal("Script must use LF line ends and end with exactly one LF")
+	}
+	for i, r := range Script {
+		if r >= 0x80 || (r < 0x20 && r != '\n' && r != '\t') {
+			t.Fatalf("agent.ps1 must be printable ASCII (Windows PowerShell reads it in the console code page): %q at byte %d", r, i)
+		}
+	}
+	for _, l := range strings.Split(Script, "\n") {
+		if strings.EqualFold(l, EndOfScript) { // the loader compares with -eq, case-insensitively
+			t.Fatal("agent.ps1 contains the end-of-script line")
+		}
+	}
+	if len(ScriptSHA256) != 64 {
+		t.Fatalf("ScriptSHA256 = %q", ScriptSHA256)
+	}
+}
+
+func TestLoaderCommandLine(t *testing.T) {
+	cl := LoaderCommandLine()
+	if len(cl) > 8191 {
+		t.Fatalf("command line is %d characters, Windows allows 8191", len(cl))
+	}
+	b64 := cl[strings.LastIndex(cl, " ")+1:]
+	got, err := DecodeCommand(b64)
+	if err != nil || got != Loader {
+		t.Fatalf("DecodeCommand: %q, %v", got, err)
+	}
+	if s, err := DecodeCommand(EncodeCommand("\U0001F600 \u00e9")); err != nil || s != "\U0001F600 \u00e9" {
+		t.Fatalf("EncodeCommand round trip: %q, %v", s, err)
+	}
+	if _, err := DecodeCommand("QQ="); err == nil {
+		t.Fatal("odd byte count accepted")
+	}
+}
