@@ -31,8 +31,9 @@ func (s *Server) ListenAndServe(addr string, tlsCfg *tls.Config) (net.Addr, erro
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
 		// No WriteTimeout: a Receive long poll legitimately holds a reply for a minute.
-		IdleTimeout:  2 * time.Minute, // HTTP.sys's default idle connection timeout
-		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}, // WinRM is HTTP/1.1 only
+		// IdleTimeout is HTTP.sys's default; WinRM is HTTP/1.1 only, hence no TLSNextProto.
+		IdleTimeout:  2 * time.Minute,
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
 			return context.WithValue(ctx, connAuthKey{}, &connAuth{})
 		},
