@@ -1,0 +1,296 @@
+package windows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+)
+
+// Mode chooses how requests reach the agent.
+type Mode string
+
+const (
+	// ModePersistent keeps one agent process per host for the client's
+	// lifetime and multiplexes every request onto it.
+	ModePersistent Mode = "persistent"
+	// ModePerRequest starts a fresh shell and agent for every request: the
+	// fallback, and the baseline for benchmarks.
+	ModePerRequest Mode = "per_request"
+)
+
+// ParseMode accepts "persistent", "per_request" and "" (persistent).
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case "", ModePersistent:
+		return ModePersistent, nil
+	case ModePerRequest:
+		return ModePerRequest, nil
+	}
+	return "", fmt.Errorf("unknown transport mode %q (want %q or %q)", s, ModePersistent, ModePerRequest)
+}
+
+// Log levels passed to a LogFunc.
+const (
+	LevelDebug = "debug"
+	LevelWarn  = "warn"
+)
+
+// LogFunc receives the client's log lines; the provider routes them to
+// tflog. ctx is the request's context when there is one. Fields never hold
+// secrets.
+type LogFunc func(ctx context.Context, level, msg string, fields map[string]any)
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithLogger sends the client's log lines to fn.
+func WithLogger(fn LogFunc) Option { return func(c *Client) { c.logf = fn } }
+
+// WithStartTimeout bounds starting an agent (shell, process, script, hello).
+func WithStartTimeout(d time.Duration) Option { return func(c *Client) { c.startTimeout = d } }
+
+// readOnlyOps are the operations that change nothing on the host, so they
+// may be sent again when a session breaks under them. Anything not listed
+// is treated as a write and never repeated blindly.
+var readOnlyOps = map[string]bool{
+	agent.OpHello:        true,
+	agent.OpRegistryGet:  true,
+	agent.OpRegistryList: true,
+}
+
+// Client talks to the agent on one host. It is safe for concurrent use.
+type Client struct {
+	name         string
+	starter      Starter
+	mode         Mode
+	logf         LogFunc
+	startTimeout time.Duration
+	closeTimeout time.Duration
+	nextID       atomic.Uint64
+
+	mu       sync.Mutex
+	sess     *session      // the current persistent session, if any
+	starting *startAttempt // a session being started, shared by waiting callers
+	closed   bool
+}
+
+type startAttempt struct {
+	done chan struct{}
+	sess *session
+	err  error
+}
+
+// New returns a client for the host called name (used in errors and logs).
+// Nothing is started until the first call.
+func New(name string, starter Starter, mode Mode, opts ...Option) (*Client, error) {
+	mode, err := ParseMode(string(mode))
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{name: name, starter: starter, mode: mode, startTimeout: 2 * time.Minute, closeTimeout: 5 * time.Second}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// Name is the host's name as given to New.
+func (c *Client) Name() string { return c.name }
+
+func (c *Client) log(ctx context.Context, level, msg string, fields map[string]any) {
+	if c.logf == nil {
+		return
+	}
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	fields["server"] = c.name
+	c.logf(ctx, level, msg, fields)
+}
+
+// Call sends op with params and decodes the result into result (which may
+// be nil). An agent failure comes back as *agent.Error. Read operations are
+// retried once on a new agent when the session breaks; a write whose outcome
+// is unknown fails with an error wrapping ErrOutcomeUnknown.
+func (c *Client) Call(ctx context.Context, op string, params, result any) error {
+	var raw json.RawMessage
+	if params != nil {
+		b, err := json.Marshal(params)
+		if err != nil {
+			return fmt.Errorf("%s on %s: encoding params: %w", op, c.name, err)
+		}
+		raw = b
+	}
+	resp, err := c.exchange(ctx, op, raw)
+	if err != nil {
+		return err
+	}
+	if resp.Error != nil {
+		return resp.Error
+	}
+	if result != nil {
+		if err := json.Unmarshal(resp.Result, result); err != nil {
+			return fmt.Errorf("%s on %s: decoding the agent's result: %w", op, c.name, err)
+		}
+	}
+	return nil
+}
+
+// exchange applies the retry policy around one round trip.
+func (c *Client) exchange(ctx context.Context, op string, params json.RawMessage) (agent.Response, error) {
+	readOnly := readOnlyOps[op]
+	for attempt := 0; ; attempt++ {
+		resp, sent, err := c.roundTrip(ctx, op, params)
+		if err == nil {
+			return resp, nil
+		}
+		var broken *SessionError
+		isBroken := errors.As(err, &broken)
+		switch {
+		case sent && !readOnly && (isBroken || ctx.Err() != nil):
+			return agent.Response{}, fmt.Errorf("%s on %s: %w: %w", op, c.name, ErrOutcomeUnknown, err)
+		case ctx.Err() != nil:
+			return agent.Response{}, fmt.Errorf("%s on %s: %w", op, c.name, err)
+		case !isBroken || attempt > 0:
+			return agent.Response{}, err
+		}
+		c.log(ctx, LevelDebug, "agent session broke; sending the request again on a new agent",
+			map[string]any{"op": op, "sent": sent, "error": err.Error()})
+	}
+}
+
+// roundTrip sends one request and waits for its response. sent reports
+// whether the request may have reached the agent.
+func (c *Client) roundTrip(ctx context.Context, op string, params json.RawMessage) (resp agent.Response, sent bool, err error) {
+	if c.mode == ModePerRequest {
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			return agent.Response{}, false, ErrClosed
+		}
+		return c.oneShot(ctx, op, params)
+	}
+	s, err := c.session(ctx)
+	if err != nil {
+		return agent.Response{}, false, err
+	}
+	return s.roundTrip(ctx, c.request(op, params))
+}
+
+func (c *Client) request(op string, params json.RawMessage) agent.Request {
+	return agent.Request{ID: c.nextID.Add(1), Op: op, Params: params}
+}
+
+// session returns the running agent session, starting one if needed.
+// Concurrent callers share one start; each waits only as long as its ctx.
+func (c *Client) session(ctx context.Context) (*session, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if c.sess != nil && !c.sess.isBroken() {
+		s := c.sess
+		c.mu.Unlock()
+		return s, nil
+	}
+	st := c.starting
+	if st == nil {
+		st = &startAttempt{done: make(chan struct{})}
+		c.starting = st
+		go c.start(st)
+	}
+	c.mu.Unlock()
+	select {
+	case <-st.done:
+		return st.sess, st.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("starting the agent on %s: %w", c.name, ctx.Err())
+	}
+}
+
+func (c *Client) start(st *startAttempt) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.startTimeout)
+	defer cancel()
+	began := time.Now()
+	s, err := c.startSession(ctx)
+	c.mu.Lock()
+	c.starting = nil
+	if err == nil && c.closed {
+		go s.shutdown(c.closeTimeout)
+		s, err = nil, ErrClosed
+	}
+	if err == nil {
+		c.sess = s
+	}
+	c.mu.Unlock()
+	if err == nil {
+		c.log(ctx, LevelDebug, "agent started", map[string]any{"duration_ms": time.Since(began).Milliseconds()})
+	}
+	st.sess, st.err = s, err
+	close(st.done)
+}
+
+// startSession starts the loader, sends the script and checks the hello.
+// The script and the hello go out in one write.
+func (c *Client) startSession(ctx context.Context) (*session, error) {
+	proc, err := c.starter.Start(ctx, agent.LoaderCommandLine())
+	if err != nil {
+		return nil, err
+	}
+	s := newSession(c, proc, []byte(agent.Script+agent.EndOfScript+"\n"))
+	resp, _, err := s.roundTrip(ctx, c.request(agent.OpHello, c.helloParams()))
+	if err == nil {
+		err = c.checkHello(resp)
+	}
+	if err != nil {
+		go s.shutdown(c.closeTimeout)
+		return nil, err
+	}
+	return s, nil
+}
+
+func (c *Client) helloParams() json.RawMessage {
+	raw, _ := json.Marshal(agent.HelloParams{Protocol: agent.ProtocolVersion, ScriptSHA256: agent.ScriptSHA256})
+	return raw
+}
+
+// checkHello verifies that the agent runs exactly the script we sent.
+func (c *Client) checkHello(resp agent.Response) error {
+	if resp.Error != nil {
+		return fmt.Errorf("agent on %s refused the hello: %w", c.name, resp.Error)
+	}
+	var h agent.HelloResult
+	if err := json.Unmarshal(resp.Result, &h); err != nil {
+		return fmt.Errorf("agent on %s: decoding the hello: %w", c.name, err)
+	}
+	if h.ScriptSHA256 != agent.ScriptSHA256 {
+		return fmt.Errorf("agent on %s runs a different script (sha256 %s, expected %s): the script was altered on the way or by the host",
+			c.name, h.ScriptSHA256, agent.ScriptSHA256)
+	}
+	if h.Protocol != agent.ProtocolVersion {
+		return fmt.Errorf("agent on %s speaks protocol %d, expected %d", c.name, h.Protocol, agent.ProtocolVersion)
+	}
+	return nil
+}
+
+// Close ends the agent: its input is closed so it exits, then the command
+// and its shell are closed. Calls after Close fail with ErrClosed.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	s := c.sess
+	c.sess = nil
+	c.mu.Unlock()
+	if s != nil {
+		return s.shutdown(c.closeTimeout)
+	}
+	return nil
+}

@@ -1,0 +1,422 @@
+package windows_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
+	"github.com/winfs/terraform-provider-winfs/internal/windows"
+)
+
+func newClient(t *testing.T, lab *labStarter, mode windows.Mode) *windows.Client {
+	t.Helper()
+	c, err := windows.New("server1", lab, mode, windows.WithStartTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+var testKey = agent.RegistryKeyRef{Hive: "HKLM", Key: `SOFTWARE\winfs\test`}
+
+func TestEveryRegistryTypeRoundTrips(t *testing.T) {
+	values := map[string]agent.RegistryValue{
+		"CacheTimeout": {Type: agent.RegDWord, Data: "60000"}, // 0xea60
+		"DWordMax":     {Type: agent.RegDWord, Data: "4294967295"},
+		"QWordMax":     {Type: agent.RegQWord, Data: "18446744073709551615"},
+		"Text":         {Type: agent.RegSZ, Data: "Caf\u00e9 \u6587\u4ef6 \U0001F600 $env:X `n 'single' \"double\"\r\nsecond line\n"},
+		"Expand":       {Type: agent.RegExpandSZ, Data: `%SystemRoot%\System32`},
+		"Multi":        {Type: agent.RegMultiSZ, Strings: []string{"Path=X:\\Finance Team", "Remark=l'\u00e9quipe \"$x\" `y`", "ShareName=Finance Team"}},
+		"MultiEmpty":   {Type: agent.RegMultiSZ},
+		"BinEmpty":     {Type: agent.RegBinary},
+		"BinZero":      {Type: agent.RegBinary, Data: "00"},
+		"Bin":          {Type: agent.RegBinary, Data: "0100048014000000"},
+		"None":         {Type: agent.RegNone, Data: "ff"},
+		"":             {Type: agent.RegSZ, Data: "the (Default) value"},
+	}
+	for _, mode := range []windows.Mode{windows.ModePersistent, windows.ModePerRequest} {
+		t.Run(string(mode), func(t *testing.T) {
+			lab := newLab()
+			c := newClient(t, lab, mode)
+			ctx := testCtx(t)
+			for name, v := range values {
+				if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: name, Value: v, CreateKey: true}); err != nil {
+					t.Fatalf("set %q: %v", name, err)
+				}
+			}
+			for name, want := range values {
+				got, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: testKey, Name: name})
+				if err != nil || !got.Exists || !windows.SameRegistryValue(*got.Value, want) || got.Value.Data != want.Data {
+					t.Errorf("get %q: %+v, %v; want %+v", name, got.Value, err, want)
+				}
+			}
+			list, err := c.RegistryList(ctx, testKey)
+			if err != nil || !list.KeyExists || len(list.Values) != len(values) {
+				t.Fatalf("list: %+v, %v", list, err)
+			}
+			for name, want := range values {
+				if got := list.Values[name]; !windows.SameRegistryValue(got, want) {
+					t.Errorf("list %q: %+v, want %+v", name, got, want)
+				}
+			}
+			if got, _ := lab.host.RegistryValue("HKLM", testKey.Key, "CacheTimeout"); got.Data != "60000" {
+				t.Errorf("the host holds %+v", got)
+			}
+		})
+	}
+}
+
+func TestAgentErrorsComeBackTyped(t *testing.T) {
+	c := newClient(t, newLab(), windows.ModePersistent)
+	err := c.RegistrySet(testCtx(t), agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "x", Value: agent.RegistryValue{Type: agent.RegSZ}})
+	var aerr *agent.Error
+	if !errors.As(err, &aerr) || aerr.Code != agent.CodeKeyNotFound {
+		t.Fatalf("want key_not_found, got %v", err)
+	}
+	err = c.Call(testCtx(t), "registry.rename", map[string]string{}, nil)
+	if !errors.As(err, &aerr) || aerr.Code != agent.CodeUnknownOp {
+		t.Fatalf("want unknown_op, got %v", err)
+	}
+}
+
+func TestConcurrentCallsShareOneAgentAndCoalesce(t *testing.T) {
+	lab := newLab()
+	lab.sendDelay = 5 * time.Millisecond
+	c := newClient(t, lab, windows.ModePersistent)
+	ctx := testCtx(t)
+	if _, err := c.Hello(ctx); err != nil { // start the agent first, so writes count only requests
+		t.Fatal(err)
+	}
+	writesBefore := lab.writes.Load()
+
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("v%02d", i)
+			want := agent.RegistryValue{Type: agent.RegDWord, Data: fmt.Sprint(i * 1000)}
+			if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: name, Value: want, CreateKey: true}); err != nil {
+				errs <- err
+				return
+			}
+			got, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: testKey, Name: name})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if !reflect.DeepEqual(*got.Value, want) {
+				errs <- fmt.Errorf("%s: got %+v, want %+v", name, got.Value, want)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	requests := int64(2 * n)
+	writes := lab.writes.Load() - writesBefore
+	if writes >= requests/2 {
+		t.Errorf("%d requests took %d stdin writes: they were not coalesced", requests, writes)
+	}
+	if got := lab.starts.Load(); got != 1 {
+		t.Errorf("%d agents started, want 1", got)
+	}
+	t.Logf("%d requests in %d stdin writes", requests, writes)
+}
+
+func TestReadsAreRetriedWhenTheAgentDies(t *testing.T) {
+	for _, op := range []string{agent.OpRegistryGet, agent.OpRegistryList} {
+		lab := newLab()
+		c := newClient(t, lab, windows.ModePersistent)
+		ctx := testCtx(t)
+		if _, err := c.Hello(ctx); err != nil {
+			t.Fatal(err)
+		}
+		lab.failNext(op, dieBefore)
+		var err error
+		if op == agent.OpRegistryGet {
+			var got agent.RegistryGetResult
+			got, err = c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "CacheTimeout"})
+			if err == nil && got.Value.Data != "600000" {
+				t.Errorf("get after retry: %+v", got.Value)
+			}
+		} else {
+			_, err = c.RegistryList(ctx, agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters})
+		}
+		if err != nil {
+			t.Fatalf("%s was not retried: %v", op, err)
+		}
+		if got := lab.starts.Load(); got != 2 {
+			t.Errorf("%s: %d agents started, want 2 (one reconnect)", op, got)
+		}
+	}
+}
+
+func TestWriteOfUnknownOutcomeIsReReadNotRepeated(t *testing.T) {
+	for _, f := range []fault{dieAfter, dieBefore} {
+		for _, mode := range []windows.Mode{windows.ModePersistent, windows.ModePerRequest} {
+			lab := newLab()
+			c := newClient(t, lab, mode)
+			ctx := testCtx(t)
+			lab.failNext(agent.OpRegistrySet, f)
+			p := agent.RegistrySetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters},
+				Name: "CacheTimeout", Value: agent.RegistryValue{Type: agent.RegDWord, Data: "60000"}}
+			if err := c.RegistrySet(ctx, p); err != nil {
+				t.Fatalf("fault %d, %s: %v", f, mode, err)
+			}
+			if n := lab.registrySetEvents(`HKLM\SYSTEM\CurrentControlSet\Services\NetBT\Parameters\CacheTimeout = REG_DWORD 60000`); n != 1 {
+				t.Errorf("fault %d, %s: the value was set %d times, want exactly once", f, mode, n)
+			}
+			if v, _ := lab.host.RegistryValue("HKLM", winhost.KeyNetBTParameters, "CacheTimeout"); v.Data != "60000" {
+				t.Errorf("fault %d, %s: host holds %+v", f, mode, v)
+			}
+		}
+	}
+}
+
+func TestRawCallReportsUnknownOutcome(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	lab.failNext(agent.OpRegistrySet, dieAfter)
+	err := c.Call(testCtx(t), agent.OpRegistrySet, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "x",
+		Value: agent.RegistryValue{Type: agent.RegSZ, Data: "y"}, CreateKey: true}, nil)
+	if !errors.Is(err, windows.ErrOutcomeUnknown) {
+		t.Fatalf("want ErrOutcomeUnknown, got %v", err)
+	}
+	var se *windows.SessionError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "server1") {
+		t.Errorf("want a SessionError naming the host, got %v", err)
+	}
+	if n := lab.registrySetEvents(`HKLM\SOFTWARE\winfs\test\x`); n != 1 {
+		t.Errorf("raw Call repeated the write: %d events", n)
+	}
+	// The next call reconnects.
+	if _, err := c.RegistryGet(testCtx(t), agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "x"}); err != nil {
+		t.Fatalf("no reconnect: %v", err)
+	}
+	if got := lab.starts.Load(); got != 2 {
+		t.Errorf("%d agents started, want 2", got)
+	}
+}
+
+func TestDeleteOfUnknownOutcome(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	lab.failNext(agent.OpRegistryDelete, dieAfter)
+	res, err := c.RegistryDelete(testCtx(t), agent.RegistryDeleteParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "CacheTimeout"})
+	if err != nil || !res.Existed {
+		t.Fatalf("delete: %+v, %v", res, err)
+	}
+	if _, ok := lab.host.RegistryValue("HKLM", winhost.KeyNetBTParameters, "CacheTimeout"); ok {
+		t.Fatal("value still there")
+	}
+}
+
+func TestContextTimeoutReturnsPromptly(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	lab.failNext(agent.OpRegistryGet, hang)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	_, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "x"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want DeadlineExceeded, got %v", err)
+	}
+	if d := time.Since(began); d > time.Second {
+		t.Fatalf("took %v", d)
+	}
+	close(lab.release) // the late answer arrives and is dropped
+	got, err := c.RegistryGet(testCtx(t), agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyComputerName}, Name: "ComputerName"})
+	if err != nil || got.Value.Data != "SERVER1" {
+		t.Fatalf("after the timeout: %+v, %v", got, err)
+	}
+	if n := lab.starts.Load(); n != 1 {
+		t.Errorf("a timeout must not cost the session: %d starts", n)
+	}
+}
+
+func TestWriteTimingOutAfterSendIsUnknown(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	lab.failNext(agent.OpRegistrySet, hang)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "x", Value: agent.RegistryValue{Type: agent.RegSZ}, CreateKey: true})
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, windows.ErrOutcomeUnknown) {
+		t.Fatalf("want DeadlineExceeded and ErrOutcomeUnknown, got %v", err)
+	}
+	close(lab.release)
+}
+
+func TestHelloRefusesAnUnknownScript(t *testing.T) {
+	for _, mode := range []windows.Mode{windows.ModePersistent, windows.ModePerRequest} {
+		lab := newLab()
+		lab.tamper = true
+		c := newClient(t, lab, mode)
+		_, err := c.RegistryGet(testCtx(t), agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "x"})
+		var aerr *agent.Error
+		if !errors.As(err, &aerr) || aerr.Code != agent.CodeScriptMismatch || !strings.Contains(err.Error(), "server1") {
+			t.Fatalf("%s: want script_mismatch naming the host, got %v", mode, err)
+		}
+		// The next call starts an agent that gets the right script.
+		if _, err := c.RegistryGet(testCtx(t), agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "x"}); err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+	}
+}
+
+func TestPerRequestStartsOneProcessPerCall(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePerRequest)
+	ctx := testCtx(t)
+	for i := range 5 {
+		if _, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: testKey, Name: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "x", Value: agent.RegistryValue{Type: agent.RegSZ}, CreateKey: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := lab.starts.Load(); got != 6 {
+		t.Fatalf("%d processes for 6 calls", got)
+	}
+	h, err := c.Hello(ctx)
+	if err != nil || h.ComputerName != "SERVER1" || h.ScriptSHA256 != agent.ScriptSHA256 {
+		t.Fatalf("hello: %+v, %v", h, err)
+	}
+}
+
+func TestCloseEndsTheAgent(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Hello(testCtx(t)); !errors.Is(err, windows.ErrClosed) {
+		t.Fatalf("call after Close: %v", err)
+	}
+}
+
+func TestLoggerSeesSessionEvents(t *testing.T) {
+	lab := newLab()
+	var mu sync.Mutex
+	var msgs []string
+	c, err := windows.New("server1", lab, "", windows.WithLogger(func(_ context.Context, level, msg string, fields map[string]any) {
+		mu.Lock()
+		defer mu.Unlock()
+		msgs = append(msgs, fmt.Sprintf("%s %s %v", level, msg, fields["server"]))
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	lab.failNext(agent.OpRegistryGet, dieBefore)
+	if _, err := c.RegistryGet(testCtx(t), agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	joined := strings.Join(msgs, "\n")
+	if !strings.Contains(joined, "warn agent session ended server1") || !strings.Contains(joined, "debug agent started server1") {
+		t.Fatalf("log:\n%s", joined)
+	}
+}
+
+func TestNewRejectsUnknownMode(t *testing.T) {
+	if _, err := windows.New("server1", newLab(), "sometimes"); err == nil {
+		t.Fatal("unknown mode accepted")
+	}
+}
+
+const secret = "S3cret-Pa$$w0rd"
+
+func TestWinRMErrorsNameTheHostAndHideThePassword(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close() // nothing listens there now
+
+	unauthorized := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="WSMAN"`)
+		http.Error(w, "denied for "+secret, http.StatusUnauthorized)
+	}))
+	defer unauthorized.Close()
+	upPort := unauthorized.Listener.Addr().(*net.TCPAddr).Port
+
+	cases := []struct {
+		name string
+		ep   windows.Endpoint
+		want []string
+	}{
+		{"refused", windows.Endpoint{Host: "127.0.0.1", Port: port, Auth: "ntlm", Username: "admin", Password: secret, Timeout: 2 * time.Second},
+			[]string{fmt.Sprintf("winrm server1 (127.0.0.1:%d)", port), "connection refused", "5986"}},
+		{"401 basic", windows.Endpoint{Host: "127.0.0.1", Port: upPort, Auth: "basic", Username: "admin", Password: secret, Timeout: 2 * time.Second},
+			[]string{"winrm server1", "authentication failed"}},
+		{"401 ntlm", windows.Endpoint{Host: "127.0.0.1", Port: upPort, Username: "admin", Password: secret, Timeout: 2 * time.Second},
+			[]string{"winrm server1", "authentication failed"}},
+	}
+	for _, c := range cases {
+		st, err := windows.NewWinRMStarter("server1", c.ep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, err := windows.New("server1", st, windows.ModePersistent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = client.Hello(testCtx(t))
+		t.Log(err)
+		_ = client.Close()
+		var te *windows.TransportError
+		if !errors.As(err, &te) {
+			t.Fatalf("%s: want a TransportError, got %v", c.name, err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %q does not mention %q", c.name, err, w)
+			}
+		}
+		if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v", err), secret) {
+			t.Errorf("%s: the password leaked: %v", c.name, err)
+		}
+	}
+	if _, err := windows.NewWinRMStarter("server1", windows.Endpoint{Host: "h", Port: 1, Auth: "kerberos", Password: secret}); err == nil || strings.Contains(err.Error(), secret) {
+		t.Errorf("unknown auth: %v", err)
+	}
+	if _, err := windows.NewWinRMStarter("server1", windows.Endpoint{Host: "h", Port: 1, HTTPS: true, CACertPEM: []byte("not a cert")}); err == nil {
+		t.Error("a bad CA certificate was accepted")
+	}
+}

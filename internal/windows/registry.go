@@ -1,0 +1,96 @@
+package windows
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+)
+
+// Hello asks the agent who it is. The script hash is checked on every
+// session start already; this is for diagnostics and tests.
+func (c *Client) Hello(ctx context.Context) (agent.HelloResult, error) {
+	var res agent.HelloResult
+	err := c.Call(ctx, agent.OpHello, agent.HelloParams{Protocol: agent.ProtocolVersion, ScriptSHA256: agent.ScriptSHA256}, &res)
+	return res, err
+}
+
+// RegistryGet reads one value ("" is the key's default value).
+func (c *Client) RegistryGet(ctx context.Context, p agent.RegistryGetParams) (agent.RegistryGetResult, error) {
+	var res agent.RegistryGetResult
+	err := c.Call(ctx, agent.OpRegistryGet, p, &res)
+	return res, err
+}
+
+// RegistryList reads every value of one key.
+func (c *Client) RegistryList(ctx context.Context, key agent.RegistryKeyRef) (agent.RegistryListResult, error) {
+	var res agent.RegistryListResult
+	err := c.Call(ctx, agent.OpRegistryList, agent.RegistryListParams{RegistryKeyRef: key}, &res)
+	return res, err
+}
+
+// RegistrySet writes one value. When the session breaks after the request
+// was sent, it reads the value back on a new agent: if it already holds what
+// was asked, that is success; otherwise the write did not happen and it is
+// applied once more.
+func (c *Client) RegistrySet(ctx context.Context, p agent.RegistrySetParams) error {
+	err := c.Call(ctx, agent.OpRegistrySet, p, nil)
+	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
+		return err
+	}
+	got, rerr := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: p.RegistryKeyRef, Name: p.Name})
+	if rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	if got.Exists && got.Value != nil && SameRegistryValue(*got.Value, p.Value) {
+		c.log(ctx, LevelDebug, "registry write of unknown outcome had been applied", map[string]any{"key": p.Key, "name": p.Name})
+		return nil
+	}
+	c.log(ctx, LevelDebug, "registry write of unknown outcome had not been applied; applying it", map[string]any{"key": p.Key, "name": p.Name})
+	return c.Call(ctx, agent.OpRegistrySet, p, nil)
+}
+
+// RegistryDelete deletes one value; deleting a missing value succeeds with
+// Existed false. After a write of unknown outcome it re-reads like
+// RegistrySet; a value found gone then reports Existed true, since this
+// delete most likely removed it.
+func (c *Client) RegistryDelete(ctx context.Context, p agent.RegistryDeleteParams) (agent.RegistryDeleteResult, error) {
+	var res agent.RegistryDeleteResult
+	err := c.Call(ctx, agent.OpRegistryDelete, p, &res)
+	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
+		return res, err
+	}
+	got, rerr := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: p.RegistryKeyRef, Name: p.Name})
+	if rerr != nil {
+		return res, errors.Join(err, rerr)
+	}
+	if !got.Exists {
+		return agent.RegistryDeleteResult{Existed: true}, nil
+	}
+	err = c.Call(ctx, agent.OpRegistryDelete, p, &res)
+	return res, err
+}
+
+// SameRegistryValue compares two values by meaning: "060000" and "60000"
+// are the same DWORD, "AB" and "ab" the same bytes, a nil and an empty
+// multi-string list the same list.
+func SameRegistryValue(a, b agent.RegistryValue) bool {
+	if a.Type != b.Type {
+		return false
+	}
+	switch a.Type {
+	case agent.RegMultiSZ:
+		return slices.Equal(a.Strings, b.Strings)
+	case agent.RegDWord, agent.RegQWord:
+		x, errA := strconv.ParseUint(a.Data, 10, 64)
+		y, errB := strconv.ParseUint(b.Data, 10, 64)
+		return errA == nil && errB == nil && x == y
+	case agent.RegBinary, agent.RegNone:
+		return strings.EqualFold(a.Data, b.Data)
+	default:
+		return a.Data == b.Data && len(a.Strings) == 0 && len(b.Strings) == 0
+	}
+}
