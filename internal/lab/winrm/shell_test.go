@@ -21,7 +21,7 @@ func TestReceiveLongPollTimesOutThenResumes(t *testing.T) {
 
 	// Release the silent command only once the client had to poll a second time, so
 	// the first Receive must have been held and answered with the TimedOut fault.
-	receives := make(chan time.Time, 16)
+	gap := make(chan time.Duration, 1)
 	go func() {
 		var first time.Time
 		for st := range f.stats.notify {
@@ -30,7 +30,7 @@ func TestReceiveLongPollTimesOutThenResumes(t *testing.T) {
 					first = time.Now()
 					continue
 				}
-				receives <- first
+				gap <- time.Since(first)
 				close(f.handler.release)
 				return
 			}
@@ -42,8 +42,7 @@ func TestReceiveLongPollTimesOutThenResumes(t *testing.T) {
 	if err != nil || code != 0 {
 		t.Fatalf("code %d err %v", code, err)
 	}
-	held := time.Since(<-receives)
-	if held < pollLimit {
+	if held := <-gap; held < pollLimit {
 		t.Errorf("second Receive came %v after the first: the empty poll was not held", held)
 	}
 	if !bytes.Equal(stdout.Bytes(), bigOutput()) || stderr.Len() != 0 {
