@@ -1,1 +1,595 @@
-# winfs agent: placeholder, replaced by the real agent script.
+# winfs agent (Windows PowerShell 5.1). The loader in internal/agent/script.go
+# reads this text from stdin, keeps it in $global:WinfsAgentScript and
+# dot-sources it. The agent then reads one JSON request per line from stdin and
+# writes exactly one JSON response line per request to stdout, until stdin ends.
+# The request and response shapes are defined in internal/agent/contract.go; the
+# lab's Go emulation (internal/lab/winhost) must answer exactly as this does.
+#
+# Rules that keep the wire clean:
+# - stdout carries responses only: every call that returns something is [void]ed,
+#   and responses are written with [Console]::Out, never to the pipeline;
+# - every failure becomes a structured error response, never stderr output;
+# - JSON is written by hand (ConvertTo-Json in 5.1 mangles empty and one-element
+#   arrays), as pure ASCII with \uXXXX escapes, so the console code page cannot
+#   alter it;
+# - this file is ASCII only.
+
+Set-StrictMode -Version 2.0
+$ErrorActionPreference = 'Stop'
+
+$WinfsProtocol = 1
+$WinfsInvariant = [System.Globalization.CultureInfo]::InvariantCulture
+
+# ---------------------------------------------------------------- errors
+
+# New-WinfsError makes an exception that carries a contract error code.
+function New-WinfsError([string]$Code, [string]$Message) {
+    $e = New-Object System.Exception -ArgumentList $Message
+    $e.Data['winfs_code'] = $Code
+    return $e
+}
+
+# Get-WinfsErrorInfo maps an exception (PowerShell wraps .NET ones in
+# MethodInvocationException) to a contract error code and message.
+function Get-WinfsErrorInfo($Exception) {
+    $e = $Exception
+    while ($null -ne $e) {
+        if ($null -ne $e.Data -and $e.Data.Contains('winfs_code')) {
+            return @{ code = [string]$e.Data['winfs_code']; message = [string]$e.Message }
+        }
+        if ($e -is [System.UnauthorizedAccessException] -or $e -is [System.Security.SecurityException]) {
+            return @{ code = 'access_denied'; message = [string]$e.Message }
+        }
+        $e = $e.InnerException
+    }
+    return @{ code = 'internal'; message = [string]$Exception.Message }
+}
+
+function New-WinfsInvalid([string]$Message) {
+    return (New-WinfsError 'invalid_params' $Message)
+}
+
+# ---------------------------------------------------------------- JSON out
+
+function ConvertTo-WinfsJsonString([string]$Text) {
+    $sb = New-Object System.Text.StringBuilder
+    [void]$sb.Append('"')
+    foreach ($ch in $Text.ToCharArray()) {
+        $c = [int]$ch
+        if ($c -eq 0x22) {
+            [void]$sb.Append('\"')
+        } elseif ($c -eq 0x5c) {
+            [void]$sb.Append('\\')
+        } elseif ($c -lt 0x20 -or $c -gt 0x7e) {
+            [void]$sb.Append('\u')
+            [void]$sb.Append($c.ToString('x4', $WinfsInvariant))
+        } else {
+            [void]$sb.Append($ch)
+        }
+    }
+    [void]$sb.Append('"')
+    return $sb.ToString()
+}
+
+# ConvertTo-WinfsJson encodes null, booleans, integers, strings, dictionaries
+# (in their key order) and arrays. Arguments are passed as parameters, never
+# through the pipeline, so arrays arrive whole even when empty.
+function ConvertTo-WinfsJson($Value) {
+    if ($null -eq $Value) {
+        return 'null'
+    }
+    if ($Value -is [bool]) {
+        if ($Value) { return 'true' }
+        return 'false'
+    }
+    if ($Value -is [string]) {
+        return (ConvertTo-WinfsJsonString $Value)
+    }
+    if ($Value -is [int] -or $Value -is [long] -or $Value -is [uint32] -or $Value -is [uint64]) {
+        return $Value.ToString($WinfsInvariant)
+    }
+    if ($Value -is [System.Collections.IDictionary]) {
+        $parts = New-Object 'System.Collections.Generic.List[string]'
+        # GetEnumerator, not .Keys: a registry value named "Keys" would
+        # shadow the property of a PowerShell dictionary.
+        foreach ($entry in $Value.GetEnumerator()) {
+            $parts.Add((ConvertTo-WinfsJsonString ([string]$entry.Key)) + ':' + (ConvertTo-WinfsJson $entry.Value))
+        }
+        return '{' + [string]::Join(',', $parts.ToArray()) + '}'
+    }
+    if ($Value -is [System.Collections.IEnumerable]) {
+        $parts = New-Object 'System.Collections.Generic.List[string]'
+        foreach ($item in $Value) {
+            $parts.Add((ConvertTo-WinfsJson $item))
+        }
+        return '[' + [string]::Join(',', $parts.ToArray()) + ']'
+    }
+    throw (New-WinfsError 'internal' ('cannot encode a value of type ' + $Value.GetType().FullName))
+}
+
+# ---------------------------------------------------------------- JSON in
+
+# Params are decoded strictly, like the lab does: unknown fields and wrong JSON
+# types are invalid_params. Field names match case-insensitively, as in Go.
+
+function Assert-WinfsObject($Value, [string]$What) {
+    if ($null -eq $Value) {
+        throw (New-WinfsInvalid ('missing ' + $What))
+    }
+    if (-not ($Value -is [System.Management.Automation.PSCustomObject])) {
+        throw (New-WinfsInvalid ($What + ' must be a JSON object'))
+    }
+}
+
+function Assert-WinfsFields($Object, [string[]]$Allowed, [string]$What) {
+    foreach ($p in $Object.PSObject.Properties) {
+        if ($Allowed -notcontains $p.Name) {
+            throw (New-WinfsInvalid ('invalid ' + $What + ': unknown field "' + $p.Name + '"'))
+        }
+    }
+}
+
+# Get-WinfsField returns a field's value, or $null when it is absent. The
+# comma keeps an array value whole: a function's output is otherwise
+# unrolled, turning ["a"] into "a" and [] into nothing.
+function Get-WinfsField($Object, [string]$Name) {
+    $p = $Object.PSObject.Properties[$Name]
+    if ($null -eq $p) {
+        return $null
+    }
+    return , $p.Value
+}
+
+function Get-WinfsString($Object, [string]$Name) {
+    $v = Get-WinfsField $Object $Name
+    if ($null -eq $v) {
+        return ''
+    }
+    if (-not ($v -is [string])) {
+        throw (New-WinfsInvalid ('invalid params: field "' + $Name + '" must be a string'))
+    }
+    return [string]$v
+}
+
+function Get-WinfsBool($Object, [string]$Name) {
+    $v = Get-WinfsField $Object $Name
+    if ($null -eq $v) {
+        return $false
+    }
+    if (-not ($v -is [bool])) {
+        throw (New-WinfsInvalid ('invalid params: field "' + $Name + '" must be true or false'))
+    }
+    return [bool]$v
+}
+
+function Get-WinfsInteger($Object, [string]$Name) {
+    $v = Get-WinfsField $Object $Name
+    if ($null -eq $v) {
+        return [long]0
+    }
+    if (-not ($v -is [int] -or $v -is [long])) {
+        throw (New-WinfsInvalid ('invalid params: field "' + $Name + '" must be an integer'))
+    }
+    return [long]$v
+}
+
+# Add-WinfsStrings appends a JSON string array field to $List (a function
+# cannot return an empty or one-element array intact, so it fills a list).
+function Add-WinfsStrings($Object, [string]$Name, $List) {
+    $v = Get-WinfsField $Object $Name
+    if ($null -eq $v) {
+        return
+    }
+    if (-not ($v -is [System.Array])) {
+        throw (New-WinfsInvalid ('invalid params: field "' + $Name + '" must be an array of strings'))
+    }
+    foreach ($s in $v) {
+        if ($null -eq $s) {
+            $List.Add('')
+        } elseif ($s -is [string]) {
+            $List.Add([string]$s)
+        } else {
+            throw (New-WinfsInvalid ('invalid params: field "' + $Name + '" must be an array of strings'))
+        }
+    }
+}
+
+# ---------------------------------------------------------------- registry
+
+# Get-WinfsKeyRef validates hive and key: a hive spelled exactly as in the
+# contract, and a path without leading, trailing or doubled backslashes.
+function Get-WinfsKeyRef($Params) {
+    $hiveName = Get-WinfsString $Params 'hive'
+    $key = Get-WinfsString $Params 'key'
+    $hive = $null
+    switch -CaseSensitive ($hiveName) {
+        'HKLM' { $hive = [Microsoft.Win32.RegistryHive]::LocalMachine }
+        'HKCU' { $hive = [Microsoft.Win32.RegistryHive]::CurrentUser }
+        'HKCR' { $hive = [Microsoft.Win32.RegistryHive]::ClassesRoot }
+        'HKU' { $hive = [Microsoft.Win32.RegistryHive]::Users }
+        'HKCC' { $hive = [Microsoft.Win32.RegistryHive]::CurrentConfig }
+    }
+    if ($null -eq $hive) {
+        throw (New-WinfsInvalid ('unknown hive "' + $hiveName + '" (expected one of HKLM, HKCU, HKCR, HKU, HKCC)'))
+    }
+    if ($key -ne '') {
+        foreach ($segment in $key.Split([char]'\')) {
+            if ($segment -eq '') {
+                throw (New-WinfsInvalid ('invalid key path "' + $key + '": empty path segment'))
+            }
+        }
+    }
+    $path = $hiveName
+    if ($key -ne '') {
+        $path = $hiveName + '\' + $key
+    }
+    return @{ Hive = $hive; Key = $key; Path = $path }
+}
+
+# Open-WinfsKey opens (or with $Create, creates) the key in the 64-bit view.
+# It returns $null when the key does not exist.
+function Open-WinfsKey($Ref, [bool]$Writable, [bool]$Create) {
+    $root = [Microsoft.Win32.RegistryKey]::OpenBaseKey($Ref.Hive, [Microsoft.Win32.RegistryView]::Registry64)
+    if ($Ref.Key -eq '') {
+        return $root
+    }
+    try {
+        if ($Create) {
+            return $root.CreateSubKey($Ref.Key, [Microsoft.Win32.RegistryKeyPermissionCheck]::ReadWriteSubTree)
+        }
+        return $root.OpenSubKey($Ref.Key, $Writable)
+    } finally {
+        $root.Dispose()
+    }
+}
+
+function Test-WinfsValueName($Key, [string]$Name) {
+    foreach ($n in $Key.GetValueNames()) {
+        if ([string]::Equals($n, $Name, [System.StringComparison]::OrdinalIgnoreCase)) {
+            return $true
+        }
+    }
+    return $false
+}
+
+function ConvertTo-WinfsHex($Bytes) {
+    return ([System.BitConverter]::ToString([byte[]]$Bytes)).Replace('-', '').ToLowerInvariant()
+}
+
+# Read-WinfsValue returns a value in its wire form, or $null for a registry
+# type the contract has no name for (REG_LINK, REG_RESOURCE_LIST, ...).
+function Read-WinfsValue($Key, [string]$Name) {
+    $kind = $Key.GetValueKind($Name)
+    $raw = $Key.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
+    $v = [ordered]@{}
+    if ($kind -eq [Microsoft.Win32.RegistryValueKind]::String) {
+        $v['type'] = 'REG_SZ'
+        $v['data'] = [string]$raw
+    } elseif ($kind -eq [Microsoft.Win32.RegistryValueKind]::ExpandString) {
+        $v['type'] = 'REG_EXPAND_SZ'
+        $v['data'] = [string]$raw
+    } elseif ($kind -eq [Microsoft.Win32.RegistryValueKind]::MultiString) {
+        $list = New-Object 'System.Collections.Generic.List[string]'
+        if ($null -ne $raw) {
+            foreach ($s in [string[]]$raw) {
+                $list.Add([string]$s)
+            }
+        }
+        $v['type'] = 'REG_MULTI_SZ'
+        $v['strings'] = $list.ToArray()
+    } elseif ($kind -eq [Microsoft.Win32.RegistryValueKind]::DWord) {
+        # .NET returns a DWORD as a signed Int32; the wire wants it unsigned.
+        $u = [System.BitConverter]::ToUInt32([System.BitConverter]::GetBytes([int]$raw), 0)
+        $v['type'] = 'REG_DWORD'
+        $v['data'] = $u.ToString($WinfsInvariant)
+    } elseif ($kind -eq [Microsoft.Win32.RegistryValueKind]::QWord) {
+        $u = [System.BitConverter]::ToUInt64([System.BitConverter]::GetBytes([long]$raw), 0)
+        $v['type'] = 'REG_QWORD'
+        $v['data'] = $u.ToString($WinfsInvariant)
+    } elseif ($kind -eq [Microsoft.Win32.RegistryValueKind]::Binary) {
+        $v['type'] = 'REG_BINARY'
+        $v['data'] = ConvertTo-WinfsHex $raw
+    } elseif ($kind -eq [Microsoft.Win32.RegistryValueKind]::None) {
+        $bytes = [byte[]]@()
+        if ($null -ne $raw) {
+            $bytes = [byte[]]$raw
+        }
+        $v['type'] = 'REG_NONE'
+        $v['data'] = ConvertTo-WinfsHex $bytes
+    } else {
+        return $null
+    }
+    return $v
+}
+
+# ConvertFrom-WinfsValue validates a wire value; it returns Type (the wire
+# name), Kind (the .NET kind) and Data (already in the .NET form SetValue takes).
+function ConvertFrom-WinfsValue($Value) {
+    Assert-WinfsObject $Value 'value'
+    Assert-WinfsFields $Value @('type', 'data', 'strings') 'value'
+    $type = Get-WinfsString $Value 'type'
+    $data = Get-WinfsString $Value 'data'
+    $strings = New-Object 'System.Collections.Generic.List[string]'
+    Add-WinfsStrings $Value 'strings' $strings
+    if ($type -cne 'REG_MULTI_SZ' -and $strings.Count -gt 0) {
+        throw (New-WinfsInvalid ('strings is only valid for REG_MULTI_SZ, not ' + $type))
+    }
+    $out = @{ Type = $type }
+    switch -CaseSensitive ($type) {
+        'REG_SZ' {
+            $out.Kind = [Microsoft.Win32.RegistryValueKind]::String
+            $out.Data = $data
+            return $out
+        }
+        'REG_EXPAND_SZ' {
+            $out.Kind = [Microsoft.Win32.RegistryValueKind]::ExpandString
+            $out.Data = $data
+            return $out
+        }
+        'REG_MULTI_SZ' {
+            if ($data -ne '') {
+                throw (New-WinfsInvalid 'REG_MULTI_SZ takes strings, not data')
+            }
+            $out.Kind = [Microsoft.Win32.RegistryValueKind]::MultiString
+            $out.Data = $strings.ToArray()
+            return $out
+        }
+        'REG_DWORD' {
+            $n = [uint32]0
+            if (-not [uint32]::TryParse($data, [System.Globalization.NumberStyles]::None, $WinfsInvariant, [ref]$n)) {
+                throw (New-WinfsInvalid ('REG_DWORD data "' + $data + '" is not an unsigned 32-bit decimal number'))
+            }
+            # SetValue wants the bits of the DWORD as a signed Int32.
+            $out.Kind = [Microsoft.Win32.RegistryValueKind]::DWord
+            $out.Data = [System.BitConverter]::ToInt32([System.BitConverter]::GetBytes([uint32]$n), 0)
+            return $out
+        }
+        'REG_QWORD' {
+            $n = [uint64]0
+            if (-not [uint64]::TryParse($data, [System.Globalization.NumberStyles]::None, $WinfsInvariant, [ref]$n)) {
+                throw (New-WinfsInvalid ('REG_QWORD data "' + $data + '" is not an unsigned 64-bit decimal number'))
+            }
+            $out.Kind = [Microsoft.Win32.RegistryValueKind]::QWord
+            $out.Data = [System.BitConverter]::ToInt64([System.BitConverter]::GetBytes([uint64]$n), 0)
+            return $out
+        }
+    }
+    if ($type -ceq 'REG_BINARY' -or $type -ceq 'REG_NONE') {
+        # \A and \z: in .NET '$' would also match before a final newline.
+        if ($data -notmatch '\A(?:[0-9a-fA-F]{2})*\z') {
+            throw (New-WinfsInvalid ($type + ' data "' + $data + '" is not hex (two digits per byte)'))
+        }
+        $bytes = New-Object byte[] ($data.Length / 2)
+        for ($i = 0; $i -lt $bytes.Length; $i++) {
+            $bytes[$i] = [System.Convert]::ToByte($data.Substring(2 * $i, 2), 16)
+        }
+        $out.Kind = [Microsoft.Win32.RegistryValueKind]::Binary
+        if ($type -ceq 'REG_NONE') {
+            $out.Kind = [Microsoft.Win32.RegistryValueKind]::None
+        }
+        $out.Data = $bytes
+        return $out
+    }
+    throw (New-WinfsInvalid ('unknown registry value type "' + $type + '"'))
+}
+
+# Write-WinfsValue calls SetValue with the data cast to exactly the type the
+# kind needs, so no PowerShell wrapper object reaches the registry API.
+function Write-WinfsValue($Key, [string]$Name, $In) {
+    switch -CaseSensitive ($In.Type) {
+        'REG_SZ' { $Key.SetValue($Name, [string]$In.Data, $In.Kind) }
+        'REG_EXPAND_SZ' { $Key.SetValue($Name, [string]$In.Data, $In.Kind) }
+        'REG_MULTI_SZ' { $Key.SetValue($Name, [string[]]$In.Data, $In.Kind) }
+        'REG_DWORD' { $Key.SetValue($Name, [int]$In.Data, $In.Kind) }
+        'REG_QWORD' { $Key.SetValue($Name, [long]$In.Data, $In.Kind) }
+        'REG_BINARY' { $Key.SetValue($Name, [byte[]]$In.Data, $In.Kind) }
+        'REG_NONE' { $Key.SetValue($Name, [byte[]]$In.Data, $In.Kind) }
+    }
+}
+
+function Invoke-WinfsRegistryGet($Params) {
+    Assert-WinfsObject $Params 'params'
+    Assert-WinfsFields $Params @('hive', 'key', 'name') 'params'
+    $ref = Get-WinfsKeyRef $Params
+    $name = Get-WinfsString $Params 'name'
+    $key = Open-WinfsKey $ref $false $false
+    if ($null -eq $key) {
+        return [ordered]@{ key_exists = $false; exists = $false }
+    }
+    try {
+        if (-not (Test-WinfsValueName $key $name)) {
+            return [ordered]@{ key_exists = $true; exists = $false }
+        }
+        $value = Read-WinfsValue $key $name
+        if ($null -eq $value) {
+            throw (New-WinfsError 'internal' ('value "' + $name + '" of ' + $ref.Path + ' has a registry type the agent does not support'))
+        }
+        return [ordered]@{ key_exists = $true; exists = $true; value = $value }
+    } finally {
+        $key.Dispose()
+    }
+}
+
+function Invoke-WinfsRegistrySet($Params) {
+    Assert-WinfsObject $Params 'params'
+    Assert-WinfsFields $Params @('hive', 'key', 'name', 'value', 'create_key') 'params'
+    $ref = Get-WinfsKeyRef $Params
+    $name = Get-WinfsString $Params 'name'
+    $valueJson = Get-WinfsField $Params 'value'
+    if ($null -eq $valueJson) {
+        throw (New-WinfsInvalid 'unknown registry value type ""')
+    }
+    $in = ConvertFrom-WinfsValue $valueJson
+    $create = Get-WinfsBool $Params 'create_key'
+    $key = Open-WinfsKey $ref $true $create
+    if ($null -eq $key) {
+        throw (New-WinfsError 'key_not_found' ("registry key '" + $ref.Path + "' does not exist"))
+    }
+    try {
+        # A type change is a delete then a set: RegSetValueEx would keep
+        # stale assumptions in tools that cache the old type.
+        if ((Test-WinfsValueName $key $name) -and ($key.GetValueKind($name) -ne $in.Kind)) {
+            $key.DeleteValue($name)
+        }
+        Write-WinfsValue $key $name $in
+    } finally {
+        $key.Dispose()
+    }
+    return [ordered]@{}
+}
+
+function Invoke-WinfsRegistryDelete($Params) {
+    Assert-WinfsObject $Params 'params'
+    Assert-WinfsFields $Params @('hive', 'key', 'name') 'params'
+    $ref = Get-WinfsKeyRef $Params
+    $name = Get-WinfsString $Params 'name'
+    $key = Open-WinfsKey $ref $true $false
+    if ($null -eq $key) {
+        return [ordered]@{ existed = $false }
+    }
+    try {
+        if (-not (Test-WinfsValueName $key $name)) {
+            return [ordered]@{ existed = $false }
+        }
+        $key.DeleteValue($name)
+        return [ordered]@{ existed = $true }
+    } finally {
+        $key.Dispose()
+    }
+}
+
+function Invoke-WinfsRegistryList($Params) {
+    Assert-WinfsObject $Params 'params'
+    Assert-WinfsFields $Params @('hive', 'key') 'params'
+    $ref = Get-WinfsKeyRef $Params
+    $values = [ordered]@{}
+    $key = Open-WinfsKey $ref $false $false
+    if ($null -eq $key) {
+        return [ordered]@{ key_exists = $false; values = $values }
+    }
+    try {
+        foreach ($n in $key.GetValueNames()) {
+            $v = Read-WinfsValue $key $n
+            # Types the contract cannot name are left out: this provider
+            # never manages them.
+            if ($null -ne $v) {
+                $values[[string]$n] = $v
+            }
+        }
+    } finally {
+        $key.Dispose()
+    }
+    return [ordered]@{ key_exists = $true; values = $values }
+}
+
+# ---------------------------------------------------------------- hello
+
+function Get-WinfsSha256Hex([string]$Text) {
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try {
+        $hash = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Text))
+    } finally {
+        $sha.Dispose()
+    }
+    return ConvertTo-WinfsHex $hash
+}
+
+# The hash of the script text the loader actually received.
+$WinfsScriptText = ''
+$loaded = Get-Variable -Name 'WinfsAgentScript' -Scope Global -ErrorAction SilentlyContinue
+if ($null -ne $loaded) {
+    $WinfsScriptText = [string]$loaded.Value
+}
+$WinfsScriptSha256 = Get-WinfsSha256Hex $WinfsScriptText
+
+function Invoke-WinfsHello($Params) {
+    Assert-WinfsObject $Params 'params'
+    Assert-WinfsFields $Params @('protocol', 'script_sha256') 'params'
+    $protocol = Get-WinfsInteger $Params 'protocol'
+    $claimed = Get-WinfsString $Params 'script_sha256'
+    if ($protocol -ne $WinfsProtocol) {
+        throw (New-WinfsError 'protocol_mismatch' ('the client speaks protocol ' + $protocol + ', the agent speaks ' + $WinfsProtocol))
+    }
+    if ($claimed -cne $WinfsScriptSha256) {
+        throw (New-WinfsError 'script_mismatch' ('the client sent a script with sha256 ' + $claimed + ', the agent received ' + $WinfsScriptSha256))
+    }
+    return [ordered]@{
+        protocol           = $WinfsProtocol
+        script_sha256      = $WinfsScriptSha256
+        computer_name      = [string][System.Environment]::MachineName
+        powershell_version = [string]$PSVersionTable.PSVersion.ToString()
+    }
+}
+
+# ---------------------------------------------------------------- dispatch
+
+function Invoke-WinfsOp([string]$Op, $Params) {
+    switch -CaseSensitive ($Op) {
+        'hello' { return (Invoke-WinfsHello $Params) }
+        'registry.get' { return (Invoke-WinfsRegistryGet $Params) }
+        'registry.set' { return (Invoke-WinfsRegistrySet $Params) }
+        'registry.delete' { return (Invoke-WinfsRegistryDelete $Params) }
+        'registry.list' { return (Invoke-WinfsRegistryList $Params) }
+    }
+    throw (New-WinfsError 'unknown_op' ('unknown operation "' + $Op + '"'))
+}
+
+# Invoke-WinfsLine answers one request line with one response line. A line
+# that is not a valid request is answered with id 0, as the lab does.
+function Invoke-WinfsLine([string]$Line) {
+    $id = '0'
+    try {
+        $req = $null
+        try {
+            $req = ConvertFrom-Json -InputObject $Line
+        } catch {
+            throw (New-WinfsInvalid ('decoding agent request: ' + $_.Exception.Message))
+        }
+        Assert-WinfsObject $req 'request'
+        Assert-WinfsFields $req @('id', 'op', 'params') 'request'
+        $op = Get-WinfsString $req 'op'
+        if ($op -eq '') {
+            throw (New-WinfsInvalid 'decoding agent request: missing op')
+        }
+        $rawId = Get-WinfsField $req 'id'
+        $idText = '0'
+        if ($null -ne $rawId) {
+            # ConvertFrom-Json gives Int32, Int64 or (beyond Int64) Decimal.
+            if (-not ($rawId -is [int] -or $rawId -is [long] -or $rawId -is [decimal])) {
+                throw (New-WinfsInvalid 'decoding agent request: id must be an unsigned integer')
+            }
+            $idText = [System.Convert]::ToString($rawId, $WinfsInvariant)
+        }
+        if ($idText -notmatch '\A[0-9]+\z') {
+            throw (New-WinfsInvalid 'decoding agent request: id must be an unsigned integer')
+        }
+        $id = $idText
+        $result = Invoke-WinfsOp $op (Get-WinfsField $req 'params')
+        return '{"id":' + $id + ',"result":' + (ConvertTo-WinfsJson $result) + '}'
+    } catch {
+        $info = Get-WinfsErrorInfo $_.Exception
+        return '{"id":' + $id + ',"error":{"code":' + (ConvertTo-WinfsJsonString $info.code) +
+            ',"message":' + (ConvertTo-WinfsJsonString $info.message) + '}}'
+    }
+}
+
+# ---------------------------------------------------------------- main loop
+
+while ($true) {
+    $line = [Console]::In.ReadLine()
+    if ($null -eq $line) {
+        break
+    }
+    if ($line.Trim().Length -eq 0) {
+        continue
+    }
+    $response = Invoke-WinfsLine $line
+    # Should anything have leaked into a function's output, the response
+    # string is still the last item.
+    if ($response -is [System.Array]) {
+        $response = $response[-1]
+    }
+    [Console]::Out.WriteLine([string]$response)
+    [Console]::Out.Flush()
+}
+exit 0

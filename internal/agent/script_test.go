@@ -41,3 +41,28 @@ func TestLoaderCommandLine(t *testing.T) {
 		t.Fatal("odd byte count accepted")
 	}
 }
+
+// The agent cannot run here; at least make sure it dispatches every
+// operation and uses every error code of the contract.
+func TestScriptCoversTheContract(t *testing.T) {
+	for _, op := range []string{OpHello, OpRegistryGet, OpRegistrySet, OpRegistryDelete, OpRegistryList} {
+		if !strings.Contains(Script, "'"+op+"' { return (") {
+			t.Errorf("agent.ps1 does not dispatch %q", op)
+		}
+	}
+	for _, code := range []string{CodeInvalidParams, CodeUnknownOp, CodeKeyNotFound, CodeAccessDenied, CodeScriptMismatch, CodeProtocol, CodeInternal} {
+		if !strings.Contains(Script, "'"+code+"'") {
+			t.Errorf("agent.ps1 never reports %q", code)
+		}
+	}
+	for _, typ := range []string{RegSZ, RegExpandSZ, RegMultiSZ, RegDWord, RegQWord, RegBinary, RegNone} {
+		if strings.Count(Script, "'"+typ+"'") < 3 { // read, validate, write
+			t.Errorf("agent.ps1 does not handle %s on every path", typ)
+		}
+	}
+	for _, h := range Hives {
+		if !strings.Contains(Script, "'"+h+"' { $hive = ") {
+			t.Errorf("agent.ps1 does not accept hive %s", h)
+		}
+	}
+}
