@@ -2,6 +2,7 @@ package windows_test
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -418,5 +419,35 @@ func TestWinRMErrorsNameTheHostAndHideThePassword(t *testing.T) {
 	}
 	if _, err := windows.NewWinRMStarter("server1", windows.Endpoint{Host: "h", Port: 1, HTTPS: true, CACertPEM: []byte("not a cert")}); err == nil {
 		t.Error("a bad CA certificate was accepted")
+	}
+}
+
+func TestWinRMHTTPSTrust(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "not WinRM", http.StatusNotFound)
+	}))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	start := func(ep windows.Endpoint) error {
+		ep.Host, ep.Port, ep.HTTPS, ep.Auth, ep.Username, ep.Password, ep.Timeout = "127.0.0.1", port, true, "basic", "admin", secret, 2*time.Second
+		st, err := windows.NewWinRMStarter("server1", ep)
+		if err != nil {
+			return err
+		}
+		_, err = st.Start(testCtx(t), "hostname")
+		return err
+	}
+	if err := start(windows.Endpoint{}); err == nil || !strings.Contains(err.Error(), "not trusted") {
+		t.Errorf("untrusted certificate: %v", err)
+	}
+	for name, ep := range map[string]windows.Endpoint{
+		"ca":       {CACertPEM: caPEM, TLSServerName: "example.com"},
+		"insecure": {Insecure: true},
+	} {
+		// TLS passes; the server is no WinRM listener.
+		if err := start(ep); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

@@ -35,28 +35,36 @@ func (ep Endpoint) Addr() string { return net.JoinHostPort(ep.Host, strconv.Itoa
 const sendChunk = 48 << 10
 
 // NewWinRMStarter returns a Starter that runs commands on ep through
-// github.com/masterzen/winrm, one shell per command. name is the provider's
-// name for the server, used in errors.
+// github.com/masterzen/winrm: each command gets its own shell and its own
+// connections (see laneTransport). name is the provider's name for the
+// server, used in errors.
 func NewWinRMStarter(name string, ep Endpoint) (Starter, error) {
 	s := &winrmStarter{name: name, ep: ep}
-	params := winrm.NewParameters(operationTimeout(ep.Timeout), "en-US", 153600)
 	switch ep.Auth {
-	case "", "ntlm":
-		params.TransportDecorator = func() winrm.Transporter { return &winrm.ClientNTLM{} }
-	case "basic":
+	case "", "ntlm", "basic":
 	default:
 		return nil, s.fail("configuring the client", fmt.Errorf("unknown auth %q (want ntlm or basic)", ep.Auth))
 	}
-	wep := &winrm.Endpoint{
-		Host: ep.Host, Port: ep.Port, HTTPS: ep.HTTPS, Insecure: ep.Insecure,
-		TLSServerName: ep.TLSServerName, CACert: ep.CACertPEM, Timeout: ep.Timeout,
+	// Fail early on a bad configuration (e.g. an unreadable CA certificate).
+	if _, _, err := s.newClient(); err != nil {
+		return nil, err
 	}
-	client, err := winrm.NewClientWithParameters(wep, ep.Username, ep.Password, params)
-	if err != nil {
-		return nil, s.fail("configuring the client", err)
-	}
-	s.client = client
 	return s, nil
+}
+
+func (s *winrmStarter) newClient() (*winrm.Client, *laneTransport, error) {
+	lanes := newLaneTransport(s.ep)
+	params := winrm.NewParameters(operationTimeout(s.ep.Timeout), "en-US", 153600)
+	params.TransportDecorator = func() winrm.Transporter { return lanes }
+	wep := &winrm.Endpoint{
+		Host: s.ep.Host, Port: s.ep.Port, HTTPS: s.ep.HTTPS, Insecure: s.ep.Insecure,
+		TLSServerName: s.ep.TLSServerName, CACert: s.ep.CACertPEM, Timeout: s.ep.Timeout,
+	}
+	client, err := winrm.NewClientWithParameters(wep, s.ep.Username, s.ep.Password, params)
+	if err != nil {
+		return nil, nil, s.fail("configuring the client", err)
+	}
+	return client, lanes, nil
 }
 
 // operationTimeout is how long the server may hold a Receive open. It must
@@ -71,9 +79,8 @@ func operationTimeout(httpTimeout time.Duration) string {
 }
 
 type winrmStarter struct {
-	name   string
-	ep     Endpoint
-	client *winrm.Client
+	name string
+	ep   Endpoint
 }
 
 func (s *winrmStarter) fail(step string, err error) error {
@@ -90,8 +97,14 @@ func (s *winrmStarter) Start(ctx context.Context, commandLine string) (Process, 
 	}
 	ch := make(chan started, 1)
 	go func() {
-		shell, err := s.client.CreateShell()
+		client, lanes, err := s.newClient()
 		if err != nil {
+			ch <- started{err: err}
+			return
+		}
+		shell, err := client.CreateShell()
+		if err != nil {
+			lanes.closeIdle()
 			ch <- started{err: s.fail("creating a shell", err)}
 			return
 		}
@@ -102,10 +115,11 @@ func (s *winrmStarter) Start(ctx context.Context, commandLine string) (Process, 
 		if err != nil {
 			cancel()
 			_ = shell.Close()
+			lanes.closeIdle()
 			ch <- started{err: s.fail("starting the agent", err)}
 			return
 		}
-		ch <- started{p: &winrmProcess{starter: s, shell: shell, cmd: cmd, cancel: cancel}}
+		ch <- started{p: &winrmProcess{starter: s, lanes: lanes, shell: shell, cmd: cmd, cancel: cancel}}
 	}()
 	select {
 	case r := <-ch:
@@ -125,6 +139,7 @@ func (s *winrmStarter) Start(ctx context.Context, commandLine string) (Process, 
 
 type winrmProcess struct {
 	starter *winrmStarter
+	lanes   *laneTransport
 	shell   *winrm.Shell
 	cmd     *winrm.Command
 	cancel  context.CancelFunc
@@ -150,6 +165,7 @@ func (p *winrmProcess) Close() error {
 			p.closeErr = p.starter.fail("deleting the shell", err)
 		}
 		p.cancel()
+		p.lanes.closeIdle()
 	})
 	return p.closeErr
 }

@@ -1,0 +1,135 @@
+package windows
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/go-ntlmssp"
+	"github.com/masterzen/winrm"
+	"github.com/masterzen/winrm/soap"
+)
+
+// laneTransport is the winrm.Transporter of one agent process. NTLM
+// authenticates a connection, not a request, and go-ntlmssp sends the
+// handshake legs through the shared pool: with a Receive long poll running
+// beside Sends, legs can land on different connections and the server
+// answers 401. So traffic goes in two lanes, Receive polls and everything
+// else, each over a single connection carrying one request (with its whole
+// handshake) at a time.
+type laneTransport struct {
+	url, user, password string
+	ntlm                bool
+	receive, other      *lane
+}
+
+type lane struct {
+	mu     sync.Mutex
+	client *http.Client
+	idle   func()
+}
+
+const receiveAction = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive"
+
+func newLaneTransport(ep Endpoint) *laneTransport {
+	scheme := "http"
+	if ep.HTTPS {
+		scheme = "https"
+	}
+	return &laneTransport{
+		url:  fmt.Sprintf("%s://%s/wsman", scheme, ep.Addr()),
+		user: ep.Username, password: ep.Password,
+		ntlm: ep.Auth == "" || ep.Auth == "ntlm",
+	}
+}
+
+// Transport builds both lanes (masterzen calls it once, from NewClient).
+func (t *laneTransport) Transport(ep *winrm.Endpoint) error {
+	tlsConfig := &tls.Config{InsecureSkipVerify: ep.Insecure, ServerName: ep.TLSServerName} //nolint:gosec // the user's explicit choice
+	if len(ep.CACert) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(ep.CACert) {
+			return errors.New("the CA certificate is not valid PEM")
+		}
+		tlsConfig.RootCAs = pool
+	}
+	newLane := func() *lane {
+		tr := &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSClientConfig:       tlsConfig.Clone(),
+			ResponseHeaderTimeout: ep.Timeout,
+			MaxConnsPerHost:       1,
+			MaxIdleConnsPerHost:   1,
+		}
+		var rt http.RoundTripper = tr
+		if t.ntlm {
+			rt = ntlmssp.Negotiator{RoundTripper: tr}
+		}
+		return &lane{client: &http.Client{Transport: rt}, idle: tr.CloseIdleConnections}
+	}
+	t.receive, t.other = newLane(), newLane()
+	return nil
+}
+
+// Post sends one SOAP message. Like masterzen's own transport it needs a
+// SOAP content type; unlike it, a non-200 answer (a WS-Management fault) is
+// an error, so that its text (e.g. OperationTimeout) reaches masterzen.
+func (t *laneTransport) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, error) {
+	body := msg.String()
+	l := t.other
+	if strings.Contains(body, receiveAction) {
+		l = t.receive
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	req, err := http.NewRequest(http.MethodPost, t.url, strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.SetBasicAuth(t.user, t.password) // Negotiator turns it into NTLM
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", fmt.Errorf("reading the answer: %w", err)
+	}
+	if !strings.Contains(resp.Header.Get("Content-Type"), "application/soap+xml") {
+		return "", fmt.Errorf("HTTP %d %s without a WS-Management answer", resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("http error %d: %s", resp.StatusCode, faultText(data))
+	}
+	return string(data), nil
+}
+
+func (t *laneTransport) closeIdle() {
+	for _, l := range []*lane{t.receive, t.other} {
+		if l != nil {
+			l.idle()
+		}
+	}
+}
+
+var (
+	xmlTags    = regexp.MustCompile(`<[^>]*>`)
+	whitespace = regexp.MustCompile(`\s+`)
+)
+
+// faultText is the readable text of a SOAP fault, shortened.
+func faultText(body []byte) string {
+	s := strings.TrimSpace(whitespace.ReplaceAllString(xmlTags.ReplaceAllString(string(body), " "), " "))
+	return truncate(s, 400)
+}
