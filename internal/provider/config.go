@@ -1,0 +1,169 @@
+package provider
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/winfs/terraform-provider-winfs/internal/windows"
+)
+
+const defaultTimeout = 60 * time.Second
+
+// providerSettings is the provider configuration resolved into what the
+// clients need: defaults applied, per-server overrides merged, environment
+// variables read.
+type providerSettings struct {
+	servers   map[string]windows.Endpoint
+	transport windows.Mode
+}
+
+func (s providerSettings) names() []string {
+	names := make([]string, 0, len(s.servers))
+	for n := range s.servers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// settings resolves the configuration. getenv is os.Getenv outside tests.
+func (m providerModel) settings(ctx context.Context, getenv func(string) string) (providerSettings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	w := m.WinRM
+	if w == nil {
+		w = &winrmModel{}
+	}
+	if m.Servers.IsUnknown() {
+		diags.AddAttributeError(path.Root("servers"), "Servers not known yet",
+			"The provider's `servers` depend on values known only after apply; the provider needs them to plan. Configure them from variables or literals.")
+		return providerSettings{}, diags
+	}
+	servers := map[string]serverModel{}
+	diags.Append(m.Servers.ElementsAs(ctx, &servers, false)...)
+	if diags.HasError() {
+		return providerSettings{}, diags
+	}
+
+	https := boolOr(w.HTTPS.ValueBoolPointer(), true)
+	timeout := defaultTimeout
+	if t := w.Timeout.ValueString(); t != "" {
+		timeout, _ = time.ParseDuration(t) // validated at plan time
+	}
+	out := providerSettings{servers: map[string]windows.Endpoint{}, transport: windows.ModePersistent}
+	if w.Transport.ValueString() == "per_request" {
+		out.transport = windows.ModePerRequest
+	}
+	for name, s := range servers {
+		ep := windows.Endpoint{
+			Host:          s.Address.ValueString(),
+			HTTPS:         boolOr(s.HTTPS.ValueBoolPointer(), https),
+			Insecure:      w.Insecure.ValueBool(),
+			TLSServerName: firstNonEmpty(s.TLSServerName.ValueString(), w.TLSServerName.ValueString()),
+			Auth:          firstNonEmpty(w.Auth.ValueString(), "ntlm"),
+			Username:      firstNonEmpty(s.Username.ValueString(), w.Username.ValueString(), getenv(EnvWinRMUsername)),
+			Password:      firstNonEmpty(s.Password.ValueString(), w.Password.ValueString(), getenv(EnvWinRMPassword)),
+			Timeout:       timeout,
+		}
+		if ca := w.CACertificate.ValueString(); ca != "" {
+			ep.CACertPEM = []byte(ca)
+		}
+		switch {
+		case !s.Port.IsNull() && !s.Port.IsUnknown():
+			ep.Port = int(s.Port.ValueInt64())
+		case !w.Port.IsNull() && !w.Port.IsUnknown():
+			ep.Port = int(w.Port.ValueInt64())
+		case ep.HTTPS:
+			ep.Port = 5986
+		default:
+			ep.Port = 5985
+		}
+		if ep.Username == "" || ep.Password == "" {
+			diags.AddAttributeError(path.Root("servers").AtMapKey(name), "Missing WinRM credentials",
+				fmt.Sprintf("Server %q has no WinRM username or password: set winrm.username and winrm.password, "+
+					"servers[%q].username and .password, or the %s and %s environment variables.", name, name, EnvWinRMUsername, EnvWinRMPassword))
+		}
+		out.servers[name] = ep
+	}
+	return out, diags
+}
+
+// validateCredentials reports, at plan time, a configuration that can never
+// authenticate. Unknown values are left for Configure.
+func (m providerModel) validateCredentials(ctx context.Context) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if m.WinRM != nil && m.WinRM.Insecure.ValueBool() && !m.WinRM.CACertificate.IsNull() {
+		diags.AddAttributeWarning(path.Root("winrm").AtName("insecure"), "insecure overrides ca_certificate",
+			"With insecure = true the server certificate is not verified, so ca_certificate has no effect.")
+	}
+	return diags
+}
+
+func boolOr(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// pemCertificate validates that a string holds at least one PEM certificate.
+func pemCertificate() validator.String { return pemValidator{} }
+
+type pemValidator struct{}
+
+func (pemValidator) Description(context.Context) string {
+	return "must be a PEM-encoded X.509 certificate"
+}
+func (v pemValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+func (pemValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	block, _ := pem.Decode([]byte(req.ConfigValue.ValueString()))
+	if block == nil || block.Type != "CERTIFICATE" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CA certificate",
+			"The value must be a PEM-encoded certificate beginning with -----BEGIN CERTIFICATE-----.")
+		return
+	}
+	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CA certificate", "The PEM block is not a valid X.509 certificate: "+err.Error())
+	}
+}
+
+// duration validates a Go duration string that is positive.
+func duration() validator.String { return durationValidator{} }
+
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "must be a positive duration such as 30s, 2m or 1h30m"
+}
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
+	}
+}

@@ -1,0 +1,128 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/winfs/terraform-provider-winfs/internal/windows"
+)
+
+// providerData is what Configure hands to every resource: the resolved
+// settings and one client per server, created on first use so that a plan
+// touching one server never connects to the other.
+type providerData struct {
+	settings providerSettings
+
+	mu      sync.Mutex
+	clients map[string]*windows.Client
+}
+
+// live tracks every providerData of this process so main can end the agents
+// when Terraform closes the plugin.
+var live struct {
+	sync.Mutex
+	data []*providerData
+}
+
+func newProviderData(s providerSettings) *providerData {
+	d := &providerData{settings: s, clients: map[string]*windows.Client{}}
+	live.Lock()
+	live.data = append(live.data, d)
+	live.Unlock()
+	return d
+}
+
+// CloseAllHosts ends the agent sessions of every configured provider.
+func CloseAllHosts() {
+	live.Lock()
+	data := live.data
+	live.data = nil
+	live.Unlock()
+	for _, d := range data {
+		d.close()
+	}
+}
+
+func (d *providerData) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for name, c := range d.clients {
+		_ = c.Close()
+		delete(d.clients, name)
+	}
+}
+
+// checkServer explains a server name that is not configured.
+func (d *providerData) checkServer(name string) error {
+	if _, ok := d.settings.servers[name]; ok {
+		return nil
+	}
+	known := d.settings.names()
+	sort.Strings(known)
+	return fmt.Errorf("server %q is not one of the provider's servers; configured servers are: %s", name, strings.Join(known, ", "))
+}
+
+// host returns the client for a server, starting it on first use.
+func (d *providerData) host(ctx context.Context, name string) (*windows.Client, error) {
+	if err := d.checkServer(name); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c, ok := d.clients[name]; ok {
+		return c, nil
+	}
+	ep := d.settings.servers[name]
+	starter, err := windows.NewWinRMStarter(name, ep)
+	if err != nil {
+		return nil, err
+	}
+	c, err := windows.New(name, starter, d.settings.transport, windows.WithLogger(logToTflog))
+	if err != nil {
+		return nil, err
+	}
+	d.clients[name] = c
+	return c, nil
+}
+
+// logToTflog routes the WinRM client's log lines to Terraform's log.
+func logToTflog(ctx context.Context, level, msg string, fields map[string]any) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if level == windows.LevelWarn {
+		tflog.Warn(ctx, msg, fields)
+		return
+	}
+	tflog.Debug(ctx, msg, fields)
+}
+
+// checkServerAttribute adds a plan-time error for an unknown server name.
+func checkServerAttribute(d *providerData, server string, diags *diag.Diagnostics) {
+	if d == nil || server == "" {
+		return
+	}
+	if err := d.checkServer(server); err != nil {
+		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+	}
+}
+
+// configureData is the common Configure step of resources and data sources.
+func configureData(raw any, diags *diag.Diagnostics) *providerData {
+	if raw == nil {
+		return nil // not configured yet (validation before Configure)
+	}
+	d, ok := raw.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider", raw))
+		return nil
+	}
+	return d
+}

@@ -1,0 +1,229 @@
+// Package provider is the Terraform surface of winfs: provider
+// configuration, resources and data sources. It never builds PowerShell or
+// array commands itself; it asks internal/windows for typed operations.
+package provider
+
+import (
+	"context"
+	"os"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// Environment variables that supply credentials when the configuration
+// does not, so that secrets can stay out of .tf files.
+const (
+	EnvWinRMUsername = "WINFS_WINRM_USERNAME"
+	EnvWinRMPassword = "WINFS_WINRM_PASSWORD"
+)
+
+var serverNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+// New returns the provider factory for providerserver.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &winfsProvider{version: version} }
+}
+
+type winfsProvider struct {
+	version string
+}
+
+var (
+	_ provider.Provider                   = (*winfsProvider)(nil)
+	_ provider.ProviderWithValidateConfig = (*winfsProvider)(nil)
+)
+
+func (p *winfsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "winfs"
+	resp.Version = p.version
+}
+
+func (p *winfsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages the failover of a pair of Windows file servers that share SAN storage: " +
+			"registry hardening, SAN LUN mappings, volume mounts, SMB shares and the DNS alias clients use. " +
+			"Windows servers are reached over WinRM, where one long-lived PowerShell agent per server answers typed requests.",
+		Attributes: map[string]schema.Attribute{
+			"servers": schema.MapNestedAttribute{
+				MarkdownDescription: "The Windows servers this provider manages, keyed by the name resources use in their `server` " +
+					"attribute (for example `server1`). Names are 1-63 letters, digits, `.`, `_` or `-`.",
+				Required: true,
+				Validators: []validator.Map{
+					mapvalidator.SizeAtLeast(1),
+					mapvalidator.KeysAre(stringvalidator.RegexMatches(serverNamePattern,
+						"must be 1-63 characters: letters, digits, '.', '_' or '-', starting with a letter or digit")),
+				},
+				NestedObject: schema.NestedAttributeObject{Attributes: serverAttributes()},
+			},
+			"winrm": schema.SingleNestedAttribute{
+				MarkdownDescription: "How to reach every server over WinRM. Each server in `servers` can override the port, " +
+					"the scheme and the credentials.",
+				Optional:   true,
+				Attributes: winrmAttributes(),
+			},
+		},
+	}
+}
+
+func serverAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"address": schema.StringAttribute{
+			MarkdownDescription: "Host name or IP address of the server's WinRM listener.",
+			Required:            true,
+			Validators:          []validator.String{stringvalidator.LengthBetween(1, 253)},
+		},
+		"port": schema.Int64Attribute{
+			MarkdownDescription: "WinRM port for this server; overrides `winrm.port`.",
+			Optional:            true,
+			Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+		},
+		"https": schema.BoolAttribute{
+			MarkdownDescription: "Use HTTPS for this server; overrides `winrm.https`.",
+			Optional:            true,
+		},
+		"username": schema.StringAttribute{
+			MarkdownDescription: "WinRM user for this server; overrides `winrm.username`.",
+			Optional:            true,
+		},
+		"password": schema.StringAttribute{
+			MarkdownDescription: "WinRM password for this server; overrides `winrm.password`.",
+			Optional:            true,
+			Sensitive:           true,
+		},
+		"tls_server_name": schema.StringAttribute{
+			MarkdownDescription: "Name to verify in this server's TLS certificate; overrides `winrm.tls_server_name`.",
+			Optional:            true,
+		},
+	}
+}
+
+func winrmAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"username": schema.StringAttribute{
+			MarkdownDescription: "User to authenticate as (`user`, `DOMAIN\\user` or `user@domain`). Defaults to the `" + EnvWinRMUsername + "` environment variable.",
+			Optional:            true,
+		},
+		"password": schema.StringAttribute{
+			MarkdownDescription: "Password of `username`. Defaults to the `" + EnvWinRMPassword + "` environment variable. Never logged.",
+			Optional:            true,
+			Sensitive:           true,
+		},
+		"https": schema.BoolAttribute{
+			MarkdownDescription: "Use HTTPS (default `true`). Plain HTTP sends NTLM-authenticated traffic unencrypted and needs `AllowUnencrypted` on the server.",
+			Optional:            true,
+		},
+		"port": schema.Int64Attribute{
+			MarkdownDescription: "WinRM port (default `5986` with HTTPS, `5985` without).",
+			Optional:            true,
+			Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+		},
+		"insecure": schema.BoolAttribute{
+			MarkdownDescription: "Skip verification of the server certificate (default `false`). Use `ca_certificate` instead where possible.",
+			Optional:            true,
+		},
+		"ca_certificate": schema.StringAttribute{
+			MarkdownDescription: "PEM-encoded CA certificate that signed the servers' WinRM certificates.",
+			Optional:            true,
+			Validators:          []validator.String{pemCertificate()},
+		},
+		"tls_server_name": schema.StringAttribute{
+			MarkdownDescription: "Name to verify in the server certificate when it differs from `address`.",
+			Optional:            true,
+		},
+		"auth": schema.StringAttribute{
+			MarkdownDescription: "Authentication scheme: `ntlm` (default) or `basic`. Basic needs `Basic = true` in the WinRM service configuration and sends the password base64-encoded: only use it over HTTPS.",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.OneOf("ntlm", "basic")},
+		},
+		"timeout": schema.StringAttribute{
+			MarkdownDescription: "Time limit for one operation on a server, as a Go duration such as `60s` or `2m` (default `60s`).",
+			Optional:            true,
+			Validators:          []validator.String{duration()},
+		},
+		"transport": schema.StringAttribute{
+			MarkdownDescription: "`persistent` (default): one PowerShell agent per server for the whole run, requests multiplexed onto it. " +
+				"`per_request`: a new WinRM shell and PowerShell process for every request, as other Windows providers do; slower, kept as a fallback.",
+			Optional:   true,
+			Validators: []validator.String{stringvalidator.OneOf("persistent", "per_request")},
+		},
+	}
+}
+
+func (p *winfsProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(cfg.validateCredentials(ctx)...)
+}
+
+func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	settings, diags := cfg.settings(ctx, os.Getenv)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for _, s := range settings.servers {
+		ctx = tflog.MaskMessageStrings(ctx, s.Password)
+	}
+	tflog.Debug(ctx, "winfs provider configured", map[string]any{"servers": settings.names(), "transport": settings.transport})
+	data := newProviderData(settings)
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewRegistryValueResource,
+	}
+}
+
+func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewRegistryValueDataSource,
+	}
+}
+
+// providerModel mirrors the provider schema.
+type providerModel struct {
+	Servers types.Map   `tfsdk:"servers"`
+	WinRM   *winrmModel `tfsdk:"winrm"`
+}
+
+type serverModel struct {
+	Address       types.String `tfsdk:"address"`
+	Port          types.Int64  `tfsdk:"port"`
+	HTTPS         types.Bool   `tfsdk:"https"`
+	Username      types.String `tfsdk:"username"`
+	Password      types.String `tfsdk:"password"`
+	TLSServerName types.String `tfsdk:"tls_server_name"`
+}
+
+type winrmModel struct {
+	Username      types.String `tfsdk:"username"`
+	Password      types.String `tfsdk:"password"`
+	HTTPS         types.Bool   `tfsdk:"https"`
+	Port          types.Int64  `tfsdk:"port"`
+	Insecure      types.Bool   `tfsdk:"insecure"`
+	CACertificate types.String `tfsdk:"ca_certificate"`
+	TLSServerName types.String `tfsdk:"tls_server_name"`
+	Auth          types.String `tfsdk:"auth"`
+	Timeout       types.String `tfsdk:"timeout"`
+	Transport     types.String `tfsdk:"transport"`
+}

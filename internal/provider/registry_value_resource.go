@@ -1,0 +1,467 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+	"github.com/winfs/terraform-provider-winfs/internal/regpath"
+	"github.com/winfs/terraform-provider-winfs/internal/regvalue"
+)
+
+var (
+	_ resource.Resource                   = (*registryValueResource)(nil)
+	_ resource.ResourceWithConfigure      = (*registryValueResource)(nil)
+	_ resource.ResourceWithImportState    = (*registryValueResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*registryValueResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*registryValueResource)(nil)
+)
+
+// privatePrevious is the private-state key holding the value found before
+// the resource took the value over, for restore_on_destroy.
+const privatePrevious = "previous"
+
+// NewRegistryValueResource is the winfs_registry_value factory.
+func NewRegistryValueResource() resource.Resource { return &registryValueResource{} }
+
+type registryValueResource struct{ data *providerData }
+
+type registryValueModel struct {
+	ID               types.String `tfsdk:"id"`
+	Server           types.String `tfsdk:"server"`
+	Path             types.String `tfsdk:"path"`
+	Name             types.String `tfsdk:"name"`
+	Type             types.String `tfsdk:"type"`
+	Value            types.String `tfsdk:"value"`
+	Values           types.List   `tfsdk:"values"`
+	CreateKey        types.Bool   `tfsdk:"create_key"`
+	RestoreOnDestroy types.Bool   `tfsdk:"restore_on_destroy"`
+}
+
+// previousValue is what restore_on_destroy puts back.
+type previousValue struct {
+	Existed bool                 `json:"existed"`
+	Value   *agent.RegistryValue `json:"value,omitempty"`
+}
+
+func (r *registryValueResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_registry_value"
+}
+
+func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "One registry value on a Windows server, with its exact type. Used for the file-server hardening " +
+			"of a failover pair (`DisableStrictNameChecking`, `DisableLoopbackCheck`, NetBT `CacheTimeout`). " +
+			"A value changed, retyped or deleted on the server shows as drift in the next plan; a type change replaces the value.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<server>:<path>\\\\<name>`: the server, the key path in normal form, two backslashes, the value name. This is also the import ID.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"server": schema.StringAttribute{
+				MarkdownDescription: "Name of the server in the provider's `servers` map. Changing it replaces the value.",
+				Required:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"path": schema.StringAttribute{
+				MarkdownDescription: "Key path: `HKLM\\SYSTEM\\...`, `HKEY_LOCAL_MACHINE\\SYSTEM\\...` and `HKLM:\\SYSTEM\\...` are the same key, " +
+					"and key names compare case-insensitively as on Windows. Hives: " + regpath.AllowedHives + ". Changing the key replaces the value.",
+				Required:      true,
+				Validators:    []validator.String{registryPath()},
+				PlanModifiers: []planmodifier.String{requiresReplaceUnlessSamePath()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Value name; empty (the default) is the key's default value, shown as `(Default)` by regedit. At most 16383 characters. Changing it replaces the value.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				Validators:          []validator.String{stringvalidator.LengthAtMost(regvalue.MaxValueNameLength)},
+				PlanModifiers:       []planmodifier.String{requiresReplaceUnlessEqualFold()},
+			},
+			"type": schema.StringAttribute{
+				MarkdownDescription: "Value type: `string` (REG_SZ), `expand_string` (REG_EXPAND_SZ, stored unexpanded), `multi_string` (REG_MULTI_SZ), " +
+					"`dword` (REG_DWORD), `qword` (REG_QWORD) or `binary` (REG_BINARY). Changing it replaces the value.",
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.OneOf(regvalue.Types...)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"value": schema.StringAttribute{
+				MarkdownDescription: "The data for every type but `multi_string`. `dword` and `qword` take an unsigned number in decimal (`60000`) " +
+					"or hex with `0x` (`0xea60`), which are the same value; `binary` takes hex digits (`\"\"` for empty data).",
+				Optional: true,
+			},
+			"values": schema.ListAttribute{
+				MarkdownDescription: "The strings of a `multi_string`, in order; an empty list is an empty value.",
+				ElementType:         types.StringType,
+				Optional:            true,
+			},
+			"create_key": schema.BoolAttribute{
+				MarkdownDescription: "Create the key (and its parents) when it does not exist (default `true`). With `false`, a missing key is an error.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(true),
+			},
+			"restore_on_destroy": schema.BoolAttribute{
+				MarkdownDescription: "On destroy, put back the value that was there before this resource took it over (or was imported), " +
+					"or delete it if there was none (default `false`: destroy deletes the value).",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+		},
+	}
+}
+
+func (r *registryValueResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *registryValueResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m registryValueModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateValueForType(ctx, m.Type, m.Value, m.Values, &resp.Diagnostics)
+}
+
+// validateValueForType checks value/values against type at plan time.
+func validateValueForType(ctx context.Context, typ, value types.String, values types.List, diags *diag.Diagnostics) {
+	if typ.IsUnknown() || typ.IsNull() || value.IsUnknown() || values.IsUnknown() {
+		return
+	}
+	var list []string
+	if !values.IsNull() {
+		for _, e := range values.Elements() {
+			if e.IsUnknown() {
+				return
+			}
+		}
+		diags.Append(values.ElementsAs(ctx, &list, false)...)
+		if list == nil {
+			list = []string{}
+		}
+	}
+	if _, err := regvalue.Build(typ.ValueString(), value.ValueStringPointer(), list); err != nil {
+		attr := "value"
+		if regvalue.IsMulti(typ.ValueString()) || (!values.IsNull() && value.IsNull()) {
+			attr = "values"
+		}
+		diags.AddAttributeError(path.Root(attr), "Invalid registry value", err.Error())
+	}
+}
+
+func (r *registryValueResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var server types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("server"), &server)...)
+	if !server.IsUnknown() {
+		checkServerAttribute(r.data, server.ValueString(), &resp.Diagnostics)
+	}
+}
+
+// target is a resource's address on its server.
+type registryTarget struct {
+	server string
+	key    regpath.Path
+	name   string
+}
+
+func (t registryTarget) id() string { return t.server + ":" + t.key.String() + `\\` + t.name }
+
+func (t registryTarget) String() string {
+	name := t.name
+	if name == "" {
+		name = "(Default)"
+	}
+	return fmt.Sprintf(`%s\%s on %s`, t.key, name, t.server)
+}
+
+func (t registryTarget) ref() agent.RegistryKeyRef {
+	return agent.RegistryKeyRef{Hive: t.key.Hive, Key: t.key.Key}
+}
+
+func targetOf(m registryValueModel) (registryTarget, error) {
+	p, err := regpath.Parse(m.Path.ValueString())
+	if err != nil {
+		return registryTarget{}, err
+	}
+	return registryTarget{server: m.Server.ValueString(), key: p, name: m.Name.ValueString()}, nil
+}
+
+// parseRegistryID splits `server:path\\name`.
+func parseRegistryID(id string) (registryTarget, error) {
+	server, rest, ok := strings.Cut(id, ":")
+	keyPart, name, ok2 := strings.Cut(rest, `\\`)
+	if !ok || !ok2 || server == "" {
+		return registryTarget{}, fmt.Errorf(`import ID %q must be <server>:<key path>\\<value name>, for example `+
+			`server1:HKLM\SYSTEM\CurrentControlSet\Services\NetBT\Parameters\\CacheTimeout (nothing after \\ for the default value)`, id)
+	}
+	p, err := regpath.Parse(keyPart)
+	if err != nil {
+		return registryTarget{}, err
+	}
+	return registryTarget{server: server, key: p, name: name}, nil
+}
+
+func (m registryValueModel) wire(ctx context.Context) (agent.RegistryValue, error) {
+	var list []string
+	if !m.Values.IsNull() {
+		if diags := m.Values.ElementsAs(ctx, &list, false); diags.HasError() {
+			return agent.RegistryValue{}, fmt.Errorf("reading values: %v", diags)
+		}
+		if list == nil {
+			list = []string{}
+		}
+	}
+	return regvalue.Build(m.Type.ValueString(), m.Value.ValueStringPointer(), list)
+}
+
+func (r *registryValueResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan registryValueModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	t, err := targetOf(plan)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("path"), "Invalid registry path", err.Error())
+		return
+	}
+	want, err := plan.wire(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid registry value", err.Error())
+		return
+	}
+	client, err := r.data.host(ctx, t.server)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+		return
+	}
+	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read registry value", fmt.Sprintf("Reading %s: %v", t, err))
+		return
+	}
+	prev := previousValue{Existed: cur.Exists, Value: cur.Value}
+	if cur.Exists && regvalue.Same(want, *cur.Value) {
+		tflog.Info(ctx, "registry value already as declared; adopting it", map[string]any{"target": t.String()})
+	} else {
+		if cur.Exists {
+			tflog.Info(ctx, "replacing registry value", map[string]any{"target": t.String(), "was": regvalue.Describe(*cur.Value)})
+		}
+		err = client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: want, CreateKey: plan.CreateKey.ValueBool()})
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot write registry value", fmt.Sprintf("Writing %s: %v%s", t, err, keyHint(err, plan.CreateKey.ValueBool())))
+			return
+		}
+	}
+	resp.Diagnostics.Append(savePrevious(ctx, resp.Private, prev)...)
+	plan.ID = types.StringValue(t.id())
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func keyHint(err error, createKey bool) string {
+	var ae *agent.Error
+	if !createKey && asAgentError(err, &ae) && ae.Code == agent.CodeKeyNotFound {
+		return "\n\nThe key does not exist and create_key is false: create the key first or set create_key = true."
+	}
+	return ""
+}
+
+func (r *registryValueResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state registryValueModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	t, err := targetOf(state)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid registry path in state", err.Error())
+		return
+	}
+	client, err := r.data.host(ctx, t.server)
+	if err != nil {
+		resp.Diagnostics.AddError("Unknown server", err.Error())
+		return
+	}
+	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read registry value", fmt.Sprintf("Reading %s: %v", t, err))
+		return
+	}
+	if !cur.Exists {
+		tflog.Info(ctx, "registry value is gone from the server; it will be created again", map[string]any{"target": t.String()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	want, err := state.wire(ctx)
+	if err == nil && regvalue.Same(want, *cur.Value) {
+		return // unchanged: keep the user's spelling (0xea60 stays 0xea60)
+	}
+	resp.Diagnostics.Append(state.setFromHost(ctx, *cur.Value)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+// setFromHost puts the server's value into the model.
+func (m *registryValueModel) setFromHost(ctx context.Context, v agent.RegistryValue) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.Type = types.StringValue(regvalue.TypeName(v.Type))
+	value, values := regvalue.Display(v)
+	m.Value = types.StringPointerValue(value)
+	if values == nil {
+		m.Values = types.ListNull(types.StringType)
+	} else {
+		m.Values, diags = types.ListValueFrom(ctx, types.StringType, values)
+	}
+	return diags
+}
+
+func (r *registryValueResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan registryValueModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	t, err := targetOf(plan)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("path"), "Invalid registry path", err.Error())
+		return
+	}
+	want, err := plan.wire(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid registry value", err.Error())
+		return
+	}
+	client, err := r.data.host(ctx, t.server)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+		return
+	}
+	err = client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: want, CreateKey: plan.CreateKey.ValueBool()})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot write registry value", fmt.Sprintf("Writing %s: %v%s", t, err, keyHint(err, plan.CreateKey.ValueBool())))
+		return
+	}
+	plan.ID = types.StringValue(t.id())
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *registryValueResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state registryValueModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	t, err := targetOf(state)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid registry path in state", err.Error())
+		return
+	}
+	client, err := r.data.host(ctx, t.server)
+	if err != nil {
+		resp.Diagnostics.AddError("Unknown server", err.Error())
+		return
+	}
+	prev, diags := loadPrevious(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	if state.RestoreOnDestroy.ValueBool() && prev.Existed && prev.Value != nil {
+		tflog.Info(ctx, "restoring the previous registry value", map[string]any{"target": t.String(), "value": regvalue.Describe(*prev.Value)})
+		err = client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: *prev.Value, CreateKey: true})
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot restore registry value", fmt.Sprintf("Restoring %s: %v", t, err))
+		}
+		return
+	}
+	if _, err := client.RegistryDelete(ctx, agent.RegistryDeleteParams{RegistryKeyRef: t.ref(), Name: t.name}); err != nil {
+		resp.Diagnostics.AddError("Cannot delete registry value", fmt.Sprintf("Deleting %s: %v", t, err))
+	}
+}
+
+func (r *registryValueResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	t, err := parseRegistryID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	if r.data == nil {
+		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
+		return
+	}
+	client, err := r.data.host(ctx, t.server)
+	if err != nil {
+		resp.Diagnostics.AddError("Unknown server", err.Error())
+		return
+	}
+	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read registry value", fmt.Sprintf("Reading %s: %v", t, err))
+		return
+	}
+	if !cur.Exists {
+		resp.Diagnostics.AddError("Nothing to import", fmt.Sprintf("There is no value %s.", t))
+		return
+	}
+	if regvalue.TypeName(cur.Value.Type) == "none" {
+		resp.Diagnostics.AddError("Unsupported value type", fmt.Sprintf("%s is %s, which this resource does not manage.", t, cur.Value.Type))
+		return
+	}
+	m := registryValueModel{
+		ID:               types.StringValue(t.id()),
+		Server:           types.StringValue(t.server),
+		Path:             types.StringValue(t.key.String()),
+		Name:             types.StringValue(t.name),
+		CreateKey:        types.BoolValue(true),
+		RestoreOnDestroy: types.BoolValue(false),
+	}
+	resp.Diagnostics.Append(m.setFromHost(ctx, *cur.Value)...)
+	resp.Diagnostics.Append(savePrevious(ctx, resp.Private, previousValue{Existed: true, Value: cur.Value})...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}
+
+// privateSetter is the part of the framework's private state both create
+// and import responses offer.
+type privateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+func savePrevious(ctx context.Context, p privateSetter, prev previousValue) diag.Diagnostics {
+	raw, err := json.Marshal(prev)
+	if err != nil {
+		var d diag.Diagnostics
+		d.AddError("Cannot record the previous value", err.Error())
+		return d
+	}
+	return p.SetKey(ctx, privatePrevious, raw)
+}
+
+func loadPrevious(ctx context.Context, p privateGetter) (previousValue, diag.Diagnostics) {
+	var prev previousValue
+	raw, diags := p.GetKey(ctx, privatePrevious)
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &prev)
+	}
+	return prev, diags
+}
