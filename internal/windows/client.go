@@ -52,6 +52,10 @@ type Option func(*Client)
 // WithLogger sends the client's log lines to fn.
 func WithLogger(fn LogFunc) Option { return func(c *Client) { c.logf = fn } }
 
+// WithCallTimeout bounds every Call that arrives without an earlier
+// deadline, so an answer lost on the way can never hang a Terraform run.
+func WithCallTimeout(d time.Duration) Option { return func(c *Client) { c.callTimeout = d } }
+
 // WithStartTimeout bounds starting an agent (shell, process, script, hello).
 func WithStartTimeout(d time.Duration) Option { return func(c *Client) { c.startTimeout = d } }
 
@@ -71,6 +75,7 @@ type Client struct {
 	mode         Mode
 	logf         LogFunc
 	startTimeout time.Duration
+	callTimeout  time.Duration
 	closeTimeout time.Duration
 	nextID       atomic.Uint64
 
@@ -119,6 +124,11 @@ func (c *Client) log(ctx context.Context, level, msg string, fields map[string]a
 // retried once on a new agent when the session breaks; a write whose outcome
 // is unknown fails with an error wrapping ErrOutcomeUnknown.
 func (c *Client) Call(ctx context.Context, op string, params, result any) error {
+	if c.callTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
+		defer cancel()
+	}
 	var raw json.RawMessage
 	if params != nil {
 		b, err := json.Marshal(params)
