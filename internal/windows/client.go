@@ -152,6 +152,14 @@ func (c *Client) Call(ctx context.Context, op string, params, result any) error 
 	return nil
 }
 
+// A request safe to repeat is sent on up to maxSessionRetries new agents
+// when sessions keep breaking under it (a flapping network, a WinRM service
+// restart), with a growing pause between attempts.
+const (
+	maxSessionRetries = 2
+	retryBackoff      = 200 * time.Millisecond
+)
+
 // exchange applies the retry policy around one round trip.
 func (c *Client) exchange(ctx context.Context, op string, params json.RawMessage) (agent.Response, error) {
 	readOnly := readOnlyOps[op]
@@ -167,11 +175,17 @@ func (c *Client) exchange(ctx context.Context, op string, params json.RawMessage
 			return agent.Response{}, fmt.Errorf("%s on %s: %w: %w", op, c.name, ErrOutcomeUnknown, err)
 		case ctx.Err() != nil:
 			return agent.Response{}, fmt.Errorf("%s on %s: %w", op, c.name, err)
-		case !isBroken || attempt > 0:
+		case !isBroken || attempt >= maxSessionRetries:
 			return agent.Response{}, err
 		}
 		c.log(ctx, LevelDebug, "agent session broke; sending the request again on a new agent",
-			map[string]any{"op": op, "sent": sent, "error": err.Error()})
+			map[string]any{"op": op, "sent": sent, "attempt": attempt + 1, "error": err.Error()})
+		// A flapping network gets a moment before the next agent start.
+		select {
+		case <-time.After(time.Duration(attempt+1) * retryBackoff):
+		case <-ctx.Done():
+			return agent.Response{}, fmt.Errorf("%s on %s: %w", op, c.name, ctx.Err())
+		}
 	}
 }
 
