@@ -37,7 +37,6 @@ type Lab struct {
 
 	opts     Options
 	ca       *pki.CA
-	caFile   string
 	servers  map[string]*server
 	admin    *adminServer
 	latency  Latency
