@@ -1,6 +1,6 @@
 // Package lab runs the emulated estate the provider is tested against: one
 // WinRM listener pair (HTTP and HTTPS) per Windows host, the host models
-// behind them, an admin API for tests and users, a timeline of every state
+// behind them, an authoritative DNS server for the scenario's zone, an admin API for tests and users, a timeline of every state
 // change, fault injection and an invariant checker. It never imports the
 // provider: it is a peer, as real servers are.
 package lab
@@ -39,6 +39,7 @@ type Lab struct {
 	ca       *pki.CA
 	caFile   string
 	servers  map[string]*server
+	dns      *dnsService
 	admin    *adminServer
 	latency  Latency
 	mu       sync.Mutex
@@ -83,6 +84,10 @@ func Start(opts Options) (*Lab, error) {
 			l.Close()
 			return nil, err
 		}
+	}
+	if err := l.startDNS(); err != nil {
+		l.Close()
+		return nil, err
 	}
 	if err := opts.Scenario.apply(l); err != nil {
 		l.Close()
