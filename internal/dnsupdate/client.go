@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,16 +105,14 @@ func withPort(server string) (string, error) {
 	if server == "" {
 		return "", errors.New("no DNS server configured")
 	}
-	if _, _, err := net.SplitHostPort(server); err == nil {
-		return server, nil
+	if net.ParseIP(server) != nil || !strings.Contains(server, ":") {
+		return net.JoinHostPort(server, "53"), nil // a host or a bare IP address
 	}
-	if strings.Count(server, ":") > 1 && !strings.HasPrefix(server, "[") {
-		return net.JoinHostPort(server, "53"), nil // a bare IPv6 address
-	}
-	if strings.Contains(server, ":") {
+	host, port, err := net.SplitHostPort(server)
+	if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
 		return "", fmt.Errorf("DNS server %q is not host or host:port", server)
 	}
-	return net.JoinHostPort(server, "53"), nil
+	return server, nil
 }
 
 func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {

@@ -56,8 +56,8 @@ func Start(key Key, zones ...*dnszone.Zone) (*Server, error) {
 			return nil, err
 		}
 		s.addr = pc.LocalAddr().String()
-		s.udp = &dns.Server{PacketConn: pc, Handler: s, TsigSecret: secrets}
-		s.tcp = &dns.Server{Listener: ln, Handler: s, TsigSecret: secrets}
+		s.udp = &dns.Server{PacketConn: pc, Handler: s, TsigSecret: secrets, MsgAcceptFunc: AcceptQueriesAndUpdates}
+		s.tcp = &dns.Server{Listener: ln, Handler: s, TsigSecret: secrets, MsgAcceptFunc: AcceptQueriesAndUpdates}
 		break
 	}
 	for _, srv := range []*dns.Server{s.udp, s.tcp} {
@@ -72,6 +72,23 @@ func Start(key Key, zones ...*dnszone.Zone) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// AcceptQueriesAndUpdates lets QUERY and UPDATE requests through to the
+// handler (miekg's default accepts queries and NOTIFY only).
+func AcceptQueriesAndUpdates(dh dns.Header) dns.MsgAcceptAction {
+	if dh.Bits&(1<<15) != 0 {
+		return dns.MsgIgnore // a response
+	}
+	switch int(dh.Bits>>11) & 0xF {
+	case dns.OpcodeQuery, dns.OpcodeUpdate:
+	default:
+		return dns.MsgRejectNotImplemented
+	}
+	if dh.Qdcount != 1 {
+		return dns.MsgReject
+	}
+	return dns.MsgAccept
 }
 
 // Addr is host:port, the same for UDP and TCP.
