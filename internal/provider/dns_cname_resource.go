@@ -31,6 +31,7 @@ var (
 	_ resource.ResourceWithConfigure      = (*dnsCNAMEResource)(nil)
 	_ resource.ResourceWithImportState    = (*dnsCNAMEResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*dnsCNAMEResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*dnsCNAMEResource)(nil)
 )
 
 const defaultPropagationTimeout = 5 * time.Minute
@@ -159,6 +160,15 @@ func (r *dnsCNAMEResource) ValidateConfig(ctx context.Context, req resource.Vali
 	}
 }
 
+// ModifyPlan refuses, at plan time, an alias with no dns block to manage it.
+func (r *dnsCNAMEResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil || r.data.settings.dns != nil {
+		return
+	}
+	resp.Diagnostics.AddError("DNS backend unavailable", "The provider has no dns block: configure dns { backend = \"rfc2136\" ... } "+
+		"or dns { backend = \"windows\" ... } to manage winfs_dns_cname.")
+}
+
 func (m dnsCNAMEModel) owner() string {
 	return dnsupdate.Absolute(m.Name.ValueString(), m.Zone.ValueString())
 }
@@ -228,7 +238,7 @@ func (r *dnsCNAMEResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	case node.CNAME != nil && node.CNAME.Target != target:
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Alias already exists",
-			fmt.Sprintf("%s is already an alias of %s (TTL %d) on %s; this resource would point it at %s. %s",
+			fmt.Sprintf("%s is already an alias of %s (TTL %d) on %s; this resource would point it at %s.\n\n%s",
 				owner, node.CNAME.Target, node.CNAME.TTL, b.describe(), target, importAdvice(owner)))
 		return
 	case node.CNAME != nil && node.CNAME.TTL == ttl:

@@ -146,7 +146,7 @@ func (m providerModel) validateDNS(ctx context.Context) diag.Diagnostics {
 		}
 		if d.TSIG != nil {
 			diags.AddAttributeError(root.AtName("tsig"), "tsig needs backend = \"rfc2136\"",
-				"Windows DNS does not accept HMAC TSIG keys; the windows backend goes through the agent of dns.windows_server instead.")
+				"dns.tsig: Windows DNS does not accept HMAC TSIG keys; the windows backend goes through the agent of dns.windows_server instead.")
 		}
 		switch {
 		case d.WindowsServer.IsUnknown():
@@ -252,7 +252,7 @@ func (v hostPortValidator) ValidateString(ctx context.Context, req validator.Str
 		ok = ok && err == nil && n >= 1 && n <= 65535
 	}
 	if !ok {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid DNS server", fmt.Sprintf("%q %s, e.g. ns1.corp.example.com or 192.0.2.53:53.", s, v.Description(ctx)))
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid DNS server", fmt.Sprintf("%s: %q %s, e.g. ns1.corp.example.com or 192.0.2.53:53.", req.Path, s, v.Description(ctx)))
 	}
 }
 
@@ -270,6 +270,6 @@ func (v base64Validator) ValidateString(ctx context.Context, req validator.Strin
 		return
 	}
 	if _, err := base64.StdEncoding.DecodeString(req.ConfigValue.ValueString()); err != nil || req.ConfigValue.ValueString() == "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid TSIG secret", "The secret "+v.Description(ctx)+" (the value is not shown).")
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid TSIG secret", req.Path.String()+" "+v.Description(ctx)+" (the value is not shown).")
 	}
 }
