@@ -13,6 +13,19 @@ provider "winfs" {
     auth           = "ntlm"
     ca_certificate = file("corp-root-ca.pem")
   }
+
+  # Where winfs_dns_cname manages the alias: RFC 2136 updates signed with
+  # TSIG to the zone's primary (BIND), or backend = "windows" with
+  # windows_server = "server1" for the Windows DNS Server role.
+  dns = {
+    backend = "rfc2136"
+    server  = "ns1.corp.example.com:53"
+    tsig = {
+      key_name  = "winfs-update"
+      algorithm = "hmac-sha256"
+      # secret defaults to WINFS_DNS_TSIG_SECRET
+    }
+  }
 }
 
 variable "winrm_password" {

@@ -108,10 +108,14 @@ func (a *adminServer) resetStats(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{})
 }
 
-// FaultRequest is the body of POST /v1/faults.
+// FaultRequest is the body of POST /v1/faults. A WinRM fault names a
+// server; a DNS fault has target "dns" and kind "timeout": the DNS server
+// ignores the next count requests (count 0: every request until the faults
+// are cleared), so clients see timeouts as with a dead server.
 type FaultRequest struct {
-	Server    string `json:"server"`
-	Kind      string `json:"kind"` // unreachable | drop | latency
+	Target    string `json:"target,omitempty"` // "" (WinRM of server) or "dns"
+	Server    string `json:"server,omitempty"`
+	Kind      string `json:"kind"` // unreachable | drop | latency; for dns: timeout
 	Count     int    `json:"count,omitempty"`
 	Action    string `json:"action,omitempty"`
 	LatencyMS int    `json:"latency_ms,omitempty"`
@@ -127,11 +131,11 @@ func (a *adminServer) addFault(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults()})
+	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults(), "dns_drop": a.lab.DNSFault()})
 }
 
 func (a *adminServer) listFaults(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults()})
+	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults(), "dns_drop": a.lab.DNSFault()})
 }
 
 func (a *adminServer) clearFaults(w http.ResponseWriter, _ *http.Request) {
@@ -139,8 +143,16 @@ func (a *adminServer) clearFaults(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults()})
 }
 
-// InjectFault applies a fault to one server's WinRM service.
+// InjectFault applies a fault to one server's WinRM service, or to the
+// DNS server (target "dns").
 func (l *Lab) InjectFault(fr FaultRequest) error {
+	switch fr.Target {
+	case "dns":
+		return l.injectDNSFault(fr)
+	case "", "winrm":
+	default:
+		return fmt.Errorf("unknown fault target %q; targets: winrm (the default, with server) and dns", fr.Target)
+	}
 	s, ok := l.servers[fr.Server]
 	if !ok {
 		return fmt.Errorf("fault for unknown server %q; servers: %v", fr.Server, l.ServerNames())
@@ -165,8 +177,34 @@ func (l *Lab) InjectFault(fr FaultRequest) error {
 	return nil
 }
 
+func (l *Lab) injectDNSFault(fr FaultRequest) error {
+	if fr.Kind != "timeout" {
+		return fmt.Errorf("unknown DNS fault kind %q; kinds: timeout", fr.Kind)
+	}
+	if fr.Count < 0 {
+		return errors.New("count must not be negative")
+	}
+	n := fr.Count
+	detail := fmt.Sprintf("ignore the next %d DNS request(s)", n)
+	if n == 0 {
+		n = -1
+		detail = "ignore every DNS request until the faults are cleared"
+	}
+	l.dns.server.SetDrop(n)
+	l.Timeline.Record("dns", "fault.inject", detail)
+	return nil
+}
+
+// DNSFault is how many requests the DNS server still ignores (-1: all,
+// until cleared; 0: none).
+func (l *Lab) DNSFault() int { return l.dns.server.Drop() }
+
 // ClearFaults puts every server back to normal (the latency model stays).
 func (l *Lab) ClearFaults() {
+	if l.dns != nil && l.dns.server.Drop() != 0 {
+		l.dns.server.SetDrop(0)
+		l.Timeline.Record("dns", "fault.clear", "all faults cleared")
+	}
 	for name, s := range l.servers {
 		if s.winrm.Faults() != (winrm.Faults{Latency: l.latency.RTT}) {
 			s.winrm.SetFaults(winrm.Faults{Latency: l.latency.RTT})

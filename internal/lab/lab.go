@@ -1,6 +1,6 @@
 // Package lab runs the emulated estate the provider is tested against: one
 // WinRM listener pair (HTTP and HTTPS) per Windows host, the host models
-// behind them, an admin API for tests and users, a timeline of every state
+// behind them, an authoritative DNS server for the scenario's zone, an admin API for tests and users, a timeline of every state
 // change, fault injection and an invariant checker. It never imports the
 // provider: it is a peer, as real servers are.
 package lab
@@ -38,6 +38,7 @@ type Lab struct {
 	opts     Options
 	ca       *pki.CA
 	servers  map[string]*server
+	dns      *dnsService
 	admin    *adminServer
 	latency  Latency
 	mu       sync.Mutex
@@ -82,6 +83,10 @@ func Start(opts Options) (*Lab, error) {
 			l.Close()
 			return nil, err
 		}
+	}
+	if err := l.startDNS(); err != nil {
+		l.Close()
+		return nil, err
 	}
 	if err := opts.Scenario.apply(l); err != nil {
 		l.Close()

@@ -14,6 +14,24 @@ type ReadyFile struct {
 	Latency  string                 `json:"latency"`
 	Servers  map[string]ReadyServer `json:"servers"`
 	WinRM    ReadyWinRM             `json:"winrm"`
+	DNS      ReadyDNS               `json:"dns"`
+}
+
+// ReadyDNS is the lab's authoritative DNS server and the TSIG key it
+// accepts updates with.
+type ReadyDNS struct {
+	Server string    `json:"server"` // 127.0.0.1:port, UDP and TCP
+	Zone   string    `json:"zone"`
+	TSIG   ReadyTSIG `json:"tsig"`
+	// WindowsServers run the Windows DNS role for the same zone.
+	WindowsServers []string `json:"windows_servers"`
+}
+
+// ReadyTSIG is a TSIG key as BIND declares it.
+type ReadyTSIG struct {
+	Name      string `json:"name"`
+	Algorithm string `json:"algorithm"`
+	Secret    string `json:"secret"`
 }
 
 // ReadyServer is one host's WinRM endpoint.
@@ -38,6 +56,12 @@ func (l *Lab) Ready(caFile string) ReadyFile {
 		Latency:  l.latency.Name,
 		Servers:  map[string]ReadyServer{},
 		WinRM:    ReadyWinRM{Username: l.opts.Username, Password: l.opts.Password, CACertificateFile: caFile},
+	}
+	rf.DNS = ReadyDNS{Server: l.DNSAddr(), Zone: DNSZone, TSIG: l.DNSKey(), WindowsServers: []string{}}
+	for _, name := range l.ServerNames() {
+		if l.Host(name).HasDNSRole() {
+			rf.DNS.WindowsServers = append(rf.DNS.WindowsServers, name)
+		}
 	}
 	for name, s := range l.servers {
 		rf.Servers[name] = ReadyServer{Address: "127.0.0.1", HTTPPort: s.httpPort, HTTPSPort: s.httpsPort}

@@ -14,6 +14,11 @@ import (
 type Scenario struct {
 	Name    string   `json:"name"`
 	Servers []string `json:"servers"`
+	// DNSServers run the Windows DNS role for the scenario's zone (the
+	// "windows" DNS backend drives them through the agent). Nil means every
+	// server, as with an AD-integrated zone on two domain controllers; an
+	// empty list means none.
+	DNSServers []string `json:"dns_servers,omitempty"`
 	// Registry values set on top of each host's fresh-install registry.
 	Registry []RegistrySeed `json:"registry,omitempty"`
 }

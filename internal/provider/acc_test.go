@@ -70,6 +70,15 @@ func hclString(s string) string {
 type providerOpts struct {
 	transport string // "" = default (persistent)
 	https     *bool
+	// dns emits a dns block: "rfc2136" (the lab's DNS server with its TSIG
+	// key) or "windows" (the Windows DNS role of dnsWindowsServer, default
+	// server1); "" emits none.
+	dns              string
+	dnsSecret        string // overrides the lab's TSIG secret (bad-key tests); "-" leaves it out (from the environment)
+	dnsServer        string // overrides the lab DNS server address (BIND tests)
+	dnsKeyName       string
+	dnsWindowsServer string
+	dnsExtra         string // more HCL inside the dns block
 }
 
 // providerBlock configures the provider against the lab over HTTPS with the
@@ -95,6 +104,23 @@ func providerBlock(l *lab.Lab, o providerOpts) string {
 	if o.transport != "" {
 		fmt.Fprintf(&b, "    transport = %q\n", o.transport)
 	}
-	b.WriteString("  }\n}\n")
+	b.WriteString("  }\n")
+	switch o.dns {
+	case "rfc2136":
+		key := l.DNSKey()
+		server := firstNonEmpty(o.dnsServer, l.DNSAddr())
+		fmt.Fprintf(&b, "  dns = {\n    backend = \"rfc2136\"\n    server  = %s\n", hclString(server))
+		secret := "      secret    = " + hclString(firstNonEmpty(o.dnsSecret, key.Secret)) + "\n"
+		if o.dnsSecret == "-" {
+			secret = ""
+		}
+		fmt.Fprintf(&b, "    tsig = {\n      key_name  = %s\n      algorithm = %s\n%s    }\n",
+			hclString(firstNonEmpty(o.dnsKeyName, key.Name)), hclString(key.Algorithm), secret)
+		b.WriteString(o.dnsExtra + "  }\n")
+	case "windows":
+		fmt.Fprintf(&b, "  dns = {\n    backend        = \"windows\"\n    windows_server = %s\n%s  }\n",
+			hclString(firstNonEmpty(o.dnsWindowsServer, "server1")), o.dnsExtra)
+	}
+	b.WriteString("}\n")
 	return b.String()
 }

@@ -23,6 +23,7 @@ const defaultTimeout = 60 * time.Second
 type providerSettings struct {
 	servers   map[string]windows.Endpoint
 	transport windows.Mode
+	dns       *dnsSettings // nil without a dns block
 }
 
 func (s providerSettings) names() []string {
@@ -92,6 +93,9 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 		}
 		out.servers[name] = ep
 	}
+	dnsS, dnsDiags := m.dnsSettings(getenv)
+	diags.Append(dnsDiags...)
+	out.dns = dnsS
 	return out, diags
 }
 

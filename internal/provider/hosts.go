@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/winfs/terraform-provider-winfs/internal/dnsupdate"
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
@@ -20,8 +21,9 @@ import (
 type providerData struct {
 	settings providerSettings
 
-	mu      sync.Mutex
-	clients map[string]*windows.Client
+	mu        sync.Mutex
+	clients   map[string]*windows.Client
+	dnsClient *dnsupdate.Client // rfc2136 backend, created on first use
 }
 
 // live tracks every providerData of this process so main can end the agents

@@ -71,6 +71,12 @@ func (p *winfsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional:   true,
 				Attributes: winrmAttributes(),
 			},
+			"dns": schema.SingleNestedAttribute{
+				MarkdownDescription: "Where `winfs_dns_cname` manages the alias: RFC 2136 updates signed with TSIG to the zone's primary " +
+					"(`backend = \"rfc2136\"`, e.g. BIND) or the Windows DNS Server role of one of `servers` (`backend = \"windows\"`).",
+				Optional:   true,
+				Attributes: dnsAttributes(),
+			},
 		},
 	}
 }
@@ -166,6 +172,7 @@ func (p *winfsProvider) ValidateConfig(ctx context.Context, req provider.Validat
 		return
 	}
 	resp.Diagnostics.Append(cfg.validateCredentials(ctx)...)
+	resp.Diagnostics.Append(cfg.validateDNS(ctx)...)
 }
 
 func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -182,6 +189,9 @@ func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	for _, s := range settings.servers {
 		ctx = tflog.MaskMessageStrings(ctx, s.Password)
 	}
+	if settings.dns != nil && settings.dns.key != nil {
+		ctx = tflog.MaskMessageStrings(ctx, settings.dns.key.Secret)
+	}
 	tflog.Debug(ctx, "winfs provider configured", map[string]any{"servers": settings.names(), "transport": settings.transport})
 	data := newProviderData(settings)
 	resp.ResourceData = data
@@ -191,6 +201,7 @@ func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewRegistryValueResource,
+		NewDNSCNAMEResource,
 	}
 }
 
@@ -204,6 +215,7 @@ func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSou
 type providerModel struct {
 	Servers types.Map   `tfsdk:"servers"`
 	WinRM   *winrmModel `tfsdk:"winrm"`
+	DNS     *dnsModel   `tfsdk:"dns"`
 }
 
 type serverModel struct {

@@ -66,6 +66,7 @@ var readOnlyOps = map[string]bool{
 	agent.OpHello:        true,
 	agent.OpRegistryGet:  true,
 	agent.OpRegistryList: true,
+	agent.OpDNSCNAMEGet:  true,
 }
 
 // Client talks to the agent on one host. It is safe for concurrent use.

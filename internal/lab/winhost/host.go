@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/dnszone"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 )
 
@@ -17,8 +18,9 @@ type Host struct {
 	name string
 	tl   *timeline.Timeline
 
-	mu  sync.Mutex
-	reg *registry
+	mu       sync.Mutex
+	reg      *registry
+	dnsZones map[string]*dnszone.Zone // by canonical origin; the DNS Server role
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly

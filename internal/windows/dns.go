@@ -1,0 +1,64 @@
+package windows
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+)
+
+// DNSCNAMEGet reads the alias at a name of a zone the host's DNS Server
+// role hosts, and the other record types there.
+func (c *Client) DNSCNAMEGet(ctx context.Context, ref agent.DNSNameRef) (agent.DNSCNAMEGetResult, error) {
+	var res agent.DNSCNAMEGetResult
+	err := c.Call(ctx, agent.OpDNSCNAMEGet, agent.DNSCNAMEGetParams{DNSNameRef: ref}, &res)
+	return res, err
+}
+
+// DNSCNAMESet creates the alias or replaces it in one step. After a write
+// of unknown outcome it reads the alias back: already as asked is success;
+// otherwise the write is applied once more.
+func (c *Client) DNSCNAMESet(ctx context.Context, p agent.DNSCNAMESetParams) (agent.DNSCNAMESetResult, error) {
+	var res agent.DNSCNAMESetResult
+	err := c.Call(ctx, agent.OpDNSCNAMESet, p, &res)
+	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
+		return res, err
+	}
+	got, rerr := c.DNSCNAMEGet(ctx, p.DNSNameRef)
+	if rerr != nil {
+		return res, errors.Join(err, rerr)
+	}
+	if got.Exists && SameDNSName(got.Target, p.Target) && got.TTL == p.TTL {
+		c.log(ctx, LevelDebug, "DNS write of unknown outcome had been applied", map[string]any{"zone": p.Zone, "name": p.Name})
+		return agent.DNSCNAMESetResult{Replaced: true}, nil
+	}
+	c.log(ctx, LevelDebug, "DNS write of unknown outcome had not been applied; applying it", map[string]any{"zone": p.Zone, "name": p.Name})
+	err = c.Call(ctx, agent.OpDNSCNAMESet, p, &res)
+	return res, err
+}
+
+// DNSCNAMEDelete removes the alias; a missing one succeeds with Existed
+// false. After a write of unknown outcome it re-reads like DNSCNAMESet.
+func (c *Client) DNSCNAMEDelete(ctx context.Context, ref agent.DNSNameRef) (agent.DNSCNAMEDeleteResult, error) {
+	var res agent.DNSCNAMEDeleteResult
+	err := c.Call(ctx, agent.OpDNSCNAMEDelete, agent.DNSCNAMEDeleteParams{DNSNameRef: ref}, &res)
+	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
+		return res, err
+	}
+	got, rerr := c.DNSCNAMEGet(ctx, ref)
+	if rerr != nil {
+		return res, errors.Join(err, rerr)
+	}
+	if !got.Exists {
+		return agent.DNSCNAMEDeleteResult{Existed: true}, nil
+	}
+	err = c.Call(ctx, agent.OpDNSCNAMEDelete, agent.DNSCNAMEDeleteParams{DNSNameRef: ref}, &res)
+	return res, err
+}
+
+// SameDNSName compares domain names as DNS does: case-insensitively, with
+// or without the trailing dot.
+func SameDNSName(a, b string) bool {
+	return strings.EqualFold(strings.TrimSuffix(a, "."), strings.TrimSuffix(b, "."))
+}
