@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
 )
 
@@ -99,12 +100,21 @@ func (a *adminServer) resetStats(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{})
 }
 
-// FaultRequest is the body of POST /v1/faults.
+// FaultRequest is the body of POST /v1/faults. A fault targets one
+// server's WinRM service ("server": "server1") or, with "target": "array",
+// the SAN array's telnet CLI.
+//
+// Server kinds: unreachable | drop (count, action) | latency (latency_ms).
+// Array kinds: cut (the session is cut after the next `count` commands
+// starting with `command` ran, before their answer) | login_refused |
+// latency (latency_ms before every answer).
 type FaultRequest struct {
-	Server    string `json:"server"`
-	Kind      string `json:"kind"` // unreachable | drop | latency
+	Server    string `json:"server,omitempty"`
+	Target    string `json:"target,omitempty"` // "" (a server) | "array"
+	Kind      string `json:"kind"`
 	Count     int    `json:"count,omitempty"`
 	Action    string `json:"action,omitempty"`
+	Command   string `json:"command,omitempty"`
 	LatencyMS int    `json:"latency_ms,omitempty"`
 }
 
@@ -118,20 +128,30 @@ func (a *adminServer) addFault(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults()})
+	a.writeFaults(w)
 }
 
-func (a *adminServer) listFaults(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults()})
-}
+func (a *adminServer) listFaults(w http.ResponseWriter, _ *http.Request) { a.writeFaults(w) }
 
 func (a *adminServer) clearFaults(w http.ResponseWriter, _ *http.Request) {
 	a.lab.ClearFaults()
-	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults()})
+	a.writeFaults(w)
 }
 
-// InjectFault applies a fault to one server's WinRM service.
+// writeFaults answers {"faults": {server: ...}, "array": {...}}.
+func (a *adminServer) writeFaults(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults(), "array": a.lab.array.Faults()})
+}
+
+// InjectFault applies a fault to one server's WinRM service or the array.
 func (l *Lab) InjectFault(fr FaultRequest) error {
+	switch fr.Target {
+	case "":
+	case "array":
+		return l.injectArrayFault(fr)
+	default:
+		return fmt.Errorf("unknown fault target %q; targets: array, or none with \"server\"", fr.Target)
+	}
 	s, ok := l.servers[fr.Server]
 	if !ok {
 		return fmt.Errorf("fault for unknown server %q; servers: %v", fr.Server, l.ServerNames())
@@ -156,8 +176,33 @@ func (l *Lab) InjectFault(fr FaultRequest) error {
 	return nil
 }
 
-// ClearFaults puts every server back to normal (the latency model stays).
+func (l *Lab) injectArrayFault(fr FaultRequest) error {
+	f := l.array.Faults()
+	switch fr.Kind {
+	case "cut":
+		f.CutNext, f.CutCommand = max(fr.Count, 1), fr.Command
+	case "login_refused":
+		f.RefuseLogin = true
+	case "latency":
+		if fr.LatencyMS < 0 {
+			return errors.New("latency_ms must not be negative")
+		}
+		f.Latency = time.Duration(fr.LatencyMS) * time.Millisecond
+	default:
+		return fmt.Errorf("unknown array fault kind %q; kinds: cut, login_refused, latency", fr.Kind)
+	}
+	l.array.SetFaults(f)
+	l.Timeline.Record("array", "fault.inject", describeFault(fr))
+	return nil
+}
+
+// ClearFaults puts every server and the array back to normal (the latency
+// model stays).
 func (l *Lab) ClearFaults() {
+	if l.array != nil && l.array.Faults() != (array.Faults{}) {
+		l.array.SetFaults(array.Faults{})
+		l.Timeline.Record("array", "fault.clear", "all faults cleared")
+	}
 	for name, s := range l.servers {
 		if s.winrm.Faults() != (winrm.Faults{Latency: l.latency.RTT}) {
 			s.winrm.SetFaults(winrm.Faults{Latency: l.latency.RTT})
@@ -178,6 +223,15 @@ func (l *Lab) Faults() map[string]winrm.Faults {
 }
 
 func describeFault(fr FaultRequest) string {
+	if fr.Target == "array" {
+		switch fr.Kind {
+		case "cut":
+			return fmt.Sprintf("cut the session after the next %d command(s) starting with %q ran", max(fr.Count, 1), fr.Command)
+		case "latency":
+			return fmt.Sprintf("add %d ms before every array answer", fr.LatencyMS)
+		}
+		return fr.Kind
+	}
 	switch fr.Kind {
 	case "drop":
 		return fmt.Sprintf("drop the next %d WinRM request(s) %s", max(fr.Count, 1), fr.Action)

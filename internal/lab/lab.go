@@ -1,6 +1,6 @@
 // Package lab runs the emulated estate the provider is tested against: one
 // WinRM listener pair (HTTP and HTTPS) per Windows host, the host models
-// behind them, an admin API for tests and users, a timeline of every state
+// behind them, a SAN array with a telnet CLI (internal/lab/array), an admin API for tests and users, a timeline of every state
 // change, fault injection and an invariant checker. It never imports the
 // provider: it is a peer, as real servers are.
 package lab
@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pwsh"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
@@ -29,6 +30,10 @@ type Options struct {
 	Latency  Latency
 	// Username and Password of the WinRM account; generated when empty.
 	Username, Password string
+	// SANUsername and SANPassword log into the array's telnet CLI
+	// (default root and a generated password); SANDialect is the CLI it
+	// speaks: ontap7 (default) or msa.
+	SANUsername, SANPassword, SANDialect string
 }
 
 // Lab is a running estate.
@@ -41,6 +46,8 @@ type Lab struct {
 	servers  map[string]*server
 	admin    *adminServer
 	latency  Latency
+	array    *array.Array
+	sanPort  int
 	mu       sync.Mutex
 	closed   bool
 	closeFns []func()
@@ -67,6 +74,15 @@ func Start(opts Options) (*Lab, error) {
 	if opts.Password == "" {
 		opts.Password = randomPassword()
 	}
+	if opts.SANUsername == "" {
+		opts.SANUsername = "root"
+	}
+	if opts.SANPassword == "" {
+		opts.SANPassword = randomPassword()
+	}
+	if opts.SANDialect == "" {
+		opts.SANDialect = array.DialectONTAP7
+	}
 	ca, err := pki.NewCA("winfs lab CA")
 	if err != nil {
 		return nil, err
@@ -83,6 +99,10 @@ func Start(opts Options) (*Lab, error) {
 			l.Close()
 			return nil, err
 		}
+	}
+	if err := l.startArray(opts.Scenario.san()); err != nil {
+		l.Close()
+		return nil, err
 	}
 	if err := opts.Scenario.apply(l); err != nil {
 		l.Close()

@@ -14,6 +14,17 @@ type ReadyFile struct {
 	Latency  string                 `json:"latency"`
 	Servers  map[string]ReadyServer `json:"servers"`
 	WinRM    ReadyWinRM             `json:"winrm"`
+	SAN      ReadySAN               `json:"san"`
+}
+
+// ReadySAN is the array's telnet CLI. Dialect is the CLI the lab speaks:
+// ontap7 (the provider's default dialect) or msa (drive it with the
+// provider's generic dialect).
+type ReadySAN struct {
+	Address  string `json:"address"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Dialect  string `json:"dialect"`
 }
 
 // ReadyServer is one host's WinRM endpoint.
@@ -38,6 +49,7 @@ func (l *Lab) Ready(caFile string) ReadyFile {
 		Latency:  l.latency.Name,
 		Servers:  map[string]ReadyServer{},
 		WinRM:    ReadyWinRM{Username: l.opts.Username, Password: l.opts.Password, CACertificateFile: caFile},
+		SAN:      ReadySAN{Address: l.SANAddress(), Username: l.opts.SANUsername, Password: l.opts.SANPassword, Dialect: l.opts.SANDialect},
 	}
 	for name, s := range l.servers {
 		rf.Servers[name] = ReadyServer{Address: "127.0.0.1", HTTPPort: s.httpPort, HTTPSPort: s.httpsPort}
