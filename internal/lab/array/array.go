@@ -354,3 +354,6 @@ func ReplayDoubleMappings(start []Mapping, events []timeline.Event) []string {
 	}
 	return out
 }
+
+// Timeline is where the array records its events.
+func (a *Array) Timeline() *timeline.Timeline { return a.cfg.Timeline }
