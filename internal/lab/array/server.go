@@ -215,7 +215,11 @@ func (s *session) login() bool {
 		}
 		ok := user == s.a.cfg.Username && pass == s.a.cfg.Password && !s.a.Faults().RefuseLogin
 		if ok {
-			s.a.cfg.Timeline.Record("array", "array.login", "user "+user+" logged in over telnet ("+s.dialect+")")
+			echo := "off"
+			if s.t.Local(telnetwire.OptEcho) {
+				echo = "on"
+			}
+			s.a.cfg.Timeline.Record("array", "array.login", fmt.Sprintf("user %s logged in over telnet (%s, server echo %s)", user, s.dialect, echo))
 			if s.dialect == DialectMSA {
 				return s.write("\r\nHP StorageWorks MSA Storage\r\nSystem Name: "+s.a.cfg.Hostname+"\r\n\r\n") == nil
 			}
