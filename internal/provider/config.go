@@ -23,6 +23,7 @@ const defaultTimeout = 60 * time.Second
 type providerSettings struct {
 	servers   map[string]windows.Endpoint
 	transport windows.Mode
+	san       *sanSettings // nil without a san block
 }
 
 func (s providerSettings) names() []string {
@@ -92,6 +93,9 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 		}
 		out.servers[name] = ep
 	}
+	sanSet, sanDiags := m.sanSettings(getenv)
+	diags.Append(sanDiags...)
+	out.san = sanSet
 	return out, diags
 }
 
