@@ -74,7 +74,7 @@ const errNoSAN = "The provider has no `san` block, so it cannot reach the array.
 // opens with the first command.
 func (d *providerData) sanClient() (*san.Client, error) {
 	if d.settings.san == nil {
-		return nil, errors.New(errNoSAN)
+		return nil, errors.New("the provider has no `san` block, so it cannot reach the array")
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

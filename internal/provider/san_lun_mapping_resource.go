@@ -150,6 +150,10 @@ func (r *sanLunMappingResource) client(diags *diag.Diagnostics) *san.Client {
 		diags.AddError("Provider not configured", "The provider must be configured before SAN resources are used.")
 		return nil
 	}
+	if r.data.settings.san == nil {
+		diags.AddError("No SAN array configured", errNoSAN)
+		return nil
+	}
 	c, err := r.data.sanClient()
 	if err != nil {
 		diags.AddError("No SAN array configured", err.Error())
