@@ -8,9 +8,9 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
 )
 
@@ -72,21 +72,13 @@ func (a *adminServer) agentRequest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `body must be {"op": "...", "params": {...}}`)
 		return
 	}
-	if !isReadOp(req.Op) {
-		a.lab.Timeline.Record(name, "admin.request", req.Op+" by an administrator, behind Terraform's back")
-	}
+	a.lab.Timeline.Record(name, "admin.request", req.Op)
 	result, aerr := h.Execute(req.Op, req.Params)
 	if aerr != nil {
 		writeJSON(w, http.StatusOK, map[string]any{"error": aerr})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"result": result})
-}
-
-// isReadOp says whether an agent operation only reads, so that the timeline
-// stays a list of state changes.
-func isReadOp(op string) bool {
-	return op == "hello" || strings.HasSuffix(op, ".get") || strings.HasSuffix(op, ".list")
 }
 
 func (a *adminServer) events(w http.ResponseWriter, r *http.Request) {
@@ -108,16 +100,23 @@ func (a *adminServer) resetStats(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{})
 }
 
-// FaultRequest is the body of POST /v1/faults. A WinRM fault names a
-// server; a DNS fault has target "dns" and kind "timeout": the DNS server
-// ignores the next count requests (count 0: every request until the faults
-// are cleared), so clients see timeouts as with a dead server.
+// FaultRequest is the body of POST /v1/faults. A fault targets one
+// server's WinRM service ("server": "server1"), or with "target" the SAN
+// array's telnet CLI ("array") or the DNS server ("dns").
+//
+// Server kinds: unreachable | drop (count, action) | latency (latency_ms).
+// Array kinds: cut (the session is cut after the next `count` commands
+// starting with `command` ran, before their answer) | login_refused |
+// latency (latency_ms before every answer).
+// DNS kind: timeout (the DNS server ignores the next `count` requests;
+// count 0: every request until the faults are cleared).
 type FaultRequest struct {
-	Target    string `json:"target,omitempty"` // "" (WinRM of server) or "dns"
 	Server    string `json:"server,omitempty"`
-	Kind      string `json:"kind"` // unreachable | drop | latency; for dns: timeout
+	Target    string `json:"target,omitempty"` // "" (a server) | "array" | "dns"
+	Kind      string `json:"kind"`
 	Count     int    `json:"count,omitempty"`
 	Action    string `json:"action,omitempty"`
+	Command   string `json:"command,omitempty"`
 	LatencyMS int    `json:"latency_ms,omitempty"`
 }
 
@@ -131,27 +130,31 @@ func (a *adminServer) addFault(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults(), "dns_drop": a.lab.DNSFault()})
+	a.writeFaults(w)
 }
 
-func (a *adminServer) listFaults(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults(), "dns_drop": a.lab.DNSFault()})
-}
+func (a *adminServer) listFaults(w http.ResponseWriter, _ *http.Request) { a.writeFaults(w) }
 
 func (a *adminServer) clearFaults(w http.ResponseWriter, _ *http.Request) {
 	a.lab.ClearFaults()
-	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults()})
+	a.writeFaults(w)
 }
 
-// InjectFault applies a fault to one server's WinRM service, or to the
-// DNS server (target "dns").
+// writeFaults answers {"faults": {server: ...}, "array": {...}, "dns_drop": N}.
+func (a *adminServer) writeFaults(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults(), "array": a.lab.array.Faults(), "dns_drop": a.lab.DNSFault()})
+}
+
+// InjectFault applies a fault to one server's WinRM service or the array.
 func (l *Lab) InjectFault(fr FaultRequest) error {
 	switch fr.Target {
+	case "":
+	case "array":
+		return l.injectArrayFault(fr)
 	case "dns":
 		return l.injectDNSFault(fr)
-	case "", "winrm":
 	default:
-		return fmt.Errorf("unknown fault target %q; targets: winrm (the default, with server) and dns", fr.Target)
+		return fmt.Errorf("unknown fault target %q; targets: array, dns, or none with \"server\"", fr.Target)
 	}
 	s, ok := l.servers[fr.Server]
 	if !ok {
@@ -177,6 +180,26 @@ func (l *Lab) InjectFault(fr FaultRequest) error {
 	return nil
 }
 
+func (l *Lab) injectArrayFault(fr FaultRequest) error {
+	f := l.array.Faults()
+	switch fr.Kind {
+	case "cut":
+		f.CutNext, f.CutCommand = max(fr.Count, 1), fr.Command
+	case "login_refused":
+		f.RefuseLogin = true
+	case "latency":
+		if fr.LatencyMS < 0 {
+			return errors.New("latency_ms must not be negative")
+		}
+		f.Latency = time.Duration(fr.LatencyMS) * time.Millisecond
+	default:
+		return fmt.Errorf("unknown array fault kind %q; kinds: cut, login_refused, latency", fr.Kind)
+	}
+	l.array.SetFaults(f)
+	l.Timeline.Record("array", "fault.inject", describeFault(fr))
+	return nil
+}
+
 func (l *Lab) injectDNSFault(fr FaultRequest) error {
 	if fr.Kind != "timeout" {
 		return fmt.Errorf("unknown DNS fault kind %q; kinds: timeout", fr.Kind)
@@ -199,11 +222,16 @@ func (l *Lab) injectDNSFault(fr FaultRequest) error {
 // until cleared; 0: none).
 func (l *Lab) DNSFault() int { return l.dns.server.Drop() }
 
-// ClearFaults puts every server back to normal (the latency model stays).
+// ClearFaults puts every server, the array and the DNS server back to
+// normal (the latency model stays).
 func (l *Lab) ClearFaults() {
 	if l.dns != nil && l.dns.server.Drop() != 0 {
 		l.dns.server.SetDrop(0)
 		l.Timeline.Record("dns", "fault.clear", "all faults cleared")
+	}
+	if l.array != nil && l.array.Faults() != (array.Faults{}) {
+		l.array.SetFaults(array.Faults{})
+		l.Timeline.Record("array", "fault.clear", "all faults cleared")
 	}
 	for name, s := range l.servers {
 		if s.winrm.Faults() != (winrm.Faults{Latency: l.latency.RTT}) {
@@ -225,6 +253,15 @@ func (l *Lab) Faults() map[string]winrm.Faults {
 }
 
 func describeFault(fr FaultRequest) string {
+	if fr.Target == "array" {
+		switch fr.Kind {
+		case "cut":
+			return fmt.Sprintf("cut the session after the next %d command(s) starting with %q ran", max(fr.Count, 1), fr.Command)
+		case "latency":
+			return fmt.Sprintf("add %d ms before every array answer", fr.LatencyMS)
+		}
+		return fr.Kind
+	}
 	switch fr.Kind {
 	case "drop":
 		return fmt.Sprintf("drop the next %d WinRM request(s) %s", max(fr.Count, 1), fr.Action)

@@ -1,7 +1,9 @@
 // Package lab runs the emulated estate the provider is tested against: one
 // WinRM listener pair (HTTP and HTTPS) per Windows host, the host models
-// behind them, an authoritative DNS server for the scenario's zone, an admin API for tests and users, a timeline of every state
-// change, fault injection and an invariant checker. It never imports the
+// behind them, a SAN array with a telnet CLI (internal/lab/array), an
+// authoritative DNS server for the scenario's zone, an admin API for tests
+// and users, a timeline of every state change, fault injection and an
+// invariant checker. It never imports the
 // provider: it is a peer, as real servers are.
 package lab
 
@@ -16,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pwsh"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
@@ -29,6 +32,10 @@ type Options struct {
 	Latency  Latency
 	// Username and Password of the WinRM account; generated when empty.
 	Username, Password string
+	// SANUsername and SANPassword log into the array's telnet CLI
+	// (default root and a generated password); SANDialect is the CLI it
+	// speaks: ontap7 (default) or msa.
+	SANUsername, SANPassword, SANDialect string
 }
 
 // Lab is a running estate.
@@ -41,6 +48,8 @@ type Lab struct {
 	dns      *dnsService
 	admin    *adminServer
 	latency  Latency
+	array    *array.Array
+	sanPort  int
 	mu       sync.Mutex
 	closed   bool
 	closeFns []func()
@@ -67,6 +76,15 @@ func Start(opts Options) (*Lab, error) {
 	if opts.Password == "" {
 		opts.Password = randomPassword()
 	}
+	if opts.SANUsername == "" {
+		opts.SANUsername = "root"
+	}
+	if opts.SANPassword == "" {
+		opts.SANPassword = randomPassword()
+	}
+	if opts.SANDialect == "" {
+		opts.SANDialect = array.DialectONTAP7
+	}
 	ca, err := pki.NewCA("winfs lab CA")
 	if err != nil {
 		return nil, err
@@ -85,6 +103,10 @@ func Start(opts Options) (*Lab, error) {
 		}
 	}
 	if err := l.startDNS(); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := l.startArray(opts.Scenario.san()); err != nil {
 		l.Close()
 		return nil, err
 	}

@@ -15,6 +15,7 @@ type ReadyFile struct {
 	Servers  map[string]ReadyServer `json:"servers"`
 	WinRM    ReadyWinRM             `json:"winrm"`
 	DNS      ReadyDNS               `json:"dns"`
+	SAN      ReadySAN               `json:"san"`
 }
 
 // ReadyDNS is the lab's authoritative DNS server and the TSIG key it
@@ -32,6 +33,16 @@ type ReadyTSIG struct {
 	Name      string `json:"name"`
 	Algorithm string `json:"algorithm"`
 	Secret    string `json:"secret"`
+}
+
+// ReadySAN is the array's telnet CLI. Dialect is the CLI the lab speaks:
+// ontap7 (the provider's default dialect) or msa (drive it with the
+// provider's generic dialect).
+type ReadySAN struct {
+	Address  string `json:"address"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Dialect  string `json:"dialect"`
 }
 
 // ReadyServer is one host's WinRM endpoint.
@@ -56,6 +67,7 @@ func (l *Lab) Ready(caFile string) ReadyFile {
 		Latency:  l.latency.Name,
 		Servers:  map[string]ReadyServer{},
 		WinRM:    ReadyWinRM{Username: l.opts.Username, Password: l.opts.Password, CACertificateFile: caFile},
+		SAN:      ReadySAN{Address: l.SANAddress(), Username: l.opts.SANUsername, Password: l.opts.SANPassword, Dialect: l.opts.SANDialect},
 	}
 	rf.DNS = ReadyDNS{Server: l.DNSAddr(), Zone: DNSZone, TSIG: l.DNSKey(), WindowsServers: []string{}}
 	for _, name := range l.ServerNames() {

@@ -21,6 +21,9 @@ type Scenario struct {
 	DNSServers []string `json:"dns_servers,omitempty"`
 	// Registry values set on top of each host's fresh-install registry.
 	Registry []RegistrySeed `json:"registry,omitempty"`
+	// SAN is the array's LUNs, igroups and mappings; when absent, one
+	// igroup per server and no LUNs.
+	SAN *SANSeed `json:"san,omitempty"`
 }
 
 // RegistrySeed is one value a scenario sets on a host before start.
@@ -32,9 +35,19 @@ type RegistrySeed struct {
 	Value  agent.RegistryValue `json:"value"`
 }
 
-// DefaultScenario is the estate of seed 000: server1 (active) and server2.
+// DefaultScenario is the estate of seed 000: server1 (active) and server2,
+// and the array presenting the data LUNs of X: and Y: to server1.
 func DefaultScenario() Scenario {
-	return Scenario{Name: "seed000", Servers: []string{"server1", "server2"}}
+	servers := []string{"server1", "server2"}
+	san := defaultSAN(servers)
+	return Scenario{Name: "seed000", Servers: servers, SAN: &san}
+}
+
+func (sc Scenario) san() SANSeed {
+	if sc.SAN != nil {
+		return *sc.SAN
+	}
+	return SANSeed{IGroups: igroupsFor(sc.Servers)}
 }
 
 // LoadScenario resolves --scenario: a built-in name or a JSON file.

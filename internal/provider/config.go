@@ -24,6 +24,7 @@ type providerSettings struct {
 	servers   map[string]windows.Endpoint
 	transport windows.Mode
 	dns       *dnsSettings // nil without a dns block
+	san       *sanSettings // nil without a san block
 }
 
 func (s providerSettings) names() []string {
@@ -96,6 +97,9 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 	dnsS, dnsDiags := m.dnsSettings(getenv)
 	diags.Append(dnsDiags...)
 	out.dns = dnsS
+	sanSet, sanDiags := m.sanSettings(getenv)
+	diags.Append(sanDiags...)
+	out.san = sanSet
 	return out, diags
 }
 

@@ -252,7 +252,7 @@ func (v hostPortValidator) ValidateString(ctx context.Context, req validator.Str
 		ok = ok && err == nil && n >= 1 && n <= 65535
 	}
 	if !ok {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid DNS server", fmt.Sprintf("%s: %q %s, e.g. ns1.corp.example.com or 192.0.2.53:53.", req.Path, s, v.Description(ctx)))
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid address", fmt.Sprintf("%s: %q %s, e.g. filer1.corp.example.com or 192.0.2.53:53.", req.Path, s, v.Description(ctx)))
 	}
 }
 

@@ -1,0 +1,359 @@
+// Package array is the lab's SAN array: LUNs with serial numbers and sizes,
+// initiator groups (one per Windows host), LUN mappings, and a telnet CLI in
+// the style of NetApp Data ONTAP 7-mode (dialect "ontap7") or of an HP MSA
+// (dialect "msa"). Every map and unmap is recorded on the lab timeline with
+// host "array".
+//
+// The hook for the Windows host model: PresentedTo(host) lists the LUNs the
+// array presents to a host (through any igroup whose Host is that host),
+// and Subscribe registers a callback run after every map or unmap. A host
+// sees a presented LUN's disk after its next rescan; that is the host
+// model's business, not the array's.
+package array
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
+)
+
+// LUN is a logical unit on the array.
+type LUN struct {
+	Path   string `json:"path"`   // /vol/vol1/files_x (ontap7 name)
+	Serial string `json:"serial"` // what Windows shows as the disk's serial number
+	Size   int64  `json:"size"`   // bytes
+}
+
+// Name is the LUN's short name (the last path element), which the MSA
+// dialect calls the volume name.
+func (l LUN) Name() string { return l.Path[strings.LastIndex(l.Path, "/")+1:] }
+
+// IGroup is an initiator group: the iSCSI initiators of one host.
+type IGroup struct {
+	Name       string   `json:"name"`
+	Host       string   `json:"host"` // lab server the initiators belong to
+	Initiators []string `json:"initiators"`
+}
+
+// Mapping presents a LUN to an igroup under a LUN ID.
+type Mapping struct {
+	LUN    string `json:"lun"`
+	IGroup string `json:"igroup"`
+	ID     int    `json:"id"`
+}
+
+// Change is what Subscribe callbacks receive.
+type Change struct {
+	Kind    string // "map" or "unmap"
+	Mapping Mapping
+	Host    string // the igroup's host
+}
+
+// MaxLUNID is the highest LUN ID ontap7 accepts.
+const MaxLUNID = 4095
+
+// Errors of the model; the CLIs turn them into their own wording.
+var (
+	ErrNoLUN        = errors.New("no such LUN")
+	ErrNoIGroup     = errors.New("no such initiator group")
+	ErrIDInUse      = errors.New("LUN ID already in use in the initiator group")
+	ErrAlreadyMap   = errors.New("LUN already mapped to the initiator group")
+	ErrNotMapped    = errors.New("LUN not mapped to the initiator group")
+	ErrIDOutOfRange = errors.New("LUN ID out of range")
+)
+
+// Config configures an array.
+type Config struct {
+	Hostname string // shown in the banner, prompt and EMS lines; default filer1
+	Username string
+	Password string
+	Timeline *timeline.Timeline
+	Now      func() time.Time // EMS timestamps; default time.Now
+}
+
+// Array is the emulated array. All methods are safe for concurrent use.
+type Array struct {
+	cfg Config
+
+	mu       sync.Mutex
+	luns     map[string]LUN
+	igroups  map[string]IGroup
+	mappings []Mapping
+	faults   Faults
+	subs     []func(Change)
+	servers  []*server
+}
+
+// New returns an empty array.
+func New(cfg Config) *Array {
+	if cfg.Hostname == "" {
+		cfg.Hostname = "filer1"
+	}
+	if cfg.Timeline == nil {
+		cfg.Timeline = timeline.New()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Array{cfg: cfg, luns: map[string]LUN{}, igroups: map[string]IGroup{}}
+}
+
+// Hostname is the array's name.
+func (a *Array) Hostname() string { return a.cfg.Hostname }
+
+// AddLUN creates a LUN.
+func (a *Array) AddLUN(l LUN) {
+	a.mu.Lock()
+	a.luns[l.Path] = l
+	a.mu.Unlock()
+}
+
+// AddIGroup creates an initiator group.
+func (a *Array) AddIGroup(g IGroup) {
+	a.mu.Lock()
+	a.igroups[g.Name] = g
+	a.mu.Unlock()
+}
+
+// LUNs lists the LUNs by path.
+func (a *Array) LUNs() []LUN {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]LUN, 0, len(a.luns))
+	for _, l := range a.luns {
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// LUN returns one LUN by path.
+func (a *Array) LUN(path string) (LUN, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l, ok := a.luns[path]
+	return l, ok
+}
+
+// lunByName finds a LUN by its short name (MSA volume name).
+func (a *Array) lunByName(name string) (LUN, bool) {
+	for _, l := range a.LUNs() {
+		if l.Name() == name {
+			return l, true
+		}
+	}
+	return LUN{}, false
+}
+
+// IGroups lists the initiator groups by name.
+func (a *Array) IGroups() []IGroup {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]IGroup, 0, len(a.igroups))
+	for _, g := range a.igroups {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Mappings lists every mapping, by LUN then igroup.
+func (a *Array) Mappings() []Mapping {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.sortedMappings()
+}
+
+func (a *Array) sortedMappings() []Mapping {
+	out := append([]Mapping(nil), a.mappings...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].LUN != out[j].LUN {
+			return out[i].LUN < out[j].LUN
+		}
+		return out[i].IGroup < out[j].IGroup
+	})
+	return out
+}
+
+// Map maps a LUN to an igroup. id < 0 picks the lowest free ID in the
+// igroup, as the filer does. Like a real filer, the array itself does not
+// refuse a second igroup: keeping one host per LUN is the client's job, and
+// the lab's invariant checker reports it.
+func (a *Array) Map(lun, igroup string, id int) (Mapping, error) {
+	a.mu.Lock()
+	if _, ok := a.luns[lun]; !ok {
+		a.mu.Unlock()
+		return Mapping{}, ErrNoLUN
+	}
+	g, ok := a.igroups[igroup]
+	if !ok {
+		a.mu.Unlock()
+		return Mapping{}, ErrNoIGroup
+	}
+	used := map[int]bool{}
+	for _, m := range a.mappings {
+		if m.IGroup != igroup {
+			continue
+		}
+		if m.LUN == lun {
+			a.mu.Unlock()
+			return m, ErrAlreadyMap
+		}
+		used[m.ID] = true
+	}
+	switch {
+	case id > MaxLUNID:
+		a.mu.Unlock()
+		return Mapping{}, ErrIDOutOfRange
+	case id >= 0 && used[id]:
+		a.mu.Unlock()
+		return Mapping{}, ErrIDInUse
+	case id < 0:
+		for id = 0; used[id]; id++ {
+		}
+	}
+	m := Mapping{LUN: lun, IGroup: igroup, ID: id}
+	a.mappings = append(a.mappings, m)
+	subs := append([]func(Change){}, a.subs...)
+	// Recorded under the lock so the timeline order is the state order.
+	a.cfg.Timeline.Record("array", "lun.map", FormatEvent(m))
+	a.mu.Unlock()
+	for _, f := range subs {
+		f(Change{Kind: "map", Mapping: m, Host: g.Host})
+	}
+	return m, nil
+}
+
+// Unmap removes a LUN's mapping to an igroup.
+func (a *Array) Unmap(lun, igroup string) (Mapping, error) {
+	a.mu.Lock()
+	if _, ok := a.luns[lun]; !ok {
+		a.mu.Unlock()
+		return Mapping{}, ErrNoLUN
+	}
+	g, ok := a.igroups[igroup]
+	if !ok {
+		a.mu.Unlock()
+		return Mapping{}, ErrNoIGroup
+	}
+	for i, m := range a.mappings {
+		if m.LUN == lun && m.IGroup == igroup {
+			a.mappings = append(a.mappings[:i], a.mappings[i+1:]...)
+			subs := append([]func(Change){}, a.subs...)
+			a.cfg.Timeline.Record("array", "lun.unmap", FormatEvent(m))
+			a.mu.Unlock()
+			for _, f := range subs {
+				f(Change{Kind: "unmap", Mapping: m, Host: g.Host})
+			}
+			return m, nil
+		}
+	}
+	a.mu.Unlock()
+	return Mapping{}, ErrNotMapped
+}
+
+// Subscribe runs f after every map and unmap (outside the array's lock).
+func (a *Array) Subscribe(f func(Change)) {
+	a.mu.Lock()
+	a.subs = append(a.subs, f)
+	a.mu.Unlock()
+}
+
+// PresentedTo lists the LUNs the array presents to a lab host, through
+// any igroup of that host, by path.
+func (a *Array) PresentedTo(host string) []LUN {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	seen := map[string]bool{}
+	var out []LUN
+	for _, m := range a.sortedMappings() {
+		if a.igroups[m.IGroup].Host == host && !seen[m.LUN] {
+			seen[m.LUN] = true
+			out = append(out, a.luns[m.LUN])
+		}
+	}
+	return out
+}
+
+// DoubleMapped lists, by LUN path, the igroups of every LUN that is mapped
+// to more than one igroup right now: the state safety rule S1 forbids.
+func (a *Array) DoubleMapped() map[string][]string {
+	out := map[string][]string{}
+	for _, m := range a.Mappings() {
+		out[m.LUN] = append(out[m.LUN], m.IGroup)
+	}
+	for k, v := range out {
+		if len(v) < 2 {
+			delete(out, k)
+		}
+	}
+	return out
+}
+
+// FormatEvent is the timeline detail of a map or unmap event:
+// "<lun> igroup=<igroup> id=<id>". ParseEvent reads it back.
+func FormatEvent(m Mapping) string {
+	return fmt.Sprintf("%s igroup=%s id=%d", m.LUN, m.IGroup, m.ID)
+}
+
+// ParseEvent reads a FormatEvent detail.
+func ParseEvent(detail string) (Mapping, bool) {
+	var m Mapping
+	f := strings.Fields(detail)
+	if len(f) != 3 || !strings.HasPrefix(f[1], "igroup=") || !strings.HasPrefix(f[2], "id=") {
+		return m, false
+	}
+	m.LUN, m.IGroup = f[0], strings.TrimPrefix(f[1], "igroup=")
+	_, err := fmt.Sscanf(strings.TrimPrefix(f[2], "id="), "%d", &m.ID)
+	return m, err == nil
+}
+
+// ReplayDoubleMappings replays the lun.map/lun.unmap events of a timeline
+// from a known starting set of mappings and reports every moment a LUN was
+// mapped to two igroups at once, with the event's sequence number. A
+// snapshot check cannot see a map-then-unmap move; this can.
+func ReplayDoubleMappings(start []Mapping, events []timeline.Event) []string {
+	held := map[string]map[string]bool{}
+	add := func(m Mapping) {
+		if held[m.LUN] == nil {
+			held[m.LUN] = map[string]bool{}
+		}
+		held[m.LUN][m.IGroup] = true
+	}
+	for _, m := range start {
+		add(m)
+	}
+	var out []string
+	for _, ev := range events {
+		if ev.Host != "array" {
+			continue
+		}
+		m, ok := ParseEvent(ev.Detail)
+		if !ok {
+			continue
+		}
+		switch ev.Kind {
+		case "lun.map":
+			add(m)
+			if len(held[m.LUN]) > 1 {
+				groups := make([]string, 0, len(held[m.LUN]))
+				for g := range held[m.LUN] {
+					groups = append(groups, g)
+				}
+				sort.Strings(groups)
+				out = append(out, fmt.Sprintf("event %d: %s mapped to %s at once", ev.Seq, m.LUN, strings.Join(groups, " and ")))
+			}
+		case "lun.unmap":
+			delete(held[m.LUN], m.IGroup)
+		}
+	}
+	return out
+}
+
+// Timeline is where the array records its events.
+func (a *Array) Timeline() *timeline.Timeline { return a.cfg.Timeline }

@@ -1,0 +1,102 @@
+package lab
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+
+	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
+)
+
+// SANSeed is the array part of a scenario: LUNs, one igroup per host and
+// the mappings the estate starts with.
+type SANSeed struct {
+	LUNs     []array.LUN     `json:"luns"`
+	IGroups  []array.IGroup  `json:"igroups"`
+	Mappings []array.Mapping `json:"mappings"`
+}
+
+// defaultSAN is seed 000's storage: the two data LUNs (X: and Y:) mapped to
+// the active server, server1.
+func defaultSAN(servers []string) SANSeed {
+	sd := SANSeed{
+		LUNs: []array.LUN{
+			{Path: "/vol/vol1/files_x", Serial: "P3OoG4WVLmC0", Size: 100 << 30},
+			{Path: "/vol/vol1/files_y", Serial: "P3OoG4WVLmC1", Size: 50 << 30},
+		},
+		Mappings: []array.Mapping{
+			{LUN: "/vol/vol1/files_x", IGroup: "server1", ID: 0},
+			{LUN: "/vol/vol1/files_y", IGroup: "server1", ID: 1},
+		},
+	}
+	sd.IGroups = igroupsFor(servers)
+	return sd
+}
+
+// igroupsFor is one igroup per host, named after it, holding its IQN.
+func igroupsFor(servers []string) []array.IGroup {
+	var out []array.IGroup
+	for _, s := range servers {
+		out = append(out, array.IGroup{Name: s, Host: s, Initiators: []string{"iqn.1991-05.com.microsoft:" + s + ".corp.example.com"}})
+	}
+	return out
+}
+
+func (l *Lab) startArray(sd SANSeed) error {
+	a := array.New(array.Config{Hostname: "filer1", Username: l.opts.SANUsername, Password: l.opts.SANPassword, Timeline: l.Timeline})
+	for _, g := range sd.IGroups {
+		a.AddIGroup(g)
+	}
+	for _, lun := range sd.LUNs {
+		a.AddLUN(lun)
+	}
+	for _, m := range sd.Mappings {
+		if _, err := a.Map(m.LUN, m.IGroup, m.ID); err != nil {
+			return fmt.Errorf("scenario: mapping %s to %s: %w", m.LUN, m.IGroup, err)
+		}
+	}
+	addr, err := a.Listen("127.0.0.1:0", l.opts.SANDialect)
+	if err != nil {
+		return fmt.Errorf("lab array: %w", err)
+	}
+	l.array = a
+	l.sanPort = addr.(*net.TCPAddr).Port
+	l.closeFns = append(l.closeFns, a.Close)
+	return nil
+}
+
+// Array is the lab's SAN array (state, faults and the disk-visibility hook).
+func (l *Lab) Array() *array.Array { return l.array }
+
+// SANAddress is the array's telnet address, 127.0.0.1:port.
+func (l *Lab) SANAddress() string { return fmt.Sprintf("127.0.0.1:%d", l.sanPort) }
+
+// SANUsername and SANPassword are the array's login.
+func (l *Lab) SANUsername() string { return l.opts.SANUsername }
+func (l *Lab) SANPassword() string { return l.opts.SANPassword }
+
+// SANDialect is the CLI the array speaks: ontap7 or msa.
+func (l *Lab) SANDialect() string { return l.opts.SANDialect }
+
+func init() {
+	RegisterCheck(func(l *Lab) []Violation {
+		if l.array == nil {
+			return nil
+		}
+		var out []Violation
+		double := l.array.DoubleMapped()
+		luns := make([]string, 0, len(double))
+		for lun := range double {
+			luns = append(luns, lun)
+		}
+		sort.Strings(luns)
+		for _, lun := range luns {
+			out = append(out, Violation{
+				Invariant: "one host per LUN",
+				Detail:    fmt.Sprintf("LUN %s is mapped to initiator groups %s at once", lun, strings.Join(double[lun], " and ")),
+			})
+		}
+		return out
+	})
+}
