@@ -18,13 +18,13 @@ func TestValidateName(t *testing.T) {
 		}
 	}
 	invalid := map[string]string{
-		"":                        "empty",
-		strings.Repeat("a", 81):   "at most 80",
+		"":                      "empty",
+		strings.Repeat("a", 81): "at most 80",
 		strings.Repeat("😀", 41): "at most 80", // 82 UTF-16 code units
-		"tab\there":               "control character",
-		"IPC$":                    "administrative",
-		"admin$":                  "administrative",
-		"X$":                      "administrative",
+		"tab\there":             "control character",
+		"IPC$":                  "administrative",
+		"admin$":                "administrative",
+		"X$":                    "administrative",
 	}
 	for _, c := range ForbiddenNameChars {
 		invalid["a"+string(c)+"b"] = "forbids"
