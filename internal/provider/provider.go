@@ -191,12 +191,14 @@ func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewRegistryValueResource,
+		NewShareSetResource,
 	}
 }
 
 func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewRegistryValueDataSource,
+		NewSharesDataSource,
 	}
 }
 
