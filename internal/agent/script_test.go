@@ -45,13 +45,15 @@ func TestLoaderCommandLine(t *testing.T) {
 // The agent cannot run here; at least make sure it dispatches every
 // operation and uses every error code of the contract.
 func TestScriptCoversTheContract(t *testing.T) {
-	for _, op := range []string{OpHello, OpRegistryGet, OpRegistrySet, OpRegistryDelete, OpRegistryList, OpDNSCNAMEGet, OpDNSCNAMESet, OpDNSCNAMEDelete} {
+	for _, op := range []string{OpHello, OpRegistryGet, OpRegistrySet, OpRegistryDelete, OpRegistryList, OpDNSCNAMEGet, OpDNSCNAMESet, OpDNSCNAMEDelete,
+		OpShareList, OpSharePathsGet, OpShareSet, OpShareRemove} {
 		if !strings.Contains(Script, "'"+op+"' { return (") {
 			t.Errorf("agent.ps1 does not dispatch %q", op)
 		}
 	}
 	for _, code := range []string{CodeInvalidParams, CodeUnknownOp, CodeKeyNotFound, CodeAccessDenied, CodeScriptMismatch, CodeProtocol, CodeInternal,
-		CodeDNSUnavailable, CodeZoneNotFound, CodeDNSConflict, CodeRecordExists} {
+		CodeDNSUnavailable, CodeZoneNotFound, CodeDNSConflict, CodeRecordExists,
+		CodeVolumeNotMounted, CodePathNotFound, CodeUnknownAccount, CodeShareConflict} {
 		if !strings.Contains(Script, "'"+code+"'") {
 			t.Errorf("agent.ps1 never reports %q", code)
 		}

@@ -58,7 +58,7 @@ func TestAccDNSCNAME_lifecycle(t *testing.T) {
 			owner := name + ".corp.example.com."
 			s1, s2 := "server1.corp.example.com.", "server2.corp.example.com."
 			var seq uint64
-			mark := func() { seq = uint64(len(l.Timeline.Events())) }
+			mark := func() { seq = l.Timeline.LastSeq() }
 			oneChange := func(*terraform.State) error {
 				evs, _ := l.Timeline.Since(seq)
 				var dnsEvs []string

@@ -299,12 +299,14 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 		NewRegistryValueResource,
 		NewDNSCNAMEResource,
 		NewSANLunMappingResource,
+		NewShareSetResource,
 	}
 }
 
 func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewRegistryValueDataSource,
+		NewSharesDataSource,
 	}
 }
 

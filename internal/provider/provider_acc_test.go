@@ -99,7 +99,7 @@ resource "winfs_registry_value" "b" {
 		CheckDestroy:             hostValue(l, "server1", key, "A", nil),
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
-				mark = uint64(len(l.Timeline.Events()))
+				mark = l.Timeline.LastSeq()
 				// Cut the next few Receives and Sends: the agent's output
 				// stream and a request in flight.
 				mustFault(t, l, lab.FaultRequest{Server: "server1", Kind: "drop", Count: 2, Action: "Receive"})

@@ -69,14 +69,6 @@ func lunEvents(l *lab.Lab, lun string, since uint64) []string {
 	return out
 }
 
-func lastSeq(l *lab.Lab) uint64 {
-	evs := l.Timeline.Events()
-	if len(evs) == 0 {
-		return 0
-	}
-	return evs[len(evs)-1].Seq
-}
-
 // neverTwice replays the timeline from the mappings at the test's start:
 // at no moment was a LUN mapped to two igroups.
 func neverTwice(l *lab.Lab, start []array.Mapping, since uint64) resource.TestCheckFunc {
@@ -158,7 +150,7 @@ func TestAccSANLunMapping_move(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: mappingConfig(l, lun.Path, "server1", ""), Check: arrayHolds(l, lun.Path, "server1")},
 			{
-				PreConfig: func() { since, start = lastSeq(l), l.Array().Mappings() },
+				PreConfig: func() { since, start = l.Timeline.LastSeq(), l.Array().Mappings() },
 				Config:    mappingConfig(l, lun.Path, "server2", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("winfs_san_lun_mapping.m", plancheck.ResourceActionDestroyBeforeCreate),
@@ -195,7 +187,7 @@ func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
 	if _, err := l.Array().Map(lun.Path, "server1", 9); err != nil {
 		t.Fatal(err)
 	}
-	since, start := lastSeq(l), l.Array().Mappings()
+	since, start := l.Timeline.LastSeq(), l.Array().Mappings()
 	want := spaced(
 		`LUN /vol/acc/takeover is mapped to initiator group server1 (LUN ID 9)`,
 		`would let two hosts see the same disk`,
@@ -242,7 +234,7 @@ func TestAccSANLunMapping_adopt(t *testing.T) {
 	if _, err := l.Array().Map(lun.Path, "server2", 77); err != nil {
 		t.Fatal(err)
 	}
-	since := lastSeq(l)
+	since := l.Timeline.LastSeq()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		CheckDestroy:             arrayHolds(l, lun.Path),
@@ -283,7 +275,7 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
-					since = lastSeq(l)
+					since = l.Timeline.LastSeq()
 					if err := l.InjectFault(lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun map " + lun.Path}); err != nil {
 						t.Fatal(err)
 					}
@@ -361,7 +353,7 @@ func TestAccSANLunMapping_driftMoved(t *testing.T) {
 func TestAccSANLunMapping_unknownTargets(t *testing.T) {
 	requireAcc(t)
 	l := sharedLab(t)
-	since := lastSeq(l)
+	since := l.Timeline.LastSeq()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
@@ -486,7 +478,7 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 				),
 			},
 			{
-				PreConfig: func() { since, start = lastSeq(l), l.Array().Mappings() },
+				PreConfig: func() { since, start = l.Timeline.LastSeq(), l.Array().Mappings() },
 				Config:    mappingConfig(l, name, "server2", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server2"),

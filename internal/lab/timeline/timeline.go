@@ -55,3 +55,11 @@ func (t *Timeline) Events() []Event {
 	evs, _ := t.Since(0)
 	return evs
 }
+
+// LastSeq is the sequence number of the newest event (0 when empty), a mark
+// to read what happens after it with Since.
+func (t *Timeline) LastSeq() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return uint64(len(t.events))
+}

@@ -1,6 +1,6 @@
 // Package winhost models one emulated Windows server of the lab: its state
-// (the registry today; disks, volumes, shares and services later, each in
-// its own files) and the agent operations that act on it. Execute answers
+// (the registry and the SMB shares stored in it; disks, volumes and services
+// later, each in its own files) and the agent operations that act on it. Execute answers
 // exactly what agent.ps1 answers on real Windows.
 package winhost
 

@@ -1,0 +1,467 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+	"github.com/winfs/terraform-provider-winfs/internal/smbshare"
+	"github.com/winfs/terraform-provider-winfs/internal/windows"
+)
+
+var (
+	_ resource.Resource                   = (*shareSetResource)(nil)
+	_ resource.ResourceWithConfigure      = (*shareSetResource)(nil)
+	_ resource.ResourceWithImportState    = (*shareSetResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*shareSetResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*shareSetResource)(nil)
+)
+
+var basetypesObjectAsOptions = basetypes.ObjectAsOptions{}
+
+// NewShareSetResource is the winfs_smb_share_set factory.
+func NewShareSetResource() resource.Resource { return &shareSetResource{} }
+
+type shareSetResource struct{ data *providerData }
+
+type shareSetModel struct {
+	ID     types.String `tfsdk:"id"`
+	Server types.String `tfsdk:"server"`
+	Scope  types.Set    `tfsdk:"scope"`
+	Shares types.Map    `tfsdk:"shares"`
+}
+
+func (r *shareSetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_smb_share_set"
+}
+
+func emptyStringSet() defaults.Set {
+	return setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{}))
+}
+
+func accessAttribute(name string) schema.SetAttribute {
+	return schema.SetAttribute{
+		MarkdownDescription: shareDocs[name],
+		ElementType:         types.StringType,
+		Optional:            true,
+		Computed:            true,
+		Default:             emptyStringSet(),
+	}
+}
+
+func (r *shareSetResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The SMB shares of one server under a set of path roots (the failover volumes `X:\\` and `Y:\\`), managed " +
+			"as one authoritative set: a share added under the scope by hand shows in the next plan and is removed on apply, a share " +
+			"deleted or changed by hand is put back. Only the shares that differ are touched. Changing `server` replaces the set " +
+			"(the shares are removed from the old server and created on the new one), which is the failover step of seed 000's " +
+			"share copy. Before changing anything, every share path is checked: a path whose volume is not mounted fails the apply " +
+			"with nothing changed. On create, shares already exactly as declared are adopted; different or undeclared shares under " +
+			"the scope are an error that says how to import them.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<server>:<root>,<root>...`, for example `server1:X:\\,Y:\\`. This is also the import ID.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"server": schema.StringAttribute{
+				MarkdownDescription: "Name of the server in the provider's `servers` map. Changing it replaces the set: the shares move to the new server.",
+				Required:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"scope": schema.SetAttribute{
+				MarkdownDescription: shareDocs["scope"],
+				ElementType:         types.StringType,
+				Required:            true,
+				Validators:          []validator.Set{setvalidator.SizeAtLeast(1)},
+			},
+			"shares": schema.MapNestedAttribute{
+				MarkdownDescription: shareDocs["shares"] + " An empty map removes every share under the scope.",
+				Required:            true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"path": schema.StringAttribute{MarkdownDescription: shareDocs["path"], Required: true},
+					"description": schema.StringAttribute{MarkdownDescription: shareDocs["description"], Optional: true, Computed: true,
+						Default: stringdefault.StaticString("")},
+					"full_access":   accessAttribute("full_access"),
+					"change_access": accessAttribute("change_access"),
+					"read_access":   accessAttribute("read_access"),
+					"no_access":     accessAttribute("no_access"),
+					"caching_mode": schema.StringAttribute{MarkdownDescription: shareDocs["caching_mode"], Optional: true, Computed: true,
+						Default: stringdefault.StaticString(agent.CachingManual), Validators: []validator.String{stringvalidator.OneOf(agent.CachingModes...)}},
+					"access_based_enumeration": schema.BoolAttribute{MarkdownDescription: shareDocs["access_based_enumeration"], Optional: true, Computed: true,
+						Default: booldefault.StaticBool(false)},
+					"concurrent_user_limit": schema.Int64Attribute{MarkdownDescription: shareDocs["concurrent_user_limit"], Optional: true, Computed: true,
+						Default: int64default.StaticInt64(0), Validators: []validator.Int64{int64validator.Between(0, 4294967294)}},
+					"encrypt_data": schema.BoolAttribute{MarkdownDescription: shareDocs["encrypt_data"], Optional: true, Computed: true,
+						Default: booldefault.StaticBool(false)},
+				}},
+			},
+		},
+	}
+}
+
+func (r *shareSetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *shareSetResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m shareSetModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	scopeKnown := !m.Scope.IsUnknown() && !m.Scope.IsNull()
+	var scope []string
+	if scopeKnown {
+		for _, e := range m.Scope.Elements() {
+			if s, ok := e.(types.String); !ok || s.IsUnknown() {
+				scopeKnown = false
+			}
+		}
+	}
+	if scopeKnown {
+		scope = normalizeScope(stringSet(ctx, m.Scope, &resp.Diagnostics), &resp.Diagnostics)
+	}
+	validateShares(ctx, m.Shares, scope, scopeKnown, &resp.Diagnostics)
+}
+
+func (r *shareSetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var server types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("server"), &server)...)
+	if !server.IsUnknown() {
+		checkServerAttribute(r.data, server.ValueString(), &resp.Diagnostics)
+	}
+}
+
+// shareSetTarget is a set's address: server and normalized scope.
+type shareSetTarget struct {
+	server string
+	scope  []string
+}
+
+func (t shareSetTarget) id() string { return t.server + ":" + strings.Join(t.scope, ",") }
+
+func (t shareSetTarget) String() string {
+	return fmt.Sprintf("the shares under %s on %s", strings.Join(t.scope, ", "), t.server)
+}
+
+func (m shareSetModel) target(ctx context.Context, diags *diag.Diagnostics) shareSetTarget {
+	return shareSetTarget{server: m.Server.ValueString(), scope: normalizeScope(stringSet(ctx, m.Scope, diags), diags)}
+}
+
+// parseShareSetID splits `server:root,root`.
+func parseShareSetID(id string) (shareSetTarget, error) {
+	server, rest, ok := strings.Cut(id, ":")
+	if !ok || server == "" || rest == "" {
+		return shareSetTarget{}, fmt.Errorf(`import ID %q must be <server>:<root>[,<root>...], for example server1:X:\,Y:\`, id)
+	}
+	var diags diag.Diagnostics
+	t := shareSetTarget{server: server, scope: normalizeScope(strings.Split(rest, ","), &diags)}
+	if diags.HasError() {
+		return shareSetTarget{}, fmt.Errorf("import ID %q: %s", id, diags.Errors()[0].Detail())
+	}
+	return t, nil
+}
+
+// wanted is the configuration's shares in wire form, by folded name.
+func wanted(ctx context.Context, m shareSetModel, diags *diag.Diagnostics) map[string]agent.Share {
+	out := map[string]agent.Share{}
+	for name, s := range sharesOf(ctx, m.Shares, diags) {
+		out[smbshare.Fold(name)] = s.toWire(ctx, name, diags)
+	}
+	return out
+}
+
+// served indexes the shares a server serves by folded name.
+func served(list []agent.ShareInfo) map[string]agent.ShareInfo {
+	out := map[string]agent.ShareInfo{}
+	for _, s := range list {
+		if s.Available {
+			out[smbshare.Fold(s.Name)] = s
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// converge makes the server's shares under the scope exactly want. It
+// checks every path to be shared before it changes anything (S5), then
+// removes undeclared shares and sets the ones that differ; shares already
+// right are not touched. changed reports whether anything was written.
+func converge(ctx context.Context, c *windows.Client, t shareSetTarget, want map[string]agent.Share, have map[string]agent.ShareInfo, diags *diag.Diagnostics) (changed bool) {
+	var toSet []agent.Share
+	for _, k := range sortedKeys(want) {
+		if cur, ok := have[k]; !ok || !smbshare.Same(cur.Share, want[k]) {
+			toSet = append(toSet, want[k])
+		}
+	}
+	var toRemove []agent.ShareInfo
+	for _, k := range sortedKeys(have) {
+		if _, ok := want[k]; !ok {
+			toRemove = append(toRemove, have[k])
+		}
+	}
+	if len(toSet) == 0 && len(toRemove) == 0 {
+		tflog.Debug(ctx, "shares already as declared", map[string]any{"server": t.server, "scope": t.scope})
+		return false
+	}
+	if len(toSet) > 0 {
+		paths := make([]string, 0, len(toSet))
+		for _, s := range toSet {
+			paths = append(paths, s.Path)
+		}
+		status, err := c.SharePaths(ctx, paths)
+		if err != nil {
+			diags.AddError("Cannot check share paths", fmt.Sprintf("Checking the folders of %s: %v", t, err))
+			return false
+		}
+		for i, st := range status.Paths {
+			s := toSet[i]
+			switch {
+			case !st.VolumeMounted:
+				diags.AddAttributeError(path.Root("shares").AtMapKey(s.Name).AtName("path"), "Share path on an unmounted volume",
+					fmt.Sprintf("Cannot share %q on %s: its path %s is on volume %s:, which is not mounted on %s. "+
+						"Mount the volume first (the share set must depend on the volume mount). Nothing was changed.",
+						s.Name, t.server, s.Path, smbshare.Drive(s.Path), t.server))
+			case !st.Exists:
+				diags.AddAttributeError(path.Root("shares").AtMapKey(s.Name).AtName("path"), "Share folder missing",
+					fmt.Sprintf("Cannot share %q on %s: the folder %s does not exist there. Nothing was changed.", s.Name, t.server, s.Path))
+			}
+		}
+		if diags.HasError() {
+			return false
+		}
+	}
+	for _, s := range toRemove {
+		tflog.Info(ctx, "removing undeclared share", map[string]any{"server": t.server, "share": s.Name, "path": s.Path})
+		if _, err := c.ShareRemove(ctx, agent.ShareRemoveParams{Name: s.Name, Scope: t.scope}); err != nil {
+			diags.AddError("Cannot remove share", fmt.Sprintf("Removing share %q (%s) from %s: %v", s.Name, s.Path, t.server, err))
+			return true
+		}
+		changed = true
+	}
+	for _, s := range toSet {
+		res, err := c.ShareSet(ctx, agent.ShareSetParams{Share: s, Scope: t.scope})
+		if err != nil {
+			diags.AddAttributeError(path.Root("shares").AtMapKey(s.Name), "Cannot set share",
+				fmt.Sprintf("Setting share %q (%s) on %s: %v", s.Name, s.Path, t.server, err))
+			return true
+		}
+		tflog.Info(ctx, "share "+res.Action, map[string]any{"server": t.server, "share": s.Name, "path": s.Path})
+		changed = true
+	}
+	return changed
+}
+
+// refresh reads the server's shares under the scope into m, keeping m's
+// spelling where the server agrees with it.
+func refresh(ctx context.Context, c *windows.Client, t shareSetTarget, m *shareSetModel, diags *diag.Diagnostics) bool {
+	list, err := c.ShareList(ctx, t.scope)
+	if err != nil {
+		diags.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+		return false
+	}
+	m.Shares = hostSharesModel(ctx, list.Shares, sharesOf(ctx, m.Shares, diags), diags)
+	return true
+}
+
+func (r *shareSetResource) client(ctx context.Context, t shareSetTarget, diags *diag.Diagnostics) *windows.Client {
+	c, err := r.data.host(ctx, t.server)
+	if err != nil {
+		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+		return nil
+	}
+	return c
+}
+
+func (r *shareSetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan shareSetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	t := plan.target(ctx, &resp.Diagnostics)
+	want := wanted(ctx, plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(ctx, t, &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	list, err := c.ShareList(ctx, t.scope)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+		return
+	}
+	have := served(list.Shares)
+	// S8: adopt shares exactly as declared; anything else already there is
+	// someone's work that a create must not silently overwrite or remove.
+	var found []string
+	for _, k := range sortedKeys(have) {
+		s := have[k]
+		w, declared := want[k]
+		switch {
+		case !declared:
+			found = append(found, fmt.Sprintf("- %q (%s) is not declared", s.Name, s.Path))
+		case !smbshare.Same(w, s.Share):
+			found = append(found, fmt.Sprintf("- %q differs: %s", s.Name, strings.Join(smbshare.Differences(w, s.Share), "; ")))
+		default:
+			tflog.Info(ctx, "share already as declared; adopting it", map[string]any{"server": t.server, "share": s.Name})
+		}
+	}
+	if len(found) > 0 {
+		resp.Diagnostics.AddError("Shares already exist under the scope",
+			fmt.Sprintf("%s already has shares under %s that this configuration does not declare as they are:\n%s\n\n"+
+				"Nothing was changed. To take them over, import the set and review the plan:\n  terraform import <address of this winfs_smb_share_set> '%s'",
+				t.server, strings.Join(t.scope, ", "), strings.Join(found, "\n"), t.id()))
+		return
+	}
+	changed := converge(ctx, c, t, want, have, &resp.Diagnostics)
+	plan.ID = types.StringValue(t.id())
+	if resp.Diagnostics.HasError() {
+		if changed {
+			// Record what is on the server now, so that the next apply
+			// converges from there (the set is tainted).
+			if refresh(ctx, c, t, &plan, &resp.Diagnostics) {
+				resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+			}
+		}
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *shareSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state shareSetModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	t := state.target(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(ctx, t, &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	if refresh(ctx, c, t, &state, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	}
+}
+
+func (r *shareSetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan shareSetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	t := plan.target(ctx, &resp.Diagnostics)
+	want := wanted(ctx, plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(ctx, t, &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	// Diff against the server as it is now, not against the state: only
+	// what really differs is touched.
+	list, err := c.ShareList(ctx, t.scope)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+		return
+	}
+	changed := converge(ctx, c, t, want, served(list.Shares), &resp.Diagnostics)
+	plan.ID = types.StringValue(t.id())
+	if resp.Diagnostics.HasError() {
+		if changed {
+			var state shareSetModel
+			resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+			state.Scope = plan.Scope
+			state.ID = plan.ID
+			if refresh(ctx, c, t, &state, &resp.Diagnostics) {
+				resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+			}
+		}
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// Delete removes every share under the scope: the server no longer serves
+// anything there, which is what a failover needs before the volume leaves.
+func (r *shareSetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state shareSetModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	t := state.target(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(ctx, t, &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	list, err := c.ShareList(ctx, t.scope)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+		return
+	}
+	for _, s := range list.Shares {
+		tflog.Info(ctx, "removing share", map[string]any{"server": t.server, "share": s.Name, "path": s.Path})
+		if _, err := c.ShareRemove(ctx, agent.ShareRemoveParams{Name: s.Name, Scope: t.scope}); err != nil {
+			resp.Diagnostics.AddError("Cannot remove share", fmt.Sprintf("Removing share %q (%s) from %s: %v", s.Name, s.Path, t.server, err))
+			return
+		}
+	}
+}
+
+func (r *shareSetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	t, err := parseShareSetID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	if r.data == nil {
+		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
+		return
+	}
+	c := r.client(ctx, t, &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	m := shareSetModel{
+		ID:     types.StringValue(t.id()),
+		Server: types.StringValue(t.server),
+		Scope:  setOf(t.scope),
+		Shares: types.MapNull(shareObjectType),
+	}
+	if refresh(ctx, c, t, &m, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	}
+}

@@ -1,0 +1,97 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+var _ datasource.DataSourceWithConfigure = (*sharesDataSource)(nil)
+
+// NewSharesDataSource is the winfs_smb_shares data source factory.
+func NewSharesDataSource() datasource.DataSource { return &sharesDataSource{} }
+
+type sharesDataSource struct{ data *providerData }
+
+func (d *sharesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_smb_shares"
+}
+
+func computedAccess(name string) schema.SetAttribute {
+	return schema.SetAttribute{MarkdownDescription: shareDocs[name], ElementType: types.StringType, Computed: true}
+}
+
+func (d *sharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads the SMB shares a server serves under a set of path roots, in the shape `winfs_smb_share_set` takes, " +
+			"so that `shares = data.winfs_smb_shares.primary.shares` copies a server's shares to another, as seed 000's daily " +
+			"registry copy does. Administrative shares, shares outside the scope and shares whose volume is not mounted are left out.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<server>:<root>,<root>...`, as for the resource.",
+				Computed:            true,
+			},
+			"server": schema.StringAttribute{
+				MarkdownDescription: "Name of the server in the provider's `servers` map.",
+				Required:            true,
+			},
+			"scope": schema.SetAttribute{
+				MarkdownDescription: shareDocs["scope"],
+				ElementType:         types.StringType,
+				Required:            true,
+				Validators:          []validator.Set{setvalidator.SizeAtLeast(1)},
+			},
+			"shares": schema.MapNestedAttribute{
+				MarkdownDescription: "The shares under `scope`, keyed by share name as the server spells it.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"path":                     schema.StringAttribute{MarkdownDescription: shareDocs["path"], Computed: true},
+					"description":              schema.StringAttribute{MarkdownDescription: shareDocs["description"], Computed: true},
+					"full_access":              computedAccess("full_access"),
+					"change_access":            computedAccess("change_access"),
+					"read_access":              computedAccess("read_access"),
+					"no_access":                computedAccess("no_access"),
+					"caching_mode":             schema.StringAttribute{MarkdownDescription: shareDocs["caching_mode"], Computed: true},
+					"access_based_enumeration": schema.BoolAttribute{MarkdownDescription: shareDocs["access_based_enumeration"], Computed: true},
+					"concurrent_user_limit":    schema.Int64Attribute{MarkdownDescription: shareDocs["concurrent_user_limit"], Computed: true},
+					"encrypt_data":             schema.BoolAttribute{MarkdownDescription: shareDocs["encrypt_data"], Computed: true},
+				}},
+			},
+		},
+	}
+}
+
+func (d *sharesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *sharesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m shareSetModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	t := m.target(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c, err := d.data.host(ctx, t.server)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+		return
+	}
+	list, err := c.ShareList(ctx, t.scope)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+		return
+	}
+	tflog.Debug(ctx, "shares read", map[string]any{"server": t.server, "scope": strings.Join(t.scope, ","), "count": len(list.Shares)})
+	m.ID = types.StringValue(t.id())
+	m.Shares = hostSharesModel(ctx, list.Shares, nil, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}

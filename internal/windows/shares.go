@@ -1,0 +1,92 @@
+package windows
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+	"github.com/winfs/terraform-provider-winfs/internal/smbshare"
+)
+
+// ShareList lists the shares under the scope roots (every share, special
+// ones included, when scope is empty).
+func (c *Client) ShareList(ctx context.Context, scope []string) (agent.ShareListResult, error) {
+	res := agent.ShareListResult{}
+	err := c.Call(ctx, agent.OpShareList, agent.ShareListParams{Scope: nonNil(scope)}, &res)
+	return res, err
+}
+
+// SharePaths reports whether each path's volume is mounted and its folder exists.
+func (c *Client) SharePaths(ctx context.Context, paths []string) (agent.SharePathsGetResult, error) {
+	var res agent.SharePathsGetResult
+	err := c.Call(ctx, agent.OpSharePathsGet, agent.SharePathsGetParams{Paths: nonNil(paths)}, &res)
+	return res, err
+}
+
+// ShareSet creates or updates one share to be exactly p.Share. When the
+// session breaks after the request was sent, it lists the shares on a new
+// agent: a share already as asked is success; otherwise it is set once more.
+func (c *Client) ShareSet(ctx context.Context, p agent.ShareSetParams) (agent.ShareSetResult, error) {
+	var res agent.ShareSetResult
+	if p.Share.Access == nil {
+		p.Share.Access = []agent.ShareAccess{}
+	}
+	err := c.Call(ctx, agent.OpShareSet, p, &res)
+	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
+		return res, err
+	}
+	cur, found, rerr := c.findShare(ctx, p.Scope, p.Share.Name)
+	if rerr != nil {
+		return res, errors.Join(err, rerr)
+	}
+	if found && cur.Available && smbshare.Same(cur.Share, p.Share) {
+		c.log(ctx, LevelDebug, "share write of unknown outcome had been applied", map[string]any{"share": p.Share.Name})
+		return agent.ShareSetResult{Action: agent.ShareUpdated}, nil
+	}
+	c.log(ctx, LevelDebug, "share write of unknown outcome had not been applied; applying it", map[string]any{"share": p.Share.Name})
+	err = c.Call(ctx, agent.OpShareSet, p, &res)
+	return res, err
+}
+
+// ShareRemove removes one share under the scope; a missing share is
+// success with Existed false. After a write of unknown outcome it re-reads
+// like ShareSet.
+func (c *Client) ShareRemove(ctx context.Context, p agent.ShareRemoveParams) (agent.ShareRemoveResult, error) {
+	var res agent.ShareRemoveResult
+	err := c.Call(ctx, agent.OpShareRemove, p, &res)
+	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
+		return res, err
+	}
+	_, found, rerr := c.findShare(ctx, p.Scope, p.Name)
+	if rerr != nil {
+		return res, errors.Join(err, rerr)
+	}
+	if !found {
+		return agent.ShareRemoveResult{Existed: true}, nil
+	}
+	err = c.Call(ctx, agent.OpShareRemove, p, &res)
+	return res, err
+}
+
+func (c *Client) findShare(ctx context.Context, scope []string, name string) (agent.ShareInfo, bool, error) {
+	list, err := c.ShareList(ctx, scope)
+	if err != nil {
+		return agent.ShareInfo{}, false, err
+	}
+	for _, s := range list.Shares {
+		if strings.EqualFold(s.Name, name) {
+			return s, true, nil
+		}
+	}
+	return agent.ShareInfo{}, false, nil
+}
+
+// nonNil keeps an empty list an array on the wire ([] rather than null):
+// agent.ps1 decodes null as a missing field.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
