@@ -79,9 +79,8 @@ func TestOverLabWinRMReadSurvivesADroppedConnection(t *testing.T) {
 	}
 	c := newClientWith(t, st, windows.ModePersistent)
 	ctx := testCtx(t)
-	if _, err := c.Hello(ctx); err != nil {
-		t.Fatal(err)
-	}
+	// Set before the agent starts, so the cut hits its first Receive (the
+	// one that would carry the answer), not a long poll already in flight.
 	srv.SetFaults(labwinrm.Faults{DropNext: 1, DropAction: "Receive"})
 	got, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "CacheTimeout"})
 	if err != nil || got.Value == nil || got.Value.Data != "600000" {
@@ -113,9 +112,6 @@ func TestOverLabWinRMReadSurvivesTwoDroppedConnections(t *testing.T) {
 	}
 	c := newClientWith(t, st, windows.ModePersistent)
 	ctx := testCtx(t)
-	if _, err := c.Hello(ctx); err != nil {
-		t.Fatal(err)
-	}
 	srv.SetFaults(labwinrm.Faults{DropNext: 2, DropAction: "Receive"})
 	got, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "CacheTimeout"})
 	if err != nil || got.Value == nil || got.Value.Data != "600000" {
