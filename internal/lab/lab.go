@@ -110,6 +110,7 @@ func Start(opts Options) (*Lab, error) {
 		l.Close()
 		return nil, err
 	}
+	l.applyLatency(opts.Latency)
 	if err := opts.Scenario.apply(l); err != nil {
 		l.Close()
 		return nil, err
@@ -159,7 +160,7 @@ func (l *Lab) startServer(name string) error {
 func (l *Lab) runCommand(ctx context.Context, s *server, p *winrm.Process) int {
 	if isPowerShell(p.CommandLine) {
 		s.stats.add(func(st *Stats) { st.ProcessStarts++ })
-		if d := l.latency.ProcessStart; d > 0 {
+		if d := l.Latency().ProcessStart; d > 0 {
 			select {
 			case <-time.After(d):
 			case <-ctx.Done():
@@ -167,7 +168,7 @@ func (l *Lab) runCommand(ctx context.Context, s *server, p *winrm.Process) int {
 			}
 		}
 	}
-	return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, p.Stdout, p.Stderr, s.host)
+	return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, p.Stdout, p.Stderr, hostExec{ctx: ctx, lab: l, s: s})
 }
 
 // Host returns a host model by server name (nil if unknown).

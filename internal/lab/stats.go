@@ -2,8 +2,9 @@ package lab
 
 import (
 	"sync"
-	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/dnsserver"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
 )
 
@@ -15,6 +16,10 @@ type Stats struct {
 	Shells        int `json:"shells"`
 	Commands      int `json:"commands"`
 	ProcessStarts int `json:"process_starts"`
+	// AgentRequests counts agent operations (hello included), Ops each
+	// operation by name: what the provider asked, however it was batched.
+	AgentRequests int            `json:"agent_requests"`
+	Ops           map[string]int `json:"ops,omitempty"`
 }
 
 func (s *Stats) observe(st winrm.Stat) {
@@ -39,11 +44,21 @@ func (s *Stats) add(f func(*Stats)) {
 func (s *Stats) snapshot() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{HTTPRequests: s.HTTPRequests, Shells: s.Shells, Commands: s.Commands, ProcessStarts: s.ProcessStarts}
+	var ops map[string]int
+	if len(s.Ops) > 0 {
+		ops = make(map[string]int, len(s.Ops))
+		for k, v := range s.Ops {
+			ops[k] = v
+		}
+	}
+	return Stats{HTTPRequests: s.HTTPRequests, Shells: s.Shells, Commands: s.Commands, ProcessStarts: s.ProcessStarts,
+		AgentRequests: s.AgentRequests, Ops: ops}
 }
 
 func (s *Stats) reset() {
-	s.add(func(s *Stats) { s.HTTPRequests, s.Shells, s.Commands, s.ProcessStarts = 0, 0, 0, 0 })
+	s.add(func(s *Stats) {
+		s.HTTPRequests, s.Shells, s.Commands, s.ProcessStarts, s.AgentRequests, s.Ops = 0, 0, 0, 0, 0, nil
+	})
 }
 
 // Stats returns each server's counters.
@@ -60,23 +75,30 @@ func (l *Lab) ResetStats() {
 	for _, s := range l.servers {
 		s.stats.reset()
 	}
-}
-
-// Latency is the lab's cost model of a real network and real Windows.
-type Latency struct {
-	Name         string        `json:"name"`
-	RTT          time.Duration `json:"rtt"`           // added to every WinRM HTTP request
-	ProcessStart time.Duration `json:"process_start"` // powershell.exe start
-}
-
-// LatencyProfile returns a named profile: "none" or "realistic" (a LAN
-// round trip and a Windows PowerShell 5.1 cold start).
-func LatencyProfile(name string) (Latency, bool) {
-	switch name {
-	case "", "none":
-		return Latency{Name: "none"}, true
-	case "realistic":
-		return Latency{Name: "realistic", RTT: 2 * time.Millisecond, ProcessStart: 400 * time.Millisecond}, true
+	if l.array != nil {
+		l.array.ResetStats()
 	}
-	return Latency{}, false
+	if l.dns != nil {
+		l.dns.server.ResetStats()
+	}
+}
+
+// AllStats is GET /v1/stats: every Windows host, the array and the DNS
+// server.
+type AllStats struct {
+	Servers map[string]Stats `json:"servers"`
+	Array   array.Stats      `json:"array"`
+	DNS     dnsserver.Stats  `json:"dns"`
+}
+
+// AllStats returns every counter of the estate.
+func (l *Lab) AllStats() AllStats {
+	out := AllStats{Servers: l.Stats()}
+	if l.array != nil {
+		out.Array = l.array.Stats()
+	}
+	if l.dns != nil {
+		out.DNS = l.dns.server.Stats()
+	}
+	return out
 }
