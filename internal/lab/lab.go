@@ -62,7 +62,7 @@ type server struct {
 	winrm     *winrm.Server
 	httpPort  int
 	httpsPort int
-	stats     *Stats
+	stats     *hostStats
 }
 
 // Start brings the whole estate up on 127.0.0.1 ports of its own choosing.
@@ -126,7 +126,7 @@ func Start(opts Options) (*Lab, error) {
 
 func (l *Lab) startServer(name string) error {
 	h := winhost.New(name, l.Timeline)
-	s := &server{name: name, host: h, stats: &Stats{}}
+	s := &server{name: name, host: h, stats: &hostStats{}}
 	s.winrm = winrm.New(winrm.Config{
 		Username: l.opts.Username,
 		Password: l.opts.Password,

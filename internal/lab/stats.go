@@ -11,7 +11,6 @@ import (
 // Stats counts what a host was asked to do: the cost model of the
 // provider is round trips, shells and process starts.
 type Stats struct {
-	mu            sync.Mutex
 	HTTPRequests  int `json:"http_requests"`
 	Shells        int `json:"shells"`
 	Commands      int `json:"commands"`
@@ -22,7 +21,13 @@ type Stats struct {
 	Ops           map[string]int `json:"ops,omitempty"`
 }
 
-func (s *Stats) observe(st winrm.Stat) {
+// hostStats is one host's counters behind a lock.
+type hostStats struct {
+	mu sync.Mutex
+	s  Stats
+}
+
+func (s *hostStats) observe(st winrm.Stat) {
 	s.add(func(s *Stats) {
 		switch st.Kind {
 		case "http_request":
@@ -35,30 +40,30 @@ func (s *Stats) observe(st winrm.Stat) {
 	})
 }
 
-func (s *Stats) add(f func(*Stats)) {
+func (s *hostStats) add(f func(*Stats)) {
 	s.mu.Lock()
-	f(s)
+	f(&s.s)
 	s.mu.Unlock()
 }
 
-func (s *Stats) snapshot() Stats {
+func (s *hostStats) snapshot() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var ops map[string]int
-	if len(s.Ops) > 0 {
-		ops = make(map[string]int, len(s.Ops))
-		for k, v := range s.Ops {
-			ops[k] = v
+	out := s.s
+	out.Ops = nil
+	if len(s.s.Ops) > 0 {
+		out.Ops = make(map[string]int, len(s.s.Ops))
+		for k, v := range s.s.Ops {
+			out.Ops[k] = v
 		}
 	}
-	return Stats{HTTPRequests: s.HTTPRequests, Shells: s.Shells, Commands: s.Commands, ProcessStarts: s.ProcessStarts,
-		AgentRequests: s.AgentRequests, Ops: ops}
+	return out
 }
 
-func (s *Stats) reset() {
-	s.add(func(s *Stats) {
-		s.HTTPRequests, s.Shells, s.Commands, s.ProcessStarts, s.AgentRequests, s.Ops = 0, 0, 0, 0, 0, nil
-	})
+func (s *hostStats) reset() {
+	s.mu.Lock()
+	s.s = Stats{}
+	s.mu.Unlock()
 }
 
 // Stats returns each server's counters.
