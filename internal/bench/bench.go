@@ -23,8 +23,8 @@ type Options struct {
 	ModuleRoot string
 	WorkDir    string
 	Latencies  []lab.Latency
-	// Modes are the transport modes measured ("persistent", "per_request").
-	Modes []string
+	// Runs are the provider settings measured (default DefaultRuns).
+	Runs []RunSpec
 	// Parallelism is terraform's -parallelism (0: terraform's default, 10).
 	Parallelism int
 	// Progress receives one line per step (nil: silent).
@@ -35,8 +35,9 @@ type Options struct {
 // (or of the terraform_data floor) under one latency model.
 type Measurement struct {
 	Latency       string
-	Run           string // "winfs persistent", "winfs per_request" or "terraform_data floor"
+	Run           string // a RunSpec's name or "terraform_data floor"
 	Mode          string // transport mode; "" for the floor
+	NoReadCache   bool
 	Resources     int
 	Wall          time.Duration
 	ProcessStarts int
@@ -59,6 +60,27 @@ type Report struct {
 
 const floorRun = "terraform_data floor"
 
+// RunSpec is one provider setting to measure.
+type RunSpec struct {
+	Name string
+	Mode string // "persistent" or "per_request"
+	// NoReadCache turns off the sharing of listings between sibling reads
+	// (WINFS_READ_CACHE_AGE=0): every resource's read is its own request.
+	NoReadCache bool
+}
+
+// DefaultRuns are both transport modes, each with and without the read
+// sharing: per_request without it is one PowerShell process per resource,
+// the cost model of the neighbouring providers.
+func DefaultRuns() []RunSpec {
+	return []RunSpec{
+		{Name: "winfs persistent", Mode: "persistent"},
+		{Name: "winfs persistent, no read sharing", Mode: "persistent", NoReadCache: true},
+		{Name: "winfs per_request", Mode: "per_request"},
+		{Name: "winfs per_request, no read sharing", Mode: "per_request", NoReadCache: true},
+	}
+}
+
 // Run builds the estate in a lab, applies it once, then measures a
 // refresh (terraform plan) of it in every mode under every latency model,
 // beside the terraform_data floor, and the failover apply.
@@ -68,8 +90,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			fmt.Fprintf(o.Progress, "bench: "+format+"\n", args...)
 		}
 	}
-	if len(o.Modes) == 0 {
-		o.Modes = []string{"persistent", "per_request"}
+	if len(o.Runs) == 0 {
+		o.Runs = DefaultRuns()
 	}
 	if len(o.Latencies) == 0 {
 		none, _ := lab.LatencyProfile("none")
@@ -90,7 +112,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res, err := tf.mustSucceed(ctx, o.WorkDir, []int{0}, "version"); err == nil {
+	if res, err := tf.mustSucceed(ctx, o.WorkDir, nil, []int{0}, "version"); err == nil {
 		rep.Terraform = firstLine(res.output)
 	}
 	par := []string{}
@@ -108,18 +130,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	progress("applying the estate (%s)", o.Estate)
-	if _, err := tf.mustSucceed(ctx, estateDir, []int{0}, append([]string{"apply", "-auto-approve", "-no-color", "-input=false", "-var", "transport=persistent"}, par...)...); err != nil {
+	if _, err := tf.mustSucceed(ctx, estateDir, nil, []int{0}, append([]string{"apply", "-auto-approve", "-no-color", "-input=false", "-var", "transport=persistent"}, par...)...); err != nil {
 		return nil, err
 	}
 	progress("applying the floor (%d terraform_data)", o.Estate.Resources())
-	if _, err := tf.mustSucceed(ctx, floorDir, []int{0}, append([]string{"apply", "-auto-approve", "-no-color", "-input=false"}, par...)...); err != nil {
+	if _, err := tf.mustSucceed(ctx, floorDir, nil, []int{0}, append([]string{"apply", "-auto-approve", "-no-color", "-input=false"}, par...)...); err != nil {
 		return nil, err
 	}
 
 	for _, lat := range o.Latencies {
 		l.SetLatency(lat)
 		progress("latency %s", lat)
-		m, err := measurePlan(ctx, tf, l, floorDir, nil, par)
+		m, err := measurePlan(ctx, tf, l, floorDir, nil, nil, par)
 		if err != nil {
 			return nil, err
 		}
@@ -127,12 +149,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		m.PeakRSSKB = 0
 		rep.Rows = append(rep.Rows, m)
 		progress("  %s: %s", m.Run, m.Wall.Round(time.Millisecond))
-		for _, mode := range o.Modes {
-			m, err := measurePlan(ctx, tf, l, estateDir, []string{"-var", "transport=" + mode}, par)
+		for _, run := range o.Runs {
+			var env []string
+			if run.NoReadCache {
+				env = append(env, "WINFS_READ_CACHE_AGE=0")
+			}
+			m, err := measurePlan(ctx, tf, l, estateDir, env, []string{"-var", "transport=" + run.Mode}, par)
 			if err != nil {
 				return nil, err
 			}
-			m.Latency, m.Run, m.Mode, m.Resources = lat.Name, "winfs "+mode, mode, o.Estate.Resources()
+			m.Latency, m.Run, m.Mode, m.NoReadCache, m.Resources = lat.Name, run.Name, run.Mode, run.NoReadCache, o.Estate.Resources()
 			rep.Rows = append(rep.Rows, m)
 			progress("  %s: %s, %d PowerShell starts, %d HTTP requests", m.Run, m.Wall.Round(time.Millisecond), m.ProcessStarts, m.HTTPRequests)
 		}
@@ -149,10 +175,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 // measurePlan runs one terraform plan with the lab's counters zeroed. The
 // plan must find nothing to change: a refresh, not drift.
-func measurePlan(ctx context.Context, tf *tfRunner, l *lab.Lab, dir string, vars, par []string) (Measurement, error) {
+func measurePlan(ctx context.Context, tf *tfRunner, l *lab.Lab, dir string, env, vars, par []string) (Measurement, error) {
 	l.ResetStats()
 	args := append([]string{"plan", "-detailed-exitcode", "-no-color", "-input=false", "-lock=false"}, vars...)
-	res, err := tf.mustSucceed(ctx, dir, []int{0}, append(args, par...)...)
+	res, err := tf.mustSucceed(ctx, dir, env, []int{0}, append(args, par...)...)
 	if err != nil {
 		return Measurement{}, fmt.Errorf("the refresh found changes or failed: %w", err)
 	}

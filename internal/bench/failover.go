@@ -53,7 +53,7 @@ func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progr
 		return Failover{}, err
 	}
 	progress("failover: applying %s with server1 active", failoverExample)
-	if _, err := tf.mustSucceed(ctx, dir, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active=server1"); err != nil {
+	if _, err := tf.mustSucceed(ctx, dir, nil, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active=server1"); err != nil {
 		return Failover{}, err
 	}
 	lat := o.Latencies[len(o.Latencies)-1]
@@ -68,7 +68,7 @@ func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progr
 	l.ResetStats()
 	p := startProbe(l, servedShares(l, "server1"))
 	progress("failover: server1 -> server2 under latency %s", lat.Name)
-	res, err := tf.mustSucceed(ctx, dir, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active=server2")
+	res, err := tf.mustSucceed(ctx, dir, nil, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active=server2")
 	outage := p.stop()
 	if err != nil {
 		return Failover{}, err

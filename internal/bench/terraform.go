@@ -38,12 +38,14 @@ type result struct {
 	output   string
 }
 
-// run runs terraform args in dir and samples the provider's memory.
-func (r *tfRunner) run(ctx context.Context, dir string, args ...string) (result, error) {
+// run runs terraform args in dir and samples the provider's memory. env
+// adds variables (KEY=value) for terraform and the provider.
+func (r *tfRunner) run(ctx context.Context, dir string, env []string, args ...string) (result, error) {
 	cmd := exec.CommandContext(ctx, r.terraform, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+r.rcFile, "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1", "TF_LOG=")
+	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	sampler := startRSSSampler(r.provider)
@@ -64,8 +66,8 @@ func (r *tfRunner) run(ctx context.Context, dir string, args ...string) (result,
 }
 
 // mustSucceed runs terraform and fails unless it exits with one of ok.
-func (r *tfRunner) mustSucceed(ctx context.Context, dir string, ok []int, args ...string) (result, error) {
-	res, err := r.run(ctx, dir, args...)
+func (r *tfRunner) mustSucceed(ctx context.Context, dir string, env []string, ok []int, args ...string) (result, error) {
+	res, err := r.run(ctx, dir, env, args...)
 	if err != nil {
 		return res, err
 	}

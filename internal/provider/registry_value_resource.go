@@ -303,7 +303,7 @@ func (r *registryValueResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddError("Unknown server", err.Error())
 		return
 	}
-	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
+	cur, err := client.RegistryLookup(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read registry value", fmt.Sprintf("Reading %s: %v", t, err))
 		return

@@ -4,7 +4,7 @@
 // realistic and to none, the provider's peak memory, and the failover apply
 // of examples/failover. See docs/guides/benchmarks.md.
 //
-//	winfs-bench [--values 500] [--shares 200] [--latency none,realistic] [--modes persistent,per_request] [--keep DIR]
+//	winfs-bench [--values 500] [--shares 200] [--latency realistic,none] [--quick] [--keep DIR]
 package main
 
 import (
@@ -35,14 +35,21 @@ func run() error {
 	perKey := flag.Int("values-per-key", e.ValuesPerKey, "registry values under one key")
 	shares := flag.Int("shares", e.Shares, "shares in all (spread over 2 share sets per server)")
 	latencies := flag.String("latency", "realistic,none", "latency models to measure under, in order")
-	modes := flag.String("modes", "persistent,per_request", "transport modes to measure")
+	quick := flag.Bool("quick", false, "measure only the runs as shipped (persistent and per_request with read sharing)")
 	parallelism := flag.Int("parallelism", 0, "terraform -parallelism (0: terraform's default)")
 	keep := flag.String("keep", "", "work in this directory and keep it (default: a temporary one, removed)")
 	tfBin := flag.String("terraform", "terraform", "the terraform binary")
 	flag.Parse()
 	e.ValuesPerServer, e.ValuesPerKey, e.Shares = *values, *perKey, *shares
 
-	o := bench.Options{Estate: e, Modes: strings.Split(*modes, ","), Parallelism: *parallelism, Progress: os.Stderr}
+	o := bench.Options{Estate: e, Parallelism: *parallelism, Progress: os.Stderr}
+	if *quick {
+		for _, r := range bench.DefaultRuns() {
+			if !r.NoReadCache {
+				o.Runs = append(o.Runs, r)
+			}
+		}
+	}
 	for _, name := range strings.Split(*latencies, ",") {
 		lat, ok := lab.LatencyProfile(strings.TrimSpace(name))
 		if !ok {
