@@ -11,6 +11,7 @@ import (
 
 // Machine is where the benchmark ran.
 type Machine struct {
+	Load     string // load average when the run started: other work skews every figure
 	CPUs     int
 	CPUModel string
 	MemTotal string // as free -h shows it
@@ -19,7 +20,7 @@ type Machine struct {
 }
 
 func (m Machine) String() string {
-	return fmt.Sprintf("%d CPUs (nproc), %s, %s RAM, %s, %s", m.CPUs, m.CPUModel, m.MemTotal, m.OS, m.Go)
+	return fmt.Sprintf("%d CPUs (nproc), %s, %s RAM (free -h), %s, %s; load average at start %s", m.CPUs, m.CPUModel, m.MemTotal, m.OS, m.Go, m.Load)
 }
 
 // DescribeMachine reads nproc, the CPU model and the memory size.
@@ -31,6 +32,11 @@ func DescribeMachine() Machine {
 	if v := procField("/proc/meminfo", "MemTotal"); v != "" {
 		if kb, err := strconv.ParseFloat(strings.TrimSuffix(v, " kB"), 64); err == nil {
 			m.MemTotal = fmt.Sprintf("%.0fGi", kb/(1<<20))
+		}
+	}
+	if raw, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(raw)); len(f) >= 3 {
+			m.Load = strings.Join(f[:3], " ")
 		}
 	}
 	if raw, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
