@@ -70,8 +70,9 @@ terraform destroy -auto-approve -no-color | grep -E '^(Destroy)' || true
 cache_timeout server2
 
 say "the lab's timeline (every state change, in order)"
-"$work/bin/winfs-lab" admin --ready-file "$work/lab.json" GET /v1/events \
-  | tr '{' '\n' | grep -o '"host":"[^"]*","kind":"[^"]*","detail":"[^"]*"' | sed 's/"host"://; s/,"kind":/  /; s/,"detail":/  /; s/"//g' | tail -40
+"$work/bin/winfs-lab" events --ready-file "$work/lab.json"
+say "what the provider cost each server (one PowerShell agent per server and terraform command)"
+lab GET /v1/stats
 say "invariants"
 lab GET /v1/invariants
 echo "demo finished"

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
@@ -72,13 +73,21 @@ func (a *adminServer) agentRequest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `body must be {"op": "...", "params": {...}}`)
 		return
 	}
-	a.lab.Timeline.Record(name, "admin.request", req.Op)
+	if !isReadOp(req.Op) {
+		a.lab.Timeline.Record(name, "admin.request", req.Op+" by an administrator, behind Terraform's back")
+	}
 	result, aerr := h.Execute(req.Op, req.Params)
 	if aerr != nil {
 		writeJSON(w, http.StatusOK, map[string]any{"error": aerr})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"result": result})
+}
+
+// isReadOp says whether an agent operation only reads, so that the timeline
+// stays a list of state changes.
+func isReadOp(op string) bool {
+	return op == "hello" || strings.HasSuffix(op, ".get") || strings.HasSuffix(op, ".list")
 }
 
 func (a *adminServer) events(w http.ResponseWriter, r *http.Request) {

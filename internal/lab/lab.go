@@ -42,7 +42,6 @@ type Lab struct {
 
 	opts     Options
 	ca       *pki.CA
-	caFile   string
 	servers  map[string]*server
 	admin    *adminServer
 	latency  Latency

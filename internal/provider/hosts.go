@@ -84,7 +84,8 @@ func (d *providerData) host(ctx context.Context, name string) (*windows.Client, 
 	if err != nil {
 		return nil, err
 	}
-	c, err := windows.New(name, starter, d.settings.transport, windows.WithLogger(logToTflog))
+	c, err := windows.New(name, starter, d.settings.transport, windows.WithLogger(logToTflog),
+		windows.WithCallTimeout(ep.Timeout), windows.WithStartTimeout(ep.Timeout))
 	if err != nil {
 		return nil, err
 	}

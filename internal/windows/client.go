@@ -52,6 +52,10 @@ type Option func(*Client)
 // WithLogger sends the client's log lines to fn.
 func WithLogger(fn LogFunc) Option { return func(c *Client) { c.logf = fn } }
 
+// WithCallTimeout bounds every Call that arrives without an earlier
+// deadline, so an answer lost on the way can never hang a Terraform run.
+func WithCallTimeout(d time.Duration) Option { return func(c *Client) { c.callTimeout = d } }
+
 // WithStartTimeout bounds starting an agent (shell, process, script, hello).
 func WithStartTimeout(d time.Duration) Option { return func(c *Client) { c.startTimeout = d } }
 
@@ -71,6 +75,7 @@ type Client struct {
 	mode         Mode
 	logf         LogFunc
 	startTimeout time.Duration
+	callTimeout  time.Duration
 	closeTimeout time.Duration
 	nextID       atomic.Uint64
 
@@ -119,6 +124,11 @@ func (c *Client) log(ctx context.Context, level, msg string, fields map[string]a
 // retried once on a new agent when the session breaks; a write whose outcome
 // is unknown fails with an error wrapping ErrOutcomeUnknown.
 func (c *Client) Call(ctx context.Context, op string, params, result any) error {
+	if c.callTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
+		defer cancel()
+	}
 	var raw json.RawMessage
 	if params != nil {
 		b, err := json.Marshal(params)
@@ -142,6 +152,14 @@ func (c *Client) Call(ctx context.Context, op string, params, result any) error 
 	return nil
 }
 
+// A request safe to repeat is sent on up to maxSessionRetries new agents
+// when sessions keep breaking under it (a flapping network, a WinRM service
+// restart), with a growing pause between attempts.
+const (
+	maxSessionRetries = 2
+	retryBackoff      = 200 * time.Millisecond
+)
+
 // exchange applies the retry policy around one round trip.
 func (c *Client) exchange(ctx context.Context, op string, params json.RawMessage) (agent.Response, error) {
 	readOnly := readOnlyOps[op]
@@ -157,11 +175,17 @@ func (c *Client) exchange(ctx context.Context, op string, params json.RawMessage
 			return agent.Response{}, fmt.Errorf("%s on %s: %w: %w", op, c.name, ErrOutcomeUnknown, err)
 		case ctx.Err() != nil:
 			return agent.Response{}, fmt.Errorf("%s on %s: %w", op, c.name, err)
-		case !isBroken || attempt > 0:
+		case !isBroken || attempt >= maxSessionRetries:
 			return agent.Response{}, err
 		}
 		c.log(ctx, LevelDebug, "agent session broke; sending the request again on a new agent",
-			map[string]any{"op": op, "sent": sent, "error": err.Error()})
+			map[string]any{"op": op, "sent": sent, "attempt": attempt + 1, "error": err.Error()})
+		// A flapping network gets a moment before the next agent start.
+		select {
+		case <-time.After(time.Duration(attempt+1) * retryBackoff):
+		case <-ctx.Done():
+			return agent.Response{}, fmt.Errorf("%s on %s: %w", op, c.name, ctx.Err())
+		}
 	}
 }
 

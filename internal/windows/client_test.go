@@ -451,3 +451,27 @@ func TestWinRMHTTPSTrust(t *testing.T) {
 		}
 	}
 }
+
+// An agent that never answers must not hang a caller without a deadline
+// (Terraform's contexts have none): WithCallTimeout bounds every call.
+func TestCallTimeoutBoundsCallsWithoutDeadline(t *testing.T) {
+	lab := newLab()
+	c, err := windows.New("server1", lab, windows.ModePersistent, windows.WithCallTimeout(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	if _, err := c.Hello(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lab.failNext(agent.OpRegistryGet, hang)
+	defer close(lab.release)
+	began := time.Now()
+	_, err = c.RegistryGet(context.Background(), agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "x"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want DeadlineExceeded, got %v", err)
+	}
+	if d := time.Since(began); d > 2*time.Second {
+		t.Fatalf("the call took %v despite a 100ms call timeout", d)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/go-ntlmssp"
@@ -29,6 +30,10 @@ type laneTransport struct {
 	url, user, password string
 	ntlm                bool
 	receive, other      *lane
+	// accepted is shared by every agent of one endpoint: set once the
+	// credentials got past authentication, so that a later 401 can be
+	// told apart from bad credentials.
+	accepted *atomic.Bool
 }
 
 type lane struct {
@@ -39,7 +44,7 @@ type lane struct {
 
 const receiveAction = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive"
 
-func newLaneTransport(ep Endpoint) *laneTransport {
+func newLaneTransport(ep Endpoint, accepted *atomic.Bool) *laneTransport {
 	scheme := "http"
 	if ep.HTTPS {
 		scheme = "https"
@@ -47,7 +52,8 @@ func newLaneTransport(ep Endpoint) *laneTransport {
 	return &laneTransport{
 		url:  fmt.Sprintf("%s://%s/wsman", scheme, ep.Addr()),
 		user: ep.Username, password: ep.Password,
-		ntlm: ep.Auth == "" || ep.Auth == "ntlm",
+		ntlm:     ep.Auth == "" || ep.Auth == "ntlm",
+		accepted: accepted,
 	}
 }
 
@@ -106,9 +112,17 @@ func (t *laneTransport) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, er
 	if err != nil {
 		return "", fmt.Errorf("reading the answer: %w", err)
 	}
+	if resp.StatusCode == http.StatusUnauthorized && t.accepted.Load() {
+		// go-ntlmssp answers a connection lost during the handshake with
+		// the first anonymous 401: the credentials worked on this endpoint
+		// before, so say what most likely happened.
+		return "", fmt.Errorf("HTTP 401 on a new connection although the same credentials were accepted before: " +
+			"the connection was probably lost during the NTLM handshake")
+	}
 	if !strings.Contains(resp.Header.Get("Content-Type"), "application/soap+xml") {
 		return "", fmt.Errorf("HTTP %d %s without a WS-Management answer", resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
+	t.accepted.Store(true)
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("http error %d: %s", resp.StatusCode, faultText(data))
 	}

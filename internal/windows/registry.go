@@ -63,7 +63,7 @@ func (c *Client) RegistryDelete(ctx context.Context, p agent.RegistryDeleteParam
 	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 		return res, err
 	}
-	got, rerr := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: p.RegistryKeyRef, Name: p.Name})
+	got, rerr := c.RegistryGet(ctx, agent.RegistryGetParams(p))
 	if rerr != nil {
 		return res, errors.Join(err, rerr)
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/masterzen/winrm"
@@ -53,7 +54,7 @@ func NewWinRMStarter(name string, ep Endpoint) (Starter, error) {
 }
 
 func (s *winrmStarter) newClient() (*winrm.Client, *laneTransport, error) {
-	lanes := newLaneTransport(s.ep)
+	lanes := newLaneTransport(s.ep, &s.accepted)
 	params := winrm.NewParameters(operationTimeout(s.ep.Timeout), "en-US", 153600)
 	params.TransportDecorator = func() winrm.Transporter { return lanes }
 	wep := &winrm.Endpoint{
@@ -79,8 +80,9 @@ func operationTimeout(httpTimeout time.Duration) string {
 }
 
 type winrmStarter struct {
-	name string
-	ep   Endpoint
+	name     string
+	ep       Endpoint
+	accepted atomic.Bool // the credentials got past authentication once
 }
 
 func (s *winrmStarter) fail(step string, err error) error {

@@ -101,3 +101,27 @@ func newClientWith(t *testing.T, st windows.Starter, mode windows.Mode) *windows
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
+
+// Two cuts in a row (the replacement agent's connection is cut too) still
+// cost only reconnects. go-ntlmssp reports a cut during its handshake as a
+// 401, which must not end the retries.
+func TestOverLabWinRMReadSurvivesTwoDroppedConnections(t *testing.T) {
+	srv, _, ep, commands := startLabWinRM(t)
+	st, err := windows.NewWinRMStarter("server1", ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClientWith(t, st, windows.ModePersistent)
+	ctx := testCtx(t)
+	if _, err := c.Hello(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetFaults(labwinrm.Faults{DropNext: 2, DropAction: "Receive"})
+	got, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "CacheTimeout"})
+	if err != nil || got.Value == nil || got.Value.Data != "600000" {
+		t.Fatalf("get: %+v, %v", got, err)
+	}
+	if n := commands.Load(); n != 3 {
+		t.Errorf("%d agent commands started, want 3 (two cut sessions and the one that answered)", n)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 )
 
 func readReady(path string) (lab.ReadyFile, error) {
@@ -78,6 +79,33 @@ func adminCmd(args []string) error {
 	os.Stdout.Write(out)
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("admin API answered %s", resp.Status)
+	}
+	return nil
+}
+
+// eventsCmd prints the lab's timeline, one event per line.
+func eventsCmd(args []string) error {
+	fs := flag.NewFlagSet("events", flag.ExitOnError)
+	readyFile := fs.String("ready-file", "", "the lab's ready file (required)")
+	since := fs.Uint64("since", 0, "only events after this sequence number")
+	_ = fs.Parse(args)
+	rf, err := readReady(*readyFile)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Get(fmt.Sprintf("%s/v1/events?since=%d", rf.AdminURL, *since))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Events []timeline.Event `json:"events"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return fmt.Errorf("reading events: %w", err)
+	}
+	for _, ev := range body.Events {
+		fmt.Printf("%4d  %s  %-8s %-16s %s\n", ev.Seq, ev.Time.Format("15:04:05.000"), ev.Host, ev.Kind, ev.Detail)
 	}
 	return nil
 }

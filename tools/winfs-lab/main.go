@@ -5,6 +5,7 @@
 //	winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic]
 //	winfs-lab tfvars --ready-file PATH           # Terraform variables (JSON) for the examples
 //	winfs-lab admin  --ready-file PATH METHOD PATH [BODY]  # call the admin API
+//	winfs-lab events --ready-file PATH [--since N]         # print the timeline
 package main
 
 import (
@@ -15,7 +16,8 @@ import (
 const usage = `usage:
   winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic]
   winfs-lab tfvars --ready-file PATH
-  winfs-lab admin  --ready-file PATH METHOD URL-PATH [JSON-BODY]`
+  winfs-lab admin  --ready-file PATH METHOD URL-PATH [JSON-BODY]
+  winfs-lab events --ready-file PATH [--since N]`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -30,6 +32,8 @@ func main() {
 		err = tfvarsCmd(os.Args[2:])
 	case "admin":
 		err = adminCmd(os.Args[2:])
+	case "events":
+		err = eventsCmd(os.Args[2:])
 	default:
 		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)

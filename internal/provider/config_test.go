@@ -1,0 +1,124 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/winfs/terraform-provider-winfs/internal/windows"
+)
+
+var serverAttrTypes = map[string]attr.Type{
+	"address": types.StringType, "port": types.Int64Type, "https": types.BoolType,
+	"username": types.StringType, "password": types.StringType, "tls_server_name": types.StringType,
+}
+
+func server(t *testing.T, address string, port *int64, https *bool, user string) attr.Value {
+	t.Helper()
+	str := func(s string) types.String {
+		if s == "" {
+			return types.StringNull()
+		}
+		return types.StringValue(s)
+	}
+	v, diags := types.ObjectValue(serverAttrTypes, map[string]attr.Value{
+		"address": types.StringValue(address), "port": types.Int64PointerValue(port), "https": types.BoolPointerValue(https),
+		"username": str(user), "password": types.StringNull(), "tls_server_name": types.StringNull(),
+	})
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	return v
+}
+
+func servers(t *testing.T, m map[string]attr.Value) types.Map {
+	v, diags := types.MapValue(types.ObjectType{AttrTypes: serverAttrTypes}, m)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	return v
+}
+
+func env(vals map[string]string) func(string) string { return func(k string) string { return vals[k] } }
+
+func TestSettingsDefaultsAndOverrides(t *testing.T) {
+	p5000, no := int64(5000), false
+	m := providerModel{
+		Servers: servers(t, map[string]attr.Value{
+			"server1": server(t, "10.0.0.1", nil, nil, ""),
+			"server2": server(t, "10.0.0.2", &p5000, nil, "CORP\\other"),
+			"server3": server(t, "10.0.0.3", nil, &no, ""),
+		}),
+		WinRM: &winrmModel{Timeout: types.StringValue("90s"), Transport: types.StringValue("per_request")},
+	}
+	s, diags := m.settings(context.Background(), env(map[string]string{EnvWinRMUsername: "envuser", EnvWinRMPassword: "envpass"}))
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	want := map[string]windows.Endpoint{
+		"server1": {Host: "10.0.0.1", Port: 5986, HTTPS: true, Auth: "ntlm", Username: "envuser", Password: "envpass", Timeout: 90 * time.Second},
+		"server2": {Host: "10.0.0.2", Port: 5000, HTTPS: true, Auth: "ntlm", Username: "CORP\\other", Password: "envpass", Timeout: 90 * time.Second},
+		"server3": {Host: "10.0.0.3", Port: 5985, HTTPS: false, Auth: "ntlm", Username: "envuser", Password: "envpass", Timeout: 90 * time.Second},
+	}
+	for name, w := range want {
+		got := s.servers[name]
+		if got.Host != w.Host || got.Port != w.Port || got.HTTPS != w.HTTPS || got.Auth != w.Auth ||
+			got.Username != w.Username || got.Password != w.Password || got.Timeout != w.Timeout {
+			t.Errorf("%s: got %+v, want %+v", name, got, w)
+		}
+	}
+	if s.transport != windows.ModePerRequest {
+		t.Errorf("transport = %q", s.transport)
+	}
+	if strings.Join(s.names(), ",") != "server1,server2,server3" {
+		t.Errorf("names = %v", s.names())
+	}
+}
+
+func TestSettingsMissingCredentialsNameTheServer(t *testing.T) {
+	m := providerModel{Servers: servers(t, map[string]attr.Value{"server1": server(t, "10.0.0.1", nil, nil, "")})}
+	_, diags := m.settings(context.Background(), env(nil))
+	if !diags.HasError() {
+		t.Fatal("want an error without credentials")
+	}
+	msg := diags[0].Detail()
+	for _, want := range []string{`"server1"`, EnvWinRMUsername, EnvWinRMPassword, "winrm.username"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %s", msg, want)
+		}
+	}
+}
+
+func TestCheckServerListsKnownNames(t *testing.T) {
+	d := &providerData{settings: providerSettings{servers: map[string]windows.Endpoint{"server2": {}, "server1": {}}}}
+	err := d.checkServer("srv9")
+	if err == nil || !strings.Contains(err.Error(), "configured servers are: server1, server2") {
+		t.Fatalf("checkServer = %v", err)
+	}
+	if d.checkServer("server1") != nil {
+		t.Fatal("server1 is configured")
+	}
+}
+
+func TestParseRegistryID(t *testing.T) {
+	tgt, err := parseRegistryID(`server1:HKEY_LOCAL_MACHINE\SYSTEM\X\\Name with \ backslash`)
+	if err != nil || tgt.server != "server1" || tgt.key.String() != `HKLM\SYSTEM\X` || tgt.name != `Name with \ backslash` {
+		t.Fatalf("got %+v, %v", tgt, err)
+	}
+	def, err := parseRegistryID(`server2:HKLM\SOFTWARE\X\\`)
+	if err != nil || def.name != "" {
+		t.Fatalf("default value: %+v, %v", def, err)
+	}
+	if tgt.id() != `server1:HKLM\SYSTEM\X\\Name with \ backslash` {
+		t.Fatalf("id %q does not round-trip", tgt.id())
+	}
+	for _, bad := range []string{`HKLM\SOFTWARE\X\\Name`, `server1:HKLM\SOFTWARE\X`, `server1:HKXX\A\\B`} {
+		if _, err := parseRegistryID(bad); err == nil {
+			t.Errorf("parseRegistryID(%q) should fail", bad)
+		}
+	}
+}
