@@ -1,6 +1,6 @@
 // Package winhost models one emulated Windows server of the lab: its state
-// (the registry today; disks, volumes, shares and services later, each in
-// its own files) and the agent operations that act on it. Execute answers
+// (the registry, disks and volumes, SMB sessions, services, each in its own
+// files) and the agent operations that act on it. Execute answers
 // exactly what agent.ps1 answers on real Windows.
 package winhost
 
@@ -17,15 +17,17 @@ type Host struct {
 	name string
 	tl   *timeline.Timeline
 
-	mu  sync.Mutex
-	reg *registry
+	mu       sync.Mutex
+	reg      *registry
+	st       *storage            // disks, volumes, mount points, SMB sessions
+	services map[string]*service // by folded service name
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly
 // installed Windows Server 2022 as far as seed 000 touches it. Every change
 // is recorded on tl (which may be nil in tests that do not care).
 func New(name string, tl *timeline.Timeline) *Host {
-	h := &Host{name: name, tl: tl, reg: newRegistry()}
+	h := &Host{name: name, tl: tl, reg: newRegistry(), st: newStorage(), services: newServices()}
 	h.seedRegistry()
 	return h
 }
