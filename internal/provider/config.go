@@ -23,6 +23,8 @@ const defaultTimeout = 60 * time.Second
 type providerSettings struct {
 	servers   map[string]windows.Endpoint
 	transport windows.Mode
+	// fenced: a delete on an unreachable server succeeds with a warning (S4).
+	fenced bool
 }
 
 func (s providerSettings) names() []string {
@@ -58,6 +60,7 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 		timeout, _ = time.ParseDuration(t) // validated at plan time
 	}
 	out := providerSettings{servers: map[string]windows.Endpoint{}, transport: windows.ModePersistent}
+	out.fenced = m.UnreachableDelete.ValueString() == unreachableFenced
 	if w.Transport.ValueString() == "per_request" {
 		out.transport = windows.ModePerRequest
 	}

@@ -63,9 +63,11 @@ func WithStartTimeout(d time.Duration) Option { return func(c *Client) { c.start
 // may be sent again when a session breaks under them. Anything not listed
 // is treated as a write and never repeated blindly.
 var readOnlyOps = map[string]bool{
-	agent.OpHello:        true,
-	agent.OpRegistryGet:  true,
-	agent.OpRegistryList: true,
+	agent.OpHello:         true,
+	agent.OpRegistryGet:   true,
+	agent.OpRegistryList:  true,
+	agent.OpDiskList:      true,
+	agent.OpMountPointGet: true,
 }
 
 // Client talks to the agent on one host. It is safe for concurrent use.
