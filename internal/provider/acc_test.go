@@ -22,6 +22,9 @@ var (
 	testLabErr  error
 )
 
+// extraCleanup closes labs other than the shared one (e.g. the MSA lab).
+var extraCleanup []func()
+
 func sharedLab(t *testing.T) *lab.Lab {
 	t.Helper()
 	testLabOnce.Do(func() { testLab, testLabErr = lab.Start(lab.Options{}) })
@@ -42,6 +45,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if testLab != nil {
 		testLab.Close()
+	}
+	for _, f := range extraCleanup {
+		f()
 	}
 	CloseAllHosts()
 	os.Exit(code)
@@ -70,6 +76,7 @@ func hclString(s string) string {
 type providerOpts struct {
 	transport string // "" = default (persistent)
 	https     *bool
+	noSAN     bool // leave out the san block
 }
 
 // providerBlock configures the provider against the lab over HTTPS with the
@@ -95,6 +102,40 @@ func providerBlock(l *lab.Lab, o providerOpts) string {
 	if o.transport != "" {
 		fmt.Fprintf(&b, "    transport = %q\n", o.transport)
 	}
-	b.WriteString("  }\n}\n")
+	b.WriteString("  }\n")
+	if !o.noSAN {
+		b.WriteString(sanBlock(l))
+	}
+	b.WriteString("}\n")
 	return b.String()
 }
+
+// sanBlock points the provider at the lab's array: the ontap7 dialect, or
+// the generic one configured for the lab's MSA-style CLI (as the docs show).
+func sanBlock(l *lab.Lab) string {
+	var b strings.Builder
+	b.WriteString("  san = {\n")
+	fmt.Fprintf(&b, "    address  = %s\n    username = %s\n    password = %s\n    timeout  = \"5s\"\n",
+		hclString(l.SANAddress()), hclString(l.SANUsername()), hclString(l.SANPassword()))
+	if l.SANDialect() == "msa" {
+		b.WriteString(msaGenericHCL)
+	}
+	b.WriteString("  }\n")
+	return b.String()
+}
+
+// msaGenericHCL is the generic dialect for an HP MSA style CLI; the same
+// text is in examples/provider/san-generic-msa.tf.
+const msaGenericHCL = `    dialect  = "generic"
+    prompt   = "^# ?$"
+    generic = {
+      map_command     = "map volume {lun} host {igroup} lun {lun_id}"
+      unmap_command   = "unmap volume {lun} host {igroup}"
+      list_command    = "show volume-maps"
+      list_pattern    = "^(?P<lun>\\S+)\\s+(?P<igroup>\\S+)\\s+(?P<lun_id>\\d+)\\s+read-write"
+      serial_command  = "show volumes {lun}"
+      serial_pattern  = "(?m)^\\S+\\s+\\S+\\s+(?P<serial>\\S+)\\s*$"
+      success_pattern = "Success: Command completed successfully"
+      error_pattern   = "(?m)^Error:.*$"
+    }
+`

@@ -25,6 +25,7 @@ type providerSettings struct {
 	transport windows.Mode
 	// fenced: a delete on an unreachable server succeeds with a warning (S4).
 	fenced bool
+	san    *sanSettings // nil without a san block
 }
 
 func (s providerSettings) names() []string {
@@ -95,6 +96,9 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 		}
 		out.servers[name] = ep
 	}
+	sanSet, sanDiags := m.sanSettings(getenv)
+	diags.Append(sanDiags...)
+	out.san = sanSet
 	return out, diags
 }
 

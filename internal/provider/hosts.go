@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/winfs/terraform-provider-winfs/internal/san"
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
@@ -22,6 +24,7 @@ type providerData struct {
 
 	mu      sync.Mutex
 	clients map[string]*windows.Client
+	array   *san.Client // one session per provider run, opened on first use
 }
 
 // live tracks every providerData of this process so main can end the agents
@@ -57,6 +60,28 @@ func (d *providerData) close() {
 		_ = c.Close()
 		delete(d.clients, name)
 	}
+	if d.array != nil {
+		_ = d.array.Close()
+		d.array = nil
+	}
+}
+
+// errNoSAN explains a SAN resource used without a san block.
+const errNoSAN = "The provider has no `san` block, so it cannot reach the array. Add one: " +
+	`san = { address = "filer1.corp.example.com", username = "root", password = var.san_password }`
+
+// sanClient returns the array client, created on first use; its session
+// opens with the first command.
+func (d *providerData) sanClient() (*san.Client, error) {
+	if d.settings.san == nil {
+		return nil, errors.New("the provider has no `san` block, so it cannot reach the array")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.array == nil {
+		d.array = san.NewClient(d.settings.san.config, d.settings.san.dialect)
+	}
+	return d.array, nil
 }
 
 // checkServer explains a server name that is not configured.

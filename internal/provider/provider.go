@@ -18,6 +18,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/winfs/terraform-provider-winfs/internal/san"
 )
 
 // Environment variables that supply credentials when the configuration
@@ -25,6 +27,8 @@ import (
 const (
 	EnvWinRMUsername = "WINFS_WINRM_USERNAME"
 	EnvWinRMPassword = "WINFS_WINRM_PASSWORD"
+	EnvSANUsername   = "WINFS_SAN_USERNAME"
+	EnvSANPassword   = "WINFS_SAN_PASSWORD"
 )
 
 var serverNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
@@ -78,6 +82,94 @@ func (p *winfsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"the scheme and the credentials.",
 				Optional:   true,
 				Attributes: winrmAttributes(),
+			},
+			"san": schema.SingleNestedAttribute{
+				MarkdownDescription: "The SAN array that presents the data LUNs, reached over its telnet CLI; needed by `winfs_san_lun_mapping`. " +
+					"**Telnet sends the user name and password in clear text**: anyone who can see the traffic between Terraform and the array " +
+					"can read them. Use a management network or VLAN that only administrators reach, and an array account that can only map LUNs.",
+				Optional:   true,
+				Attributes: sanAttributes(),
+			},
+		},
+	}
+}
+
+func sanAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"address": schema.StringAttribute{
+			MarkdownDescription: "Host name or IP address of the array's management interface, optionally with `:port` (default port `23`).",
+			Required:            true,
+			Validators:          []validator.String{hostPort()},
+		},
+		"username": schema.StringAttribute{
+			MarkdownDescription: "Array user (`root` on a filer). Defaults to the `" + EnvSANUsername + "` environment variable.",
+			Optional:            true,
+		},
+		"password": schema.StringAttribute{
+			MarkdownDescription: "Password of `username`. Defaults to the `" + EnvSANPassword + "` environment variable. Never logged, never in an error; " +
+				"but telnet itself sends it in clear text.",
+			Optional:  true,
+			Sensitive: true,
+		},
+		"dialect": schema.StringAttribute{
+			MarkdownDescription: "The array's CLI: `ontap7` (default; NetApp Data ONTAP 7-mode: `lun map`, `lun unmap`, `lun show -m`, `lun serial`, `igroup show`) " +
+				"or `generic` (any line-oriented CLI, described by the `generic` attribute).",
+			Optional:   true,
+			Validators: []validator.String{stringvalidator.OneOf("ontap7", "generic")},
+		},
+		"prompt": schema.StringAttribute{
+			MarkdownDescription: "Regular expression (RE2) matching the CLI prompt, tested against the last unfinished line of output. " +
+				"Defaults: `" + san.ONTAP7{}.Prompt().String() + "` for ontap7 (`filer1> `), `" + san.DefaultGenericPrompt + "` for generic (`# `).",
+			Optional:   true,
+			Validators: []validator.String{regexpString()},
+		},
+		"timeout": schema.StringAttribute{
+			MarkdownDescription: "Time limit for each wait on the array (connect, each prompt, each command's answer), as a Go duration (default `30s`).",
+			Optional:            true,
+			Validators:          []validator.String{duration()},
+		},
+		"generic": schema.SingleNestedAttribute{
+			MarkdownDescription: "With `dialect = \"generic\"`: the array's commands, as templates with the placeholders `{lun}`, `{igroup}` and `{lun_id}`, " +
+				"and regular expressions (RE2) that read its answers. LUN and igroup names are passed only when they need no quoting " +
+				"(letters, digits, `_`, `.`, `/`, `@`, `-`; `:` in igroups).",
+			Optional: true,
+			Attributes: map[string]schema.Attribute{
+				"map_command": schema.StringAttribute{
+					MarkdownDescription: "Maps a LUN, e.g. `map volume {lun} host {igroup} lun {lun_id}`. With `{lun_id}` and no `lun_id` on the resource, the provider picks the lowest free ID of the igroup.",
+					Required:            true,
+				},
+				"unmap_command": schema.StringAttribute{
+					MarkdownDescription: "Unmaps a LUN, e.g. `unmap volume {lun} host {igroup}`.",
+					Required:            true,
+				},
+				"list_command": schema.StringAttribute{
+					MarkdownDescription: "Lists every mapping, e.g. `show volume-maps`.",
+					Required:            true,
+				},
+				"list_pattern": schema.StringAttribute{
+					MarkdownDescription: "Matches one output line per mapping, with the named groups `(?P<lun>...)`, `(?P<igroup>...)` and optionally `(?P<lun_id>...)`.",
+					Required:            true,
+					Validators:          []validator.String{regexpString()},
+				},
+				"serial_command": schema.StringAttribute{
+					MarkdownDescription: "Shows a LUN's serial number, e.g. `show volumes {lun}`. Optional; without it `serial` is empty.",
+					Optional:            true,
+				},
+				"serial_pattern": schema.StringAttribute{
+					MarkdownDescription: "Finds the serial number in the answer of `serial_command`, with the named group `(?P<serial>...)`.",
+					Optional:            true,
+					Validators:          []validator.String{regexpString()},
+				},
+				"success_pattern": schema.StringAttribute{
+					MarkdownDescription: "When set, the answers of map and unmap must match it, e.g. `Success: Command completed successfully`.",
+					Optional:            true,
+					Validators:          []validator.String{regexpString()},
+				},
+				"error_pattern": schema.StringAttribute{
+					MarkdownDescription: "An answer matching it is the array's error, reported verbatim. Default: `" + san.DefaultGenericError + "`.",
+					Optional:            true,
+					Validators:          []validator.String{regexpString()},
+				},
 			},
 		},
 	}
@@ -174,6 +266,7 @@ func (p *winfsProvider) ValidateConfig(ctx context.Context, req provider.Validat
 		return
 	}
 	resp.Diagnostics.Append(cfg.validateCredentials(ctx)...)
+	resp.Diagnostics.Append(cfg.validateSAN()...)
 }
 
 func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -190,6 +283,9 @@ func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	for _, s := range settings.servers {
 		ctx = tflog.MaskMessageStrings(ctx, s.Password)
 	}
+	if settings.san != nil {
+		ctx = tflog.MaskMessageStrings(ctx, settings.san.config.Password)
+	}
 	tflog.Debug(ctx, "winfs provider configured", map[string]any{"servers": settings.names(), "transport": settings.transport})
 	data := newProviderData(settings)
 	resp.ResourceData = data
@@ -200,6 +296,7 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewRegistryValueResource,
 		NewVolumeMountResource,
+		NewSANLunMappingResource,
 	}
 }
 
@@ -214,6 +311,28 @@ type providerModel struct {
 	Servers           types.Map    `tfsdk:"servers"`
 	UnreachableDelete types.String `tfsdk:"unreachable_delete"`
 	WinRM             *winrmModel  `tfsdk:"winrm"`
+	SAN               *sanModel    `tfsdk:"san"`
+}
+
+type sanModel struct {
+	Address  types.String     `tfsdk:"address"`
+	Username types.String     `tfsdk:"username"`
+	Password types.String     `tfsdk:"password"`
+	Dialect  types.String     `tfsdk:"dialect"`
+	Prompt   types.String     `tfsdk:"prompt"`
+	Timeout  types.String     `tfsdk:"timeout"`
+	Generic  *sanGenericModel `tfsdk:"generic"`
+}
+
+type sanGenericModel struct {
+	MapCommand     types.String `tfsdk:"map_command"`
+	UnmapCommand   types.String `tfsdk:"unmap_command"`
+	ListCommand    types.String `tfsdk:"list_command"`
+	ListPattern    types.String `tfsdk:"list_pattern"`
+	SerialCommand  types.String `tfsdk:"serial_command"`
+	SerialPattern  types.String `tfsdk:"serial_pattern"`
+	SuccessPattern types.String `tfsdk:"success_pattern"`
+	ErrorPattern   types.String `tfsdk:"error_pattern"`
 }
 
 type serverModel struct {

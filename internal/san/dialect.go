@@ -27,7 +27,7 @@ type ArrayError struct {
 }
 
 func (e *ArrayError) Error() string {
-	return fmt.Sprintf("the array answered `%s` with: %s", e.Command, strings.TrimSpace(e.Output))
+	return fmt.Sprintf("The array answered `%s` with: %s", e.Command, strings.TrimSpace(e.Output))
 }
 
 // Dialect is one CLI family: how to say each operation and how to read the

@@ -94,6 +94,10 @@ func (g *generic) Name() string           { return "generic" }
 func (g *generic) Prompt() *regexp.Regexp { return g.prompt }
 func (g *generic) NeedsID() bool          { return strings.Contains(g.c.MapCommand, "{lun_id}") }
 func (g *generic) CheckLUN(lun string) error {
+	if strings.Contains(lun, ":") {
+		// ':' separates the LUN from the igroup in import IDs.
+		return fmt.Errorf("LUN %q must not contain ':'", lun)
+	}
 	return CheckToken("LUN", lun)
 }
 func (g *generic) CheckIGroup(igroup string) error { return CheckToken("initiator group", igroup) }

@@ -28,6 +28,7 @@ func readReady(path string) (lab.ReadyFile, error) {
 func tfvarsCmd(args []string) error {
 	fs := flag.NewFlagSet("tfvars", flag.ExitOnError)
 	readyFile := fs.String("ready-file", "", "the lab's ready file (required)")
+	withSAN := fs.Bool("san", false, "also print san_address, san_username, san_password and san_dialect (for configurations that declare them)")
 	_ = fs.Parse(args)
 	rf, err := readReady(*readyFile)
 	if err != nil {
@@ -42,6 +43,11 @@ func tfvarsCmd(args []string) error {
 		"winrm_username":            rf.WinRM.Username,
 		"winrm_password":            rf.WinRM.Password,
 		"winrm_ca_certificate_file": rf.WinRM.CACertificateFile,
+	}
+	// Opt-in: terraform warns about values for variables a configuration
+	// does not declare, and examples/hardening declares no SAN variables.
+	if *withSAN {
+		out["san_address"], out["san_username"], out["san_password"], out["san_dialect"] = rf.SAN.Address, rf.SAN.Username, rf.SAN.Password, rf.SAN.Dialect
 	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")

@@ -2,8 +2,8 @@
 // later the SAN array and DNS) that the provider is tested and demonstrated
 // against, and talks to a running one.
 //
-//	winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic]
-//	winfs-lab tfvars --ready-file PATH           # Terraform variables (JSON) for the examples
+//	winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic] [--san-dialect ontap7|msa]
+//	winfs-lab tfvars --ready-file PATH [--san]   # Terraform variables (JSON) for the examples
 //	winfs-lab admin  --ready-file PATH METHOD PATH [BODY]  # call the admin API
 //	winfs-lab events --ready-file PATH [--since N]         # print the timeline
 package main
@@ -14,8 +14,8 @@ import (
 )
 
 const usage = `usage:
-  winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic]
-  winfs-lab tfvars --ready-file PATH
+  winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic] [--san-dialect ontap7|msa]
+  winfs-lab tfvars --ready-file PATH [--san]
   winfs-lab admin  --ready-file PATH METHOD URL-PATH [JSON-BODY]
   winfs-lab events --ready-file PATH [--since N]`
 

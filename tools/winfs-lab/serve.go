@@ -16,6 +16,7 @@ func serveCmd(args []string) error {
 	readyFile := fs.String("ready-file", "", "write the endpoints and credentials here (JSON) once everything listens (required)")
 	scenario := fs.String("scenario", "seed000", "built-in scenario name or JSON scenario file")
 	latency := fs.String("latency", "none", "latency model: none or realistic")
+	sanDialect := fs.String("san-dialect", "ontap7", "the array's CLI: ontap7 or msa (drive msa with the provider's generic dialect)")
 	_ = fs.Parse(args)
 	if *readyFile == "" {
 		return errors.New("serve: --ready-file is required")
@@ -28,7 +29,7 @@ func serveCmd(args []string) error {
 	if !ok {
 		return fmt.Errorf("--latency %q: use none or realistic", *latency)
 	}
-	l, err := lab.Start(lab.Options{Scenario: sc, Latency: lat})
+	l, err := lab.Start(lab.Options{Scenario: sc, Latency: lat, SANDialect: *sanDialect})
 	if err != nil {
 		return err
 	}
@@ -36,7 +37,8 @@ func serveCmd(args []string) error {
 	if err := l.WriteReadyFile(*readyFile); err != nil {
 		return fmt.Errorf("writing ready file: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "winfs-lab: scenario %s, latency %s, admin API %s, ready file %s\n", sc.Name, lat.Name, l.AdminURL(), *readyFile)
+	fmt.Fprintf(os.Stderr, "winfs-lab: scenario %s, latency %s, admin API %s, array %s (%s), ready file %s\n",
+		sc.Name, lat.Name, l.AdminURL(), l.SANAddress(), l.SANDialect(), *readyFile)
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	<-stop

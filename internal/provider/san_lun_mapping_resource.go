@@ -1,0 +1,462 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/winfs/terraform-provider-winfs/internal/san"
+)
+
+var (
+	_ resource.Resource                = (*sanLunMappingResource)(nil)
+	_ resource.ResourceWithConfigure   = (*sanLunMappingResource)(nil)
+	_ resource.ResourceWithImportState = (*sanLunMappingResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*sanLunMappingResource)(nil)
+)
+
+// NewSANLunMappingResource is the winfs_san_lun_mapping factory.
+func NewSANLunMappingResource() resource.Resource { return &sanLunMappingResource{} }
+
+type sanLunMappingResource struct{ data *providerData }
+
+type sanLunMappingModel struct {
+	ID       types.String `tfsdk:"id"`
+	LUN      types.String `tfsdk:"lun"`
+	IGroup   types.String `tfsdk:"igroup"`
+	LUNID    types.Int64  `tfsdk:"lun_id"`
+	Takeover types.Bool   `tfsdk:"takeover"`
+	Serial   types.String `tfsdk:"serial"`
+}
+
+func (r *sanLunMappingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_san_lun_mapping"
+}
+
+func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Which host sees a LUN: the mapping of one LUN to one initiator group on the SAN array (provider `san` block). " +
+			"A LUN is mapped to **one** igroup at a time (NTFS is corrupted when two Windows hosts see the same disk): creating a mapping " +
+			"for a LUN another igroup holds fails and names that igroup, unless `takeover = true`. Changing `igroup` replaces the mapping, " +
+			"and Terraform then unmaps the LUN from the old igroup before it maps it to the new one. A mapping that already exists exactly " +
+			"as declared is adopted. A mapping removed or moved on the array shows as drift in the next plan.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<lun>:<igroup>`, for example `/vol/vol1/files_x:server1`. This is also the import ID.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"lun": schema.StringAttribute{
+				MarkdownDescription: "The LUN: its path with the `ontap7` dialect (`/vol/vol1/files_x`), its name with `generic` (an MSA volume name, say). " +
+					"Letters, digits, `_`, `.`, `/`, `@` and `-` (not first); array CLIs have no quoting, so nothing else is passed. Changing it replaces the mapping.",
+				Required:      true,
+				Validators:    []validator.String{sanName("LUN", false)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"igroup": schema.StringAttribute{
+				MarkdownDescription: "The initiator group (host) that sees the LUN, usually the active server's name. Changing it replaces the mapping: " +
+					"unmap from the old igroup first, map to the new one second, never both at once.",
+				Required:      true,
+				Validators:    []validator.String{sanName("initiator group", true)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"lun_id": schema.Int64Attribute{
+				MarkdownDescription: "The LUN ID the host sees (0-4095). When omitted, the array's next free ID in the igroup is used and recorded here. " +
+					"Changing a configured value replaces the mapping.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 4095)},
+				PlanModifiers: []planmodifier.Int64{
+					int64planmodifier.UseStateForUnknown(),
+					int64planmodifier.RequiresReplaceIfConfigured(),
+				},
+			},
+			"takeover": schema.BoolAttribute{
+				MarkdownDescription: "When creating the mapping finds the LUN mapped to other igroups, unmap it from them first (default `false`: refuse and name them). " +
+					"Use it for a failover away from a dead server whose mapping is not in this state. The old host must not be using the disk.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"serial": schema.StringAttribute{
+				MarkdownDescription: "The LUN's serial number, which Windows shows as the disk's serial number; `winfs_volume_mount` finds the disk by it. " +
+					"Empty with a generic dialect that has no `serial_command`.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *sanLunMappingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan checks, at plan time, that the provider can reach an array and
+// that the names suit its dialect.
+func (r *sanLunMappingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	if r.data.settings.san == nil {
+		resp.Diagnostics.AddError("No SAN array configured", errNoSAN)
+		return
+	}
+	var plan sanLunMappingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	d := r.data.settings.san.dialect
+	if !plan.LUN.IsUnknown() {
+		if err := d.CheckLUN(plan.LUN.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("lun"), "Invalid LUN for the "+d.Name()+" dialect", err.Error())
+		}
+	}
+	if !plan.IGroup.IsUnknown() {
+		if err := d.CheckIGroup(plan.IGroup.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("igroup"), "Invalid initiator group for the "+d.Name()+" dialect", err.Error())
+		}
+	}
+}
+
+func mappingID(lun, igroup string) string { return lun + ":" + igroup }
+
+// lunID is the configured ID, or -1 to let the array choose.
+func (m sanLunMappingModel) lunID() int {
+	if m.LUNID.IsNull() || m.LUNID.IsUnknown() {
+		return -1
+	}
+	return int(m.LUNID.ValueInt64())
+}
+
+func (r *sanLunMappingResource) client(diags *diag.Diagnostics) *san.Client {
+	if r.data == nil {
+		diags.AddError("Provider not configured", "The provider must be configured before SAN resources are used.")
+		return nil
+	}
+	if r.data.settings.san == nil {
+		diags.AddError("No SAN array configured", errNoSAN)
+		return nil
+	}
+	c, err := r.data.sanClient()
+	if err != nil {
+		diags.AddError("No SAN array configured", err.Error())
+		return nil
+	}
+	return c
+}
+
+func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan sanLunMappingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(&resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	lun, igroup := plan.LUN.ValueString(), plan.IGroup.ValueString()
+	ctx = tflog.SetField(ctx, "lun", lun)
+	ctx = tflog.SetField(ctx, "igroup", igroup)
+
+	serial, ok := r.checkTargets(ctx, c, lun, igroup, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	maps, err := c.MappingsOf(ctx, lun)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
+		return
+	}
+	var mine *san.Mapping
+	var others []san.Mapping
+	for i, m := range maps {
+		if m.IGroup == igroup {
+			mine = &maps[i]
+		} else {
+			others = append(others, m)
+		}
+	}
+	want := plan.lunID()
+	switch {
+	case mine != nil && len(others) == 0:
+		if want >= 0 && mine.ID >= 0 && mine.ID != want {
+			resp.Diagnostics.AddAttributeError(path.Root("lun_id"), "LUN already mapped with another LUN ID",
+				fmt.Sprintf("LUN %s is already mapped to initiator group %s, with LUN ID %d, not %d. Set lun_id = %d (or remove lun_id) to adopt it, "+
+					"or import it: terraform import winfs_san_lun_mapping.<name> '%s'.", lun, igroup, mine.ID, want, mine.ID, mappingID(lun, igroup)))
+			return
+		}
+		tflog.Info(ctx, "LUN already mapped as declared; adopting the mapping", map[string]any{"lun_id": mine.ID})
+		plan.LUNID = lunIDValue(mine.ID)
+	default:
+		if len(others) > 0 && !plan.Takeover.ValueBool() {
+			resp.Diagnostics.AddError("LUN is mapped to another initiator group", refusal(lun, igroup, others, mine != nil))
+			return
+		}
+		for _, o := range others {
+			tflog.Warn(ctx, "takeover: unmapping the LUN from another initiator group first", map[string]any{"from": o.IGroup})
+			if err := c.Unmap(ctx, lun, o.IGroup); err != nil {
+				resp.Diagnostics.AddError("Cannot take the LUN over",
+					fmt.Sprintf("Unmapping %s from initiator group %s before mapping it to %s: %s", lun, o.IGroup, igroup, sanErr(err)))
+				return
+			}
+		}
+		if mine != nil {
+			plan.LUNID = lunIDValue(mine.ID)
+			break
+		}
+		m, err := c.Map(ctx, lun, igroup, want)
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot map the LUN", fmt.Sprintf("Mapping %s to initiator group %s: %s", lun, igroup, sanErr(err)))
+			return
+		}
+		tflog.Info(ctx, "LUN mapped", map[string]any{"lun_id": m.ID})
+		plan.LUNID = lunIDValue(m.ID)
+	}
+	plan.ID = types.StringValue(mappingID(lun, igroup))
+	plan.Serial = types.StringValue(serial)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// refusal is safety rule S1's error: who holds the LUN, and what to do.
+func refusal(lun, igroup string, others []san.Mapping, alsoMine bool) string {
+	names := make([]string, 0, len(others))
+	for _, o := range others {
+		if o.ID >= 0 {
+			names = append(names, fmt.Sprintf("%s (LUN ID %d)", o.IGroup, o.ID))
+		} else {
+			names = append(names, o.IGroup)
+		}
+	}
+	sort.Strings(names)
+	first := others[0].IGroup
+	var b strings.Builder
+	fmt.Fprintf(&b, "LUN %s is mapped to initiator group %s. ", lun, strings.Join(names, ", "))
+	if alsoMine {
+		fmt.Fprintf(&b, "It is also mapped to %s: two hosts see the same disk right now, which corrupts NTFS; fix it on the array. ", igroup)
+	} else {
+		fmt.Fprintf(&b, "Mapping it to %s as well would let two hosts see the same disk, which corrupts NTFS, so nothing was changed.\n\n", igroup)
+	}
+	fmt.Fprintf(&b, "To move the LUN to %s, either:\n", igroup)
+	fmt.Fprintf(&b, "  - set takeover = true on this resource: it unmaps the LUN from %s first, then maps it to %s "+
+		"(make sure %s no longer uses the disk); or\n", first, igroup, first)
+	fmt.Fprintf(&b, "  - or bring the existing mapping under Terraform: declare it with igroup = %q, run "+
+		"terraform import winfs_san_lun_mapping.<name> '%s', then change igroup to %q (Terraform unmaps first, maps second).",
+		first, mappingID(lun, first), igroup)
+	return b.String()
+}
+
+// checkTargets makes an unknown LUN or igroup a clear error before any
+// change, and returns the LUN's serial.
+func (r *sanLunMappingResource) checkTargets(ctx context.Context, c *san.Client, lun, igroup string, diags *diag.Diagnostics) (string, bool) {
+	serial, err := c.Serial(ctx, lun)
+	var ae *san.ArrayError
+	switch {
+	case errors.As(err, &ae):
+		diags.AddAttributeError(path.Root("lun"), "Unknown LUN",
+			fmt.Sprintf("The array does not know LUN %s (check the path, e.g. with `lun show` on the array). %s", lun, sanErr(err)))
+		return "", false
+	case err != nil:
+		diags.AddError("Cannot read the LUN", sanErr(err))
+		return "", false
+	}
+	groups, listed, err := c.IGroups(ctx)
+	if err != nil {
+		diags.AddError("Cannot list the initiator groups", sanErr(err))
+		return "", false
+	}
+	if listed {
+		names := make([]string, 0, len(groups))
+		for _, g := range groups {
+			if g.Name == igroup {
+				return serial, true
+			}
+			names = append(names, g.Name)
+		}
+		diags.AddAttributeError(path.Root("igroup"), "Unknown initiator group",
+			fmt.Sprintf("The array has no initiator group %q; it has: %s.", igroup, strings.Join(names, ", ")))
+		return "", false
+	}
+	return serial, true
+}
+
+func lunIDValue(id int) types.Int64 {
+	if id < 0 {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(id))
+}
+
+// sanErr words an array error for a diagnostic, with what to do when the
+// outcome is unknown (S5).
+func sanErr(err error) string {
+	if errors.Is(err, san.ErrOutcomeUnknown) {
+		return err.Error() + "\n\nRun terraform apply again: it reads the array first, adopts the change if it was made and makes it otherwise."
+	}
+	return err.Error()
+}
+
+func (r *sanLunMappingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state sanLunMappingModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(&resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
+	maps, err := c.MappingsOf(ctx, lun)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
+		return
+	}
+	var held []string
+	for _, m := range maps {
+		if m.IGroup == igroup {
+			if m.ID >= 0 {
+				state.LUNID = types.Int64Value(int64(m.ID))
+			}
+			resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+			return
+		}
+		held = append(held, m.IGroup)
+	}
+	tflog.Info(ctx, "LUN mapping is gone from the array; it will be created again", map[string]any{"lun": lun, "igroup": igroup, "now_mapped_to": held})
+	resp.State.RemoveResource(ctx)
+}
+
+// Update only records takeover: every other attribute replaces the mapping.
+func (r *sanLunMappingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state sanLunMappingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.LUNID, plan.Serial, plan.ID = state.LUNID, state.Serial, state.ID
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *sanLunMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state sanLunMappingModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(&resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
+	maps, err := c.MappingsOf(ctx, lun)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
+		return
+	}
+	for _, m := range maps {
+		if m.IGroup != igroup {
+			continue
+		}
+		if err := c.Unmap(ctx, lun, igroup); err != nil {
+			resp.Diagnostics.AddError("Cannot unmap the LUN", fmt.Sprintf("Unmapping %s from initiator group %s: %s", lun, igroup, sanErr(err)))
+			return
+		}
+		tflog.Info(ctx, "LUN unmapped", map[string]any{"lun": lun, "igroup": igroup})
+		return
+	}
+	tflog.Info(ctx, "LUN was not mapped to the igroup any more; nothing to unmap", map[string]any{"lun": lun, "igroup": igroup})
+}
+
+func (r *sanLunMappingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	lun, igroup, ok := strings.Cut(req.ID, ":")
+	if !ok || lun == "" || igroup == "" {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("import ID %q must be <lun>:<igroup>, for example /vol/vol1/files_x:server1", req.ID))
+		return
+	}
+	c := r.client(&resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	maps, err := c.MappingsOf(ctx, lun)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
+		return
+	}
+	for _, m := range maps {
+		if m.IGroup != igroup {
+			continue
+		}
+		serial, err := c.Serial(ctx, lun)
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot read the LUN's serial number", sanErr(err))
+			return
+		}
+		resp.Diagnostics.Append(resp.State.Set(ctx, sanLunMappingModel{
+			ID:       types.StringValue(mappingID(lun, igroup)),
+			LUN:      types.StringValue(lun),
+			IGroup:   types.StringValue(igroup),
+			LUNID:    lunIDValue(m.ID),
+			Takeover: types.BoolValue(false),
+			Serial:   types.StringValue(serial),
+		})...)
+		return
+	}
+	held := make([]string, 0, len(maps))
+	for _, m := range maps {
+		held = append(held, m.IGroup)
+	}
+	where := "is not mapped to any initiator group"
+	if len(held) > 0 {
+		where = "is mapped to " + strings.Join(held, ", ")
+	}
+	resp.Diagnostics.AddError("Nothing to import", fmt.Sprintf("LUN %s is not mapped to initiator group %s: it %s.", lun, igroup, where))
+}
+
+// sanName validates a LUN or igroup at plan time, whatever the dialect:
+// a plain token, so no CLI ever needs quoting (S7). ModifyPlan adds the
+// dialect's own rules.
+func sanName(what string, colonOK bool) validator.String { return sanNameValidator{what, colonOK} }
+
+type sanNameValidator struct {
+	what    string
+	colonOK bool
+}
+
+func (v sanNameValidator) Description(context.Context) string {
+	d := "must be 1-255 letters, digits, '_', '.', '/', '@' or '-' (not first)"
+	if v.colonOK {
+		d = "must be 1-255 letters, digits, '_', '.', '/', ':', '@' or '-' (not first)"
+	}
+	return d
+}
+func (v sanNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v sanNameValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	if san.CheckToken(v.what, s) != nil || (!v.colonOK && strings.Contains(s, ":")) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.what,
+			fmt.Sprintf("%s %q %s: array CLIs have no quoting, so nothing else can be passed safely.", req.Path, s, v.Description(ctx)))
+	}
+}
