@@ -184,7 +184,7 @@ func (h *Host) dismountLocked(guid string, mp mountPath) (bool, *agent.Error) {
 	if mp.drive {
 		h.deleteMountedDeviceLocked(dosDevice(mp.text))
 	}
-	h.record("volume.dismount", fmt.Sprintf(`%s (was \\?\Volume{%s}\)`, mp.text, ap.guid))
+	h.record("volume.dismount", fmt.Sprintf("%s (was %s)", mp.text, h.describeVolumeLocked(ap.guid)))
 	return true, nil
 }
 
@@ -230,6 +230,6 @@ func (h *Host) RemoveMountPoint(path string) (bool, error) {
 	if mp.drive {
 		h.deleteMountedDeviceLocked(dosDevice(mp.text))
 	}
-	h.record("volume.dismount", fmt.Sprintf(`%s (was \\?\Volume{%s}\) by an administrator`, mp.text, ap.guid))
+	h.record("volume.dismount", fmt.Sprintf("%s (was %s) by an administrator", mp.text, h.describeVolumeLocked(ap.guid)))
 	return true, nil
 }

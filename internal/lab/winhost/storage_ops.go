@@ -183,6 +183,6 @@ func (h *Host) opVolumeCloseSessions(params json.RawMessage) (any, *agent.Error)
 		return nil, agent.Errorf(agent.CodeVolumeNotFound, `no volume \\?\Volume{%s}\ on %s`, guid, h.ComputerName())
 	}
 	files, sessions := h.st.smb.closeVolume(guid)
-	h.record("volume.close_sessions", fmt.Sprintf(`\\?\Volume{%s}\: %d open file(s) and %d session(s) closed`, guid, files, sessions))
+	h.record("volume.close_sessions", fmt.Sprintf("%s: %d open file(s) and %d session(s) closed", h.describeVolumeLocked(guid), files, sessions))
 	return agent.VolumeCloseSessionsResult{ClosedFiles: files, ClosedSessions: sessions}, nil
 }
