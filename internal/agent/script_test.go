@@ -45,12 +45,14 @@ func TestLoaderCommandLine(t *testing.T) {
 // The agent cannot run here; at least make sure it dispatches every
 // operation and uses every error code of the contract.
 func TestScriptCoversTheContract(t *testing.T) {
-	for _, op := range []string{OpHello, OpRegistryGet, OpRegistrySet, OpRegistryDelete, OpRegistryList} {
+	for _, op := range []string{OpHello, OpRegistryGet, OpRegistrySet, OpRegistryDelete, OpRegistryList,
+		OpStorageRescan, OpDiskList, OpDiskSet, OpMountPointGet, OpVolumeMount, OpVolumeDismount, OpVolumeFlush, OpVolumeRepair, OpVolumeCloseSessions} {
 		if !strings.Contains(Script, "'"+op+"' { return (") {
 			t.Errorf("agent.ps1 does not dispatch %q", op)
 		}
 	}
-	for _, code := range []string{CodeInvalidParams, CodeUnknownOp, CodeKeyNotFound, CodeAccessDenied, CodeScriptMismatch, CodeProtocol, CodeInternal} {
+	for _, code := range []string{CodeInvalidParams, CodeUnknownOp, CodeKeyNotFound, CodeAccessDenied, CodeScriptMismatch, CodeProtocol, CodeInternal,
+		CodeDiskNotFound, CodeVolumeNotFound, CodeMountPointInUse, CodeFolderNotEmpty, CodeFolderNotFound, CodeNotNTFS, CodeVolumeInUse, CodeDiskOffline, CodeDiskReadOnly, CodeInvalidMountPath} {
 		if !strings.Contains(Script, "'"+code+"'") {
 			t.Errorf("agent.ps1 never reports %q", code)
 		}
