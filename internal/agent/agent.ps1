@@ -804,6 +804,23 @@ function Invoke-WinfsVolumeMount($Params) {
     return [ordered]@{ changed = $true }
 }
 
+function Test-WinfsSameMountedDevice([string]$Letter, [string]$Guid) {
+    $key = Open-WinfsKey @{ Hive = [Microsoft.Win32.RegistryHive]::LocalMachine; Key = 'SYSTEM\MountedDevices'; Path = 'HKLM\SYSTEM\MountedDevices' } $false $false
+    if ($null -eq $key) {
+        return $false
+    }
+    try {
+        $a = $key.GetValue('\DosDevices\' + $Letter, $null)
+        $b = $key.GetValue('\??\Volume{' + $Guid + '}', $null)
+        if ($null -eq $a -or $null -eq $b) {
+            return $false
+        }
+        return (ConvertTo-WinfsHex $a) -eq (ConvertTo-WinfsHex $b)
+    } finally {
+        $key.Dispose()
+    }
+}
+
 function Invoke-WinfsVolumeDismount($Params) {
     Assert-WinfsObject $Params 'params'
     Assert-WinfsFields $Params @('volume_guid', 'path') 'params'
@@ -812,6 +829,11 @@ function Invoke-WinfsVolumeDismount($Params) {
     $cur = Get-WinfsMountPoint $mp
     if (-not $cur.in_use) {
         return [ordered]@{ removed = $false }
+    }
+    # A stale letter (its volume is gone) is this volume's when MountedDevices
+    # holds the same bytes for \DosDevices\X: and \??\Volume{GUID}.
+    if ($guid -ne '' -and $cur.volume_guid -eq '' -and $mp.Drive -and (Test-WinfsSameMountedDevice $mp.Text $guid)) {
+        $cur.volume_guid = $guid
     }
     if ($guid -ne '' -and $cur.volume_guid -ne $guid) {
         throw (New-WinfsError 'mount_point_in_use' ($mp.Text + ' on ' + [System.Environment]::MachineName + ' holds ' + $cur.holder + ', not the volume asked for; not removing it'))
