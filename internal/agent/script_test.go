@@ -46,14 +46,16 @@ func TestLoaderCommandLine(t *testing.T) {
 // operation and uses every error code of the contract.
 func TestScriptCoversTheContract(t *testing.T) {
 	for _, op := range []string{OpHello, OpRegistryGet, OpRegistrySet, OpRegistryDelete, OpRegistryList, OpDNSCNAMEGet, OpDNSCNAMESet, OpDNSCNAMEDelete,
-		OpShareList, OpSharePathsGet, OpShareSet, OpShareRemove} {
+		OpShareList, OpSharePathsGet, OpShareSet, OpShareRemove,
+		OpStorageRescan, OpDiskList, OpDiskSet, OpMountPointGet, OpVolumeMount, OpVolumeDismount, OpVolumeFlush, OpVolumeRepair, OpVolumeCloseSessions} {
 		if !strings.Contains(Script, "'"+op+"' { return (") {
 			t.Errorf("agent.ps1 does not dispatch %q", op)
 		}
 	}
 	for _, code := range []string{CodeInvalidParams, CodeUnknownOp, CodeKeyNotFound, CodeAccessDenied, CodeScriptMismatch, CodeProtocol, CodeInternal,
 		CodeDNSUnavailable, CodeZoneNotFound, CodeDNSConflict, CodeRecordExists,
-		CodeVolumeNotMounted, CodePathNotFound, CodeUnknownAccount, CodeShareConflict} {
+		CodeVolumeNotMounted, CodePathNotFound, CodeUnknownAccount, CodeShareConflict,
+		CodeDiskNotFound, CodeVolumeNotFound, CodeMountPointInUse, CodeFolderNotEmpty, CodeFolderNotFound, CodeNotNTFS, CodeVolumeInUse, CodeDiskOffline, CodeDiskReadOnly, CodeInvalidMountPath} {
 		if !strings.Contains(Script, "'"+code+"'") {
 			t.Errorf("agent.ps1 never reports %q", code)
 		}

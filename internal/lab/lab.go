@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/lundata"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pwsh"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
@@ -49,6 +50,7 @@ type Lab struct {
 	admin    *adminServer
 	latency  Latency
 	array    *array.Array
+	lunData  *lundata.Store
 	sanPort  int
 	mu       sync.Mutex
 	closed   bool

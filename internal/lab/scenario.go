@@ -24,6 +24,16 @@ type Scenario struct {
 	// SAN is the array's LUNs, igroups and mappings; when absent, one
 	// igroup per server and no LUNs.
 	SAN *SANSeed `json:"san,omitempty"`
+	// Volumes mounted at start: the LUN is brought online on the server
+	// and its data partition mounted, as an estate set up by hand.
+	Volumes []VolumeSeed `json:"volumes,omitempty"`
+}
+
+// VolumeSeed is one volume a scenario starts mounted.
+type VolumeSeed struct {
+	Server     string `json:"server"`
+	Serial     string `json:"serial"`
+	MountPoint string `json:"mount_point"`
 }
 
 // RegistrySeed is one value a scenario sets on a host before start.
@@ -36,11 +46,15 @@ type RegistrySeed struct {
 }
 
 // DefaultScenario is the estate of seed 000: server1 (active) and server2,
-// and the array presenting the data LUNs of X: and Y: to server1.
+// and the array presenting the data LUNs of X: and Y: to server1, which
+// has them online at X: and Y:.
 func DefaultScenario() Scenario {
 	servers := []string{"server1", "server2"}
 	san := defaultSAN(servers)
-	return Scenario{Name: "seed000", Servers: servers, SAN: &san}
+	return Scenario{Name: "seed000", Servers: servers, SAN: &san, Volumes: []VolumeSeed{
+		{Server: "server1", Serial: san.LUNs[0].Serial, MountPoint: "X:"},
+		{Server: "server1", Serial: san.LUNs[1].Serial, MountPoint: "Y:"},
+	}}
 }
 
 func (sc Scenario) san() SANSeed {
@@ -74,6 +88,15 @@ func LoadScenario(nameOrFile string) (Scenario, error) {
 }
 
 func (sc Scenario) apply(l *Lab) error {
+	for _, v := range sc.Volumes {
+		h := l.Host(v.Server)
+		if h == nil {
+			return fmt.Errorf("scenario %s: volume seed for unknown server %q", sc.Name, v.Server)
+		}
+		if err := h.SeedMount(v.Serial, v.MountPoint); err != nil {
+			return fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+	}
 	for _, r := range sc.Registry {
 		h := l.Host(r.Server)
 		if h == nil {

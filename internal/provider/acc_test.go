@@ -86,6 +86,7 @@ type providerOpts struct {
 	dnsWindowsServer string
 	dnsExtra         string // more HCL inside the dns block
 	noSAN            bool   // leave out the san block
+	fenced           bool   // unreachable_delete = "fenced"
 }
 
 // providerBlock configures the provider against the lab over HTTPS with the
@@ -102,7 +103,11 @@ func providerBlock(l *lab.Lab, o providerOpts) string {
 		}
 		fmt.Fprintf(&b, "    %s = { address = \"127.0.0.1\", port = %d }\n", name, port)
 	}
-	b.WriteString("  }\n  winrm = {\n")
+	b.WriteString("  }\n")
+	if o.fenced {
+		b.WriteString("  unreachable_delete = \"fenced\"\n")
+	}
+	b.WriteString("  winrm = {\n")
 	fmt.Fprintf(&b, "    username = %s\n    password = %s\n", hclString(l.Username()), hclString(l.Password()))
 	fmt.Fprintf(&b, "    https = %t\n", useHTTPS)
 	if useHTTPS {

@@ -25,6 +25,8 @@ type providerSettings struct {
 	transport windows.Mode
 	dns       *dnsSettings // nil without a dns block
 	san       *sanSettings // nil without a san block
+	// fenced: a delete on an unreachable server succeeds with a warning (S4).
+	fenced bool
 }
 
 func (s providerSettings) names() []string {
@@ -60,6 +62,7 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 		timeout, _ = time.ParseDuration(t) // validated at plan time
 	}
 	out := providerSettings{servers: map[string]windows.Endpoint{}, transport: windows.ModePersistent}
+	out.fenced = m.UnreachableDelete.ValueString() == unreachableFenced
 	if w.Transport.ValueString() == "per_request" {
 		out.transport = windows.ModePerRequest
 	}
