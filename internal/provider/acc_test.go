@@ -27,7 +27,14 @@ var extraCleanup []func()
 
 func sharedLab(t *testing.T) *lab.Lab {
 	t.Helper()
-	testLabOnce.Do(func() { testLab, testLabErr = lab.Start(lab.Options{}) })
+	testLabOnce.Do(func() {
+		// Seed 000's estate without its hand-made shares: the share tests
+		// own server1's X:\ and Y:\ scope on this shared lab. The failover
+		// tests start a whole estate of their own.
+		sc := lab.DefaultScenario()
+		sc.Shares = nil
+		testLab, testLabErr = lab.Start(lab.Options{Scenario: sc})
+	})
 	if testLabErr != nil {
 		t.Fatalf("starting the lab: %v", testLabErr)
 	}

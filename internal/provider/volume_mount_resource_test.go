@@ -257,7 +257,7 @@ resource "winfs_volume_mount" "v" {
   server      = "server1"
   disk_serial = %s
   mount_point = %s
-  timeouts {
+  timeouts = {
     create = "2s"
   }
 }

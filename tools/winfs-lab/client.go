@@ -29,6 +29,7 @@ func tfvarsCmd(args []string) error {
 	fs := flag.NewFlagSet("tfvars", flag.ExitOnError)
 	readyFile := fs.String("ready-file", "", "the lab's ready file (required)")
 	withSAN := fs.Bool("san", false, "also print san_address, san_username, san_password and san_dialect (for configurations that declare them)")
+	withDNS := fs.Bool("dns", false, "also print dns_server, dns_tsig_key_name, dns_tsig_algorithm and dns_tsig_secret")
 	_ = fs.Parse(args)
 	rf, err := readReady(*readyFile)
 	if err != nil {
@@ -48,6 +49,9 @@ func tfvarsCmd(args []string) error {
 	// does not declare, and examples/hardening declares no SAN variables.
 	if *withSAN {
 		out["san_address"], out["san_username"], out["san_password"], out["san_dialect"] = rf.SAN.Address, rf.SAN.Username, rf.SAN.Password, rf.SAN.Dialect
+	}
+	if *withDNS {
+		out["dns_server"], out["dns_tsig_key_name"], out["dns_tsig_algorithm"], out["dns_tsig_secret"] = rf.DNS.Server, rf.DNS.TSIG.Name, rf.DNS.TSIG.Algorithm, rf.DNS.TSIG.Secret
 	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")

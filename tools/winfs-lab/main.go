@@ -15,7 +15,7 @@ import (
 
 const usage = `usage:
   winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic] [--san-dialect ontap7|msa]
-  winfs-lab tfvars --ready-file PATH [--san]
+  winfs-lab tfvars --ready-file PATH [--san] [--dns]
   winfs-lab admin  --ready-file PATH METHOD URL-PATH [JSON-BODY]
   winfs-lab events --ready-file PATH [--since N]`
 

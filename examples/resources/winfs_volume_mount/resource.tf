@@ -17,7 +17,7 @@ resource "winfs_volume_mount" "files_x" {
   mount_point = "X:"
   repair      = "always" # chkdsk /F /X after every takeover, as seed 000 does
 
-  timeouts {
+  timeouts = {
     create = "5m" # how long to rescan for the disk before giving up
   }
 }
