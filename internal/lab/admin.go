@@ -104,7 +104,9 @@ func (a *adminServer) resetStats(w http.ResponseWriter, _ *http.Request) {
 // server's WinRM service ("server": "server1"), or with "target" the SAN
 // array's telnet CLI ("array") or the DNS server ("dns").
 //
-// Server kinds: unreachable | drop (count, action) | latency (latency_ms).
+// Server kinds: unreachable | drop (count, action) | latency (latency_ms) |
+// kill_agent (op: the agent dies after that operation ran, before its
+// answer) | slow_disk (count: rescans that miss newly presented disks).
 // Array kinds: cut (the session is cut after the next `count` commands
 // starting with `command` ran, before their answer) | login_refused |
 // latency (latency_ms before every answer).
@@ -117,6 +119,7 @@ type FaultRequest struct {
 	Count     int    `json:"count,omitempty"`
 	Action    string `json:"action,omitempty"`
 	Command   string `json:"command,omitempty"`
+	Op        string `json:"op,omitempty"` // kill_agent: the agent operation after which the agent dies
 	LatencyMS int    `json:"latency_ms,omitempty"`
 }
 
@@ -164,6 +167,19 @@ func (l *Lab) InjectFault(fr FaultRequest) error {
 	switch fr.Kind {
 	case "unreachable":
 		f.Unreachable = true
+	case "kill_agent":
+		if fr.Op == "" {
+			return errors.New(`kill_agent needs "op", the agent operation after which the agent dies (e.g. volume.mount)`)
+		}
+		s.faultMu.Lock()
+		s.killAfterOp = fr.Op
+		s.faultMu.Unlock()
+		l.Timeline.Record(fr.Server, "fault.inject", "kill the agent after the next "+fr.Op)
+		return nil
+	case "slow_disk":
+		s.host.SetSlowDiscovery(max(fr.Count, 1))
+		l.Timeline.Record(fr.Server, "fault.inject", fmt.Sprintf("the next %d rescans miss newly presented disks", max(fr.Count, 1)))
+		return nil
 	case "drop":
 		f.DropNext = max(fr.Count, 1)
 		f.DropAction = fr.Action
@@ -173,7 +189,7 @@ func (l *Lab) InjectFault(fr FaultRequest) error {
 		}
 		f.Latency = l.latency.RTT + time.Duration(fr.LatencyMS)*time.Millisecond
 	default:
-		return fmt.Errorf("unknown fault kind %q; kinds: unreachable, drop, latency", fr.Kind)
+		return fmt.Errorf("unknown fault kind %q; kinds: unreachable, drop, latency, kill_agent, slow_disk", fr.Kind)
 	}
 	s.winrm.SetFaults(f)
 	l.Timeline.Record(fr.Server, "fault.inject", describeFault(fr))
@@ -234,6 +250,14 @@ func (l *Lab) ClearFaults() {
 		l.Timeline.Record("array", "fault.clear", "all faults cleared")
 	}
 	for name, s := range l.servers {
+		s.faultMu.Lock()
+		armed := s.killAfterOp != ""
+		s.killAfterOp = ""
+		s.faultMu.Unlock()
+		s.host.SetSlowDiscovery(0)
+		if armed {
+			l.Timeline.Record(name, "fault.clear", "kill_agent disarmed")
+		}
 		if s.winrm.Faults() != (winrm.Faults{Latency: l.latency.RTT}) {
 			s.winrm.SetFaults(winrm.Faults{Latency: l.latency.RTT})
 			l.Timeline.Record(name, "fault.clear", "all faults cleared")

@@ -65,6 +65,9 @@ type server struct {
 	httpPort  int
 	httpsPort int
 	stats     *Stats
+
+	faultMu     sync.Mutex
+	killAfterOp string // kill_agent: the operation after which the agent dies
 }
 
 // Start brings the whole estate up on 127.0.0.1 ports of its own choosing.
@@ -169,7 +172,11 @@ func (l *Lab) runCommand(ctx context.Context, s *server, p *winrm.Process) int {
 			}
 		}
 	}
-	return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, p.Stdout, p.Stderr, s.host)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := &gatedWriter{w: p.Stdout}
+	exec := &faultingExecutor{lab: l, s: s, out: out, kill: cancel}
+	return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, out, p.Stderr, exec)
 }
 
 // Host returns a host model by server name (nil if unknown).

@@ -3,8 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
@@ -199,5 +202,153 @@ func TestAccFailover_adoptFailoverFailback(t *testing.T) {
 			t.Fatalf("after the move to %s the alias resolves to %q (%v)", move.to, target, err)
 		}
 		tf.planIsEmpty("-var", "active="+move.to)
+	}
+}
+
+// hardInvariants are the states that must never happen, even in the middle
+// of an interrupted failover (the alias check, by contrast, describes a
+// failover that has not finished yet).
+func hardInvariants(l *lab.Lab) labCheck {
+	return func() error {
+		for _, v := range l.Invariants() {
+			switch v.Invariant {
+			case "one host per LUN", "one host per disk", "dirty volume served":
+				return fmt.Errorf("invariant %q violated: %s", v.Invariant, v.Detail)
+			}
+		}
+		return nil
+	}
+}
+
+// TestAccFailover_interrupted: a fault at each step of a failover, then a
+// plain re-apply that converges with no invariant violated and nothing
+// lost on the volumes.
+func TestAccFailover_interrupted(t *testing.T) {
+	count := func(l *lab.Lab, host, kind, detail string) int {
+		return len(indexes(l.Timeline.Events(), host, kind, detail))
+	}
+	cases := []struct {
+		name  string
+		fault lab.FaultRequest
+		// bit proves the fault changed the run: the exit code of the
+		// interrupted apply and the lab's record.
+		bit func(l *lab.Lab, code int) error
+	}{
+		{"array session cut after unmap", lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun unmap"}, func(l *lab.Lab, code int) error {
+			if code == 0 {
+				return fmt.Errorf("the apply cannot know the unmap's outcome and must stop")
+			}
+			return nil
+		}},
+		{"agent lost during the mount", lab.FaultRequest{Server: "server2", Kind: "kill_agent", Op: "volume.mount"}, func(l *lab.Lab, code int) error {
+			if count(l, "server2", "fault.fire", "volume.mount") != 1 {
+				return fmt.Errorf("the agent was not killed during a mount")
+			}
+			// The answer was lost, the mount had happened: it is re-read,
+			// never repeated.
+			if n := count(l, "server2", "volume.mount", ""); n != 2 {
+				return fmt.Errorf("want exactly one mount per volume on server2, got %d", n)
+			}
+			return nil
+		}},
+		{"DNS timeout during the switch", lab.FaultRequest{Target: "dns", Kind: "timeout"}, func(l *lab.Lab, code int) error {
+			if code == 0 {
+				return fmt.Errorf("the alias could not be switched, yet the apply succeeded")
+			}
+			return nil
+		}},
+		{"server2 slow to see the disk", lab.FaultRequest{Server: "server2", Kind: "slow_disk", Count: 3}, func(l *lab.Lab, code int) error {
+			if n := count(l, "server2", "storage.rescan", ""); n < 4 {
+				return fmt.Errorf("want the provider to keep rescanning until the disk shows up, got %d rescans", n)
+			}
+			return nil
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := startEstate(t)
+			tf := newTFRun(t, l, failoverDir)
+			tf.apply("-var", "active=server1")
+
+			if err := l.InjectFault(c.fault); err != nil {
+				t.Fatal(err)
+			}
+			code, out := tf.run("apply", "-auto-approve", "-var", "active=server2")
+			t.Logf("the interrupted apply exited %d", code)
+			if code != 0 && !strings.Contains(out, "Error") {
+				t.Fatalf("a failed apply must say why:\n%s", out)
+			}
+			if err := hardInvariants(l)(); err != nil {
+				t.Fatalf("after the interrupted apply: %v", err)
+			}
+			if err := c.bit(l, code); err != nil {
+				t.Fatal(err)
+			}
+			l.ClearFaults()
+
+			tf.apply("-var", "active=server2")
+			tf.planIsEmpty("-var", "active=server2")
+			for _, check := range []labCheck{estateSound(l), filesIntact(l, "server2")} {
+				if err := check(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if target, _, err := l.Resolve("files.corp.example.com."); err != nil || target != "server2.corp.example.com." {
+				t.Fatalf("alias resolves to %q (%v)", target, err)
+			}
+		})
+	}
+}
+
+// TestAccFailover_concurrentApplyIsLocked: while one failover runs, a
+// second apply on the same state stops at the state lock before touching
+// the estate. The lock is this design's quorum: only its holder moves the
+// service.
+func TestAccFailover_concurrentApplyIsLocked(t *testing.T) {
+	l := startEstate(t)
+	tf := newTFRun(t, l, failoverDir)
+	tf.apply("-var", "active=server1")
+
+	// Slow server2 down so the failover is still running when the second
+	// apply starts.
+	if err := l.InjectFault(lab.FaultRequest{Server: "server2", Kind: "latency", LatencyMS: 150}); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan int, 1)
+	go func() {
+		code, out := tf.run("apply", "-auto-approve", "-var", "active=server2")
+		if code != 0 {
+			t.Errorf("the first apply failed (exit %d):\n%s", code, out)
+		}
+		first <- code
+	}()
+	lock := filepath.Join(tf.dir, ".terraform.tfstate.lock.info")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(lock); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first apply never took the state lock")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mark := l.Timeline.LastSeq()
+	code, out := tf.run("apply", "-auto-approve", "-lock-timeout=0s", "-var", "active=server1")
+	if code == 0 || !strings.Contains(out, "Error acquiring the state lock") {
+		t.Fatalf("the second apply must stop at the state lock; exit %d:\n%s", code, out)
+	}
+	<-first
+	l.ClearFaults()
+	// Whatever the lab recorded meanwhile came from the first apply only:
+	// the second never reached a server, the array or DNS.
+	for _, ev := range eventsSince(l, mark) {
+		if ev.Host == "server1" && (ev.Kind == "volume.mount" || ev.Kind == "share.create") {
+			t.Fatalf("the locked-out apply changed the estate: %s %s %s", ev.Host, ev.Kind, ev.Detail)
+		}
+	}
+	tf.planIsEmpty("-var", "active=server2")
+	if err := estateSound(l)(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -43,6 +43,9 @@ type storage struct {
 	volumes map[string]volumeKey // every volume GUID this host ever minted
 	folders map[string]*folder   // folders on C: by folded path
 	smb     smbState
+	// slowRescans is how many more rescans miss newly presented disks: a
+	// host slow to see a remapped LUN (fault injection).
+	slowRescans int
 }
 
 type disk struct {
@@ -102,6 +105,14 @@ func (h *Host) Rescan() {
 	h.rescanLocked()
 }
 
+// SetSlowDiscovery makes the next n rescans miss newly presented disks, as
+// a host whose HBA or MPIO is slow to report a remapped LUN.
+func (h *Host) SetSlowDiscovery(n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.st.slowRescans = n
+}
+
 func (h *Host) rescanLocked() {
 	var presented []array.LUN
 	if h.st.src != nil {
@@ -109,9 +120,13 @@ func (h *Host) rescanLocked() {
 	}
 	seen := map[string]bool{}
 	var arrived []string
+	slow := h.st.slowRescans > 0
+	if slow {
+		h.st.slowRescans--
+	}
 	for _, l := range presented {
 		seen[l.Serial] = true
-		if h.st.disks[l.Serial] != nil {
+		if h.st.disks[l.Serial] != nil || slow {
 			continue
 		}
 		d := &disk{serial: l.Serial, uniqueID: UniqueIDFor(l.Serial), number: h.st.nextDisk, size: l.Size, offline: true}
