@@ -96,25 +96,7 @@ func labVariables(t *testing.T, l *lab.Lab) map[string]any {
 	if err := os.WriteFile(caFile, l.CACertPEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	servers := map[string]any{}
-	for _, name := range l.ServerNames() {
-		_, httpsPort, _ := l.Ports(name)
-		servers[name] = map[string]any{"address": "127.0.0.1", "port": httpsPort}
-	}
-	key := l.DNSKey()
-	return map[string]any{
-		"servers":                   servers,
-		"winrm_username":            l.Username(),
-		"winrm_password":            l.Password(),
-		"winrm_ca_certificate_file": caFile,
-		"san_address":               l.SANAddress(),
-		"san_username":              l.SANUsername(),
-		"san_password":              l.SANPassword(),
-		"dns_server":                l.DNSAddr(),
-		"dns_tsig_key_name":         key.Name,
-		"dns_tsig_algorithm":        key.Algorithm,
-		"dns_tsig_secret":           key.Secret,
-	}
+	return l.Ready(caFile).Variables(true, true)
 }
 
 // run runs one terraform command and returns its exit code and output.

@@ -35,24 +35,9 @@ func tfvarsCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	servers := map[string]any{}
-	for name, s := range rf.Servers {
-		servers[name] = map[string]any{"address": s.Address, "port": s.HTTPSPort}
-	}
-	out := map[string]any{
-		"servers":                   servers,
-		"winrm_username":            rf.WinRM.Username,
-		"winrm_password":            rf.WinRM.Password,
-		"winrm_ca_certificate_file": rf.WinRM.CACertificateFile,
-	}
-	// Opt-in: terraform warns about values for variables a configuration
-	// does not declare, and examples/hardening declares no SAN variables.
-	if *withSAN {
-		out["san_address"], out["san_username"], out["san_password"], out["san_dialect"] = rf.SAN.Address, rf.SAN.Username, rf.SAN.Password, rf.SAN.Dialect
-	}
-	if *withDNS {
-		out["dns_server"], out["dns_tsig_key_name"], out["dns_tsig_algorithm"], out["dns_tsig_secret"] = rf.DNS.Server, rf.DNS.TSIG.Name, rf.DNS.TSIG.Algorithm, rf.DNS.TSIG.Secret
-	}
+	// terraform warns about values for variables a configuration does not
+	// declare, so the SAN and DNS ones are opt-in (examples/hardening has none).
+	out := rf.Variables(*withSAN, *withDNS)
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
