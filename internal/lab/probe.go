@@ -150,6 +150,19 @@ func dnsFailure(err error) string {
 	return msg
 }
 
+// qualifyAlias is the name a client resolves: "" is the scenario's alias,
+// and a single label gets the DNS suffix, as Windows appends it (files ->
+// files.corp.example.com.).
+func qualifyAlias(alias string) string {
+	switch alias = strings.TrimSuffix(alias, "."); {
+	case alias == "":
+		return AliasName
+	case !strings.Contains(alias, "."):
+		alias += "." + DNSZone
+	}
+	return dns.CanonicalName(dns.Fqdn(alias))
+}
+
 // aliasLabel is the name a client types: files for files.corp.example.com.
 func aliasLabel(alias string) string {
 	label, _, _ := strings.Cut(alias, ".")
@@ -205,13 +218,11 @@ type probeWatcher struct {
 }
 
 // StartProbe starts the background watcher: every interval it opens every
-// share in shares through alias ("" = files.corp.example.com.) and lists
+// share in shares through alias ("" = files.corp.example.com.; a single
+// label is qualified with the zone, as a client's DNS suffix) and lists
 // its root, and records outage windows. Only one watcher runs at a time.
 func (l *Lab) StartProbe(alias string, shares []string, interval time.Duration) error {
-	if alias == "" {
-		alias = AliasName
-	}
-	alias = dns.CanonicalName(dns.Fqdn(alias))
+	alias = qualifyAlias(alias)
 	if len(shares) == 0 {
 		return errors.New("probe: name at least one share")
 	}

@@ -83,21 +83,11 @@ func (h *Host) Boot() bool {
 	}
 	var gone []string
 	for serial, d := range h.st.disks {
-		if presented[serial] {
-			continue
+		if !presented[serial] {
+			// Not a surprise removal: the host was off.
+			delete(h.st.disks, serial)
+			gone = append(gone, fmt.Sprintf("disk %d serial %s not present at boot", d.number, serial))
 		}
-		// Not a surprise removal: the host was off. Its access paths are
-		// only records now; the volume was left dirty by the crash.
-		delete(h.st.disks, serial)
-		for _, p := range h.st.data.Partitions(serial, d.size) {
-			guid := lundata.VolumeGUID(h.name, serial, p.Number)
-			for _, ap := range h.st.paths {
-				if ap.guid == guid {
-					ap.recorded = true
-				}
-			}
-		}
-		gone = append(gone, fmt.Sprintf("disk %d serial %s not present at boot", d.number, serial))
 	}
 	sort.Strings(gone)
 	if len(gone) > 0 {
@@ -122,6 +112,14 @@ func (h *Host) Boot() bool {
 		h.record("volume.repair", r+": autochk at boot, was dirty: true")
 	}
 	h.rescanLocked()
+	// The mount manager mounts only volumes that are there: the access
+	// paths of absent volumes (gone now, or already before the crash) stay
+	// in MountedDevices as records.
+	for _, ap := range h.st.paths {
+		if d, _, _ := h.volumeLocked(ap.guid); d == nil {
+			ap.recorded = true
+		}
+	}
 	names := make([]string, 0, len(h.services))
 	for n := range h.services {
 		names = append(names, n)
