@@ -37,6 +37,10 @@ func startAdmin(l *Lab) (*adminServer, error) {
 	mux.HandleFunc("DELETE /v1/faults", a.clearFaults)
 	mux.HandleFunc("GET /v1/stats", a.stats)
 	mux.HandleFunc("POST /v1/stats/reset", a.resetStats)
+	mux.HandleFunc("POST /v1/probe", a.probe)
+	mux.HandleFunc("POST /v1/probe/watch", a.probeWatchStart)
+	mux.HandleFunc("GET /v1/probe/watch", a.probeWatchReport)
+	mux.HandleFunc("DELETE /v1/probe/watch", a.probeWatchStop)
 	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = a.srv.Serve(ln) }()
 	return a, nil
@@ -70,6 +74,10 @@ func (a *adminServer) agentRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || req.Op == "" {
 		writeError(w, http.StatusBadRequest, `body must be {"op": "...", "params": {...}}`)
+		return
+	}
+	if h.Down() {
+		writeError(w, http.StatusConflict, "server %s is down (crashed): clear the faults to boot it", name)
 		return
 	}
 	a.lab.Timeline.Record(name, "admin.request", req.Op)
@@ -106,7 +114,9 @@ func (a *adminServer) resetStats(w http.ResponseWriter, _ *http.Request) {
 //
 // Server kinds: unreachable | drop (count, action) | latency (latency_ms) |
 // kill_agent (op: the agent dies after that operation ran, before its
-// answer) | slow_disk (count: rescans that miss newly presented disks).
+// answer) | slow_disk (count: rescans that miss newly presented disks) |
+// crash (power loss: the host goes down, WinRM unreachable, SMB sessions
+// gone, volumes mounted there left dirty; clearing the faults boots it).
 // Array kinds: cut (the session is cut after the next `count` commands
 // starting with `command` ran, before their answer) | login_refused |
 // latency (latency_ms before every answer).
@@ -143,9 +153,9 @@ func (a *adminServer) clearFaults(w http.ResponseWriter, _ *http.Request) {
 	a.writeFaults(w)
 }
 
-// writeFaults answers {"faults": {server: ...}, "array": {...}, "dns_drop": N}.
+// writeFaults answers {"faults": {server: ...}, "array": {...}, "dns_drop": N, "down": [server...]}.
 func (a *adminServer) writeFaults(w http.ResponseWriter) {
-	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults(), "array": a.lab.array.Faults(), "dns_drop": a.lab.DNSFault()})
+	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults(), "array": a.lab.array.Faults(), "dns_drop": a.lab.DNSFault(), "down": a.lab.Down()})
 }
 
 // InjectFault applies a fault to one server's WinRM service or the array.
@@ -188,11 +198,18 @@ func (l *Lab) InjectFault(fr FaultRequest) error {
 			return errors.New("latency_ms must not be negative")
 		}
 		f.Latency = l.latency.RTT + time.Duration(fr.LatencyMS)*time.Millisecond
+	case "crash":
+		f.Unreachable = true
 	default:
-		return fmt.Errorf("unknown fault kind %q; kinds: unreachable, drop, latency, kill_agent, slow_disk", fr.Kind)
+		return fmt.Errorf("unknown fault kind %q; kinds: unreachable, drop, latency, crash, kill_agent, slow_disk", fr.Kind)
 	}
-	s.winrm.SetFaults(f)
 	l.Timeline.Record(fr.Server, "fault.inject", describeFault(fr))
+	// A crashed host's connections die with it, before anything else sees
+	// its state change.
+	s.winrm.SetFaults(f)
+	if fr.Kind == "crash" {
+		s.host.Crash()
+	}
 	return nil
 }
 
@@ -249,7 +266,8 @@ func (l *Lab) ClearFaults() {
 		l.array.SetFaults(array.Faults{})
 		l.Timeline.Record("array", "fault.clear", "all faults cleared")
 	}
-	for name, s := range l.servers {
+	for _, name := range l.ServerNames() {
+		s := l.servers[name]
 		s.faultMu.Lock()
 		armed := s.killAfterOp != ""
 		s.killAfterOp = ""
@@ -259,10 +277,24 @@ func (l *Lab) ClearFaults() {
 			l.Timeline.Record(name, "fault.clear", "kill_agent disarmed")
 		}
 		if s.winrm.Faults() != (winrm.Faults{Latency: l.latency.RTT}) {
-			s.winrm.SetFaults(winrm.Faults{Latency: l.latency.RTT})
 			l.Timeline.Record(name, "fault.clear", "all faults cleared")
 		}
+		// A crashed host boots before WinRM answers again, so no agent
+		// request sees it half up.
+		s.host.Boot()
+		s.winrm.SetFaults(winrm.Faults{Latency: l.latency.RTT})
 	}
+}
+
+// Down lists the servers that crashed and have not booted, sorted.
+func (l *Lab) Down() []string {
+	out := []string{}
+	for _, name := range l.ServerNames() {
+		if l.servers[name].host.Down() {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Faults lists the active faults by server.
@@ -287,6 +319,8 @@ func describeFault(fr FaultRequest) string {
 		return fr.Kind
 	}
 	switch fr.Kind {
+	case "crash":
+		return "crash: power loss, the host is down until the faults are cleared"
 	case "drop":
 		return fmt.Sprintf("drop the next %d WinRM request(s) %s", max(fr.Count, 1), fr.Action)
 	case "latency":

@@ -53,6 +53,7 @@ type Lab struct {
 	lunData  *lundata.Store
 	sanPort  int
 	mu       sync.Mutex
+	probe    *probeWatcher // the client probe's watcher, last started
 	closed   bool
 	closeFns []func()
 }
@@ -225,7 +226,11 @@ func (l *Lab) Close() {
 	}
 	l.closed = true
 	fns := l.closeFns
+	probe := l.probe
 	l.mu.Unlock()
+	if probe != nil {
+		probe.halt()
+	}
 	if l.admin != nil {
 		l.admin.close()
 	}

@@ -9,7 +9,10 @@ import (
 // The disk layer's invariants: NTFS is corrupted when two hosts have the
 // same disk online (seed 000), a host keeps serving a letter whose disk is
 // gone after a surprise removal, and a dirty volume must be repaired
-// (chkdsk /F /X) before it is served.
+// (chkdsk /F /X) before it is served. A host that is down sees no disks
+// and has no live mounts (winhost.Host.Disks and Mounts say so): a
+// powered-off server corrupts nothing, and a letter only recorded in
+// MountedDevices since a boot without its disk is not a mount.
 func init() {
 	RegisterCheck(func(l *Lab) []Violation {
 		if l.lunData == nil {
@@ -26,7 +29,7 @@ func init() {
 			}
 			for _, m := range h.Mounts() {
 				switch {
-				case !m.Present:
+				case !m.Present && m.Active:
 					out = append(out, Violation{Invariant: "mount without its disk",
 						Detail: fmt.Sprintf("%s still has %s for volume {%s} of LUN %s, but no longer sees the disk", name, m.Path, m.VolumeGUID, m.Serial)})
 				case m.Online && l.lunData.Dirty(m.Serial, m.Partition):

@@ -24,6 +24,7 @@ type Host struct {
 	dnsZones map[string]*dnszone.Zone // by canonical origin; the DNS Server role
 	st       *storage                 // disks, volumes, mount points, SMB sessions
 	services map[string]*service      // by folded service name
+	down     bool                     // crashed (powered off) until Boot
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly

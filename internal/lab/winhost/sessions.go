@@ -128,6 +128,9 @@ func (h *Host) SessionCount() int {
 // resolvePathLocked finds the volume a local path is on, by its longest
 // matching access path.
 func (h *Host) resolvePathLocked(path string) (string, *disk) {
+	if h.down {
+		return "", nil
+	}
 	best := ""
 	var guid string
 	for key, ap := range h.st.paths {
@@ -175,4 +178,28 @@ func (h *Host) relativeLocked(path string) string {
 		}
 	}
 	return path[len(best)+1:]
+}
+
+// ListDir lists the files below a folder of a mounted, online volume
+// (X:\Finance), with paths relative to it, sorted: a client's directory
+// listing. It fails when the folder's volume is not there.
+func (h *Host) ListDir(path string) ([]string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	guid, d := h.resolvePathLocked(path)
+	if d == nil || d.offline {
+		return nil, fmt.Errorf("%s is not on a mounted, online volume of %s", path, h.name)
+	}
+	k := h.st.volumes[guid]
+	prefix := strings.TrimSuffix(h.relativeLocked(path), `\`)
+	out := []string{}
+	for _, name := range h.st.data.FileNames(k.serial, k.part) {
+		switch {
+		case prefix == "":
+			out = append(out, name)
+		case len(name) > len(prefix) && strings.EqualFold(name[:len(prefix)+1], prefix+`\`):
+			out = append(out, name[len(prefix)+1:])
+		}
+	}
+	return out, nil
 }

@@ -65,6 +65,10 @@ type volumeKey struct {
 type accessPath struct {
 	path string // as mounted: "X:" or "C:\Mounts\Data"
 	guid string
+	// recorded: the host booted without the volume's disk, so the mount
+	// manager holds the path only as a MountedDevices record, not as a
+	// live (dangling) mount. Cleared when the disk arrives again.
+	recorded bool
 }
 
 type folder struct {
@@ -162,6 +166,11 @@ func (h *Host) learnVolumesLocked(d *disk) {
 		guid := lundata.VolumeGUID(h.name, d.serial, p.Number)
 		h.st.volumes[guid] = volumeKey{d.serial, p.Number}
 		h.setMountedDeviceLocked(`\??\Volume{`+guid+`}`, p.GUID)
+		for _, ap := range h.st.paths {
+			if ap.guid == guid {
+				ap.recorded = false
+			}
+		}
 	}
 }
 
@@ -172,7 +181,8 @@ func (h *Host) lunChanged(c array.Change, serial string) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.st.disks[serial] == nil {
+	// A powered-off host sees nothing go: its boot rescan finds the disk gone.
+	if h.down || h.st.disks[serial] == nil {
 		return
 	}
 	// Another igroup of this host may still present it.
@@ -283,11 +293,15 @@ type DiskState struct {
 	ReadOnly bool
 }
 
-// Disks lists the SAN disks the host sees, by disk number.
+// Disks lists the SAN disks the host sees, by disk number. A host that is
+// down sees none: a powered-off server cannot corrupt a disk.
 func (h *Host) Disks() []DiskState {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []DiskState
+	if h.down {
+		return out
+	}
 	for _, d := range h.st.disks {
 		out = append(out, DiskState{Serial: d.serial, Number: d.number, Online: !d.offline, ReadOnly: d.readOnly})
 	}
@@ -303,6 +317,11 @@ type MountState struct {
 	Partition  int
 	Present    bool // the volume's disk is visible
 	Online     bool // ... and online
+	// Active: the host is up and the mount manager holds the path live:
+	// its disk is present, or it vanished while the host ran (a surprise
+	// removal leaves a dangling letter). A path only recorded in
+	// MountedDevices since a boot without the disk is not active.
+	Active bool
 }
 
 // Mounts lists every recorded access path, by path.
@@ -312,7 +331,9 @@ func (h *Host) Mounts() []MountState {
 	var out []MountState
 	for _, ap := range h.st.paths {
 		d, k, _ := h.volumeLocked(ap.guid)
-		out = append(out, MountState{Path: ap.path, VolumeGUID: ap.guid, Serial: k.serial, Partition: k.part, Present: d != nil, Online: d != nil && !d.offline})
+		up := !h.down
+		out = append(out, MountState{Path: ap.path, VolumeGUID: ap.guid, Serial: k.serial, Partition: k.part,
+			Present: up && d != nil, Online: up && d != nil && !d.offline, Active: up && (d != nil || !ap.recorded)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
@@ -353,23 +374,4 @@ func (h *Host) SeedMount(serial, path string) error {
 		return aerr
 	}
 	return nil
-}
-
-// Crash is a power loss: every volume mounted on an online, writable disk
-// is left with its NTFS dirty bit set. The host keeps its state otherwise.
-func (h *Host) Crash() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, d := range h.st.disks {
-		if d.offline || d.readOnly {
-			continue
-		}
-		for _, p := range h.st.data.Partitions(d.serial, d.size) {
-			if p.Type == agent.PartitionBasic && len(h.accessPathsLocked(lundata.VolumeGUID(h.name, d.serial, p.Number))) > 0 {
-				h.st.data.SetDirty(d.serial, p.Number, true)
-			}
-		}
-	}
-	h.st.smb.dropAll()
-	h.record("host.crash", "power loss: mounted volumes left dirty")
 }
