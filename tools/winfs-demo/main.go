@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,6 +92,11 @@ func run(latencyName, workDir string) error {
 	}
 	fmt.Println("   terraform plan -detailed-exitcode: exit 0, nothing to change")
 
+	// Drift: an administrator changes a value by hand; the plan catches it.
+	if err := d.drift(); err != nil {
+		return err
+	}
+
 	// 2. A client writes a file through the alias, and the probe starts.
 	note := fmt.Sprintf("written through \\\\files at %s\n", time.Now().Format(time.RFC3339))
 	heading(`a client writes \\files\Finance Team\demo.txt`)
@@ -116,12 +122,18 @@ func run(latencyName, workDir string) error {
 
 	// 4. Crash failover.
 	heading("server1 crashes (power loss): WinRM unreachable, nothing served")
+	crashed := time.Now()
 	if err := l.InjectFault(lab.FaultRequest{Server: "server1", Kind: "crash"}); err != nil {
 		return err
 	}
 	if err := d.apply("crash failover to server2 (fenced)", "active=server2", "unreachable_delete=fenced"); err != nil {
 		return err
 	}
+	// The clients' outage began with the crash, not with the apply.
+	last := &d.steps[len(d.steps)-1]
+	last.duration += last.began.Sub(crashed)
+	last.began = crashed
+	last.result += "; outage counted from the crash"
 	if err := d.readBack(note); err != nil {
 		return err
 	}
@@ -213,6 +225,9 @@ func (d *demo) apply(name string, vars ...string) error {
 	}
 	fmt.Printf("   %s in %s\n", result, dur.Round(10*time.Millisecond))
 	d.steps = append(d.steps, step{name: name, began: began, duration: dur, result: result})
+	// Let the probe see the shares answer again before the next step, so
+	// each outage window belongs to one step.
+	time.Sleep(500 * time.Millisecond)
 	return nil
 }
 
@@ -242,6 +257,31 @@ func (d *demo) follow(began time.Time) (stop func()) {
 	return func() { close(done); <-finished }
 }
 
+// drift has an administrator set server2's NetBT CacheTimeout back to the
+// Windows default through the lab's admin API, shows terraform plan
+// -detailed-exitcode catching it (exit 2), and applies the fix.
+func (d *demo) drift() error {
+	heading("an administrator sets CacheTimeout back to 600000 on server2, by hand (lab admin API)")
+	body := `{"op":"registry.set","params":{"hive":"HKLM","key":"SYSTEM\\CurrentControlSet\\Services\\NetBT\\Parameters","name":"CacheTimeout","value":{"type":"REG_DWORD","data":"600000"},"create_key":false}}`
+	resp, err := http.Post(d.l.AdminURL()+"/v1/servers/server2/agent", "application/json", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	code, out := d.terraform("plan", "-detailed-exitcode", "-var", "active=server1")
+	if code != 2 {
+		return fmt.Errorf("terraform plan did not catch the drift (exit %d, want 2):\n%s", code, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "# ") || strings.HasPrefix(t, "~ value") || strings.HasPrefix(t, "Plan:") {
+			fmt.Println("   " + t)
+		}
+	}
+	fmt.Println("   terraform plan -detailed-exitcode: exit 2, drift caught")
+	return d.apply("repair the drift", "active=server1")
+}
+
 func (d *demo) readBack(want string) error {
 	got, err := d.l.ProbeRead("Finance Team", "demo.txt")
 	if err != nil {
@@ -257,13 +297,20 @@ func (d *demo) readBack(want string) error {
 
 func (d *demo) summary(report lab.ProbeReport) error {
 	heading("summary")
-	fmt.Printf("%-38s %10s %16s  %s\n", "step", "duration", "client outage", "changes")
+	fmt.Printf("%-38s %10s %16s  %s\n", "step", "duration", "client outage", "resources")
 	for _, s := range d.steps {
 		end := s.began.Add(s.duration)
 		var outage time.Duration
 		for _, w := range report.Outages {
-			if w.End.After(s.began) && w.Start.Before(end) {
-				outage += w.Duration
+			from, to := w.Start, w.End
+			if from.Before(s.began) {
+				from = s.began
+			}
+			if to.After(end) {
+				to = end
+			}
+			if to.After(from) {
+				outage += to.Sub(from)
 			}
 		}
 		fmt.Printf("%-38s %10s %16s  %s\n", s.name, s.duration.Round(10*time.Millisecond), outage.Round(10*time.Millisecond), s.result)
@@ -287,7 +334,7 @@ func (d *demo) summary(report lab.ProbeReport) error {
 func summaryLine(out string) string {
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "Apply complete!") {
-			return strings.TrimPrefix(line, "Apply complete! ")
+			return strings.TrimSuffix(strings.TrimPrefix(line, "Apply complete! Resources: "), ".")
 		}
 	}
 	return "applied"
