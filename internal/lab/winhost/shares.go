@@ -264,10 +264,12 @@ func (h *Host) shareLocked(name string) (agent.ShareInfo, bool) {
 	return agent.ShareInfo{}, false
 }
 
-// volumeMounted says whether the volume holding path is mounted. For now
-// that is HKLM\SYSTEM\MountedDevices having \DosDevices\<drive>: (C: is the
-// system drive and always mounted). This is the one place the share layer
-// asks about volumes: the volume model will replace it.
+// volumeMounted says whether the volume holding path is mounted (C: is the
+// system drive and always mounted). A letter of the volume model counts only
+// while its disk is present and online, as Test-Path X:\ on Windows: a
+// letter left in MountedDevices after its disk went offline or away serves
+// nothing. Otherwise HKLM\SYSTEM\MountedDevices having \DosDevices\<drive>:
+// decides (letters written straight into the registry, as older tests do).
 func (h *Host) volumeMounted(path string) bool {
 	drive := smbshare.Drive(path)
 	if drive == "" {
@@ -275,6 +277,10 @@ func (h *Host) volumeMounted(path string) bool {
 	}
 	if drive == "C" {
 		return true
+	}
+	if ap := h.st.paths[fold(drive+":")]; ap != nil {
+		d, _, _ := h.volumeLocked(ap.guid)
+		return d != nil && !d.offline
 	}
 	k := h.reg.lookup(mustPath(KeyMountedDevices))
 	return k != nil && k.values[fold(`\DosDevices\`+drive+":")] != nil
