@@ -31,7 +31,9 @@ func TestIsUnreachableOverLabWinRM(t *testing.T) {
 }
 
 func TestIsUnreachableClassifies(t *testing.T) {
-	te := func(err error) error { return &windows.TransportError{Host: "server1", Addr: "a:1", Step: "creating a shell", Err: err} }
+	te := func(err error) error {
+		return &windows.TransportError{Host: "server1", Addr: "a:1", Step: "creating a shell", Err: err}
+	}
 	for _, c := range []struct {
 		err  error
 		want bool

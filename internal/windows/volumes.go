@@ -105,4 +105,3 @@ func (c *Client) repeatable(ctx context.Context, op string, params, result any) 
 	c.log(ctx, LevelDebug, "idempotent write of unknown outcome; sending it again", map[string]any{"op": op})
 	return c.Call(ctx, op, params, result)
 }
-
