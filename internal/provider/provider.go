@@ -316,6 +316,7 @@ func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSou
 	return []func() datasource.DataSource{
 		NewRegistryValueDataSource,
 		NewSharesDataSource,
+		NewServerStatusDataSource,
 	}
 }
 

@@ -71,6 +71,7 @@ var readOnlyOps = map[string]bool{
 	agent.OpSharePathsGet: true,
 	agent.OpDiskList:      true,
 	agent.OpMountPointGet: true,
+	agent.OpServerStatus:  true,
 }
 
 // Client talks to the agent on one host. It is safe for concurrent use.

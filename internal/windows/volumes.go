@@ -105,10 +105,3 @@ func (c *Client) repeatable(ctx context.Context, op string, params, result any) 
 	c.log(ctx, LevelDebug, "idempotent write of unknown outcome; sending it again", map[string]any{"op": op})
 	return c.Call(ctx, op, params, result)
 }
-
-// IsUnreachable says whether err means the server could not be reached at
-// all (WinRM transport failure), as opposed to an answer from Windows.
-func IsUnreachable(err error) bool {
-	var te *TransportError
-	return errors.As(err, &te)
-}
