@@ -152,3 +152,4 @@ resource "winfs_registry_value" "hardening" {
   type   = "dword"
   value  = each.value.value
 }
+
