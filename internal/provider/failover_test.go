@@ -352,3 +352,49 @@ func TestAccFailover_concurrentApplyIsLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAccFailover_crashFenced: server1 dies; with unreachable_delete =
+// "fenced" the failover to server2 goes through, with a warning for each of
+// server1's resources, the array unmap fencing server1 off the LUNs. When
+// server1 comes back it no longer sees them, and the estate plans empty.
+func TestAccFailover_crashFenced(t *testing.T) {
+	l := startEstate(t)
+	tf := newTFRun(t, l, failoverDir)
+	tf.apply("-var", "active=server1")
+
+	if err := l.InjectFault(lab.FaultRequest{Server: "server1", Kind: "crash"}); err != nil {
+		t.Fatal(err)
+	}
+	// Without fencing the dead primary blocks the failover, and says so.
+	code, out := tf.run("apply", "-auto-approve", "-var", "active=server2")
+	if code == 0 || !strings.Contains(out, "server1") {
+		t.Fatalf("a failover away from a dead server without fencing must fail naming it; exit %d:\n%s", code, out)
+	}
+	if err := hardInvariants(l)(); err != nil {
+		t.Fatal(err)
+	}
+
+	out = tf.apply("-var", "active=server2", "-var", "unreachable_delete=fenced")
+	if !strings.Contains(out, "treated as fenced") {
+		t.Fatalf("a fenced delete must warn:\n%s", out)
+	}
+	for _, check := range []labCheck{estateSound(l), filesIntact(l, "server2")} {
+		if err := check(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The volumes were dirty (server1 died with them mounted): repaired
+	// before they were mounted on server2.
+	if n := len(indexes(l.Timeline.Events(), "server2", "volume.repair", "was dirty: true")); n != 2 {
+		t.Fatalf("want both dirty volumes repaired on server2, got %d repairs", n)
+	}
+
+	l.ClearFaults() // server1 boots
+	tf.planIsEmpty("-var", "active=server2")
+	if err := estateSound(l)(); err != nil {
+		t.Fatalf("after server1 came back: %v", err)
+	}
+	if mounts := l.Host("server1").Disks(); len(mounts) != 0 {
+		t.Fatalf("server1 still sees the LUNs after the unmap: %+v", mounts)
+	}
+}
