@@ -46,17 +46,33 @@ func TestLoaderCommandLine(t *testing.T) {
 // operation and uses every error code of the contract.
 func TestScriptCoversTheContract(t *testing.T) {
 	for _, op := range []string{OpHello, OpRegistryGet, OpRegistrySet, OpRegistryDelete, OpRegistryList, OpDNSCNAMEGet, OpDNSCNAMESet, OpDNSCNAMEDelete,
-		OpShareList, OpSharePathsGet, OpShareSet, OpShareRemove} {
+		OpShareList, OpSharePathsGet, OpShareSet, OpShareRemove,
+		OpStorageRescan, OpDiskList, OpDiskSet, OpMountPointGet, OpVolumeMount, OpVolumeDismount, OpVolumeFlush, OpVolumeRepair, OpVolumeCloseSessions,
+		OpServerStatus} {
 		if !strings.Contains(Script, "'"+op+"' { return (") {
 			t.Errorf("agent.ps1 does not dispatch %q", op)
 		}
 	}
 	for _, code := range []string{CodeInvalidParams, CodeUnknownOp, CodeKeyNotFound, CodeAccessDenied, CodeScriptMismatch, CodeProtocol, CodeInternal,
 		CodeDNSUnavailable, CodeZoneNotFound, CodeDNSConflict, CodeRecordExists,
-		CodeVolumeNotMounted, CodePathNotFound, CodeUnknownAccount, CodeShareConflict} {
+		CodeVolumeNotMounted, CodePathNotFound, CodeUnknownAccount, CodeShareConflict,
+		CodeDiskNotFound, CodeVolumeNotFound, CodeMountPointInUse, CodeFolderNotEmpty, CodeFolderNotFound, CodeNotNTFS, CodeVolumeInUse, CodeDiskOffline, CodeDiskReadOnly, CodeInvalidMountPath} {
 		if !strings.Contains(Script, "'"+code+"'") {
 			t.Errorf("agent.ps1 never reports %q", code)
 		}
+	}
+	for _, state := range []string{ServiceRunning, ServiceStopped, ServiceStartPending, ServiceStopPending, ServiceContinuePending, ServicePausePending, ServicePaused, ServiceNotFound} {
+		if !strings.Contains(Script, "'"+state+"'") {
+			t.Errorf("agent.ps1 never reports service state %q", state)
+		}
+	}
+	for _, field := range []string{"computer_name", "services", "display_name", "volumes", "mount_point", "volume_guid", "disk_serial", "online", "read_only", "dirty", "shares", "available"} {
+		if !strings.Contains(Script, field+" ") && !strings.Contains(Script, field+" =") {
+			t.Errorf("agent.ps1 never writes the server.status field %q", field)
+		}
+	}
+	if !strings.Contains(Script, "-cnotmatch '\\A[A-Za-z0-9_.-]{1,256}\\z'") || ServiceNamePattern.String() != `^[A-Za-z0-9_.-]{1,256}$` {
+		t.Error("agent.ps1 and ServiceNamePattern must accept the same service names")
 	}
 	for _, typ := range []string{RegSZ, RegExpandSZ, RegMultiSZ, RegDWord, RegQWord, RegBinary, RegNone} {
 		if strings.Count(Script, "'"+typ+"'") < 3 { // read, validate, write

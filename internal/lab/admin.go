@@ -39,6 +39,10 @@ func startAdmin(l *Lab) (*adminServer, error) {
 	mux.HandleFunc("POST /v1/stats/reset", a.resetStats)
 	mux.HandleFunc("GET /v1/latency", a.getLatency)
 	mux.HandleFunc("PUT /v1/latency", a.putLatency)
+	mux.HandleFunc("POST /v1/probe", a.probe)
+	mux.HandleFunc("POST /v1/probe/watch", a.probeWatchStart)
+	mux.HandleFunc("GET /v1/probe/watch", a.probeWatchReport)
+	mux.HandleFunc("DELETE /v1/probe/watch", a.probeWatchStop)
 	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = a.srv.Serve(ln) }()
 	return a, nil
@@ -72,6 +76,10 @@ func (a *adminServer) agentRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || req.Op == "" {
 		writeError(w, http.StatusBadRequest, `body must be {"op": "...", "params": {...}}`)
+		return
+	}
+	if h.Down() {
+		writeError(w, http.StatusConflict, "server %s is down (crashed): clear the faults to boot it", name)
 		return
 	}
 	a.lab.Timeline.Record(name, "admin.request", req.Op)
@@ -137,7 +145,11 @@ func (a *adminServer) resetStats(w http.ResponseWriter, _ *http.Request) {
 // server's WinRM service ("server": "server1"), or with "target" the SAN
 // array's telnet CLI ("array") or the DNS server ("dns").
 //
-// Server kinds: unreachable | drop (count, action) | latency (latency_ms).
+// Server kinds: unreachable | drop (count, action) | latency (latency_ms) |
+// kill_agent (op: the agent dies after that operation ran, before its
+// answer) | slow_disk (count: rescans that miss newly presented disks) |
+// crash (power loss: the host goes down, WinRM unreachable, SMB sessions
+// gone, volumes mounted there left dirty; clearing the faults boots it).
 // Array kinds: cut (the session is cut after the next `count` commands
 // starting with `command` ran, before their answer) | login_refused |
 // latency (latency_ms before every answer).
@@ -150,6 +162,7 @@ type FaultRequest struct {
 	Count     int    `json:"count,omitempty"`
 	Action    string `json:"action,omitempty"`
 	Command   string `json:"command,omitempty"`
+	Op        string `json:"op,omitempty"` // kill_agent: the agent operation after which the agent dies
 	LatencyMS int    `json:"latency_ms,omitempty"`
 }
 
@@ -173,9 +186,9 @@ func (a *adminServer) clearFaults(w http.ResponseWriter, _ *http.Request) {
 	a.writeFaults(w)
 }
 
-// writeFaults answers {"faults": {server: ...}, "array": {...}, "dns_drop": N}.
+// writeFaults answers {"faults": {server: ...}, "array": {...}, "dns_drop": N, "down": [server...]}.
 func (a *adminServer) writeFaults(w http.ResponseWriter) {
-	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults(), "array": a.lab.array.Faults(), "dns_drop": a.lab.DNSFault()})
+	writeJSON(w, http.StatusOK, map[string]any{"faults": a.lab.Faults(), "array": a.lab.array.Faults(), "dns_drop": a.lab.DNSFault(), "down": a.lab.Down()})
 }
 
 // InjectFault applies a fault to one server's WinRM service or the array.
@@ -197,6 +210,19 @@ func (l *Lab) InjectFault(fr FaultRequest) error {
 	switch fr.Kind {
 	case "unreachable":
 		f.Unreachable = true
+	case "kill_agent":
+		if fr.Op == "" {
+			return errors.New(`kill_agent needs "op", the agent operation after which the agent dies (e.g. volume.mount)`)
+		}
+		s.faultMu.Lock()
+		s.killAfterOp = fr.Op
+		s.faultMu.Unlock()
+		l.Timeline.Record(fr.Server, "fault.inject", "kill the agent after the next "+fr.Op)
+		return nil
+	case "slow_disk":
+		s.host.SetSlowDiscovery(max(fr.Count, 1))
+		l.Timeline.Record(fr.Server, "fault.inject", fmt.Sprintf("the next %d rescans miss newly presented disks", max(fr.Count, 1)))
+		return nil
 	case "drop":
 		f.DropNext = max(fr.Count, 1)
 		f.DropAction = fr.Action
@@ -205,11 +231,18 @@ func (l *Lab) InjectFault(fr FaultRequest) error {
 			return errors.New("latency_ms must not be negative")
 		}
 		f.Latency = l.Latency().RTT + time.Duration(fr.LatencyMS)*time.Millisecond
+	case "crash":
+		f.Unreachable = true
 	default:
-		return fmt.Errorf("unknown fault kind %q; kinds: unreachable, drop, latency", fr.Kind)
+		return fmt.Errorf("unknown fault kind %q; kinds: unreachable, drop, latency, crash, kill_agent, slow_disk", fr.Kind)
 	}
-	s.winrm.SetFaults(f)
 	l.Timeline.Record(fr.Server, "fault.inject", describeFault(fr))
+	// A crashed host's connections die with it, before anything else sees
+	// its state change.
+	s.winrm.SetFaults(f)
+	if fr.Kind == "crash" {
+		s.host.Crash()
+	}
 	return nil
 }
 
@@ -266,12 +299,35 @@ func (l *Lab) ClearFaults() {
 		l.array.SetFaults(array.Faults{})
 		l.Timeline.Record("array", "fault.clear", "all faults cleared")
 	}
-	for name, s := range l.servers {
+	for _, name := range l.ServerNames() {
+		s := l.servers[name]
+		s.faultMu.Lock()
+		armed := s.killAfterOp != ""
+		s.killAfterOp = ""
+		s.faultMu.Unlock()
+		s.host.SetSlowDiscovery(0)
+		if armed {
+			l.Timeline.Record(name, "fault.clear", "kill_agent disarmed")
+		}
 		if s.winrm.Faults() != (winrm.Faults{Latency: l.Latency().RTT}) {
-			s.winrm.SetFaults(winrm.Faults{Latency: l.Latency().RTT})
 			l.Timeline.Record(name, "fault.clear", "all faults cleared")
 		}
+		// A crashed host boots before WinRM answers again, so no agent
+		// request sees it half up.
+		s.host.Boot()
+		s.winrm.SetFaults(winrm.Faults{Latency: l.Latency().RTT})
 	}
+}
+
+// Down lists the servers that crashed and have not booted, sorted.
+func (l *Lab) Down() []string {
+	out := []string{}
+	for _, name := range l.ServerNames() {
+		if l.servers[name].host.Down() {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Faults lists the active faults by server.
@@ -296,6 +352,8 @@ func describeFault(fr FaultRequest) string {
 		return fr.Kind
 	}
 	switch fr.Kind {
+	case "crash":
+		return "crash: power loss, the host is down until the faults are cleared"
 	case "drop":
 		return fmt.Sprintf("drop the next %d WinRM request(s) %s", max(fr.Count, 1), fr.Action)
 	case "latency":

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/lundata"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pwsh"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
@@ -49,8 +50,10 @@ type Lab struct {
 	admin    *adminServer
 	latency  Latency
 	array    *array.Array
+	lunData  *lundata.Store
 	sanPort  int
 	mu       sync.Mutex
+	probe    *probeWatcher // the client probe's watcher, last started
 	closed   bool
 	closeFns []func()
 }
@@ -63,6 +66,9 @@ type server struct {
 	httpPort  int
 	httpsPort int
 	stats     *hostStats
+
+	faultMu     sync.Mutex
+	killAfterOp string // kill_agent: the operation after which the agent dies
 }
 
 // Start brings the whole estate up on 127.0.0.1 ports of its own choosing.
@@ -168,7 +174,11 @@ func (l *Lab) runCommand(ctx context.Context, s *server, p *winrm.Process) int {
 			}
 		}
 	}
-	return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, p.Stdout, p.Stderr, hostExec{ctx: ctx, lab: l, s: s})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := &gatedWriter{w: p.Stdout}
+	exec := hostExec{ctx: ctx, lab: l, s: s, next: &faultingExecutor{lab: l, s: s, out: out, kill: cancel}}
+	return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, out, p.Stderr, exec)
 }
 
 // Host returns a host model by server name (nil if unknown).
@@ -217,7 +227,11 @@ func (l *Lab) Close() {
 	}
 	l.closed = true
 	fns := l.closeFns
+	probe := l.probe
 	l.mu.Unlock()
+	if probe != nil {
+		probe.halt()
+	}
 	if l.admin != nil {
 		l.admin.close()
 	}

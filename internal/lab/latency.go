@@ -75,21 +75,13 @@ func opCost(op string, l Latency) time.Duration {
 		return l.DNSUpdate
 	}
 	switch op {
-	case opStorageRescan:
+	case agent.OpStorageRescan:
 		return l.Rescan
-	case opVolumeRepair:
+	case agent.OpVolumeRepair:
 		return l.Repair
 	}
 	return 0
 }
-
-// The volume model's slow operations (issue 4). Replace these two with
-// agent.OpStorageRescan and agent.OpVolumeRepair once they are in the
-// contract; the names are the contract's.
-const (
-	opStorageRescan = "storage.rescan"
-	opVolumeRepair  = "volume.repair"
-)
 
 // SetLatency replaces the latency model of a running lab (between
 // benchmark phases). Injected latency faults are cleared with it.
@@ -120,12 +112,14 @@ func (l *Lab) Latency() Latency {
 	return l.latency
 }
 
-// hostExec is what a host's agent runs: the host model, with the latency
-// model's operation costs and the per-operation counters in front.
+// hostExec is what a host's agent runs: next (the host model and its
+// faults), with the latency model's operation costs and the per-operation
+// counters in front.
 type hostExec struct {
-	ctx context.Context
-	lab *Lab
-	s   *server
+	ctx  context.Context
+	lab  *Lab
+	s    *server
+	next pwsh.Executor
 }
 
 var _ pwsh.Executor = hostExec{}
@@ -149,7 +143,7 @@ func (e hostExec) Execute(op string, params json.RawMessage) (any, *agent.Error)
 			return nil, agent.Errorf(agent.CodeInternal, "%s interrupted: the command was stopped", op)
 		}
 	}
-	return e.s.host.Execute(op, params)
+	return e.next.Execute(op, params)
 }
 
 // ParseLatency reads --latency and the per-figure overrides, e.g.

@@ -41,7 +41,7 @@ func TestLatencyAndCountersReachTheServices(t *testing.T) {
 	}
 	defer l.Close()
 	l.SetLatency(Latency{Name: "test", DNSUpdate: 150 * time.Millisecond, RTT: time.Millisecond})
-	e := hostExec{ctx: t.Context(), lab: l, s: l.servers["server1"]}
+	e := hostExec{ctx: t.Context(), lab: l, s: l.servers["server1"], next: l.servers["server1"].host}
 	raw, _ := json.Marshal(agent.DNSCNAMESetParams{DNSNameRef: agent.DNSNameRef{Zone: "corp.example.com", Name: "files"}, Target: "server2.corp.example.com", TTL: 60})
 	began := time.Now()
 	if _, aerr := e.Execute(agent.OpDNSCNAMESet, raw); aerr != nil {

@@ -103,3 +103,26 @@ func (l *Lab) WriteReadyFile(path string) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// Variables are the Terraform variables the examples take, pointing at
+// this lab (examples/hardening uses the first four; examples/failover all).
+// withSAN and withDNS add the array's and the DNS server's.
+func (rf ReadyFile) Variables(withSAN, withDNS bool) map[string]any {
+	servers := map[string]any{}
+	for name, s := range rf.Servers {
+		servers[name] = map[string]any{"address": s.Address, "port": s.HTTPSPort}
+	}
+	out := map[string]any{
+		"servers":                   servers,
+		"winrm_username":            rf.WinRM.Username,
+		"winrm_password":            rf.WinRM.Password,
+		"winrm_ca_certificate_file": rf.WinRM.CACertificateFile,
+	}
+	if withSAN {
+		out["san_address"], out["san_username"], out["san_password"], out["san_dialect"] = rf.SAN.Address, rf.SAN.Username, rf.SAN.Password, rf.SAN.Dialect
+	}
+	if withDNS {
+		out["dns_server"], out["dns_tsig_key_name"], out["dns_tsig_algorithm"], out["dns_tsig_secret"] = rf.DNS.Server, rf.DNS.TSIG.Name, rf.DNS.TSIG.Algorithm, rf.DNS.TSIG.Secret
+	}
+	return out
+}

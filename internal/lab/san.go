@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/lundata"
 )
 
 // SANSeed is the array part of a scenario: LUNs, one igroup per host and
@@ -61,10 +62,20 @@ func (l *Lab) startArray(sd SANSeed) error {
 		return fmt.Errorf("lab array: %w", err)
 	}
 	l.array = a
+	// Hosts see the array's LUNs through their rescans; the LUNs' contents
+	// live in one store all hosts share.
+	l.lunData = lundata.New()
+	for _, s := range l.servers {
+		s.host.AttachStorage(a, l.lunData)
+		s.host.Subscribe(a)
+	}
 	l.sanPort = addr.(*net.TCPAddr).Port
 	l.closeFns = append(l.closeFns, a.Close)
 	return nil
 }
+
+// LUNData is what is written on the LUNs, shared by every host.
+func (l *Lab) LUNData() *lundata.Store { return l.lunData }
 
 // Array is the lab's SAN array (state, faults and the disk-visibility hook).
 func (l *Lab) Array() *array.Array { return l.array }

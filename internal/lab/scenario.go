@@ -24,6 +24,33 @@ type Scenario struct {
 	// SAN is the array's LUNs, igroups and mappings; when absent, one
 	// igroup per server and no LUNs.
 	SAN *SANSeed `json:"san,omitempty"`
+	// Volumes mounted at start: the LUN is brought online on the server
+	// and its data partition mounted, as an estate set up by hand.
+	Volumes []VolumeSeed `json:"volumes,omitempty"`
+	// Shares an administrator made by hand, stored as Windows stores them.
+	Shares []ShareSeed `json:"shares,omitempty"`
+	// Files on the volumes at start, written through a server's mount.
+	Files []FileSeed `json:"files,omitempty"`
+}
+
+// ShareSeed is one share that exists at start.
+type ShareSeed struct {
+	Server string      `json:"server"`
+	Share  agent.Share `json:"share"`
+}
+
+// FileSeed is one file on a mounted volume at start.
+type FileSeed struct {
+	Server  string `json:"server"`
+	Path    string `json:"path"`
+	Content string `json:"content"`
+}
+
+// VolumeSeed is one volume a scenario starts mounted.
+type VolumeSeed struct {
+	Server     string `json:"server"`
+	Serial     string `json:"serial"`
+	MountPoint string `json:"mount_point"`
 }
 
 // RegistrySeed is one value a scenario sets on a host before start.
@@ -35,12 +62,54 @@ type RegistrySeed struct {
 	Value  agent.RegistryValue `json:"value"`
 }
 
-// DefaultScenario is the estate of seed 000: server1 (active) and server2,
-// and the array presenting the data LUNs of X: and Y: to server1.
+// DefaultScenario is the estate as seed 000 leaves it, set up by hand:
+// server1 (active) and server2; the array presenting the data LUNs of X:
+// and Y: to server1, which has them online at X: and Y: with their shares
+// and files; DisableStrictNameChecking and DisableLoopbackCheck set on both
+// servers as the article says; the alias files -> server1 with the 24-hour
+// TTL (the lab's DNS layer seeds that).
 func DefaultScenario() Scenario {
 	servers := []string{"server1", "server2"}
 	san := defaultSAN(servers)
-	return Scenario{Name: "seed000", Servers: servers, SAN: &san}
+	sc := Scenario{Name: "seed000", Servers: servers, SAN: &san, Volumes: []VolumeSeed{
+		{Server: "server1", Serial: san.LUNs[0].Serial, MountPoint: "X:"},
+		{Server: "server1", Serial: san.LUNs[1].Serial, MountPoint: "Y:"},
+	}}
+	one := agent.RegistryValue{Type: agent.RegDWord, Data: "1"}
+	for _, srv := range servers {
+		sc.Registry = append(sc.Registry,
+			RegistrySeed{Server: srv, Hive: "HKLM", Key: `SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters`, Name: "DisableStrictNameChecking", Value: one},
+			RegistrySeed{Server: srv, Hive: "HKLM", Key: `SYSTEM\CurrentControlSet\Control\Lsa`, Name: "DisableLoopbackCheck", Value: one})
+	}
+	sc.Shares = SeedShares()
+	sc.Files = []FileSeed{
+		{Server: "server1", Path: `X:\Finance\budget-2026.txt`, Content: "Q1 42000\nQ2 45500\n"},
+		{Server: "server1", Path: `X:\Projets\plan été.txt`, Content: "phase 1: études\n"},
+		{Server: "server1", Path: `Y:\Public\welcome.txt`, Content: "Files are at \\\\files\\Public\n"},
+	}
+	return sc
+}
+
+// SeedShares are the shares seed 000's administrator made on server1 under
+// X:\ and Y:\, names with spaces and non-ASCII included.
+func SeedShares() []ShareSeed {
+	full := func(acct string) agent.ShareAccess {
+		return agent.ShareAccess{Account: acct, Right: "full", Type: "allow"}
+	}
+	change := func(acct string) agent.ShareAccess {
+		return agent.ShareAccess{Account: acct, Right: "change", Type: "allow"}
+	}
+	read := func(acct string) agent.ShareAccess {
+		return agent.ShareAccess{Account: acct, Right: "read", Type: "allow"}
+	}
+	return []ShareSeed{
+		{Server: "server1", Share: agent.Share{Name: "Finance Team", Path: `X:\Finance`, Description: "Ledgers and budgets",
+			CachingMode: "manual", Access: []agent.ShareAccess{full(`BUILTIN\Administrators`), full(`CORP\Finance`), read(`CORP\Auditors`)}}},
+		{Server: "server1", Share: agent.Share{Name: "Projets Été", Path: `X:\Projets`, Description: "Bureau d'études",
+			CachingMode: "manual", Access: []agent.ShareAccess{full(`BUILTIN\Administrators`), change(`CORP\Design`)}}},
+		{Server: "server1", Share: agent.Share{Name: "Public", Path: `Y:\Public`, Description: "",
+			CachingMode: "manual", Access: []agent.ShareAccess{full(`BUILTIN\Administrators`), change(`NT AUTHORITY\Authenticated Users`)}}},
+	}
 }
 
 func (sc Scenario) san() SANSeed {
@@ -74,6 +143,35 @@ func LoadScenario(nameOrFile string) (Scenario, error) {
 }
 
 func (sc Scenario) apply(l *Lab) error {
+	for _, v := range sc.Volumes {
+		h := l.Host(v.Server)
+		if h == nil {
+			return fmt.Errorf("scenario %s: volume seed for unknown server %q", sc.Name, v.Server)
+		}
+		if err := h.SeedMount(v.Serial, v.MountPoint); err != nil {
+			return fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+	}
+	for _, sh := range sc.Shares {
+		h := l.Host(sh.Server)
+		if h == nil {
+			return fmt.Errorf("scenario %s: share seed for unknown server %q", sc.Name, sh.Server)
+		}
+		// The administrator worked on the whole volume: its drive root is the scope.
+		params, _ := json.Marshal(agent.ShareSetParams{Share: sh.Share, Scope: []string{sh.Share.Path[:3]}})
+		if _, aerr := h.Execute(agent.OpShareSet, params); aerr != nil {
+			return fmt.Errorf("scenario %s: share %q: %v", sc.Name, sh.Share.Name, aerr)
+		}
+	}
+	for _, f := range sc.Files {
+		h := l.Host(f.Server)
+		if h == nil {
+			return fmt.Errorf("scenario %s: file seed for unknown server %q", sc.Name, f.Server)
+		}
+		if err := h.WriteFile(f.Path, f.Content); err != nil {
+			return fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+	}
 	for _, r := range sc.Registry {
 		h := l.Host(r.Server)
 		if h == nil {

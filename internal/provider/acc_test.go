@@ -27,7 +27,14 @@ var extraCleanup []func()
 
 func sharedLab(t *testing.T) *lab.Lab {
 	t.Helper()
-	testLabOnce.Do(func() { testLab, testLabErr = lab.Start(lab.Options{}) })
+	testLabOnce.Do(func() {
+		// Seed 000's estate without its hand-made shares: the share tests
+		// own server1's X:\ and Y:\ scope on this shared lab. The failover
+		// tests start a whole estate of their own.
+		sc := lab.DefaultScenario()
+		sc.Shares = nil
+		testLab, testLabErr = lab.Start(lab.Options{Scenario: sc})
+	})
 	if testLabErr != nil {
 		t.Fatalf("starting the lab: %v", testLabErr)
 	}
@@ -86,6 +93,7 @@ type providerOpts struct {
 	dnsWindowsServer string
 	dnsExtra         string // more HCL inside the dns block
 	noSAN            bool   // leave out the san block
+	fenced           bool   // unreachable_delete = "fenced"
 }
 
 // providerBlock configures the provider against the lab over HTTPS with the
@@ -102,7 +110,11 @@ func providerBlock(l *lab.Lab, o providerOpts) string {
 		}
 		fmt.Fprintf(&b, "    %s = { address = \"127.0.0.1\", port = %d }\n", name, port)
 	}
-	b.WriteString("  }\n  winrm = {\n")
+	b.WriteString("  }\n")
+	if o.fenced {
+		b.WriteString("  unreachable_delete = \"fenced\"\n")
+	}
+	b.WriteString("  winrm = {\n")
 	fmt.Fprintf(&b, "    username = %s\n    password = %s\n", hclString(l.Username()), hclString(l.Password()))
 	fmt.Fprintf(&b, "    https = %t\n", useHTTPS)
 	if useHTTPS {

@@ -28,6 +28,8 @@ type providerSettings struct {
 	// readCacheAge bounds how long one listing answers sibling reads
 	// (0: no sharing, every read asks the host).
 	readCacheAge time.Duration
+	// fenced: a delete on an unreachable server succeeds with a warning (S4).
+	fenced bool
 }
 
 func (s providerSettings) names() []string {
@@ -63,6 +65,7 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 		timeout, _ = time.ParseDuration(t) // validated at plan time
 	}
 	out := providerSettings{servers: map[string]windows.Endpoint{}, transport: windows.ModePersistent}
+	out.fenced = m.UnreachableDelete.ValueString() == unreachableFenced
 	if w.Transport.ValueString() == "per_request" {
 		out.transport = windows.ModePerRequest
 	}

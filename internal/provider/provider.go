@@ -73,6 +73,14 @@ func (p *winfsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				},
 				NestedObject: schema.NestedAttributeObject{Attributes: serverAttributes()},
 			},
+			"unreachable_delete": schema.StringAttribute{
+				MarkdownDescription: "What destroying a resource does when its server cannot be reached (safety rule S4: a dead primary must not block a failover). " +
+					"`fail` (default): the destroy fails and names the server. `fenced`: the server is treated as fenced, the destroy succeeds with a warning, " +
+					"and refreshes of its resources keep their last known state. Only choose `fenced` when the LUN is unmapped from that server on the array " +
+					"in the same run (the array unmap is the fence, like a cluster's quorum arbitration): a server that comes back keeps its stale mounts until an administrator cleans them up.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(unreachableFail, unreachableFenced)},
+			},
 			"winrm": schema.SingleNestedAttribute{
 				MarkdownDescription: "How to reach every server over WinRM. Each server in `servers` can override the port, " +
 					"the scheme and the credentials.",
@@ -302,6 +310,7 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewRegistryValueResource,
 		NewDNSCNAMEResource,
+		NewVolumeMountResource,
 		NewSANLunMappingResource,
 		NewShareSetResource,
 	}
@@ -311,15 +320,17 @@ func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSou
 	return []func() datasource.DataSource{
 		NewRegistryValueDataSource,
 		NewSharesDataSource,
+		NewServerStatusDataSource,
 	}
 }
 
 // providerModel mirrors the provider schema.
 type providerModel struct {
-	Servers types.Map   `tfsdk:"servers"`
-	WinRM   *winrmModel `tfsdk:"winrm"`
-	DNS     *dnsModel   `tfsdk:"dns"`
-	SAN     *sanModel   `tfsdk:"san"`
+	Servers           types.Map    `tfsdk:"servers"`
+	UnreachableDelete types.String `tfsdk:"unreachable_delete"`
+	WinRM             *winrmModel  `tfsdk:"winrm"`
+	DNS               *dnsModel    `tfsdk:"dns"`
+	SAN               *sanModel    `tfsdk:"san"`
 }
 
 type sanModel struct {

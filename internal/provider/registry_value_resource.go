@@ -305,6 +305,9 @@ func (r *registryValueResource) Read(ctx context.Context, req resource.ReadReque
 	}
 	cur, err := client.RegistryLookup(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
 	if err != nil {
+		if r.data.fencedRead(t.server, "registry value "+t.String(), err, &resp.Diagnostics) {
+			return
+		}
 		resp.Diagnostics.AddError("Cannot read registry value", fmt.Sprintf("Reading %s: %v", t, err))
 		return
 	}
@@ -386,12 +389,13 @@ func (r *registryValueResource) Delete(ctx context.Context, req resource.DeleteR
 	if state.RestoreOnDestroy.ValueBool() && prev.Existed && prev.Value != nil {
 		tflog.Info(ctx, "restoring the previous registry value", map[string]any{"target": t.String(), "value": regvalue.Describe(*prev.Value)})
 		err = client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: *prev.Value, CreateKey: true})
-		if err != nil {
+		if err != nil && !r.data.fencedDelete(t.server, "registry value "+t.String(), err, &resp.Diagnostics) {
 			resp.Diagnostics.AddError("Cannot restore registry value", fmt.Sprintf("Restoring %s: %v", t, err))
 		}
 		return
 	}
-	if _, err := client.RegistryDelete(ctx, agent.RegistryDeleteParams{RegistryKeyRef: t.ref(), Name: t.name}); err != nil {
+	_, err = client.RegistryDelete(ctx, agent.RegistryDeleteParams{RegistryKeyRef: t.ref(), Name: t.name})
+	if err != nil && !r.data.fencedDelete(t.server, "registry value "+t.String(), err, &resp.Diagnostics) {
 		resp.Diagnostics.AddError("Cannot delete registry value", fmt.Sprintf("Deleting %s: %v", t, err))
 	}
 }

@@ -374,9 +374,16 @@ func (r *shareSetResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if c == nil {
 		return
 	}
-	if refresh(ctx, c, t, &state, &resp.Diagnostics) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	list, err := c.ShareList(ctx, t.scope)
+	if err != nil {
+		// A dead primary must still be plannable away from (S4).
+		if !r.data.fencedRead(t.server, "the share set under "+strings.Join(t.scope, ", "), err, &resp.Diagnostics) {
+			resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+		}
+		return
 	}
+	state.Shares = hostSharesModel(ctx, list.Shares, sharesOf(ctx, state.Shares, &resp.Diagnostics), &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
 func (r *shareSetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -430,7 +437,9 @@ func (r *shareSetResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 	list, err := c.ShareList(ctx, t.scope)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+		if !r.data.fencedDelete(t.server, "the share set under "+strings.Join(t.scope, ", "), err, &resp.Diagnostics) {
+			resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+		}
 		return
 	}
 	for _, s := range list.Shares {

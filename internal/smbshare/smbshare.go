@@ -92,7 +92,7 @@ func ValidatePath(p string) error {
 		case seg == "":
 			return fmt.Errorf("path %q has an empty folder name (a doubled or trailing backslash)", p)
 		case seg == "." || seg == "..":
-			return fmt.Errorf("path %q contains %q; give the folder path without . or ..", p, seg)
+			return fmt.Errorf("path %q contains %q; a folder path cannot hold . or .. segments", p, seg)
 		case strings.HasSuffix(seg, ".") || strings.HasSuffix(seg, " "):
 			return fmt.Errorf("path %q has the folder name %q ending in a dot or a space, which Windows strips", p, seg)
 		}

@@ -69,6 +69,9 @@ var readOnlyOps = map[string]bool{
 	agent.OpDNSCNAMEGet:   true,
 	agent.OpShareList:     true,
 	agent.OpSharePathsGet: true,
+	agent.OpDiskList:      true,
+	agent.OpMountPointGet: true,
+	agent.OpServerStatus:  true,
 }
 
 // Client talks to the agent on one host. It is safe for concurrent use.

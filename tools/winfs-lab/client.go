@@ -29,26 +29,15 @@ func tfvarsCmd(args []string) error {
 	fs := flag.NewFlagSet("tfvars", flag.ExitOnError)
 	readyFile := fs.String("ready-file", "", "the lab's ready file (required)")
 	withSAN := fs.Bool("san", false, "also print san_address, san_username, san_password and san_dialect (for configurations that declare them)")
+	withDNS := fs.Bool("dns", false, "also print dns_server, dns_tsig_key_name, dns_tsig_algorithm and dns_tsig_secret")
 	_ = fs.Parse(args)
 	rf, err := readReady(*readyFile)
 	if err != nil {
 		return err
 	}
-	servers := map[string]any{}
-	for name, s := range rf.Servers {
-		servers[name] = map[string]any{"address": s.Address, "port": s.HTTPSPort}
-	}
-	out := map[string]any{
-		"servers":                   servers,
-		"winrm_username":            rf.WinRM.Username,
-		"winrm_password":            rf.WinRM.Password,
-		"winrm_ca_certificate_file": rf.WinRM.CACertificateFile,
-	}
-	// Opt-in: terraform warns about values for variables a configuration
-	// does not declare, and examples/hardening declares no SAN variables.
-	if *withSAN {
-		out["san_address"], out["san_username"], out["san_password"], out["san_dialect"] = rf.SAN.Address, rf.SAN.Username, rf.SAN.Password, rf.SAN.Dialect
-	}
+	// terraform warns about values for variables a configuration does not
+	// declare, so the SAN and DNS ones are opt-in (examples/hardening has none).
+	out := rf.Variables(*withSAN, *withDNS)
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

@@ -6,6 +6,7 @@
 //	winfs-lab tfvars --ready-file PATH [--san]   # Terraform variables (JSON) for the examples
 //	winfs-lab admin  --ready-file PATH METHOD PATH [BODY]  # call the admin API
 //	winfs-lab events --ready-file PATH [--since N]         # print the timeline
+//	winfs-lab probe  --ready-file PATH write|read|watch ... # a client of \\files; outage watcher
 package main
 
 import (
@@ -15,9 +16,13 @@ import (
 
 const usage = `usage:
   winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic] [--rtt D] [--process-start D] [--rescan D] [--chkdsk D] [--array-command D] [--dns-update D] [--san-dialect ontap7|msa]
-  winfs-lab tfvars --ready-file PATH [--san]
+  winfs-lab tfvars --ready-file PATH [--san] [--dns]
   winfs-lab admin  --ready-file PATH METHOD URL-PATH [JSON-BODY]
-  winfs-lab events --ready-file PATH [--since N]`
+  winfs-lab events --ready-file PATH [--since N]
+  winfs-lab probe  --ready-file PATH write SHARE PATH CONTENT
+  winfs-lab probe  --ready-file PATH read SHARE PATH
+  winfs-lab probe  --ready-file PATH watch start [--interval 100ms] [--alias NAME] SHARE...
+  winfs-lab probe  --ready-file PATH watch report|stop [--json]`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -34,6 +39,8 @@ func main() {
 		err = adminCmd(os.Args[2:])
 	case "events":
 		err = eventsCmd(os.Args[2:])
+	case "probe":
+		err = probeCmd(os.Args[2:], os.Stdout)
 	default:
 		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)

@@ -1,6 +1,7 @@
 // Package winhost models one emulated Windows server of the lab: its state
-// (the registry and the SMB shares stored in it; disks, volumes and services
-// later, each in its own files) and the agent operations that act on it. Execute answers
+// (the registry and the SMB shares stored in it, disks and volumes, SMB
+// sessions, services, the DNS Server role, each in its own files) and the
+// agent operations that act on it. Execute answers
 // exactly what agent.ps1 answers on real Windows.
 package winhost
 
@@ -21,13 +22,16 @@ type Host struct {
 	mu       sync.Mutex
 	reg      *registry
 	dnsZones map[string]*dnszone.Zone // by canonical origin; the DNS Server role
+	st       *storage                 // disks, volumes, mount points, SMB sessions
+	services map[string]*service      // by folded service name
+	down     bool                     // crashed (powered off) until Boot
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly
 // installed Windows Server 2022 as far as seed 000 touches it. Every change
 // is recorded on tl (which may be nil in tests that do not care).
 func New(name string, tl *timeline.Timeline) *Host {
-	h := &Host{name: name, tl: tl, reg: newRegistry()}
+	h := &Host{name: name, tl: tl, reg: newRegistry(), st: newStorage(), services: newServices()}
 	h.seedRegistry()
 	return h
 }

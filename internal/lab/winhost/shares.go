@@ -264,33 +264,55 @@ func (h *Host) shareLocked(name string) (agent.ShareInfo, bool) {
 	return agent.ShareInfo{}, false
 }
 
-// volumeMounted says whether the volume holding path is mounted. For now
-// that is HKLM\SYSTEM\MountedDevices having \DosDevices\<drive>: (C: is the
-// system drive and always mounted). This is the one place the share layer
-// asks about volumes: the volume model will replace it.
+// volumeMounted says whether the volume holding path is mounted and
+// online (C: is the system drive and always mounted). A drive letter the
+// volume model knows is mounted when its disk is visible and online: a
+// stale letter of a vanished disk is not. Otherwise HKLM\SYSTEM\MountedDevices
+// having \DosDevices\<drive>: decides, so tests that simulate a mount in
+// the registry alone keep working.
 func (h *Host) volumeMounted(path string) bool {
 	drive := smbshare.Drive(path)
-	if drive == "" {
+	if drive == "" || h.down {
 		return false
 	}
 	if drive == "C" {
 		return true
+	}
+	if ap := h.st.paths[fold(drive+":")]; ap != nil {
+		d, _, _ := h.volumeLocked(ap.guid)
+		return d != nil && !d.offline
 	}
 	k := h.reg.lookup(mustPath(KeyMountedDevices))
 	return k != nil && k.values[fold(`\DosDevices\`+drive+":")] != nil
 }
 
 // Serves reports whether a client opening \\<this host>\<share> would get
-// in: the share is defined (or administrative) and its volume is mounted.
-// The lab's client probe uses it after resolving the alias.
+// in: the host is up, the Server service runs, and the share is defined (or
+// administrative) with its volume mounted. The lab's client probe uses it
+// after resolving the alias.
 func (h *Host) Serves(share string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.down || !h.serviceRunningLocked("LanmanServer") {
+		return false
+	}
 	if _, ok := specialShare(share); ok {
 		return true
+	}
+	s, ok := h.shareLocked(share)
+	return ok && s.Available
+}
+
+// SharePath is the local path of a share defined on the host (registry or
+// administrative), whether or not it is served now.
+func (h *Host) SharePath(share string) (string, bool) {
+	if s, ok := specialShare(share); ok {
+		return s.Path, s.Path != ""
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s, ok := h.shareLocked(share)
-	return ok && s.Available
+	return s.Path, ok
 }
 
 // Shares lists every share of the host, administrative ones included, as

@@ -1,0 +1,155 @@
+# The file service of seed 000 as one configuration: two Windows file
+# servers on shared SAN storage, the data volumes X: and Y:, the shares under
+# them and the \\files alias clients use. One variable says which server is
+# active:
+#
+#   terraform apply -var active=server2    # failover
+#   terraform apply -var active=server1    # failback
+#
+# Every resource of the chain references the one above it, so Terraform runs
+# the steps in the safe order by itself: shares removed, volume dismounted
+# and its disk taken offline, LUN unmapped from the old server, mapped to the
+# new one, disk rescanned, repaired if dirty and mounted, shares created, and
+# the alias switched in one DNS update. No depends_on.
+
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    winfs = {
+      source = "winfs/winfs"
+    }
+  }
+}
+
+provider "winfs" {
+  servers = var.servers
+  winrm = {
+    username       = var.winrm_username
+    password       = var.winrm_password
+    https          = true
+    ca_certificate = var.winrm_ca_certificate_file == null ? null : file(var.winrm_ca_certificate_file)
+  }
+  san = {
+    address  = var.san_address
+    username = var.san_username
+    password = var.san_password
+    dialect  = var.san_dialect
+  }
+  dns = {
+    backend = "rfc2136"
+    server  = var.dns_server
+    tsig = {
+      key_name  = var.dns_tsig_key_name
+      algorithm = var.dns_tsig_algorithm
+      secret    = var.dns_tsig_secret
+    }
+  }
+  # "fenced" only for a crash failover away from a dead server: the LUN
+  # unmap on the array is then the fence (see the failover runbook).
+  unreachable_delete = var.unreachable_delete
+}
+
+locals {
+  # The data LUNs on the array and where the active server mounts them.
+  volumes = {
+    x = { lun = "/vol/vol1/files_x", mount_point = "X:" }
+    y = { lun = "/vol/vol1/files_y", mount_point = "Y:" }
+  }
+
+  # The shares, by name; `volume` says which of the volumes above holds them.
+  shares = {
+    "Finance Team" = {
+      volume      = "x"
+      folder      = "Finance"
+      description = "Ledgers and budgets"
+      full_access = ["BUILTIN\\Administrators", "CORP\\Finance"]
+      read_access = ["CORP\\Auditors"]
+    }
+    "Projets Été" = {
+      volume        = "x"
+      folder        = "Projets"
+      description   = "Bureau d'études"
+      full_access   = ["BUILTIN\\Administrators"]
+      change_access = ["CORP\\Design"]
+    }
+    "Public" = {
+      volume        = "y"
+      folder        = "Public"
+      full_access   = ["BUILTIN\\Administrators"]
+      change_access = ["NT AUTHORITY\\Authenticated Users"]
+    }
+  }
+}
+
+# 1. The array presents each data LUN to the active server only.
+resource "winfs_san_lun_mapping" "data" {
+  for_each = local.volumes
+
+  lun    = each.value.lun
+  igroup = var.active
+}
+
+# 2. The active server mounts them (rescan, online, repair when dirty).
+resource "winfs_volume_mount" "data" {
+  for_each = local.volumes
+
+  server      = var.active
+  disk_serial = winfs_san_lun_mapping.data[each.key].serial
+  mount_point = each.value.mount_point
+  repair      = "if_dirty"
+
+  timeouts = {
+    create = "5m" # how long to rescan for the disk before giving up
+  }
+}
+
+# 3. The shares under X:\ and Y:\, on the server that has the volumes.
+resource "winfs_smb_share_set" "files" {
+  server = var.active
+  scope  = [for k in sort(keys(local.volumes)) : "${winfs_volume_mount.data[k].mount_point}\\"]
+
+  shares = {
+    for name, s in local.shares : name => {
+      path          = "${winfs_volume_mount.data[s.volume].mount_point}\\${s.folder}"
+      description   = try(s.description, "")
+      full_access   = try(s.full_access, [])
+      change_access = try(s.change_access, [])
+      read_access   = try(s.read_access, [])
+      caching_mode  = "manual"
+    }
+  }
+}
+
+# 4. The alias follows the server that serves the shares: one DNS UPDATE,
+# never a moment without it. TTL 60 s so clients follow within a minute.
+resource "winfs_dns_cname" "files" {
+  zone   = var.zone
+  name   = var.alias
+  target = "${winfs_smb_share_set.files.server}.${var.zone}"
+  ttl    = 60
+}
+
+# Registry hardening on every server, outside the chain: both must accept
+# connections to the alias at any time.
+locals {
+  hardening = {
+    strict_name_checking = { path = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters", name = "DisableStrictNameChecking", value = "1" }
+    loopback_check       = { path = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa", name = "DisableLoopbackCheck", value = "1" }
+    netbt_cache_timeout  = { path = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\NetBT\\Parameters", name = "CacheTimeout", value = "0xea60" }
+  }
+  hardening_instances = {
+    for pair in setproduct(keys(var.servers), keys(local.hardening)) :
+    "${pair[0]}/${pair[1]}" => merge(local.hardening[pair[1]], { server = pair[0] })
+  }
+}
+
+resource "winfs_registry_value" "hardening" {
+  for_each = local.hardening_instances
+
+  server = each.value.server
+  path   = each.value.path
+  name   = each.value.name
+  type   = "dword"
+  value  = each.value.value
+}
+

@@ -1,0 +1,89 @@
+variable "active" {
+  description = "The server that serves the files: it sees the LUNs, mounts the volumes, has the shares and the alias."
+  type        = string
+  default     = "server1"
+  validation {
+    condition     = contains(["server1", "server2"], var.active)
+    error_message = "The active server must be one of the file servers: server1 or server2."
+  }
+}
+
+variable "servers" {
+  description = "The file servers: name => WinRM address (and port when not 5986). The names are the array's igroup names."
+  type = map(object({
+    address = string
+    port    = optional(number)
+  }))
+}
+
+variable "zone" {
+  description = "The DNS zone of the alias, with the trailing dot."
+  type        = string
+  default     = "corp.example.com."
+}
+
+variable "alias" {
+  description = "The alias clients use (\\\\files), relative to the zone."
+  type        = string
+  default     = "files"
+}
+
+variable "unreachable_delete" {
+  description = "fail (default), or fenced for a crash failover away from a dead server."
+  type        = string
+  default     = "fail"
+}
+
+variable "winrm_username" {
+  type = string
+}
+
+variable "winrm_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "winrm_ca_certificate_file" {
+  description = "PEM file of the CA that signed the WinRM HTTPS certificates (null: the system roots)."
+  type        = string
+  default     = null
+}
+
+variable "san_address" {
+  description = "The array's management address (telnet, host:port)."
+  type        = string
+}
+
+variable "san_username" {
+  type = string
+}
+
+variable "san_password" {
+  description = "Sent in clear text by telnet: keep the array's management network private."
+  type        = string
+  sensitive   = true
+}
+
+variable "san_dialect" {
+  type    = string
+  default = "ontap7"
+}
+
+variable "dns_server" {
+  description = "The zone's primary DNS server (host:port) that accepts TSIG-signed updates."
+  type        = string
+}
+
+variable "dns_tsig_key_name" {
+  type = string
+}
+
+variable "dns_tsig_algorithm" {
+  type    = string
+  default = "hmac-sha256"
+}
+
+variable "dns_tsig_secret" {
+  type      = string
+  sensitive = true
+}

@@ -1,0 +1,124 @@
+package winhost
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// The file-server services seed 000 stops and starts, with the dependencies
+// of a Windows Server install: Netlogon, Browser and Dfs depend on
+// LanmanServer, so stopping "Server" stops them first (net stop /y), and
+// starting one of them starts Server first.
+var serviceDefs = []struct {
+	name, display string
+	dependsOn     []string
+}{
+	{"LanmanServer", "Server", nil},
+	{"Netlogon", "Net Logon", []string{"LanmanServer"}},
+	{"Browser", "Computer Browser", []string{"LanmanServer"}},
+	{"Dfs", "Distributed File System", []string{"LanmanServer"}},
+}
+
+type service struct {
+	name, display string
+	dependsOn     []string
+	running       bool
+}
+
+func newServices() map[string]*service {
+	out := map[string]*service{}
+	for _, d := range serviceDefs {
+		out[fold(d.name)] = &service{name: d.name, display: d.display, dependsOn: d.dependsOn, running: true}
+	}
+	return out
+}
+
+func (h *Host) serviceLocked(name string) *service {
+	if s := h.services[fold(name)]; s != nil {
+		return s
+	}
+	for _, s := range h.services {
+		if strings.EqualFold(s.display, name) {
+			return s
+		}
+	}
+	return nil
+}
+
+func (h *Host) serviceRunningLocked(name string) bool {
+	s := h.serviceLocked(name)
+	return s != nil && s.running
+}
+
+// ServiceRunning reports whether a service (by name or display name) runs.
+func (h *Host) ServiceRunning(name string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.serviceRunningLocked(name)
+}
+
+// StopService stops a service and, first, every running service that
+// depends on it, as net stop "Server" /y does. Stopping the Server service
+// ends every SMB session.
+func (h *Host) StopService(name string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.serviceLocked(name)
+	if s == nil {
+		return fmt.Errorf("no service %q on %s", name, h.name)
+	}
+	h.stopLocked(s)
+	return nil
+}
+
+func (h *Host) stopLocked(s *service) {
+	if !s.running {
+		return
+	}
+	var deps []*service
+	for _, o := range h.services {
+		for _, d := range o.dependsOn {
+			if strings.EqualFold(d, s.name) {
+				deps = append(deps, o)
+			}
+		}
+	}
+	sort.Slice(deps, func(i, j int) bool { return deps[i].name < deps[j].name })
+	for _, d := range deps {
+		h.stopLocked(d)
+	}
+	s.running = false
+	detail := s.name + " (" + s.display + ")"
+	if strings.EqualFold(s.name, "LanmanServer") {
+		if n := h.st.smb.dropAll(); n > 0 {
+			detail += fmt.Sprintf("; %d SMB session(s) ended", n)
+		}
+	}
+	h.record("service.stop", detail)
+}
+
+// StartService starts a service after the services it depends on.
+func (h *Host) StartService(name string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.serviceLocked(name)
+	if s == nil {
+		return fmt.Errorf("no service %q on %s", name, h.name)
+	}
+	h.startLocked(s)
+	return nil
+}
+
+func (h *Host) startLocked(s *service) {
+	if s.running {
+		return
+	}
+	for _, d := range s.dependsOn {
+		if dep := h.serviceLocked(d); dep != nil {
+			h.startLocked(dep)
+		}
+	}
+	s.running = true
+	h.record("service.start", s.name+" ("+s.display+")")
+}

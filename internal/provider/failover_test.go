@@ -1,0 +1,400 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/winfs/terraform-provider-winfs/internal/lab"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
+)
+
+// The failover tests apply the real examples/failover directory to an
+// estate of their own, started as seed 000 leaves it (set up by hand).
+
+const failoverDir = "../../examples/failover"
+
+var seedFiles = map[string]string{
+	`X:\Finance\budget-2026.txt`: "Q1 42000\nQ2 45500\n",
+	`Y:\Public\welcome.txt`:      "Files are at \\\\files\\Public\n",
+}
+
+// startEstate starts a whole lab for one test.
+func startEstate(t *testing.T) *lab.Lab {
+	t.Helper()
+	requireAcc(t)
+	l, err := lab.Start(lab.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	return l
+}
+
+// labCheck runs a check of the lab's own state after a step. (Check, with
+// its legacy state shim, cannot read for_each instances with string keys.)
+type labCheck func() error
+
+func (c labCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = c()
+}
+
+// estateSound checks the whole lab invariant verdict.
+func estateSound(l *lab.Lab) labCheck {
+	return func() error {
+		if v := l.Invariants(); len(v) > 0 {
+			return fmt.Errorf("invariants violated: %+v", v)
+		}
+		return nil
+	}
+}
+
+// filesIntact reads the seed's files through the active server's mounts:
+// nothing on the volumes was lost on the way.
+func filesIntact(l *lab.Lab, server string) labCheck {
+	return func() error {
+		for path, want := range seedFiles {
+			got, ok := l.Host(server).ReadFile(path)
+			if !ok || got != want {
+				return fmt.Errorf("%s on %s: got %q (found %v), want %q", path, server, got, ok, want)
+			}
+		}
+		return nil
+	}
+}
+
+// events returns what happened since mark.
+func eventsSince(l *lab.Lab, mark uint64) []timeline.Event {
+	evs, _ := l.Timeline.Since(mark)
+	return evs
+}
+
+func match(ev timeline.Event, host, kind, detail string) bool {
+	return ev.Host == host && ev.Kind == kind && strings.Contains(ev.Detail, detail)
+}
+
+// indexes of the matching events.
+func indexes(evs []timeline.Event, host, kind, detail string) []int {
+	var out []int
+	for i, ev := range evs {
+		if match(ev, host, kind, detail) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// checkFailoverOrder checks the timeline of one move from `from` to `to`:
+// shares removed, then for each LUN dismount and offline, unmap, map, a
+// rescan, mount; then shares created, then the alias switched.
+func checkFailoverOrder(l *lab.Lab, mark *uint64, from, to string) labCheck {
+	return func() error {
+		evs := eventsSince(l, *mark)
+		var summary strings.Builder
+		for _, ev := range evs {
+			fmt.Fprintf(&summary, "\n  %-8s %-20s %s", ev.Host, ev.Kind, ev.Detail)
+		}
+		fail := func(format string, args ...any) error {
+			return fmt.Errorf(format+"\ntimeline:%s", append(args, summary.String())...)
+		}
+		last := func(ix []int) int {
+			if len(ix) == 0 {
+				return -1
+			}
+			return ix[len(ix)-1]
+		}
+		removed := indexes(evs, from, "share.remove", "")
+		created := indexes(evs, to, "share.create", "")
+		switched := indexes(evs, "dns", "dns.replace", "")
+		if len(removed) == 0 || len(created) == 0 || len(switched) != 1 {
+			return fail("want shares removed on %s, created on %s and one alias switch; got %d, %d, %d", from, to, len(removed), len(created), len(switched))
+		}
+		for _, path := range []string{"/vol/vol1/files_x", "/vol/vol1/files_y"} {
+			lun, ok := l.Array().LUN(path)
+			if !ok {
+				return fail("no LUN %s", path)
+			}
+			dismount := indexes(evs, from, "volume.dismount", lun.Serial)
+			offline := indexes(evs, from, "disk.offline", lun.Serial)
+			unmap := indexes(evs, "array", "lun.unmap", path)
+			mapped := indexes(evs, "array", "lun.map", path)
+			mount := indexes(evs, to, "volume.mount", lun.Serial)
+			if len(dismount) == 0 || len(offline) == 0 || len(unmap) != 1 || len(mapped) != 1 || len(mount) != 1 {
+				return fail("%s: want dismount, offline, one unmap, one map, one mount; got %d %d %d %d %d", path, len(dismount), len(offline), len(unmap), len(mapped), len(mount))
+			}
+			rescanBetween := false
+			for _, i := range indexes(evs, to, "storage.rescan", "") {
+				if i > mapped[0] && i < mount[0] {
+					rescanBetween = true
+				}
+			}
+			steps := []int{last(removed), last(dismount), last(offline), unmap[0], mapped[0], mount[0], created[0], switched[0]}
+			for i := 1; i < len(steps); i++ {
+				if steps[i-1] >= steps[i] {
+					return fail("%s: steps out of order (shares removed, dismount, offline, unmap, map, mount, shares created, alias): %v", path, steps)
+				}
+			}
+			if !rescanBetween {
+				return fail("%s: no rescan on %s between the map and the mount", path, to)
+			}
+		}
+		if last(created) > switched[0] {
+			return fail("the alias switched before every share was created")
+		}
+		return nil
+	}
+}
+
+// TestAccFailover_adoptFailoverFailback: the first apply of
+// examples/failover adopts the estate set up by hand and changes only what
+// differs; -var active=server2 fails over in the safe order; -var
+// active=server1 fails back; nothing is lost and no invariant is violated.
+func TestAccFailover_adoptFailoverFailback(t *testing.T) {
+	l := startEstate(t)
+	tf := newTFRun(t, l, failoverDir)
+	must := func(c labCheck) {
+		t.Helper()
+		if err := c(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	mark := l.Timeline.LastSeq()
+	tf.apply("-var", "active=server1")
+	must(estateSound(l))
+	must(filesIntact(l, "server1"))
+	for _, ev := range eventsSince(l, mark) {
+		switch ev.Kind {
+		case "lun.map", "lun.unmap", "volume.mount", "volume.dismount", "share.create", "share.update", "share.remove":
+			t.Fatalf("adopting the hand-made estate changed it: %s %s %s", ev.Host, ev.Kind, ev.Detail)
+		case "registry.set":
+			if !strings.Contains(ev.Detail, "CacheTimeout") {
+				t.Fatalf("adoption rewrote a registry value that was already right: %s", ev.Detail)
+			}
+		}
+	}
+	// What differed: the alias TTL (86400 -> 60, in place, one update) and
+	// the NetBT cache timeout on both servers.
+	if n := len(indexes(eventsSince(l, mark), "dns", "dns.replace", "")); n != 1 {
+		t.Fatalf("want one in-place alias update (the TTL), got %d", n)
+	}
+	if n := len(indexes(eventsSince(l, mark), "server1", "registry.set", "CacheTimeout")) + len(indexes(eventsSince(l, mark), "server2", "registry.set", "CacheTimeout")); n != 2 {
+		t.Fatalf("want CacheTimeout set on both servers, got %d writes", n)
+	}
+	if target, _, err := l.Resolve("files.corp.example.com."); err != nil || target != "server1.corp.example.com." {
+		t.Fatalf("alias resolves to %q (%v)", target, err)
+	}
+	tf.planIsEmpty("-var", "active=server1")
+
+	for _, move := range []struct{ from, to string }{{"server1", "server2"}, {"server2", "server1"}} {
+		mark = l.Timeline.LastSeq()
+		tf.apply("-var", "active="+move.to)
+		must(checkFailoverOrder(l, &mark, move.from, move.to))
+		must(estateSound(l))
+		must(filesIntact(l, move.to))
+		if target, _, err := l.Resolve("files.corp.example.com."); err != nil || target != move.to+".corp.example.com." {
+			t.Fatalf("after the move to %s the alias resolves to %q (%v)", move.to, target, err)
+		}
+		tf.planIsEmpty("-var", "active="+move.to)
+	}
+}
+
+// hardInvariants are the states that must never happen, even in the middle
+// of an interrupted failover (the alias check, by contrast, describes a
+// failover that has not finished yet).
+func hardInvariants(l *lab.Lab) labCheck {
+	return func() error {
+		for _, v := range l.Invariants() {
+			switch v.Invariant {
+			case "one host per LUN", "one host per disk", "dirty volume served":
+				return fmt.Errorf("invariant %q violated: %s", v.Invariant, v.Detail)
+			}
+		}
+		return nil
+	}
+}
+
+// TestAccFailover_interrupted: a fault at each step of a failover, then a
+// plain re-apply that converges with no invariant violated and nothing
+// lost on the volumes.
+func TestAccFailover_interrupted(t *testing.T) {
+	count := func(l *lab.Lab, host, kind, detail string) int {
+		return len(indexes(l.Timeline.Events(), host, kind, detail))
+	}
+	cases := []struct {
+		name  string
+		fault lab.FaultRequest
+		// bit proves the fault changed the run: the exit code of the
+		// interrupted apply and the lab's record.
+		bit func(l *lab.Lab, code int) error
+	}{
+		{"array session cut after unmap", lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun unmap"}, func(l *lab.Lab, code int) error {
+			if code == 0 {
+				return fmt.Errorf("the apply cannot know the unmap's outcome and must stop")
+			}
+			return nil
+		}},
+		{"agent lost during the mount", lab.FaultRequest{Server: "server2", Kind: "kill_agent", Op: "volume.mount"}, func(l *lab.Lab, code int) error {
+			if count(l, "server2", "fault.fire", "volume.mount") != 1 {
+				return fmt.Errorf("the agent was not killed during a mount")
+			}
+			// The answer was lost, the mount had happened: it is re-read,
+			// never repeated.
+			if n := count(l, "server2", "volume.mount", ""); n != 2 {
+				return fmt.Errorf("want exactly one mount per volume on server2, got %d", n)
+			}
+			return nil
+		}},
+		{"DNS timeout during the switch", lab.FaultRequest{Target: "dns", Kind: "timeout"}, func(l *lab.Lab, code int) error {
+			if code == 0 {
+				return fmt.Errorf("the alias could not be switched, yet the apply succeeded")
+			}
+			return nil
+		}},
+		{"server2 slow to see the disk", lab.FaultRequest{Server: "server2", Kind: "slow_disk", Count: 3}, func(l *lab.Lab, code int) error {
+			if n := count(l, "server2", "storage.rescan", ""); n < 4 {
+				return fmt.Errorf("want the provider to keep rescanning until the disk shows up, got %d rescans", n)
+			}
+			return nil
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := startEstate(t)
+			tf := newTFRun(t, l, failoverDir)
+			tf.apply("-var", "active=server1")
+
+			if err := l.InjectFault(c.fault); err != nil {
+				t.Fatal(err)
+			}
+			code, out := tf.run("apply", "-auto-approve", "-var", "active=server2")
+			t.Logf("the interrupted apply exited %d", code)
+			if code != 0 && !strings.Contains(out, "Error") {
+				t.Fatalf("a failed apply must say why:\n%s", out)
+			}
+			if err := hardInvariants(l)(); err != nil {
+				t.Fatalf("after the interrupted apply: %v", err)
+			}
+			if err := c.bit(l, code); err != nil {
+				t.Fatal(err)
+			}
+			l.ClearFaults()
+
+			tf.apply("-var", "active=server2")
+			tf.planIsEmpty("-var", "active=server2")
+			for _, check := range []labCheck{estateSound(l), filesIntact(l, "server2")} {
+				if err := check(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if target, _, err := l.Resolve("files.corp.example.com."); err != nil || target != "server2.corp.example.com." {
+				t.Fatalf("alias resolves to %q (%v)", target, err)
+			}
+		})
+	}
+}
+
+// TestAccFailover_concurrentApplyIsLocked: while one failover runs, a
+// second apply on the same state stops at the state lock before touching
+// the estate. The lock is this design's quorum: only its holder moves the
+// service.
+func TestAccFailover_concurrentApplyIsLocked(t *testing.T) {
+	l := startEstate(t)
+	tf := newTFRun(t, l, failoverDir)
+	tf.apply("-var", "active=server1")
+
+	// Slow server2 down so the failover is still running when the second
+	// apply starts.
+	if err := l.InjectFault(lab.FaultRequest{Server: "server2", Kind: "latency", LatencyMS: 150}); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan int, 1)
+	go func() {
+		code, out := tf.run("apply", "-auto-approve", "-var", "active=server2")
+		if code != 0 {
+			t.Errorf("the first apply failed (exit %d):\n%s", code, out)
+		}
+		first <- code
+	}()
+	lock := filepath.Join(tf.dir, ".terraform.tfstate.lock.info")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(lock); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first apply never took the state lock")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mark := l.Timeline.LastSeq()
+	code, out := tf.run("apply", "-auto-approve", "-lock-timeout=0s", "-var", "active=server1")
+	if code == 0 || !strings.Contains(out, "Error acquiring the state lock") {
+		t.Fatalf("the second apply must stop at the state lock; exit %d:\n%s", code, out)
+	}
+	<-first
+	l.ClearFaults()
+	// Whatever the lab recorded meanwhile came from the first apply only:
+	// the second never reached a server, the array or DNS.
+	for _, ev := range eventsSince(l, mark) {
+		if ev.Host == "server1" && (ev.Kind == "volume.mount" || ev.Kind == "share.create") {
+			t.Fatalf("the locked-out apply changed the estate: %s %s %s", ev.Host, ev.Kind, ev.Detail)
+		}
+	}
+	tf.planIsEmpty("-var", "active=server2")
+	if err := estateSound(l)(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAccFailover_crashFenced: server1 dies; with unreachable_delete =
+// "fenced" the failover to server2 goes through, with a warning for each of
+// server1's resources, the array unmap fencing server1 off the LUNs. When
+// server1 comes back it no longer sees them, and the estate plans empty.
+func TestAccFailover_crashFenced(t *testing.T) {
+	l := startEstate(t)
+	tf := newTFRun(t, l, failoverDir)
+	tf.apply("-var", "active=server1")
+
+	if err := l.InjectFault(lab.FaultRequest{Server: "server1", Kind: "crash"}); err != nil {
+		t.Fatal(err)
+	}
+	// Without fencing the dead primary blocks the failover, and says so.
+	code, out := tf.run("apply", "-auto-approve", "-var", "active=server2")
+	if code == 0 || !strings.Contains(out, "server1") {
+		t.Fatalf("a failover away from a dead server without fencing must fail naming it; exit %d:\n%s", code, out)
+	}
+	if err := hardInvariants(l)(); err != nil {
+		t.Fatal(err)
+	}
+
+	out = tf.apply("-var", "active=server2", "-var", "unreachable_delete=fenced")
+	if !strings.Contains(out, "treated as fenced") {
+		t.Fatalf("a fenced delete must warn:\n%s", out)
+	}
+	for _, check := range []labCheck{estateSound(l), filesIntact(l, "server2")} {
+		if err := check(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The volumes were dirty (server1 died with them mounted): repaired
+	// before they were mounted on server2.
+	if n := len(indexes(l.Timeline.Events(), "server2", "volume.repair", "was dirty: true")); n != 2 {
+		t.Fatalf("want both dirty volumes repaired on server2, got %d repairs", n)
+	}
+
+	l.ClearFaults() // server1 boots
+	tf.planIsEmpty("-var", "active=server2")
+	if err := estateSound(l)(); err != nil {
+		t.Fatalf("after server1 came back: %v", err)
+	}
+	if mounts := l.Host("server1").Disks(); len(mounts) != 0 {
+		t.Fatalf("server1 still sees the LUNs after the unmap: %+v", mounts)
+	}
+}

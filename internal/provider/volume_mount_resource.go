@@ -1,0 +1,312 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+var (
+	_ resource.Resource                = (*volumeMountResource)(nil)
+	_ resource.ResourceWithConfigure   = (*volumeMountResource)(nil)
+	_ resource.ResourceWithImportState = (*volumeMountResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*volumeMountResource)(nil)
+)
+
+// Defaults of the timeouts block: how long a create waits for the disk to
+// appear (rescans included), and how long a delete may take.
+const (
+	defaultMountCreateTimeout = 2 * time.Minute
+	defaultMountDeleteTimeout = 2 * time.Minute
+)
+
+// Values of the repair attribute.
+const (
+	repairIfDirty = "if_dirty"
+	repairAlways  = "always"
+	repairNever   = "never"
+)
+
+// mountPointPattern: a drive letter, or a folder path without a trailing
+// backslash; the agent checks the folder's names further.
+var mountPointPattern = regexp.MustCompile(`^[A-Za-z]:(\\[^\\/:*?"<>|]+)*$`)
+
+// NewVolumeMountResource is the winfs_volume_mount factory.
+func NewVolumeMountResource() resource.Resource { return &volumeMountResource{} }
+
+type volumeMountResource struct{ data *providerData }
+
+type volumeMountModel struct {
+	ID              types.String   `tfsdk:"id"`
+	Server          types.String   `tfsdk:"server"`
+	DiskSerial      types.String   `tfsdk:"disk_serial"`
+	PartitionNumber types.Int64    `tfsdk:"partition_number"`
+	MountPoint      types.String   `tfsdk:"mount_point"`
+	Repair          types.String   `tfsdk:"repair"`
+	CloseSessions   types.Bool     `tfsdk:"close_sessions_on_destroy"`
+	VolumeGUID      types.String   `tfsdk:"volume_guid"`
+	FileSystem      types.String   `tfsdk:"file_system"`
+	Label           types.String   `tfsdk:"label"`
+	SizeBytes       types.Int64    `tfsdk:"size_bytes"`
+	Timeouts        timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *volumeMountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_volume_mount"
+}
+
+func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Mounts the data volume of a SAN disk on a Windows server at a drive letter or an empty NTFS folder. " +
+			"Create rescans the server's storage until the disk of `disk_serial` appears (bounded by `timeouts.create`), brings it online and " +
+			"writable, runs `chkdsk /F /X` when its NTFS journal is dirty (see `repair`), then adds the mount point. Destroy closes the SMB " +
+			"open files and sessions on the volume, flushes it, removes the mount point and takes the disk offline, so that the LUN unmap " +
+			"that follows (a `winfs_san_lun_mapping` this resource depends on) is clean. A mount point in use by anything else is never taken.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<server>/<mount_point>`, for example `server1/X:` or `server1/C:\\Mounts\\Data`. This is also the import ID.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"server": schema.StringAttribute{
+				MarkdownDescription: "Name of the server in the provider's `servers` map. Changing it replaces the mount (dismount on the old server, mount on the new one).",
+				Required:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"disk_serial": schema.StringAttribute{
+				MarkdownDescription: "The disk: its serial number, which for a SAN disk is the LUN serial (use `winfs_san_lun_mapping.<name>.serial`), " +
+					"or its Windows UniqueId. Compared case-insensitively. Changing it replaces the mount.",
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.LengthBetween(1, 128)},
+				PlanModifiers: []planmodifier.String{requiresReplaceUnlessEqualFold()},
+			},
+			"partition_number": schema.Int64Attribute{
+				MarkdownDescription: "Partition to mount. By default the disk's one data partition; a disk with several data partitions needs it. Changing it replaces the mount.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          []validator.Int64{int64validator.Between(1, 128)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplace()},
+			},
+			"mount_point": schema.StringAttribute{
+				MarkdownDescription: "Where to mount the volume: a drive letter such as `X:`, or an existing empty folder on an NTFS volume such as " +
+					"`C:\\Mounts\\Data` (no trailing backslash). Compared case-insensitively. Changing it replaces the mount.",
+				Required: true,
+				Validators: []validator.String{stringvalidator.RegexMatches(mountPointPattern,
+					`must be a drive letter such as "X:" or a folder such as "C:\Mounts\Data", without a trailing backslash`)},
+				PlanModifiers: []planmodifier.String{requiresReplaceUnlessEqualFold()},
+			},
+			"repair": schema.StringAttribute{
+				MarkdownDescription: "When to run `chkdsk /F /X` (Repair-Volume -OfflineScanAndFix) before mounting: `if_dirty` (default) when the NTFS dirty bit " +
+					"is set, as after a crash or a forced unmap; `always`, as seed 000 does after every takeover; `never` (a dirty volume is then mounted with a warning).",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(repairIfDirty),
+				Validators: []validator.String{stringvalidator.OneOf(repairIfDirty, repairAlways, repairNever)},
+			},
+			"close_sessions_on_destroy": schema.BoolAttribute{
+				MarkdownDescription: "On destroy, close the SMB open files and sessions on the volume before dismounting it (default `true`). " +
+					"With `false`, a destroy fails while clients hold files open on the volume.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+			"volume_guid": schema.StringAttribute{
+				MarkdownDescription: "The volume's GUID on this server (without braces). Windows gives the same LUN a different volume GUID on every server.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"file_system": schema.StringAttribute{
+				MarkdownDescription: "The volume's file system, for example `NTFS`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"label": schema.StringAttribute{
+				MarkdownDescription: "The volume's label.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"size_bytes": schema.Int64Attribute{
+				MarkdownDescription: "The partition's size in bytes.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			// An attribute, like winfs_dns_cname's: one syntax (timeouts = {...})
+			// across the provider.
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Delete: true}),
+		},
+	}
+}
+
+func (r *volumeMountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var server types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("server"), &server)...)
+	if !server.IsUnknown() {
+		checkServerAttribute(r.data, server.ValueString(), &resp.Diagnostics)
+	}
+}
+
+func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan volumeMountModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	wait, diags := plan.Timeouts.Create(ctx, defaultMountCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := r.data.host(ctx, plan.Server.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+		return
+	}
+	m := &mounter{client: client, server: plan.Server.ValueString(), serial: plan.DiskSerial.ValueString(), mountPoint: plan.MountPoint.ValueString()}
+	if !plan.PartitionNumber.IsNull() && !plan.PartitionNumber.IsUnknown() {
+		m.partition = int(plan.PartitionNumber.ValueInt64())
+	}
+	part, err := m.mount(ctx, wait, plan.Repair.ValueString(), &resp.Diagnostics)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot mount the volume", err.Error())
+		return
+	}
+	plan.ID = types.StringValue(mountID(m.server, m.mountPoint))
+	plan.setVolume(part)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *volumeMountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state volumeMountModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	server := state.Server.ValueString()
+	client, err := r.data.host(ctx, server)
+	if err != nil {
+		resp.Diagnostics.AddError("Unknown server", err.Error())
+		return
+	}
+	what := fmt.Sprintf("the mount of disk %s at %s on %s", state.DiskSerial.ValueString(), state.MountPoint.ValueString(), server)
+	disks, err := client.DiskList(ctx, state.DiskSerial.ValueString())
+	if err != nil {
+		if r.data.fencedRead(server, what, err, &resp.Diagnostics) {
+			return
+		}
+		resp.Diagnostics.AddError("Cannot read disks", fmt.Sprintf("Listing the disks of %s: %v", server, err))
+		return
+	}
+	part, gone := currentMount(disks, int(state.PartitionNumber.ValueInt64()), state.MountPoint.ValueString())
+	if gone != "" {
+		tflog.Info(ctx, "volume mount is gone from the server; it will be created again", map[string]any{"mount": what, "reason": gone})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.setVolume(part)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+// Update only changes settings that act at create or destroy time (repair,
+// close_sessions_on_destroy, timeouts): everything else forces replacement.
+func (r *volumeMountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state volumeMountModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID, plan.PartitionNumber = state.ID, state.PartitionNumber
+	plan.VolumeGUID, plan.FileSystem, plan.Label, plan.SizeBytes = state.VolumeGUID, state.FileSystem, state.Label, state.SizeBytes
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *volumeMountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state volumeMountModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	limit, diags := state.Timeouts.Delete(ctx, defaultMountDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	server := state.Server.ValueString()
+	client, err := r.data.host(ctx, server)
+	if err != nil {
+		resp.Diagnostics.AddError("Unknown server", err.Error())
+		return
+	}
+	m := &mounter{client: client, server: server, serial: state.DiskSerial.ValueString(), mountPoint: state.MountPoint.ValueString(),
+		partition: int(state.PartitionNumber.ValueInt64())}
+	err = m.dismount(ctx, state.VolumeGUID.ValueString(), state.CloseSessions.ValueBool(), &resp.Diagnostics)
+	if err == nil {
+		return
+	}
+	what := fmt.Sprintf("the mount of disk %s at %s", m.serial, m.mountPoint)
+	if r.data.fencedDelete(server, what, err, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.AddError("Cannot dismount the volume", err.Error())
+}
+
+func (r *volumeMountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	server, mountPoint, ok := strings.Cut(req.ID, "/")
+	if !ok || server == "" || !mountPointPattern.MatchString(mountPoint) {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(`import ID %q must be <server>/<mount point>, for example server1/X: or server1/C:\Mounts\Data`, req.ID))
+		return
+	}
+	if r.data == nil {
+		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
+		return
+	}
+	client, err := r.data.host(ctx, server)
+	if err != nil {
+		resp.Diagnostics.AddError("Unknown server", err.Error())
+		return
+	}
+	m := &mounter{client: client, server: server, mountPoint: mountPoint}
+	disk, part, err := m.find(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Nothing to import", err.Error())
+		return
+	}
+	st := volumeMountModel{
+		ID:              types.StringValue(mountID(server, mountPoint)),
+		Server:          types.StringValue(server),
+		DiskSerial:      types.StringValue(disk.SerialNumber),
+		PartitionNumber: types.Int64Value(int64(part.Number)),
+		MountPoint:      types.StringValue(mountPoint),
+		Repair:          types.StringValue(repairIfDirty),
+		CloseSessions:   types.BoolValue(true),
+		Timeouts:        timeouts.Value{Object: types.ObjectNull(timeoutAttrTypes(ctx))},
+	}
+	st.setVolume(part)
+	resp.Diagnostics.Append(resp.State.Set(ctx, st)...)
+}
