@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 )
 
 // Options configure one benchmark run.
@@ -102,6 +104,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	sc := lab.DefaultScenario()
 	sc.Name = "bench"
 	sc.Servers = o.Estate.Servers
+	san := *sc.SAN
+	san.LUNs = slices.Clone(san.LUNs)
+	san.Mappings = slices.Clone(san.Mappings)
+	sc.Volumes = slices.Clone(sc.Volumes)
+	for _, v := range o.Estate.volumes() {
+		san.LUNs = append(san.LUNs, array.LUN{Path: v.lun, Serial: v.serial, Size: 10 << 30})
+		san.Mappings = append(san.Mappings, array.Mapping{LUN: v.lun, IGroup: v.server, ID: v.lunID})
+		sc.Volumes = append(sc.Volumes, lab.VolumeSeed{Server: v.server, Serial: v.serial, MountPoint: v.mountPoint})
+	}
+	sc.SAN = &san
 	l, err := lab.Start(lab.Options{Scenario: sc})
 	if err != nil {
 		return nil, fmt.Errorf("starting the lab: %w", err)

@@ -38,7 +38,7 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, Options{
-		Estate:    Estate{Servers: []string{"server1", "server2"}, ValuesPerServer: 4, ValuesPerKey: 2, Shares: 4, ShareSets: 1},
+		Estate:    Estate{Servers: []string{"server1", "server2"}, ValuesPerServer: 4, ValuesPerKey: 2, Shares: 4, ShareSets: 1, Volumes: 2},
 		Terraform: tf, ProviderBin: bin, ModuleRoot: root, WorkDir: work,
 		Latencies: []lab.Latency{fast, none},
 	})
@@ -64,6 +64,9 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 		if m.NoReadCache && m.AgentRequests != m.Resources {
 			t.Errorf("%s: %d agent requests for %d resources, want one each", m.Run, m.AgentRequests, m.Resources)
 		}
+	}
+	if f := rep.Failover; f.Pending != "" || f.Wall <= 0 || f.PeakRSSKB == 0 {
+		t.Errorf("the failover was not measured: %+v", f)
 	}
 	var out bytes.Buffer
 	rep.Render(&out)

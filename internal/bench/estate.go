@@ -18,16 +18,36 @@ type Estate struct {
 	ValuesPerKey    int // values under one registry key
 	Shares          int // shares in all, spread over ShareSets per server
 	ShareSets       int // winfs_smb_share_set per server, one scope root each
-	// Volumes is the number of winfs_volume_mount resources. The lab's
-	// volume model and the resource arrive with issue 4; until then the
-	// estate has none and the table says so.
+	// Volumes is the number of winfs_volume_mount resources, spread over
+	// the servers: each mounts a LUN of its own the lab starts mounted
+	// (see volumeSeeds), so the first apply adopts them.
 	Volumes int
 }
 
 // LargeEstate is the issue's estate: 2 servers x 500 registry values,
 // 200 shares (4 volumes once winfs_volume_mount exists).
 func LargeEstate() Estate {
-	return Estate{Servers: []string{"server1", "server2"}, ValuesPerServer: 500, ValuesPerKey: 50, Shares: 200, ShareSets: 2}
+	return Estate{Servers: []string{"server1", "server2"}, ValuesPerServer: 500, ValuesPerKey: 50, Shares: 200, ShareSets: 2, Volumes: 4}
+}
+
+// benchVolume is one of the estate's volumes: a LUN of its own, mapped to
+// one server and mounted there at a letter the failover example leaves free.
+type benchVolume struct {
+	server, lun, serial, mountPoint string
+	lunID                           int
+}
+
+func (e Estate) volumes() []benchVolume {
+	var out []benchVolume
+	for i := range e.Volumes {
+		server := e.Servers[i%len(e.Servers)]
+		n := i / len(e.Servers)
+		out = append(out, benchVolume{
+			server: server, lun: fmt.Sprintf("/vol/bench/%s_%d", server, n), serial: fmt.Sprintf("BENCH%03d%s", i, server[len(server)-1:]),
+			mountPoint: fmt.Sprintf("%c:", 'P'+n), lunID: 10 + n,
+		})
+	}
+	return out
 }
 
 // Resources is how many resources the estate declares.
@@ -37,10 +57,7 @@ func (e Estate) Resources() int {
 
 // String describes the estate for the table.
 func (e Estate) String() string {
-	vol := "volumes pending winfs_volume_mount"
-	if e.Volumes > 0 {
-		vol = fmt.Sprintf("%d volumes", e.Volumes)
-	}
+	vol := fmt.Sprintf("%d volumes", e.Volumes)
 	return fmt.Sprintf("%d servers x %d registry values (%d per key), %d shares in %d share sets, %s: %d resources",
 		len(e.Servers), e.ValuesPerServer, e.ValuesPerKey, e.Shares, len(e.Servers)*e.ShareSets, vol, e.Resources())
 }
@@ -142,8 +159,11 @@ resource "winfs_smb_share_set" "s" {
   }
 }
 
-# winfs_volume_mount: %d volumes once the resource exists (issue 4).
-`, strings.Join(quoted, ", "), strings.Join(roots, ", "), e.ValuesPerServer, max(e.ValuesPerKey, 1), perSet, e.Volumes)
+`, strings.Join(quoted, ", "), strings.Join(roots, ", "), e.ValuesPerServer, max(e.ValuesPerKey, 1), perSet)
+	for i, v := range e.volumes() {
+		fmt.Fprintf(&b, "\nresource \"winfs_volume_mount\" \"v%d\" {\n  server      = %q\n  disk_serial = %q\n  mount_point = %q\n}\n",
+			i, v.server, v.serial, v.mountPoint)
+	}
 	return b.String()
 }
 

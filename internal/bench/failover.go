@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
 
@@ -66,37 +66,30 @@ func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progr
 	}
 	l.SetLatency(lat)
 	l.ResetStats()
-	p := startProbe(l, servedShares(l, "server1"))
-	progress("failover: server1 -> server2 under latency %s", lat.Name)
+	shares := servedShares(l, "server1")
+	if err := l.StartProbe("", shares, probeInterval); err != nil {
+		return Failover{}, err
+	}
+	progress("failover: server1 -> server2 under latency %s, a client probe on %d shares", lat.Name, len(shares))
 	res, err := tf.mustSucceed(ctx, dir, nil, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active=server2")
-	outage := p.stop()
+	report := l.StopProbe()
 	if err != nil {
 		return Failover{}, err
 	}
-	f := Failover{Latency: lat.Name, Wall: res.wall, Outage: outage, PeakRSSKB: res.peakKB}
+	f := Failover{Latency: lat.Name, Wall: res.wall, Outage: report.TotalOutage, PeakRSSKB: res.peakKB}
 	for _, st := range l.Stats() {
-		f.Waits += time.Duration(st.Ops["storage.rescan"])*lat.Rescan + time.Duration(st.Ops["volume.repair"])*lat.Repair
+		f.Waits += time.Duration(st.Ops[agent.OpStorageRescan])*lat.Rescan + time.Duration(st.Ops[agent.OpVolumeRepair])*lat.Repair
 	}
 	return f, nil
 }
 
-// writeFailoverVars gives the example everything the lab offers (WinRM,
-// SAN, DNS); terraform only warns about variables it does not declare.
+// writeFailoverVars gives the example the lab's endpoints and credentials,
+// as `winfs-lab tfvars --san --dns` prints them.
 func writeFailoverVars(dir, workDir string, l *lab.Lab) error {
-	ca := filepath.Join(workDir, "lab-ca.pem")
-	rf := l.Ready(ca)
-	servers := map[string]any{}
-	for name, s := range rf.Servers {
-		servers[name] = map[string]any{"address": s.Address, "port": s.HTTPSPort}
+	raw, err := json.Marshal(l.Ready(filepath.Join(workDir, "lab-ca.pem")).Variables(true, true))
+	if err != nil {
+		return err
 	}
-	vars := map[string]any{
-		"servers": servers, "winrm_username": rf.WinRM.Username, "winrm_password": rf.WinRM.Password,
-		"winrm_ca_certificate_file": ca,
-		"san_address":               rf.SAN.Address, "san_username": rf.SAN.Username, "san_password": rf.SAN.Password, "san_dialect": rf.SAN.Dialect,
-		"dns_server": rf.DNS.Server, "dns_zone": rf.DNS.Zone,
-		"dns_tsig_key_name": rf.DNS.TSIG.Name, "dns_tsig_algorithm": rf.DNS.TSIG.Algorithm, "dns_tsig_secret": rf.DNS.TSIG.Secret,
-	}
-	raw, _ := json.Marshal(vars)
 	return os.WriteFile(filepath.Join(dir, "lab.auto.tfvars.json"), raw, 0o600)
 }
 
@@ -111,71 +104,9 @@ func servedShares(l *lab.Lab, server string) []string {
 	return out
 }
 
-// probe is a client of \\files: every probeInterval it resolves the alias
-// over DNS (uncached) and checks that the server it leads to serves every
-// share. The outage is the time between a failed check and the next
-// successful one.
-type probe struct {
-	done   chan struct{}
-	wg     sync.WaitGroup
-	outage time.Duration
-}
-
+// probeInterval is how often the lab's client probe opens every share
+// through the alias (resolved afresh each time: the TTL is excluded).
 const probeInterval = 20 * time.Millisecond
-
-func startProbe(l *lab.Lab, shares []string) *probe {
-	p := &probe{done: make(chan struct{})}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		var downSince time.Time
-		t := time.NewTicker(probeInterval)
-		defer t.Stop()
-		for {
-			now := time.Now()
-			ok := probeOnce(l, shares)
-			switch {
-			case !ok && downSince.IsZero():
-				downSince = now
-			case ok && !downSince.IsZero():
-				p.outage += now.Sub(downSince)
-				downSince = time.Time{}
-			}
-			select {
-			case <-p.done:
-				if !downSince.IsZero() {
-					p.outage += time.Since(downSince)
-				}
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return p
-}
-
-func (p *probe) stop() time.Duration {
-	close(p.done)
-	p.wg.Wait()
-	return p.outage
-}
-
-func probeOnce(l *lab.Lab, shares []string) bool {
-	target, _, err := l.Resolve(lab.AliasName)
-	if err != nil {
-		return false
-	}
-	host := l.Host(strings.TrimSuffix(strings.TrimSuffix(target, "."+lab.DNSZone), "."))
-	if host == nil {
-		return false
-	}
-	for _, s := range shares {
-		if !host.Serves(s) {
-			return false
-		}
-	}
-	return true
-}
 
 func copyDir(src, dst string) error {
 	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
