@@ -56,13 +56,24 @@ func (r *Report) Targets() []Target {
 		out = append(out, verdict("failover provider overhead (wall time minus unavoidable waits) under 5 s", r.Failover.Overhead() < 5*time.Second,
 			fmt.Sprintf("%s under latency %s", secs(r.Failover.Overhead()), r.Failover.Latency)))
 	}
-	var peak int64
+	// The target is for the provider as shipped (persistent, reads shared);
+	// the worst of every run is reported beside it. 150 MB, not MiB.
+	var shipped, worst int64
+	worstRun := ""
 	for _, m := range r.Rows {
-		peak = max(peak, m.PeakRSSKB)
+		if m.Mode == "persistent" && !m.NoReadCache {
+			shipped = max(shipped, m.PeakRSSKB)
+		}
+		if m.PeakRSSKB > worst {
+			worst, worstRun = m.PeakRSSKB, m.Run+" under "+m.Latency
+		}
 	}
-	peak = max(peak, r.Failover.PeakRSSKB)
-	if peak > 0 {
-		out = append(out, verdict("provider peak memory under 150 MB", peak < 150*1024, "max "+mib(peak)))
+	if r.Failover.PeakRSSKB > shipped {
+		shipped = r.Failover.PeakRSSKB
+	}
+	if shipped > 0 {
+		out = append(out, verdict("provider peak memory under 150 MB (persistent, as shipped)", shipped*1024 < 150e6,
+			fmt.Sprintf("%s; worst of every run %s (%s)", megabytes(shipped), megabytes(worst), worstRun)))
 	}
 	return out
 }
@@ -138,6 +149,11 @@ func sortedKeys(m map[string]int) []string {
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+// megabytes shows KiB as MB (10^6 bytes), the unit of the target, and MiB.
+func megabytes(kb int64) string {
+	return fmt.Sprintf("%.0f MB (%.0f MiB)", float64(kb)*1024/1e6, float64(kb)/1024)
+}
 
 func mib(kb int64) string {
 	if kb <= 0 {

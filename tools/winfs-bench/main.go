@@ -36,6 +36,7 @@ func run() error {
 	shares := flag.Int("shares", e.Shares, "shares in all (spread over 2 share sets per server)")
 	latencies := flag.String("latency", "realistic,none", "latency models to measure under, in order")
 	quick := flag.Bool("quick", false, "measure only the runs as shipped (persistent and per_request with read sharing)")
+	runs := flag.String("runs", "", "runs in this order, by mode with an optional -unshared suffix (e.g. persistent-unshared,persistent); default: all four")
 	parallelism := flag.Int("parallelism", 0, "terraform -parallelism (0: terraform's default)")
 	keep := flag.String("keep", "", "work in this directory and keep it (default: a temporary one, removed)")
 	tfBin := flag.String("terraform", "terraform", "the terraform binary")
@@ -43,6 +44,20 @@ func run() error {
 	e.ValuesPerServer, e.ValuesPerKey, e.Shares = *values, *perKey, *shares
 
 	o := bench.Options{Estate: e, Parallelism: *parallelism, Progress: os.Stderr}
+	for _, id := range strings.Split(*runs, ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		mode, unshared := strings.CutSuffix(id, "-unshared")
+		if mode != "persistent" && mode != "per_request" {
+			return fmt.Errorf("--runs: %q is not persistent or per_request (with an optional -unshared)", id)
+		}
+		name := "winfs " + mode
+		if unshared {
+			name += ", no read sharing"
+		}
+		o.Runs = append(o.Runs, bench.RunSpec{Name: name, Mode: mode, NoReadCache: unshared})
+	}
 	if *quick {
 		for _, r := range bench.DefaultRuns() {
 			if !r.NoReadCache {
