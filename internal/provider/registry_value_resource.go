@@ -22,6 +22,7 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/regpath"
 	"github.com/winfs/terraform-provider-winfs/internal/regvalue"
+	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
 var (
@@ -241,19 +242,8 @@ func (r *registryValueResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	t, err := targetOf(plan)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("path"), "Invalid registry path", err.Error())
-		return
-	}
-	want, err := plan.wire(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid registry value", err.Error())
-		return
-	}
-	client, err := r.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+	t, want, client, ok := r.prepare(ctx, plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
@@ -277,6 +267,27 @@ func (r *registryValueResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(savePrevious(ctx, resp.Private, prev)...)
 	plan.ID = types.StringValue(t.id())
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// prepare resolves what Create and Update need from the plan: where the
+// value lives, its wire form, and the client of its server.
+func (r *registryValueResource) prepare(ctx context.Context, plan registryValueModel, diags *diag.Diagnostics) (registryTarget, agent.RegistryValue, *windows.Client, bool) {
+	t, err := targetOf(plan)
+	if err != nil {
+		diags.AddAttributeError(path.Root("path"), "Invalid registry path", err.Error())
+		return registryTarget{}, agent.RegistryValue{}, nil, false
+	}
+	want, err := plan.wire(ctx)
+	if err != nil {
+		diags.AddError("Invalid registry value", err.Error())
+		return registryTarget{}, agent.RegistryValue{}, nil, false
+	}
+	client, err := r.data.host(ctx, t.server)
+	if err != nil {
+		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+		return registryTarget{}, agent.RegistryValue{}, nil, false
+	}
+	return t, want, client, true
 }
 
 func keyHint(err error, createKey bool) string {
@@ -344,22 +355,11 @@ func (r *registryValueResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	t, err := targetOf(plan)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("path"), "Invalid registry path", err.Error())
+	t, want, client, ok := r.prepare(ctx, plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	want, err := plan.wire(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid registry value", err.Error())
-		return
-	}
-	client, err := r.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
-		return
-	}
-	err = client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: want, CreateKey: plan.CreateKey.ValueBool()})
+	err := client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: want, CreateKey: plan.CreateKey.ValueBool()})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot write registry value", fmt.Sprintf("Writing %s: %v%s", t, err, keyHint(err, plan.CreateKey.ValueBool())))
 		return

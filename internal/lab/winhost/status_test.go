@@ -57,6 +57,8 @@ func TestServerStatus(t *testing.T) {
 	if st := status(t, h); !st.Volumes[0].Dirty {
 		t.Fatalf("dirty bit not reported after a crash: %+v", st.Volumes)
 	}
+	// The power comes back: the host boots (autochk repairs the volume).
+	h.Boot()
 
 	// Offline: the letter stays (MountedDevices), the folder is not listed,
 	// and the share is no longer served.
