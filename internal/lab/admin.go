@@ -37,6 +37,8 @@ func startAdmin(l *Lab) (*adminServer, error) {
 	mux.HandleFunc("DELETE /v1/faults", a.clearFaults)
 	mux.HandleFunc("GET /v1/stats", a.stats)
 	mux.HandleFunc("POST /v1/stats/reset", a.resetStats)
+	mux.HandleFunc("GET /v1/latency", a.getLatency)
+	mux.HandleFunc("PUT /v1/latency", a.putLatency)
 	mux.HandleFunc("POST /v1/probe", a.probe)
 	mux.HandleFunc("POST /v1/probe/watch", a.probeWatchStart)
 	mux.HandleFunc("GET /v1/probe/watch", a.probeWatchReport)
@@ -100,7 +102,38 @@ func (a *adminServer) invariants(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (a *adminServer) stats(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"servers": a.lab.Stats()})
+	writeJSON(w, http.StatusOK, a.lab.AllStats())
+}
+
+func (a *adminServer) getLatency(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, latencyJSON(a.lab.Latency()))
+}
+
+// putLatency replaces the latency model: {"profile": "realistic",
+// "rtt": "5ms", ...}; figures not given come from the profile.
+func (a *adminServer) putLatency(w http.ResponseWriter, r *http.Request) {
+	var body map[string]string
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, `body must be {"profile": "none|realistic", "rtt": "2ms", ...}: %v`, err)
+		return
+	}
+	profile := body["profile"]
+	delete(body, "profile")
+	lat, err := ParseLatency(profile, body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	a.lab.SetLatency(lat)
+	writeJSON(w, http.StatusOK, latencyJSON(lat))
+}
+
+// latencyJSON shows durations as Go duration strings rather than nanoseconds.
+func latencyJSON(l Latency) map[string]string {
+	return map[string]string{
+		"name": l.Name, "rtt": l.RTT.String(), "process_start": l.ProcessStart.String(), "rescan": l.Rescan.String(),
+		"chkdsk": l.Repair.String(), "array_command": l.ArrayCommand.String(), "dns_update": l.DNSUpdate.String(),
+	}
 }
 
 func (a *adminServer) resetStats(w http.ResponseWriter, _ *http.Request) {
@@ -197,7 +230,7 @@ func (l *Lab) InjectFault(fr FaultRequest) error {
 		if fr.LatencyMS < 0 {
 			return errors.New("latency_ms must not be negative")
 		}
-		f.Latency = l.latency.RTT + time.Duration(fr.LatencyMS)*time.Millisecond
+		f.Latency = l.Latency().RTT + time.Duration(fr.LatencyMS)*time.Millisecond
 	case "crash":
 		f.Unreachable = true
 	default:
@@ -276,13 +309,13 @@ func (l *Lab) ClearFaults() {
 		if armed {
 			l.Timeline.Record(name, "fault.clear", "kill_agent disarmed")
 		}
-		if s.winrm.Faults() != (winrm.Faults{Latency: l.latency.RTT}) {
+		if s.winrm.Faults() != (winrm.Faults{Latency: l.Latency().RTT}) {
 			l.Timeline.Record(name, "fault.clear", "all faults cleared")
 		}
 		// A crashed host boots before WinRM answers again, so no agent
 		// request sees it half up.
 		s.host.Boot()
-		s.winrm.SetFaults(winrm.Faults{Latency: l.latency.RTT})
+		s.winrm.SetFaults(winrm.Faults{Latency: l.Latency().RTT})
 	}
 }
 
@@ -301,7 +334,7 @@ func (l *Lab) Down() []string {
 func (l *Lab) Faults() map[string]winrm.Faults {
 	out := map[string]winrm.Faults{}
 	for name, s := range l.servers {
-		if f := s.winrm.Faults(); f != (winrm.Faults{Latency: l.latency.RTT}) {
+		if f := s.winrm.Faults(); f != (winrm.Faults{Latency: l.Latency().RTT}) {
 			out[name] = f
 		}
 	}

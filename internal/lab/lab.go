@@ -65,7 +65,7 @@ type server struct {
 	winrm     *winrm.Server
 	httpPort  int
 	httpsPort int
-	stats     *Stats
+	stats     *hostStats
 
 	faultMu     sync.Mutex
 	killAfterOp string // kill_agent: the operation after which the agent dies
@@ -116,6 +116,7 @@ func Start(opts Options) (*Lab, error) {
 		l.Close()
 		return nil, err
 	}
+	l.applyLatency(opts.Latency)
 	if err := opts.Scenario.apply(l); err != nil {
 		l.Close()
 		return nil, err
@@ -131,7 +132,7 @@ func Start(opts Options) (*Lab, error) {
 
 func (l *Lab) startServer(name string) error {
 	h := winhost.New(name, l.Timeline)
-	s := &server{name: name, host: h, stats: &Stats{}}
+	s := &server{name: name, host: h, stats: &hostStats{}}
 	s.winrm = winrm.New(winrm.Config{
 		Username: l.opts.Username,
 		Password: l.opts.Password,
@@ -165,7 +166,7 @@ func (l *Lab) startServer(name string) error {
 func (l *Lab) runCommand(ctx context.Context, s *server, p *winrm.Process) int {
 	if isPowerShell(p.CommandLine) {
 		s.stats.add(func(st *Stats) { st.ProcessStarts++ })
-		if d := l.latency.ProcessStart; d > 0 {
+		if d := l.Latency().ProcessStart; d > 0 {
 			select {
 			case <-time.After(d):
 			case <-ctx.Done():
@@ -176,7 +177,7 @@ func (l *Lab) runCommand(ctx context.Context, s *server, p *winrm.Process) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := &gatedWriter{w: p.Stdout}
-	exec := &faultingExecutor{lab: l, s: s, out: out, kill: cancel}
+	exec := hostExec{ctx: ctx, lab: l, s: s, next: &faultingExecutor{lab: l, s: s, out: out, kill: cancel}}
 	return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, out, p.Stderr, exec)
 }
 

@@ -64,7 +64,7 @@ func (l *Lab) Ready(caFile string) ReadyFile {
 	rf := ReadyFile{
 		AdminURL: l.AdminURL(),
 		Scenario: l.opts.Scenario.Name,
-		Latency:  l.latency.Name,
+		Latency:  l.Latency().Name,
 		Servers:  map[string]ReadyServer{},
 		WinRM:    ReadyWinRM{Username: l.opts.Username, Password: l.opts.Password, CACertificateFile: caFile},
 		SAN:      ReadySAN{Address: l.SANAddress(), Username: l.opts.SANUsername, Password: l.opts.SANPassword, Dialect: l.opts.SANDialect},

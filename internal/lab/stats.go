@@ -2,22 +2,32 @@ package lab
 
 import (
 	"sync"
-	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/dnsserver"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
 )
 
 // Stats counts what a host was asked to do: the cost model of the
 // provider is round trips, shells and process starts.
 type Stats struct {
-	mu            sync.Mutex
 	HTTPRequests  int `json:"http_requests"`
 	Shells        int `json:"shells"`
 	Commands      int `json:"commands"`
 	ProcessStarts int `json:"process_starts"`
+	// AgentRequests counts agent operations (hello included), Ops each
+	// operation by name: what the provider asked, however it was batched.
+	AgentRequests int            `json:"agent_requests"`
+	Ops           map[string]int `json:"ops,omitempty"`
 }
 
-func (s *Stats) observe(st winrm.Stat) {
+// hostStats is one host's counters behind a lock.
+type hostStats struct {
+	mu sync.Mutex
+	s  Stats
+}
+
+func (s *hostStats) observe(st winrm.Stat) {
 	s.add(func(s *Stats) {
 		switch st.Kind {
 		case "http_request":
@@ -30,20 +40,30 @@ func (s *Stats) observe(st winrm.Stat) {
 	})
 }
 
-func (s *Stats) add(f func(*Stats)) {
+func (s *hostStats) add(f func(*Stats)) {
 	s.mu.Lock()
-	f(s)
+	f(&s.s)
 	s.mu.Unlock()
 }
 
-func (s *Stats) snapshot() Stats {
+func (s *hostStats) snapshot() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{HTTPRequests: s.HTTPRequests, Shells: s.Shells, Commands: s.Commands, ProcessStarts: s.ProcessStarts}
+	out := s.s
+	out.Ops = nil
+	if len(s.s.Ops) > 0 {
+		out.Ops = make(map[string]int, len(s.s.Ops))
+		for k, v := range s.s.Ops {
+			out.Ops[k] = v
+		}
+	}
+	return out
 }
 
-func (s *Stats) reset() {
-	s.add(func(s *Stats) { s.HTTPRequests, s.Shells, s.Commands, s.ProcessStarts = 0, 0, 0, 0 })
+func (s *hostStats) reset() {
+	s.mu.Lock()
+	s.s = Stats{}
+	s.mu.Unlock()
 }
 
 // Stats returns each server's counters.
@@ -60,23 +80,30 @@ func (l *Lab) ResetStats() {
 	for _, s := range l.servers {
 		s.stats.reset()
 	}
-}
-
-// Latency is the lab's cost model of a real network and real Windows.
-type Latency struct {
-	Name         string        `json:"name"`
-	RTT          time.Duration `json:"rtt"`           // added to every WinRM HTTP request
-	ProcessStart time.Duration `json:"process_start"` // powershell.exe start
-}
-
-// LatencyProfile returns a named profile: "none" or "realistic" (a LAN
-// round trip and a Windows PowerShell 5.1 cold start).
-func LatencyProfile(name string) (Latency, bool) {
-	switch name {
-	case "", "none":
-		return Latency{Name: "none"}, true
-	case "realistic":
-		return Latency{Name: "realistic", RTT: 2 * time.Millisecond, ProcessStart: 400 * time.Millisecond}, true
+	if l.array != nil {
+		l.array.ResetStats()
 	}
-	return Latency{}, false
+	if l.dns != nil {
+		l.dns.server.ResetStats()
+	}
+}
+
+// AllStats is GET /v1/stats: every Windows host, the array and the DNS
+// server.
+type AllStats struct {
+	Servers map[string]Stats `json:"servers"`
+	Array   array.Stats      `json:"array"`
+	DNS     dnsserver.Stats  `json:"dns"`
+}
+
+// AllStats returns every counter of the estate.
+func (l *Lab) AllStats() AllStats {
+	out := AllStats{Servers: l.Stats()}
+	if l.array != nil {
+		out.Array = l.array.Stats()
+	}
+	if l.dns != nil {
+		out.DNS = l.dns.server.Stats()
+	}
+	return out
 }

@@ -25,6 +25,9 @@ type providerSettings struct {
 	transport windows.Mode
 	dns       *dnsSettings // nil without a dns block
 	san       *sanSettings // nil without a san block
+	// readCacheAge bounds how long one listing answers sibling reads
+	// (0: no sharing, every read asks the host).
+	readCacheAge time.Duration
 	// fenced: a delete on an unreachable server succeeds with a warning (S4).
 	fenced bool
 }
@@ -96,6 +99,14 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 					"servers[%q].username and .password, or the %s and %s environment variables.", name, name, EnvWinRMUsername, EnvWinRMPassword))
 		}
 		out.servers[name] = ep
+	}
+	out.readCacheAge = windows.DefaultReadCacheAge
+	if v := getenv(EnvReadCacheAge); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			diags.AddError("Invalid "+EnvReadCacheAge, fmt.Sprintf("%s=%q must be a duration such as 5s, or 0 to read every value from the host.", EnvReadCacheAge, v))
+		}
+		out.readCacheAge = max(d, 0)
 	}
 	dnsS, dnsDiags := m.dnsSettings(getenv)
 	diags.Append(dnsDiags...)

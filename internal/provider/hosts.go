@@ -25,8 +25,9 @@ type providerData struct {
 
 	mu        sync.Mutex
 	clients   map[string]*windows.Client
-	dnsClient *dnsupdate.Client // rfc2136 backend, created on first use
-	array     *san.Client       // one session per provider run, opened on first use
+	caches    map[string]*windows.ReadCache // by host:port: two names for one endpoint share it
+	dnsClient *dnsupdate.Client             // rfc2136 backend, created on first use
+	array     *san.Client                   // one session per provider run, opened on first use
 }
 
 // live tracks every providerData of this process so main can end the agents
@@ -37,7 +38,7 @@ var live struct {
 }
 
 func newProviderData(s providerSettings) *providerData {
-	d := &providerData{settings: s, clients: map[string]*windows.Client{}}
+	d := &providerData{settings: s, clients: map[string]*windows.Client{}, caches: map[string]*windows.ReadCache{}}
 	live.Lock()
 	live.data = append(live.data, d)
 	live.Unlock()
@@ -111,8 +112,20 @@ func (d *providerData) host(ctx context.Context, name string) (*windows.Client, 
 	if err != nil {
 		return nil, err
 	}
-	c, err := windows.New(name, starter, d.settings.transport, windows.WithLogger(logToTflog),
-		windows.WithCallTimeout(ep.Timeout), windows.WithStartTimeout(ep.Timeout))
+	// Sibling reads share listings for a few seconds, within this
+	// configured provider (one Terraform command) only: drift made between
+	// two commands is always seen.
+	opts := []windows.Option{windows.WithLogger(logToTflog), windows.WithCallTimeout(ep.Timeout), windows.WithStartTimeout(ep.Timeout)}
+	if d.settings.readCacheAge > 0 {
+		addr := strings.ToLower(ep.Addr())
+		rc := d.caches[addr]
+		if rc == nil {
+			rc = windows.NewReadCache(d.settings.readCacheAge)
+			d.caches[addr] = rc
+		}
+		opts = append(opts, windows.WithReadCache(rc))
+	}
+	c, err := windows.New(name, starter, d.settings.transport, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,10 @@ const (
 	EnvWinRMPassword = "WINFS_WINRM_PASSWORD"
 	EnvSANUsername   = "WINFS_SAN_USERNAME"
 	EnvSANPassword   = "WINFS_SAN_PASSWORD"
+	// EnvReadCacheAge bounds how long a listing of a registry key or of a
+	// host's shares answers sibling reads within one command (default 5s;
+	// 0 turns the sharing off). For measurements and troubleshooting.
+	EnvReadCacheAge = "WINFS_READ_CACHE_AGE"
 )
 
 var serverNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)

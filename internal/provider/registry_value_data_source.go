@@ -99,7 +99,7 @@ func (d *registryValueDataSource) Read(ctx context.Context, req datasource.ReadR
 		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
 		return
 	}
-	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
+	cur, err := client.RegistryLookup(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read registry value", fmt.Sprintf("Reading %s: %v", t, err))
 		return

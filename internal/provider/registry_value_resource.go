@@ -314,7 +314,7 @@ func (r *registryValueResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddError("Unknown server", err.Error())
 		return
 	}
-	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
+	cur, err := client.RegistryLookup(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
 	if err != nil {
 		if r.data.fencedRead(t.server, "registry value "+t.String(), err, &resp.Diagnostics) {
 			return

@@ -287,9 +287,10 @@ func converge(ctx context.Context, c *windows.Client, t shareSetTarget, want map
 }
 
 // refresh reads the server's shares under the scope into m, keeping m's
-// spelling where the server agrees with it.
+// spelling where the server agrees with it. The read may be answered from a
+// listing shared with sibling share sets (a write empties it first).
 func refresh(ctx context.Context, c *windows.Client, t shareSetTarget, m *shareSetModel, diags *diag.Diagnostics) bool {
-	list, err := c.ShareList(ctx, t.scope)
+	list, err := c.ShareListLookup(ctx, t.scope)
 	if err != nil {
 		diags.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
 		return false

@@ -85,7 +85,7 @@ func (d *sharesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
 		return
 	}
-	list, err := c.ShareList(ctx, t.scope)
+	list, err := c.ShareListLookup(ctx, t.scope)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
 		return

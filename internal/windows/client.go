@@ -84,6 +84,7 @@ type Client struct {
 	callTimeout  time.Duration
 	closeTimeout time.Duration
 	nextID       atomic.Uint64
+	cache        *ReadCache // nil: every lookup goes to the host
 
 	mu       sync.Mutex
 	sess     *session      // the current persistent session, if any
@@ -130,6 +131,12 @@ func (c *Client) log(ctx context.Context, level, msg string, fields map[string]a
 // retried once on a new agent when the session breaks; a write whose outcome
 // is unknown fails with an error wrapping ErrOutcomeUnknown.
 func (c *Client) Call(ctx context.Context, op string, params, result any) error {
+	if !readOnlyOps[op] {
+		// Whatever was cached may be changed by this write: drop it now and
+		// again once the write is done (a listing that overlapped it).
+		c.cache.invalidate()
+		defer c.cache.invalidate()
+	}
 	if c.callTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)

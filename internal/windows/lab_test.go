@@ -38,6 +38,7 @@ type labStarter struct {
 	writes atomic.Int64
 
 	mu      sync.Mutex
+	ops     map[string]int   // operations executed, by name
 	faults  map[string]fault // op -> fault, fired once
 	tamper  bool
 	release chan struct{}
@@ -54,9 +55,26 @@ func (l *labStarter) failNext(op string, f fault) {
 	l.faults[op] = f
 }
 
+// opCount is how many times op was executed since the last resetOps.
+func (l *labStarter) opCount(op string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ops[op]
+}
+
+func (l *labStarter) resetOps() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ops = nil
+}
+
 func (l *labStarter) takeFault(op string) fault {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.ops == nil {
+		l.ops = map[string]int{}
+	}
+	l.ops[op]++
 	f := l.faults[op]
 	delete(l.faults, op)
 	return f

@@ -94,3 +94,68 @@ func SameRegistryValue(a, b agent.RegistryValue) bool {
 		return a.Data == b.Data && len(a.Strings) == 0 && len(b.Strings) == 0
 	}
 }
+
+// RegistryLookup answers like RegistryGet, but from one listing of the
+// whole key (registry.list) shared by every lookup of that key while it is
+// fresh (see ReadCache). Refreshes use it; the checks around a write use
+// RegistryGet. Without a cache it is RegistryGet.
+func (c *Client) RegistryLookup(ctx context.Context, p agent.RegistryGetParams) (agent.RegistryGetResult, error) {
+	if c.cache == nil {
+		return c.RegistryGet(ctx, p)
+	}
+	key := "registry\x00" + strings.ToUpper(p.Hive) + `\` + strings.ToUpper(p.Key)
+	v, err := c.cache.get(ctx, key, func(ctx context.Context) (any, error) {
+		res, err := c.RegistryList(ctx, p.RegistryKeyRef)
+		if err != nil {
+			return nil, err
+		}
+		return newRegistryListing(res), nil
+	})
+	if err != nil {
+		// The single read gives the error (or the answer) exactly as before.
+		return c.RegistryGet(ctx, p)
+	}
+	l := v.(*registryListing)
+	if !l.keyExists {
+		return agent.RegistryGetResult{}, nil
+	}
+	if val, ok := l.find(p.Name); ok {
+		return agent.RegistryGetResult{KeyExists: true, Exists: true, Value: &val}, nil
+	}
+	// Not listed: the value is missing, or has a type registry.list leaves
+	// out (where registry.get reports an error). Only the host can say.
+	return c.RegistryGet(ctx, p)
+}
+
+// registryListing is a registry.list result indexed for lookups by name,
+// which Windows compares case-insensitively.
+type registryListing struct {
+	keyExists bool
+	values    map[string]agent.RegistryValue
+	folded    map[string][]string // upper-cased name -> names as listed
+}
+
+func newRegistryListing(res agent.RegistryListResult) *registryListing {
+	l := &registryListing{keyExists: res.KeyExists, values: res.Values, folded: map[string][]string{}}
+	for name := range res.Values {
+		f := strings.ToUpper(name)
+		l.folded[f] = append(l.folded[f], name)
+	}
+	return l
+}
+
+// find returns a copy of the value called name: the exact spelling first,
+// else the one value whose name folds to it. Names that fold together but
+// differ for Windows are not guessed at.
+func (l *registryListing) find(name string) (agent.RegistryValue, bool) {
+	v, ok := l.values[name]
+	if !ok {
+		names := l.folded[strings.ToUpper(name)]
+		if len(names) != 1 {
+			return agent.RegistryValue{}, false
+		}
+		v = l.values[names[0]]
+	}
+	v.Strings = slices.Clone(v.Strings)
+	return v, true
+}

@@ -3,6 +3,7 @@ package windows
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
@@ -15,6 +16,37 @@ func (c *Client) ShareList(ctx context.Context, scope []string) (agent.ShareList
 	res := agent.ShareListResult{}
 	err := c.Call(ctx, agent.OpShareList, agent.ShareListParams{Scope: nonNil(scope)}, &res)
 	return res, err
+}
+
+// ShareListLookup answers like ShareList, but from one listing of every
+// share of the host (share.list with no scope) shared by the lookups of
+// every scope while it is fresh (see ReadCache), filtered by the same rule
+// the agent applies. Refreshes use it; the checks around a write use
+// ShareList. Without a cache it is ShareList.
+func (c *Client) ShareListLookup(ctx context.Context, scope []string) (agent.ShareListResult, error) {
+	if c.cache == nil {
+		return c.ShareList(ctx, scope)
+	}
+	for _, r := range scope {
+		if _, err := smbshare.NormalizeRoot(r); err != nil {
+			return c.ShareList(ctx, scope) // the agent's own error
+		}
+	}
+	v, err := c.cache.get(ctx, "shares", func(ctx context.Context) (any, error) {
+		return c.ShareList(ctx, nil)
+	})
+	if err != nil {
+		return c.ShareList(ctx, scope)
+	}
+	all := v.(agent.ShareListResult)
+	out := agent.ShareListResult{Shares: make([]agent.ShareInfo, 0, len(all.Shares))}
+	for _, s := range all.Shares {
+		if len(scope) == 0 || (!s.Special && smbshare.InScope(s.Path, scope)) {
+			s.Access = slices.Clone(s.Access)
+			out.Shares = append(out.Shares, s)
+		}
+	}
+	return out, nil
 }
 
 // SharePaths reports whether each path's volume is mounted and its folder exists.

@@ -15,7 +15,18 @@ func serveCmd(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	readyFile := fs.String("ready-file", "", "write the endpoints and credentials here (JSON) once everything listens (required)")
 	scenario := fs.String("scenario", "seed000", "built-in scenario name or JSON scenario file")
-	latency := fs.String("latency", "none", "latency model: none or realistic")
+	latency := fs.String("latency", "none", "latency model: none or realistic; the figures below override it")
+	figures := map[string]*string{}
+	for _, f := range []struct{ name, usage string }{
+		{"rtt", "network round trip, before every WinRM HTTP answer, array CLI answer and DNS answer (e.g. 2ms)"},
+		{"process-start", "powershell.exe start (e.g. 400ms)"},
+		{"rescan", "storage rescan on a host (e.g. 1.5s)"},
+		{"chkdsk", "chkdsk /F /X of a volume (e.g. 3s)"},
+		{"array-command", "the array's work on every CLI command (e.g. 150ms)"},
+		{"dns-update", "applying a DNS update (e.g. 20ms)"},
+	} {
+		figures[f.name] = fs.String(f.name, "", f.usage)
+	}
 	sanDialect := fs.String("san-dialect", "ontap7", "the array's CLI: ontap7 or msa (drive msa with the provider's generic dialect)")
 	_ = fs.Parse(args)
 	if *readyFile == "" {
@@ -25,9 +36,13 @@ func serveCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	lat, ok := lab.LatencyProfile(*latency)
-	if !ok {
-		return fmt.Errorf("--latency %q: use none or realistic", *latency)
+	overrides := map[string]string{}
+	for name, v := range figures {
+		overrides[name] = *v
+	}
+	lat, err := lab.ParseLatency(*latency, overrides)
+	if err != nil {
+		return fmt.Errorf("--latency: %w", err)
 	}
 	l, err := lab.Start(lab.Options{Scenario: sc, Latency: lat, SANDialect: *sanDialect})
 	if err != nil {
@@ -38,7 +53,7 @@ func serveCmd(args []string) error {
 		return fmt.Errorf("writing ready file: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "winfs-lab: scenario %s, latency %s, admin API %s, array %s (%s), ready file %s\n",
-		sc.Name, lat.Name, l.AdminURL(), l.SANAddress(), l.SANDialect(), *readyFile)
+		sc.Name, lat, l.AdminURL(), l.SANAddress(), l.SANDialect(), *readyFile)
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	<-stop

@@ -87,6 +87,8 @@ type Array struct {
 	faults   Faults
 	subs     []func(Change)
 	servers  []*server
+	latency  struct{ rtt, command time.Duration } // the lab's model, not a fault
+	stats    Stats
 }
 
 // New returns an empty array.

@@ -50,6 +50,54 @@ func (a *Array) takeCut(cmd string) bool {
 	return false
 }
 
+// SetLatency sets the latency model: rtt before every answer and login
+// prompt, command for the array's own work on every command. Faults add to it.
+func (a *Array) SetLatency(rtt, command time.Duration) {
+	a.mu.Lock()
+	a.latency.rtt, a.latency.command = rtt, command
+	a.mu.Unlock()
+}
+
+// Stats counts the CLI's work: logins and commands, over every session.
+type Stats struct {
+	Logins   int `json:"logins"`
+	Commands int `json:"commands"`
+}
+
+// Stats returns the counters.
+func (a *Array) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+// ResetStats zeroes the counters.
+func (a *Array) ResetStats() {
+	a.mu.Lock()
+	a.stats = Stats{}
+	a.mu.Unlock()
+}
+
+func (a *Array) count(f func(*Stats)) {
+	a.mu.Lock()
+	f(&a.stats)
+	a.mu.Unlock()
+}
+
+// pause sleeps for the model's round trip, plus the command cost when
+// command is true.
+func (s *session) pause(command bool) {
+	s.a.mu.Lock()
+	d := s.a.latency.rtt
+	if command {
+		d += s.a.latency.command
+	}
+	s.a.mu.Unlock()
+	if d > 0 {
+		time.Sleep(d)
+	}
+}
+
 // Dialects the CLI speaks.
 const (
 	DialectONTAP7 = "ontap7"
@@ -161,7 +209,9 @@ func (a *Array) serve(c net.Conn, dialect string) {
 		if cmd == "" {
 			continue
 		}
+		a.count(func(st *Stats) { st.Commands++ })
 		out, quit := s.exec(cmd)
+		s.pause(true)
 		if a.takeCut(cmd) {
 			a.cfg.Timeline.Record("array", "fault.cut", fmt.Sprintf("session cut after %q ran, before its answer", cmd))
 			return
@@ -199,6 +249,7 @@ func (s *session) login() bool {
 	}
 	for try := 0; try < 3; try++ {
 		s.delay()
+		s.pause(false)
 		if s.write(userPrompt) != nil {
 			return false
 		}
@@ -206,6 +257,7 @@ func (s *session) login() bool {
 		if err != nil {
 			return false
 		}
+		s.pause(false)
 		if s.write("Password: ") != nil {
 			return false
 		}
@@ -215,6 +267,7 @@ func (s *session) login() bool {
 		}
 		ok := user == s.a.cfg.Username && pass == s.a.cfg.Password && !s.a.Faults().RefuseLogin
 		if ok {
+			s.a.count(func(st *Stats) { st.Logins++ })
 			echo := "off"
 			if s.t.Local(telnetwire.OptEcho) {
 				echo = "on"

@@ -33,9 +33,54 @@ type Server struct {
 	tcp   *dns.Server
 	addr  string
 
-	mu   sync.Mutex
-	drop int // requests still to ignore; -1: all until cleared
-	seen int // requests received (tests and stats)
+	mu      sync.Mutex
+	drop    int // requests still to ignore; -1: all until cleared
+	seen    int // requests received (tests and stats)
+	updates int // UPDATE requests received
+	rtt     time.Duration
+	upd     time.Duration // the zone's work on an UPDATE, after rtt
+}
+
+// SetLatency sets the latency model: rtt before every answer, update on
+// top of it for every UPDATE.
+func (s *Server) SetLatency(rtt, update time.Duration) {
+	s.mu.Lock()
+	s.rtt, s.upd = rtt, update
+	s.mu.Unlock()
+}
+
+// Stats counts the messages the server received.
+type Stats struct {
+	Requests int `json:"requests"`
+	Updates  int `json:"updates"`
+}
+
+// Stats returns the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Stats{Requests: s.seen, Updates: s.updates}
+}
+
+// ResetStats zeroes the counters.
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	s.seen, s.updates = 0, 0
+	s.mu.Unlock()
+}
+
+// pause sleeps for the latency model before an answer.
+func (s *Server) pause(update bool) {
+	s.mu.Lock()
+	d := s.rtt
+	if update {
+		s.updates++
+		d += s.upd
+	}
+	s.mu.Unlock()
+	if d > 0 {
+		time.Sleep(d)
+	}
 }
 
 // Start listens on a free port of 127.0.0.1 (UDP and TCP) and serves zones.
@@ -151,6 +196,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	if s.dropThis() {
 		return
 	}
+	s.pause(req.Opcode == dns.OpcodeUpdate)
 	resp := new(dns.Msg)
 	resp.SetReply(req)
 	resp.RecursionAvailable = false

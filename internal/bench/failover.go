@@ -1,0 +1,145 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+	"github.com/winfs/terraform-provider-winfs/internal/lab"
+)
+
+// Failover is the failover apply of examples/failover (server1 ->
+// server2) under the last latency model measured.
+type Failover struct {
+	// Pending says why there is no measurement (examples/failover does not
+	// exist yet); empty when measured.
+	Pending string
+	Latency string
+	Wall    time.Duration
+	// Outage is how long a client that resolves the alias afresh (no DNS
+	// cache: the TTL is excluded) could not open every share.
+	Outage time.Duration
+	// Waits is the time the hosts spent in rescans and repairs, which no
+	// provider can avoid: the lab's per-operation counts times the model's
+	// figures.
+	Waits time.Duration
+	// PeakRSSKB is the provider's peak memory during the apply.
+	PeakRSSKB int64
+}
+
+// Overhead is what the provider (and Terraform) add to the unavoidable waits.
+func (f Failover) Overhead() time.Duration { return f.Wall - f.Waits }
+
+const failoverExample = "examples/failover"
+
+// runFailover applies examples/failover with server1 active under no
+// latency, then measures the failover to server2 under the realistic
+// model (or the last one asked for), with a client probe running.
+func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progress func(string, ...any)) (Failover, error) {
+	src := filepath.Join(o.ModuleRoot, failoverExample)
+	if _, err := os.Stat(filepath.Join(src, "main.tf")); err != nil {
+		return Failover{Pending: "pending " + failoverExample}, nil
+	}
+	dir := filepath.Join(o.WorkDir, "failover")
+	if err := copyDir(src, dir); err != nil {
+		return Failover{}, err
+	}
+	if err := writeFailoverVars(dir, o.WorkDir, l); err != nil {
+		return Failover{}, err
+	}
+	progress("failover: applying %s with server1 active", failoverExample)
+	if _, err := tf.mustSucceed(ctx, dir, nil, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active=server1"); err != nil {
+		return Failover{}, err
+	}
+	lat := o.Latencies[len(o.Latencies)-1]
+	if r, ok := lab.LatencyProfile("realistic"); ok {
+		for _, x := range o.Latencies {
+			if x.Name == r.Name {
+				lat = x
+			}
+		}
+	}
+	l.SetLatency(lat)
+	l.ResetStats()
+	shares := servedShares(l, "server1")
+	if err := l.StartProbe("", shares, probeInterval); err != nil {
+		return Failover{}, err
+	}
+	progress("failover: server1 -> server2 under latency %s, a client probe on %d shares", lat.Name, len(shares))
+	res, err := tf.mustSucceed(ctx, dir, nil, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active=server2")
+	report := l.StopProbe()
+	if err != nil {
+		return Failover{}, err
+	}
+	f := Failover{Latency: lat.Name, Wall: res.wall, Outage: report.TotalOutage, PeakRSSKB: res.peakKB}
+	for _, st := range l.Stats() {
+		f.Waits += time.Duration(st.Ops[agent.OpStorageRescan])*lat.Rescan + time.Duration(st.Ops[agent.OpVolumeRepair])*lat.Repair
+	}
+	return f, nil
+}
+
+// writeFailoverVars gives the example the lab's endpoints and credentials,
+// as `winfs-lab tfvars --san --dns` prints them.
+func writeFailoverVars(dir, workDir string, l *lab.Lab) error {
+	raw, err := json.Marshal(l.Ready(filepath.Join(workDir, "lab-ca.pem")).Variables(true, true))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "lab.auto.tfvars.json"), raw, 0o600)
+}
+
+// servedShares lists the shares a host serves outside C: (the failover's).
+func servedShares(l *lab.Lab, server string) []string {
+	var out []string
+	for _, s := range l.Host(server).Shares() {
+		if !s.Special && s.Available && !strings.HasPrefix(strings.ToUpper(s.Path), `C:`) {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// probeInterval is how often the lab's client probe opens every share
+// through the alias (resolved afresh each time: the TTL is excluded).
+const probeInterval = 20 * time.Millisecond
+
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			if strings.HasPrefix(d.Name(), ".terraform") {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if strings.HasPrefix(d.Name(), "terraform.tfstate") || strings.HasPrefix(d.Name(), ".terraform") {
+			return nil
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), raw, 0o644)
+	})
+}
+
+// String is the failover row's measurement cell.
+func (f Failover) String() string {
+	if f.Pending != "" {
+		return f.Pending
+	}
+	share := 0.0
+	if f.Wall > 0 {
+		share = 100 * float64(f.Waits) / float64(f.Wall)
+	}
+	return fmt.Sprintf("%s wall, %s client-visible outage, %s (%.0f%%) in rescan/repair waits, provider overhead %s",
+		secs(f.Wall), secs(f.Outage), secs(f.Waits), share, secs(f.Overhead()))
+}

@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Target is one of the targets with its verdict.
+type Target struct {
+	Name   string
+	Status string // "pass", "FAIL" or "pending"
+	Detail string
+}
+
+// Targets checks the report against the targets.
+func (r *Report) Targets() []Target {
+	var out []Target
+	// One PowerShell process per host and plan in persistent mode.
+	var starts []string
+	ok, seen := true, false
+	for _, m := range r.Rows {
+		if m.Mode == "persistent" {
+			seen = true
+			starts = append(starts, fmt.Sprintf("%d with latency %s", m.ProcessStarts, m.Latency))
+			if m.ProcessStarts > r.Hosts {
+				ok = false
+			}
+		}
+	}
+	if seen {
+		out = append(out, verdict("PowerShell process starts per plan: one per host", ok,
+			fmt.Sprintf("%d hosts; persistent: %s", r.Hosts, strings.Join(starts, ", "))))
+	}
+	if p := r.find("realistic", "persistent", false); p != nil {
+		for _, c := range []struct {
+			noCache bool
+			what    string
+		}{{false, "per_request as shipped (reads shared)"}, {true, "per_request without read sharing (one process per resource)"}} {
+			if q := r.find("realistic", "per_request", c.noCache); q != nil {
+				ratio := float64(q.Wall) / float64(p.Wall)
+				out = append(out, verdict("refresh, realistic latency: persistent at least 20x faster than "+c.what, ratio >= 20,
+					fmt.Sprintf("%s vs %s: %.1fx", secs(p.Wall), secs(q.Wall), ratio)))
+			}
+		}
+	}
+	if p, f := r.find("none", "persistent", false), r.find("none", "", false); p != nil && f != nil {
+		ratio := float64(p.Wall) / float64(f.Wall)
+		out = append(out, verdict("refresh, no latency: persistent within 2x the terraform_data floor", ratio <= 2,
+			fmt.Sprintf("%s vs %s: %.2fx", secs(p.Wall), secs(f.Wall), ratio)))
+	}
+	if r.Failover.Pending != "" {
+		out = append(out, Target{Name: "failover provider overhead (wall time minus unavoidable waits) under 5 s", Status: "pending", Detail: r.Failover.Pending})
+	} else {
+		out = append(out, verdict("failover provider overhead (wall time minus unavoidable waits) under 5 s", r.Failover.Overhead() < 5*time.Second,
+			fmt.Sprintf("%s under latency %s", secs(r.Failover.Overhead()), r.Failover.Latency)))
+	}
+	// The target is for the provider as shipped (persistent, reads shared);
+	// the worst of every run is reported beside it. 150 MB, not MiB.
+	var shipped, worst int64
+	worstRun := ""
+	for _, m := range r.Rows {
+		if m.Mode == "persistent" && !m.NoReadCache {
+			shipped = max(shipped, m.PeakRSSKB)
+		}
+		if m.PeakRSSKB > worst {
+			worst, worstRun = m.PeakRSSKB, m.Run+" under "+m.Latency
+		}
+	}
+	if r.Failover.PeakRSSKB > shipped {
+		shipped = r.Failover.PeakRSSKB
+	}
+	if shipped > 0 {
+		out = append(out, verdict("provider peak memory under 150 MB (persistent, as shipped)", shipped*1024 < 150e6,
+			fmt.Sprintf("%s; worst of every run %s (%s)", megabytes(shipped), megabytes(worst), worstRun)))
+	}
+	return out
+}
+
+func verdict(name string, ok bool, detail string) Target {
+	if ok {
+		return Target{Name: name, Status: "pass", Detail: detail}
+	}
+	return Target{Name: name, Status: "FAIL", Detail: detail}
+}
+
+// find returns the row of a latency, mode ("" = the floor) and read sharing.
+func (r *Report) find(latency, mode string, noCache bool) *Measurement {
+	for i, m := range r.Rows {
+		if strings.HasPrefix(m.Latency, latency) && m.Mode == mode && m.NoReadCache == noCache && (mode != "" || m.Run == floorRun) {
+			return &r.Rows[i]
+		}
+	}
+	return nil
+}
+
+// Render prints the table (Markdown, so the docs page can hold it as is).
+func (r *Report) Render(w io.Writer) {
+	fmt.Fprintf(w, "Estate: %s.\n", r.Estate)
+	fmt.Fprintf(w, "Machine: %s; %s.\n\n", r.Machine, r.Terraform)
+	fmt.Fprintln(w, "| latency | run | wall time | PowerShell starts | WinRM shells | HTTP requests | HTTP requests per resource | agent requests | provider peak RSS |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
+	for _, m := range r.Rows {
+		if m.Run == floorRun {
+			fmt.Fprintf(w, "| %s | %s (%d resources) | %s | - | - | - | - | - | - |\n", m.Latency, m.Run, m.Resources, secs(m.Wall))
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %d | %d | %.3f | %d | %s |\n", m.Latency, m.Run, secs(m.Wall), m.ProcessStarts, m.Shells,
+			m.HTTPRequests, float64(m.HTTPRequests)/float64(max(m.Resources, 1)), m.AgentRequests, mib(m.PeakRSSKB))
+	}
+	fmt.Fprintf(w, "| %s | failover apply (server1 -> server2) of %s | %s |||||||\n", r.Failover.Latency, failoverExample, r.Failover)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Targets:")
+	for _, t := range r.Targets() {
+		fmt.Fprintf(w, "- %s: %s (%s)\n", t.Name, t.Status, t.Detail)
+	}
+	if ops := r.opsSummary(); ops != "" {
+		fmt.Fprintf(w, "\nAgent operations of one refresh (persistent, reads shared): %s.\n", ops)
+	}
+}
+
+// opsSummary lists the agent operations of the first persistent refresh.
+func (r *Report) opsSummary() string {
+	for _, m := range r.Rows {
+		if m.Mode != "persistent" || m.NoReadCache {
+			continue
+		}
+		var parts []string
+		for _, op := range sortedKeys(m.Ops) {
+			parts = append(parts, fmt.Sprintf("%s %d", op, m.Ops[op]))
+		}
+		return strings.Join(parts, ", ")
+	}
+	return ""
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+// megabytes shows KiB as MB (10^6 bytes), the unit of the target, and MiB.
+func megabytes(kb int64) string {
+	return fmt.Sprintf("%.0f MB (%.0f MiB)", float64(kb)*1024/1e6, float64(kb)/1024)
+}
+
+func mib(kb int64) string {
+	if kb <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
+}
