@@ -13,7 +13,7 @@ import (
 )
 
 // tfRunner runs the terraform binary with the built provider installed
-// through dev_overrides, as scripts/demo.sh does.
+// through dev_overrides, as make demo (tools/winfs-demo) does.
 type tfRunner struct {
 	terraform string // the terraform binary
 	provider  string // the built terraform-provider-winfs binary
