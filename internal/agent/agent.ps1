@@ -1246,7 +1246,7 @@ function Get-WinfsOnlinePartition([string]$Guid) {
 function Invoke-WinfsStorageRescan($Params) {
     Assert-WinfsObject $Params 'params'
     Assert-WinfsFields $Params @() 'params'
-    Update-HostStorageCache
+    Update-HostStorageCache | Out-Null
     return [ordered]@{}
 }
 
@@ -1274,14 +1274,14 @@ function Invoke-WinfsDiskSet($Params) {
     $disk = Find-WinfsDisk $id
     $n = $disk.Number
     if ($offline -eq $false -and $disk.IsOffline) {
-        Set-Disk -Number $n -IsOffline $false
+        Set-Disk -Number $n -IsOffline $false | Out-Null
         $disk = Get-Disk -Number $n
     }
     if ($null -ne $readOnly -and [bool]$disk.IsReadOnly -ne $readOnly) {
-        Set-Disk -Number $n -IsReadOnly $readOnly
+        Set-Disk -Number $n -IsReadOnly $readOnly | Out-Null
     }
     if ($offline -eq $true -and -not $disk.IsOffline) {
-        Set-Disk -Number $n -IsOffline $true
+        Set-Disk -Number $n -IsOffline $true | Out-Null
     }
     return [ordered]@{ disk = (ConvertTo-WinfsDisk (Get-Disk -Number $n)) }
 }
@@ -1323,7 +1323,7 @@ function Invoke-WinfsVolumeMount($Params) {
             }
         }
     }
-    Add-PartitionAccessPath -DiskNumber $v.Part.DiskNumber -PartitionNumber $v.Part.PartitionNumber -AccessPath ($mp.Text + '\')
+    Add-PartitionAccessPath -DiskNumber $v.Part.DiskNumber -PartitionNumber $v.Part.PartitionNumber -AccessPath ($mp.Text + '\') | Out-Null
     return [ordered]@{ changed = $true }
 }
 
@@ -1381,7 +1381,7 @@ function Invoke-WinfsVolumeDismount($Params) {
         }
         throw (New-WinfsError 'volume_in_use' ('cannot remove ' + $mp.Text + ': ' + $open.Count + ' file(s) open on the volume by SMB clients (' + [string]::Join(', ', $names.ToArray()) + '); close them first'))
     }
-    Remove-PartitionAccessPath -DiskNumber $part.DiskNumber -PartitionNumber $part.PartitionNumber -AccessPath ($mp.Text + '\')
+    Remove-PartitionAccessPath -DiskNumber $part.DiskNumber -PartitionNumber $part.PartitionNumber -AccessPath ($mp.Text + '\') | Out-Null
     return [ordered]@{ removed = $true }
 }
 
@@ -1407,7 +1407,9 @@ function Invoke-WinfsVolumeRepair($Params) {
     $was = Test-WinfsDirty $guid
     # 'N' answers a prompt to schedule the check at the next restart.
     $output = ('N' | & chkdsk.exe ('\\?\Volume{' + $guid + '}') /F /X 2>&1 | Out-String)
-    if ($LASTEXITCODE -gt 1) {
+    # chkdsk: 0 no errors, 1 errors fixed, 2 cleanup performed; 3 means the
+    # volume could not be checked or not every error was fixed.
+    if ($LASTEXITCODE -gt 2) {
         throw (New-WinfsError 'internal' ('chkdsk /F /X failed with exit code ' + $LASTEXITCODE + ': ' + $output.Trim()))
     }
     return [ordered]@{ was_dirty = [bool]$was; output = $output.Trim() }
@@ -1425,14 +1427,14 @@ function Invoke-WinfsVolumeCloseSessions($Params) {
     $sessions = @{}
     foreach ($f in $files) {
         $sessions[[string]$f.SessionId] = $f.SessionId
-        Close-SmbOpenFile -FileId $f.FileId -Force
+        Close-SmbOpenFile -FileId $f.FileId -Force | Out-Null
     }
     $closed = 0
     foreach ($sid in $sessions.Values) {
         # A session that still holds files elsewhere stays.
         $rest = @(Get-SmbOpenFile -SessionId $sid -ErrorAction SilentlyContinue)
         if ($rest.Count -eq 0) {
-            Close-SmbSession -SessionId $sid -Force -ErrorAction SilentlyContinue
+            Close-SmbSession -SessionId $sid -Force -ErrorAction SilentlyContinue | Out-Null
             $closed++
         }
     }
