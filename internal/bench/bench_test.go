@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +30,7 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	bin, err := BuildProvider(root, filepath.Join(work, "bin"))
+	bin, err := tfcli.BuildProvider(root, filepath.Join(work, "bin"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,7 @@ func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progr
 		return Failover{Pending: "pending " + failoverExample}, nil
 	}
 	dir := filepath.Join(o.WorkDir, "failover")
-	if err := copyDir(src, dir); err != nil {
+	if err := tfcli.CopyConfig(src, dir); err != nil {
 		return Failover{}, err
 	}
 	if err := writeFailoverVars(dir, o.WorkDir, l); err != nil {
@@ -107,29 +108,6 @@ func servedShares(l *lab.Lab, server string) []string {
 // probeInterval is how often the lab's client probe opens every share
 // through the alias (resolved afresh each time: the TTL is excluded).
 const probeInterval = 20 * time.Millisecond
-
-func copyDir(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			if strings.HasPrefix(d.Name(), ".terraform") {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if strings.HasPrefix(d.Name(), "terraform.tfstate") || strings.HasPrefix(d.Name(), ".terraform") {
-			return nil
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), raw, 0o644)
-	})
-}
 
 // String is the failover row's measurement cell.
 func (f Failover) String() string {

@@ -1,32 +1,27 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 )
 
-// tfRunner runs the terraform binary with the built provider installed
-// through dev_overrides, as make demo (tools/winfs-demo) does.
+// tfRunner runs terraform with the built provider (tfcli) and samples the
+// provider's peak memory around each command.
 type tfRunner struct {
-	terraform string // the terraform binary
-	provider  string // the built terraform-provider-winfs binary
-	rcFile    string // the CLI configuration with dev_overrides
+	cli      *tfcli.CLI
+	provider string // the built terraform-provider-winfs binary
 }
 
 func newTFRunner(terraform, providerBin, workDir string) (*tfRunner, error) {
-	rc := filepath.Join(workDir, "terraformrc")
-	text := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"winfs/winfs\" = %q\n  }\n  direct {}\n}\n", filepath.Dir(providerBin))
-	if err := os.WriteFile(rc, []byte(text), 0o644); err != nil {
+	cli, err := tfcli.New(terraform, providerBin, workDir)
+	if err != nil {
 		return nil, err
 	}
-	return &tfRunner{terraform: terraform, provider: providerBin, rcFile: rc}, nil
+	return &tfRunner{cli: cli, provider: providerBin}, nil
 }
 
 // result is one terraform command: its wall time, exit code and the
@@ -41,28 +36,10 @@ type result struct {
 // run runs terraform args in dir and samples the provider's memory. env
 // adds variables (KEY=value) for terraform and the provider.
 func (r *tfRunner) run(ctx context.Context, dir string, env []string, args ...string) (result, error) {
-	cmd := exec.CommandContext(ctx, r.terraform, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+r.rcFile, "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1", "TF_LOG=")
-	cmd.Env = append(cmd.Env, env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
 	sampler := startRSSSampler(r.provider)
-	began := time.Now()
-	err := cmd.Run()
-	wall := time.Since(began)
+	res, err := r.cli.Run(ctx, dir, append([]string{"TF_LOG="}, env...), args...)
 	peak := sampler.stop()
-	res := result{wall: wall, peakKB: peak, output: out.String()}
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr):
-		res.exitCode = exitErr.ExitCode()
-	default:
-		return res, fmt.Errorf("running terraform %s: %w", strings.Join(args, " "), err)
-	}
-	return res, nil
+	return result{wall: res.Wall, exitCode: res.Code, peakKB: peak, output: res.Output}, err
 }
 
 // mustSucceed runs terraform and fails unless it exits with one of ok.

@@ -1,19 +1,16 @@
 package provider
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
+	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 )
 
 // tfRun drives the real terraform binary and the built provider binary on a
@@ -23,12 +20,12 @@ import (
 type tfRun struct {
 	t   *testing.T
 	dir string
-	env []string
+	cli *tfcli.CLI
 }
 
 var (
 	providerBinOnce sync.Once
-	providerBinDir  string
+	providerBin     string
 	providerBinErr  error
 )
 
@@ -36,44 +33,26 @@ var (
 func providerBinary(t *testing.T) string {
 	t.Helper()
 	providerBinOnce.Do(func() {
-		providerBinDir, providerBinErr = os.MkdirTemp("", "winfs-provider-bin")
-		if providerBinErr != nil {
+		dir, err := os.MkdirTemp("", "winfs-provider-bin")
+		if err != nil {
+			providerBinErr = err
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(providerBinDir, "terraform-provider-winfs"), ".")
-		cmd.Dir = "../.."
-		if out, err := cmd.CombinedOutput(); err != nil {
-			providerBinErr = fmt.Errorf("building the provider: %v\n%s", err, out)
-		}
+		providerBin, providerBinErr = tfcli.BuildProvider("../..", dir)
 	})
 	if providerBinErr != nil {
 		t.Fatal(providerBinErr)
 	}
-	return providerBinDir
+	return providerBin
 }
 
 // newTFRun copies src into a temporary directory with the lab's variables
-// (lab.auto.tfvars.json) and a CLI configuration that uses the built
-// provider (dev_overrides: no registry, no terraform init).
+// (lab.auto.tfvars.json) and a CLI that uses the built provider.
 func newTFRun(t *testing.T, l *lab.Lab, src string) *tfRun {
 	t.Helper()
-	bin := providerBinary(t)
 	dir := t.TempDir()
-	entries, err := os.ReadDir(src)
-	if err != nil {
+	if err := tfcli.CopyConfig(src, dir); err != nil {
 		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, e.Name()), raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 	vars, err := json.MarshalIndent(labVariables(t, l), "", "  ")
 	if err != nil {
@@ -82,12 +61,11 @@ func newTFRun(t *testing.T, l *lab.Lab, src string) *tfRun {
 	if err := os.WriteFile(filepath.Join(dir, "lab.auto.tfvars.json"), vars, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rc := filepath.Join(dir, "terraformrc")
-	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"winfs/winfs\" = %q\n  }\n  direct {}\n}\n", bin)), 0o644); err != nil {
+	cli, err := tfcli.New("", providerBinary(t), t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
-	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1")
-	return &tfRun{t: t, dir: dir, env: env}
+	return &tfRun{t: t, dir: dir, cli: cli}
 }
 
 // labVariables are examples/failover's variables, pointing at the lab.
@@ -102,22 +80,12 @@ func labVariables(t *testing.T, l *lab.Lab) map[string]any {
 // run runs one terraform command and returns its exit code and output.
 func (r *tfRun) run(args ...string) (int, string) {
 	r.t.Helper()
-	cmd := exec.Command("terraform", append(args, "-no-color")...)
-	cmd.Dir = r.dir
-	cmd.Env = r.env
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	began := time.Now()
-	err := cmd.Run()
-	code := 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		r.t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)
+	res, err := r.cli.Run(context.Background(), r.dir, nil, append(args, "-no-color")...)
+	if err != nil {
+		r.t.Fatal(err)
 	}
-	r.t.Logf("terraform %s: exit %d in %s", strings.Join(args, " "), code, time.Since(began).Round(time.Millisecond))
-	return code, out.String()
+	r.t.Logf("terraform %s: exit %d in %s", strings.Join(args, " "), res.Code, res.Wall.Round(1e6))
+	return res.Code, res.Output
 }
 
 // apply must succeed.

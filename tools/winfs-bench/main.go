@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -91,7 +92,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if o.ProviderBin, err = bench.BuildProvider(o.ModuleRoot, filepath.Join(o.WorkDir, "bin")); err != nil {
+	if o.ProviderBin, err = tfcli.BuildProvider(o.ModuleRoot, filepath.Join(o.WorkDir, "bin")); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -9,19 +9,18 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
+	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 )
 
 func main() {
@@ -44,7 +43,7 @@ type step struct {
 type demo struct {
 	l     *lab.Lab
 	dir   string
-	env   []string
+	cli   *tfcli.CLI
 	steps []step
 }
 
@@ -63,10 +62,9 @@ func run(latencyName, workDir string) error {
 		return err
 	}
 	heading("building the provider")
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-winfs"), ".")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build: %w", err)
+	providerBin, err := tfcli.BuildProvider(".", bin)
+	if err != nil {
+		return err
 	}
 
 	heading("starting the lab: two Windows hosts (WinRM over HTTPS, NTLM), the array (telnet, ONTAP 7-mode CLI), DNS (RFC 2136, TSIG)")
@@ -79,7 +77,7 @@ func run(latencyName, workDir string) error {
 	fmt.Println("  LUNs files_x and files_y mapped to server1, mounted at X: and Y:, three shares, \\\\files -> server1 with a 24-hour TTL")
 
 	d := &demo{l: l, dir: filepath.Join(work, "failover")}
-	if err := d.prepare(work, bin); err != nil {
+	if err := d.prepare(work, providerBin); err != nil {
 		return err
 	}
 
@@ -148,24 +146,11 @@ func run(latencyName, workDir string) error {
 	return d.summary(report)
 }
 
-// prepare copies examples/failover and writes the lab's variables and a CLI
-// configuration that uses the built provider.
-func (d *demo) prepare(work, bin string) error {
-	if err := os.MkdirAll(d.dir, 0o755); err != nil {
-		return err
-	}
-	files, err := filepath.Glob("examples/failover/*.tf")
-	if err != nil || len(files) == 0 {
-		return fmt.Errorf("examples/failover not found (run from the repository root): %v", err)
-	}
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(d.dir, filepath.Base(f)), raw, 0o644); err != nil {
-			return err
-		}
+// prepare copies examples/failover, writes the lab's variables next to it
+// and a CLI configuration that uses the built provider.
+func (d *demo) prepare(work, providerBin string) error {
+	if err := tfcli.CopyConfig("examples/failover", d.dir); err != nil {
+		return fmt.Errorf("%w (run from the repository root)", err)
 	}
 	caFile := filepath.Join(work, "lab-ca.pem")
 	if err := os.WriteFile(caFile, d.l.CACertPEM(), 0o644); err != nil {
@@ -178,29 +163,16 @@ func (d *demo) prepare(work, bin string) error {
 	if err := os.WriteFile(filepath.Join(d.dir, "lab.auto.tfvars.json"), vars, 0o600); err != nil {
 		return err
 	}
-	rc := filepath.Join(work, "terraformrc")
-	cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"winfs/winfs\" = %q\n  }\n  direct {}\n}\n", bin)
-	if err := os.WriteFile(rc, []byte(cfg), 0o644); err != nil {
-		return err
-	}
-	d.env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1")
-	return nil
+	d.cli, err = tfcli.New("", providerBin, work)
+	return err
 }
 
 func (d *demo) terraform(args ...string) (int, string) {
-	cmd := exec.Command("terraform", append(args, "-no-color")...)
-	cmd.Dir, cmd.Env = d.dir, d.env
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		return exit.ExitCode(), out.String()
-	case err != nil:
+	res, err := d.cli.Run(context.Background(), d.dir, nil, append(args, "-no-color")...)
+	if err != nil {
 		return -1, err.Error()
 	}
-	return 0, out.String()
+	return res.Code, res.Output
 }
 
 // apply runs terraform apply with -var settings, printing the lab's
