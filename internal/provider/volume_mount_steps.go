@@ -72,13 +72,18 @@ func currentMount(disks []agent.Disk, number int, mountPoint string) (agent.Part
 	return agent.Partition{}, fmt.Sprintf("the disk has no partition %d", number)
 }
 
-// waitForDisk rescans until the disk is visible or ctx ends.
+// waitForDisk rescans until the disk is visible or ctx ends. It looks
+// before it rescans: a rescan costs seconds on Windows, and a disk already
+// visible (a volume being adopted, a disk Windows found by itself) needs
+// none.
 func (m *mounter) waitForDisk(ctx context.Context, limit time.Duration) (agent.Disk, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	for attempt := 1; ; attempt++ {
-		if err := m.client.Rescan(ctx); err != nil && ctx.Err() == nil {
-			return agent.Disk{}, fmt.Errorf("rescanning the storage of %s: %w", m.server, err)
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			if err := m.client.Rescan(ctx); err != nil && ctx.Err() == nil {
+				return agent.Disk{}, fmt.Errorf("rescanning the storage of %s: %w", m.server, err)
+			}
 		}
 		disks, err := m.client.DiskList(ctx, m.serial)
 		if err != nil && ctx.Err() == nil {
@@ -89,6 +94,9 @@ func (m *mounter) waitForDisk(ctx context.Context, limit time.Duration) (agent.D
 		}
 		if len(disks) > 1 {
 			return agent.Disk{}, fmt.Errorf("%d disks on %s match %q; use the disk's unique id", len(disks), m.server, m.serial)
+		}
+		if attempt == 0 {
+			continue // not visible: rescan at once
 		}
 		tflog.Debug(ctx, "disk not visible yet; rescanning", map[string]any{"server": m.server, "disk": m.serial, "attempt": attempt})
 		select {
