@@ -79,9 +79,13 @@ func currentMount(disks []agent.Disk, number int, mountPoint string) (agent.Part
 func (m *mounter) waitForDisk(ctx context.Context, limit time.Duration) (agent.Disk, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	// The LUN was presented before this wait began (the mount depends on
+	// its mapping), so any rescan issued from now on will see it: mounts
+	// of several volumes share one.
+	since := time.Now()
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
-			if err := m.client.Rescan(ctx); err != nil && ctx.Err() == nil {
+			if err := m.client.RescanSince(ctx, since); err != nil && ctx.Err() == nil {
 				return agent.Disk{}, fmt.Errorf("rescanning the storage of %s: %w", m.server, err)
 			}
 		}
@@ -98,6 +102,8 @@ func (m *mounter) waitForDisk(ctx context.Context, limit time.Duration) (agent.D
 		if attempt == 0 {
 			continue // not visible: rescan at once
 		}
+		// That rescan did not show it: the next must be a new one.
+		since = time.Now()
 		tflog.Debug(ctx, "disk not visible yet; rescanning", map[string]any{"server": m.server, "disk": m.serial, "attempt": attempt})
 		select {
 		case <-ctx.Done():

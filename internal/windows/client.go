@@ -86,6 +86,9 @@ type Client struct {
 	nextID       atomic.Uint64
 	cache        *ReadCache // nil: every lookup goes to the host
 
+	rescanMu sync.Mutex
+	rescan   *rescanFlight // the latest storage rescan, possibly in flight
+
 	mu       sync.Mutex
 	sess     *session      // the current persistent session, if any
 	starting *startAttempt // a session being started, shared by waiting callers

@@ -475,3 +475,41 @@ func TestCallTimeoutBoundsCallsWithoutDeadline(t *testing.T) {
 		t.Fatalf("the call took %v despite a 100ms call timeout", d)
 	}
 }
+
+// Volume mounts waiting for their disks share one storage rescan, but a
+// need that arose after a rescan was issued gets a new one.
+func TestRescanSinceSharesOneRescan(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	ctx := testCtx(t)
+	rescans := func() int {
+		n := 0
+		for _, ev := range lab.tl.Events() {
+			if ev.Kind == "storage.rescan" {
+				n++
+			}
+		}
+		return n
+	}
+	since := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.RescanSince(ctx, since); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := rescans(); n != 1 {
+		t.Fatalf("five mounts waiting together ran %d rescans, want 1", n)
+	}
+	if err := c.RescanSince(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := rescans(); n != 2 {
+		t.Fatalf("a later need must get a new rescan: %d rescans, want 2", n)
+	}
+}

@@ -3,6 +3,7 @@ package windows
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
@@ -17,6 +18,46 @@ import (
 func (c *Client) Rescan(ctx context.Context) error {
 	return c.repeatable(ctx, agent.OpStorageRescan, agent.StorageRescanParams{}, nil)
 }
+
+// RescanSince makes sure a rescan issued at or after since has completed:
+// it joins one already in flight, or starts one. Volume mounts on the same
+// host wait for their disks at the same time, and the agent runs requests
+// one after the other, so a second rescan queued behind the first would
+// find nothing new and cost the failover seconds. since must be a moment
+// after which every LUN the caller waits for was already presented.
+func (c *Client) RescanSince(ctx context.Context, since time.Time) error {
+	c.rescanMu.Lock()
+	f := c.rescan
+	if f == nil || f.issued.Before(since) {
+		f = &rescanFlight{issued: time.Now(), done: make(chan struct{})}
+		c.rescan = f
+		go func() {
+			// Not the caller's ctx: others may be waiting on this rescan.
+			rctx, cancel := context.WithTimeout(context.Background(), rescanTimeout)
+			defer cancel()
+			f.err = c.Rescan(rctx)
+			close(f.done)
+		}()
+	}
+	c.rescanMu.Unlock()
+	select {
+	case <-f.done:
+		return f.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// rescanFlight is one rescan that several callers may wait on.
+type rescanFlight struct {
+	issued time.Time
+	done   chan struct{}
+	err    error
+}
+
+// rescanTimeout bounds a shared rescan, which no single caller's context
+// governs (Update-HostStorageCache takes seconds, not minutes).
+const rescanTimeout = 5 * time.Minute
 
 // DiskList lists the disks the host sees; disk filters by serial or unique id.
 func (c *Client) DiskList(ctx context.Context, disk string) ([]agent.Disk, error) {
