@@ -112,3 +112,16 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestEveryReadIsAnOperationAndWritesAreNotReads(t *testing.T) {
+	for _, op := range []string{OpRegistrySet, OpRegistryDelete, OpShareSet, OpShareRemove, OpVolumeMount, OpVolumeDismount, OpDNSCNAMESet, OpStorageRescan} {
+		if ReadOnly(op) {
+			t.Errorf("%s changes the host but is listed as read-only: it would be repeated blindly after a broken session", op)
+		}
+	}
+	for _, op := range []string{OpHello, OpRegistryGet, OpShareList, OpDiskList, OpServerStatus} {
+		if !ReadOnly(op) {
+			t.Errorf("%s only reads but is not listed as read-only", op)
+		}
+	}
+}

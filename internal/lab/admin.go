@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
 )
@@ -82,7 +83,9 @@ func (a *adminServer) agentRequest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "server %s is down (crashed): clear the faults to boot it", name)
 		return
 	}
-	a.lab.Timeline.Record(name, "admin.request", req.Op)
+	if !agent.ReadOnly(req.Op) {
+		a.lab.Timeline.Record(name, "admin.request", req.Op+" by an administrator, behind Terraform's back")
+	}
 	result, aerr := h.Execute(req.Op, req.Params)
 	if aerr != nil {
 		writeJSON(w, http.StatusOK, map[string]any{"error": aerr})

@@ -59,21 +59,6 @@ func WithCallTimeout(d time.Duration) Option { return func(c *Client) { c.callTi
 // WithStartTimeout bounds starting an agent (shell, process, script, hello).
 func WithStartTimeout(d time.Duration) Option { return func(c *Client) { c.startTimeout = d } }
 
-// readOnlyOps are the operations that change nothing on the host, so they
-// may be sent again when a session breaks under them. Anything not listed
-// is treated as a write and never repeated blindly.
-var readOnlyOps = map[string]bool{
-	agent.OpHello:         true,
-	agent.OpRegistryGet:   true,
-	agent.OpRegistryList:  true,
-	agent.OpDNSCNAMEGet:   true,
-	agent.OpShareList:     true,
-	agent.OpSharePathsGet: true,
-	agent.OpDiskList:      true,
-	agent.OpMountPointGet: true,
-	agent.OpServerStatus:  true,
-}
-
 // Client talks to the agent on one host. It is safe for concurrent use.
 type Client struct {
 	name         string
@@ -134,7 +119,7 @@ func (c *Client) log(ctx context.Context, level, msg string, fields map[string]a
 // retried once on a new agent when the session breaks; a write whose outcome
 // is unknown fails with an error wrapping ErrOutcomeUnknown.
 func (c *Client) Call(ctx context.Context, op string, params, result any) error {
-	if !readOnlyOps[op] {
+	if !agent.ReadOnly(op) {
 		// Whatever was cached may be changed by this write: drop it now and
 		// again once the write is done (a listing that overlapped it).
 		c.cache.invalidate()
@@ -178,7 +163,7 @@ const (
 
 // exchange applies the retry policy around one round trip.
 func (c *Client) exchange(ctx context.Context, op string, params json.RawMessage) (agent.Response, error) {
-	readOnly := readOnlyOps[op]
+	readOnly := agent.ReadOnly(op)
 	for attempt := 0; ; attempt++ {
 		resp, sent, err := c.roundTrip(ctx, op, params)
 		if err == nil {
