@@ -9,7 +9,7 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
-// TestDNSSeedResolveAndWindowsRole: the lab starts from seed 000's alias,
+// TestDNSSeedResolveAndWindowsRole: the lab starts from the initial estate's alias,
 // resolves it over the wire, and a change made through a host's Windows
 // DNS role is what the DNS server answers next (one zone, two ways in).
 func TestDNSSeedResolveAndWindowsRole(t *testing.T) {

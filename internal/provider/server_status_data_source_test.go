@@ -14,7 +14,7 @@ import (
 )
 
 // The status tests get a lab of their own: they assert on the untouched
-// seed-000 estate (X: and Y: on server1, files -> server1), which other
+// initial estate (X: and Y: on server1, files -> server1), which other
 // tests of the shared lab change.
 var (
 	statusLabOnce sync.Once
