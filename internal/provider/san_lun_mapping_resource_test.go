@@ -75,7 +75,7 @@ func neverTwice(l *lab.Lab, start []array.Mapping, since uint64) resource.TestCh
 	return func(*terraform.State) error {
 		evs, _ := l.Timeline.Since(since)
 		if v := array.ReplayDoubleMappings(start, evs); len(v) > 0 {
-			return fmt.Errorf("safety rule "one host per LUN" broken: %s", strings.Join(v, "; "))
+			return fmt.Errorf("safety rule one host per LUN broken: %s", strings.Join(v, "; "))
 		}
 		return nil
 	}
