@@ -26,7 +26,7 @@ func TestDNSSeedResolveAndWindowsRole(t *testing.T) {
 		t.Fatalf("seed TTL %d, want 86400", ttl)
 	}
 	if v := l.Invariants(); len(v) != 0 {
-		t.Fatalf("seed estate violates invariants: %+v", v)
+		t.Fatalf("initial estate violates invariants: %+v", v)
 	}
 	raw, _ := json.Marshal(agent.DNSCNAMESetParams{DNSNameRef: agent.DNSNameRef{Zone: "corp.example.com", Name: "files"}, Target: "server2.corp.example.com", TTL: 60})
 	res, aerr := l.Host("server2").Execute(agent.OpDNSCNAMESet, raw)
