@@ -1,4 +1,4 @@
-# The file service of seed 000 as one configuration: two Windows file
+# The whole file service as one configuration: two Windows file
 # servers on shared SAN storage, the data volumes X: and Y:, the shares under
 # them and the \\files alias clients use. One variable says which server is
 # active:

@@ -1394,7 +1394,7 @@ function Invoke-WinfsVolumeFlush($Params) {
     return [ordered]@{}
 }
 
-# Invoke-WinfsVolumeRepair runs chkdsk /F /X as seed 000 does: /X dismounts
+# Invoke-WinfsVolumeRepair runs chkdsk /F /X, as an administrator would: /X dismounts
 # the volume first (closing every handle), so the journal can be replayed.
 function Invoke-WinfsVolumeRepair($Params) {
     Assert-WinfsObject $Params 'params'

@@ -8,8 +8,8 @@ import "regexp"
 // OpServerStatus reports services, mounted data volumes and shares at once.
 const OpServerStatus = "server.status"
 
-// FileServerServices are the services seed 000 stops and starts on a file
-// server, by service name (Get-Service -Name, not the display name).
+// FileServerServices are the services a manual failover stops and starts on a
+// file server, by service name (Get-Service -Name, not the display name).
 var FileServerServices = []string{"LanmanServer", "Netlogon", "Browser", "Dfs"}
 
 // ServerServiceName is the Server service: without it nothing is shared.

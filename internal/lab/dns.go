@@ -24,8 +24,8 @@ const (
 	AliasName = "files.corp.example.com."
 )
 
-// dnsRecords is seed 000's zone: both servers, and the alias created by
-// hand with the 24-hour default TTL the seed complains about.
+// dnsRecords is the initial estate's zone: both servers, and the alias
+// created by hand with a 24-hour TTL, too long for a failover.
 var dnsRecords = []string{
 	"@ 3600 IN NS ns1",
 	"ns1 3600 IN A 127.0.0.1",

@@ -9,7 +9,7 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
-// TestDNSSeedResolveAndWindowsRole: the lab starts from seed 000's alias,
+// TestDNSSeedResolveAndWindowsRole: the lab starts from the initial estate's alias,
 // resolves it over the wire, and a change made through a host's Windows
 // DNS role is what the DNS server answers next (one zone, two ways in).
 func TestDNSSeedResolveAndWindowsRole(t *testing.T) {
@@ -26,7 +26,7 @@ func TestDNSSeedResolveAndWindowsRole(t *testing.T) {
 		t.Fatalf("seed TTL %d, want 86400", ttl)
 	}
 	if v := l.Invariants(); len(v) != 0 {
-		t.Fatalf("seed estate violates invariants: %+v", v)
+		t.Fatalf("initial estate violates invariants: %+v", v)
 	}
 	raw, _ := json.Marshal(agent.DNSCNAMESetParams{DNSNameRef: agent.DNSNameRef{Zone: "corp.example.com", Name: "files"}, Target: "server2.corp.example.com", TTL: 60})
 	res, aerr := l.Host("server2").Execute(agent.OpDNSCNAMESet, raw)

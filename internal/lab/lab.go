@@ -259,6 +259,6 @@ func isPowerShell(commandLine string) bool {
 func randomPassword() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
-	// Characters that break naive quoting, so the lab exercises S6/S7.
+	// Characters that break naive quoting, so the lab exercises "data, not code".
 	return "Lab$`'\"" + hex.EncodeToString(b)
 }

@@ -69,8 +69,13 @@ func TestLatencyAndCountersReachTheServices(t *testing.T) {
 		t.Errorf("dns stats %+v, want the one query", st.DNS)
 	}
 	req, _ := http.NewRequest(http.MethodPut, l.AdminURL()+"/v1/latency", strings.NewReader(`{"profile":"realistic","rtt":"7ms"}`))
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("PUT /v1/latency: %v %v", resp, err)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("PUT /v1/latency: %v", err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT /v1/latency: %s", resp.Status)
 	}
 	if got := l.Latency(); got.RTT != 7*time.Millisecond || got.Rescan != 1500*time.Millisecond {
 		t.Errorf("after PUT: %+v", got)

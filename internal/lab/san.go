@@ -18,7 +18,7 @@ type SANSeed struct {
 	Mappings []array.Mapping `json:"mappings"`
 }
 
-// defaultSAN is seed 000's storage: the two data LUNs (X: and Y:) mapped to
+// defaultSAN is the initial estate's storage: the two data LUNs (X: and Y:) mapped to
 // the active server, server1.
 func defaultSAN(servers []string) SANSeed {
 	sd := SANSeed{

@@ -8,7 +8,7 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
-// Scenario is the estate a lab starts with. The default is seed 000's:
+// Scenario is the estate a lab starts with. The default is the initial estate:
 // two Windows Server hosts as a fresh install leaves them; later layers
 // (array, DNS) add their own parts.
 type Scenario struct {
@@ -62,16 +62,16 @@ type RegistrySeed struct {
 	Value  agent.RegistryValue `json:"value"`
 }
 
-// DefaultScenario is the estate as seed 000 leaves it, set up by hand:
+// DefaultScenario is the initial estate, as an administrator set it up by hand:
 // server1 (active) and server2; the array presenting the data LUNs of X:
 // and Y: to server1, which has them online at X: and Y: with their shares
 // and files; DisableStrictNameChecking and DisableLoopbackCheck set on both
-// servers as the article says; the alias files -> server1 with the 24-hour
-// TTL (the lab's DNS layer seeds that).
+// servers (what a CNAME alias for a file server needs); the alias files -> server1 with the 24-hour
+// TTL (the lab's DNS layer adds that).
 func DefaultScenario() Scenario {
 	servers := []string{"server1", "server2"}
 	san := defaultSAN(servers)
-	sc := Scenario{Name: "seed000", Servers: servers, SAN: &san, Volumes: []VolumeSeed{
+	sc := Scenario{Name: "default", Servers: servers, SAN: &san, Volumes: []VolumeSeed{
 		{Server: "server1", Serial: san.LUNs[0].Serial, MountPoint: "X:"},
 		{Server: "server1", Serial: san.LUNs[1].Serial, MountPoint: "Y:"},
 	}}
@@ -90,7 +90,7 @@ func DefaultScenario() Scenario {
 	return sc
 }
 
-// SeedShares are the shares seed 000's administrator made on server1 under
+// SeedShares are the shares the administrator made on server1 under
 // X:\ and Y:\, names with spaces and non-ASCII included.
 func SeedShares() []ShareSeed {
 	full := func(acct string) agent.ShareAccess {
@@ -122,12 +122,12 @@ func (sc Scenario) san() SANSeed {
 // LoadScenario resolves --scenario: a built-in name or a JSON file.
 func LoadScenario(nameOrFile string) (Scenario, error) {
 	switch nameOrFile {
-	case "", "seed000", "default":
+	case "", "default":
 		return DefaultScenario(), nil
 	}
 	raw, err := os.ReadFile(nameOrFile)
 	if err != nil {
-		return Scenario{}, fmt.Errorf("scenario %q is neither a built-in name (seed000) nor a readable file: %w", nameOrFile, err)
+		return Scenario{}, fmt.Errorf("scenario %q is neither a built-in name (default) nor a readable file: %w", nameOrFile, err)
 	}
 	var sc Scenario
 	if err := json.Unmarshal(raw, &sc); err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 // The disk layer's invariants: NTFS is corrupted when two hosts have the
-// same disk online (seed 000), a host keeps serving a letter whose disk is
+// same disk online ("one host per LUN"), a host keeps serving a letter whose disk is
 // gone after a surprise removal, and a dirty volume must be repaired
 // (chkdsk /F /X) before it is served. A host that is down sees no disks
 // and has no live mounts (winhost.Host.Disks and Mounts say so): a

@@ -33,7 +33,7 @@ func TestDiskInvariants(t *testing.T) {
 	if v := invariantNames(l); !strings.Contains(v, "mount without its disk") || !strings.Contains(v, "server1 still has X:") {
 		t.Fatalf("stale mount not reported:\n%s", v)
 	}
-	// Mapped to both hosts (S1 broken) and online on both.
+	// Mapped to both hosts ("one host per LUN" broken) and online on both.
 	if _, err := l.Array().Map("/vol/vol1/files_y", "server2", -1); err != nil {
 		t.Fatal(err)
 	}

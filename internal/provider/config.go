@@ -28,7 +28,7 @@ type providerSettings struct {
 	// readCacheAge bounds how long one listing answers sibling reads
 	// (0: no sharing, every read asks the host).
 	readCacheAge time.Duration
-	// fenced: a delete on an unreachable server succeeds with a warning (S4).
+	// fenced: a delete on an unreachable server succeeds with a warning ("fencing by unmap").
 	fenced bool
 }
 

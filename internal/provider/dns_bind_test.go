@@ -285,7 +285,7 @@ func TestAccDNSCNAME_bind(t *testing.T) {
 				ImportStateVerify: true,
 			},
 			{
-				// The seed's hand-made alias is refused, with import advice.
+				// The initial estate's hand-made alias is refused, with import advice.
 				Config:      cnameConfig(l, o, "files", "server2.corp.example.com.", 60),
 				ExpectError: regexp.MustCompile(`(?s)already an alias of\s+server1\.corp\.example\.com\..*terraform import`),
 			},

@@ -98,7 +98,7 @@ func (r *dnsCNAMEResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 					"must be a fully qualified domain name: dot-separated labels of letters, digits, '-' or '_', with or without the trailing dot")},
 			},
 			"ttl": schema.Int64Attribute{
-				MarkdownDescription: "Time to live in seconds (default `60`, as seed 000 recommends for a failover alias: clients follow a switch within a minute). Changed in place, never by a delete and re-create.",
+				MarkdownDescription: "Time to live in seconds (default `60`, short enough for a failover alias: clients follow a switch within a minute). Changed in place, never by a delete and re-create.",
 				Optional:            true,
 				Computed:            true,
 				Default:             int64default.StaticInt64(60),
@@ -244,7 +244,7 @@ func (r *dnsCNAMEResource) Create(ctx context.Context, req resource.CreateReques
 	case node.CNAME != nil && node.CNAME.TTL == ttl:
 		tflog.Info(ctx, "alias already as declared; adopting it", fields)
 	case node.CNAME != nil:
-		// Same target: adopt it and fix the TTL in place (S8: the alias is
+		// Same target: adopt it and fix the TTL in place ("adopt what is right": the alias is
 		// right where it matters; the TTL is a tuning).
 		tflog.Info(ctx, "alias already points at the target; adopting it and changing its TTL in place", map[string]any{"owner": owner, "ttl_was": node.CNAME.TTL, "ttl": ttl})
 		err = b.replace(ctx, zone, owner, target, ttl)
@@ -332,7 +332,7 @@ func (r *dnsCNAMEResource) Update(ctx context.Context, req resource.UpdateReques
 	tflog.Info(ctx, "replacing alias in place (one update)", map[string]any{"owner": owner, "target": target, "ttl": ttl, "backend": b.describe()})
 	err := b.replace(ctx, zone, owner, target, ttl)
 	if errors.Is(err, errNoCNAME) {
-		// Deleted since the refresh: create it (apply converges, S5).
+		// Deleted since the refresh: create it ("converge on re-apply").
 		tflog.Info(ctx, "alias vanished since the plan; creating it", map[string]any{"owner": owner})
 		err = b.create(ctx, zone, owner, target, ttl)
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // The failover tests apply the real examples/failover directory to an
-// estate of their own, started as seed 000 leaves it (set up by hand).
+// estate of their own, started as the initial estate (set up by hand).
 
 const failoverDir = "../../examples/failover"
 
@@ -55,7 +55,7 @@ func estateSound(l *lab.Lab) labCheck {
 	}
 }
 
-// filesIntact reads the seed's files through the active server's mounts:
+// filesIntact reads the initial estate's files through the active server's mounts:
 // nothing on the volumes was lost on the way.
 func filesIntact(l *lab.Lab, server string) labCheck {
 	return func() error {

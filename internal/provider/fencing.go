@@ -8,7 +8,7 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
-// Values of the provider's unreachable_delete setting (safety rule S4).
+// Values of the provider's unreachable_delete setting (safety rule "fencing by unmap", DESIGN.md).
 const (
 	unreachableFail   = "fail"
 	unreachableFenced = "fenced"

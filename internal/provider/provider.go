@@ -74,7 +74,7 @@ func (p *winfsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				NestedObject: schema.NestedAttributeObject{Attributes: serverAttributes()},
 			},
 			"unreachable_delete": schema.StringAttribute{
-				MarkdownDescription: "What destroying a resource does when its server cannot be reached (safety rule S4: a dead primary must not block a failover). " +
+				MarkdownDescription: "What destroying a resource does when its server cannot be reached (safety rule \"fencing by unmap\": a dead primary must not block a failover). " +
 					"`fail` (default): the destroy fails and names the server. `fenced`: the server is treated as fenced, the destroy succeeds with a warning, " +
 					"and refreshes of its resources keep their last known state. Only choose `fenced` when the LUN is unmapped from that server on the array " +
 					"in the same run (the array unmap is the fence, like a cluster's quorum arbitration): a server that comes back keeps its stale mounts until an administrator cleans them up.",

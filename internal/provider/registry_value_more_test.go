@@ -63,7 +63,7 @@ resource "winfs_registry_value" "v" {
 	})
 }
 
-// TestAccRegistryValue_restoreOnDestroy: the seed's CacheTimeout (600000)
+// TestAccRegistryValue_restoreOnDestroy: the initial estate's CacheTimeout (600000)
 // comes back on destroy; a value that did not exist is deleted.
 func TestAccRegistryValue_restoreOnDestroy(t *testing.T) {
 	requireAcc(t)

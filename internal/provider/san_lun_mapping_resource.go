@@ -235,7 +235,7 @@ func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
-// refusal is safety rule S1's error: who holds the LUN, and what to do.
+// refusal is the error of safety rule "one host per LUN": who holds the LUN, and what to do.
 func refusal(lun, igroup string, others []san.Mapping, alsoMine bool) string {
 	names := make([]string, 0, len(others))
 	for _, o := range others {
@@ -305,7 +305,7 @@ func lunIDValue(id int) types.Int64 {
 }
 
 // sanErr words an array error for a diagnostic, with what to do when the
-// outcome is unknown (S5).
+// outcome is unknown ("converge on re-apply").
 func sanErr(err error) string {
 	if errors.Is(err, san.ErrOutcomeUnknown) {
 		return err.Error() + "\n\nRun terraform apply again: it reads the array first, adopts the change if it was made and makes it otherwise."
@@ -433,7 +433,7 @@ func (r *sanLunMappingResource) ImportState(ctx context.Context, req resource.Im
 }
 
 // sanName validates a LUN or igroup at plan time, whatever the dialect:
-// a plain token, so no CLI ever needs quoting (S7). ModifyPlan adds the
+// a plain token, so no CLI ever needs quoting ("data, not code"). ModifyPlan adds the
 // dialect's own rules.
 func sanName(what string, colonOK bool) validator.String { return sanNameValidator{what, colonOK} }
 

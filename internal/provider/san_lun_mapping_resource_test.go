@@ -26,7 +26,7 @@ func spaced(phrases ...string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
 }
 
-// Every SAN test works on LUNs of its own, so that the seed's X: and Y:
+// Every SAN test works on LUNs of its own, so that the initial estate's X: and Y:
 // LUNs stay as the scenario made them for the other tests.
 func accLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 	t.Helper()
@@ -75,7 +75,7 @@ func neverTwice(l *lab.Lab, start []array.Mapping, since uint64) resource.TestCh
 	return func(*terraform.State) error {
 		evs, _ := l.Timeline.Since(since)
 		if v := array.ReplayDoubleMappings(start, evs); len(v) > 0 {
-			return fmt.Errorf("safety rule S1 broken: %s", strings.Join(v, "; "))
+			return fmt.Errorf("safety rule one host per LUN broken: %s", strings.Join(v, "; "))
 		}
 		return nil
 	}
@@ -225,7 +225,7 @@ func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
 }
 
 // TestAccSANLunMapping_adopt: a mapping already as declared is adopted
-// without a command that changes the array (S8); a different LUN ID is an
+// without a command that changes the array ("adopt what is right"); a different LUN ID is an
 // error that says what is there.
 func TestAccSANLunMapping_adopt(t *testing.T) {
 	requireAcc(t)

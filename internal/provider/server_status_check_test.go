@@ -102,7 +102,7 @@ check "active_serves_files" {
 }
 
 // TestAccServerStatus_example: the documented checks pass on the estate as
-// seed 000 leaves it (server1 active), and the standby check fails once
+// the initial estate (server1 active), and the standby check fails once
 // server2 mounts a volume.
 func TestAccServerStatus_example(t *testing.T) {
 	requireAcc(t)
@@ -114,7 +114,7 @@ func TestAccServerStatus_example(t *testing.T) {
 	run := terraformCLI(t, providerBlock(l, providerOpts{dns: "rfc2136"})+string(example))
 	out := run("apply", "-no-color", "-input=false", "-auto-approve")
 	if strings.Contains(out, "Warning") || !strings.Contains(out, "Apply complete!") {
-		t.Fatalf("the example's checks must pass on the seed-000 estate:\n%s", out)
+		t.Fatalf("the example's checks must pass on the initial estate:\n%s", out)
 	}
 	out = run("plan", "-no-color", "-input=false", "-var", "active=server2")
 	for _, want := range []string{`check "active_serves_files"`, `check "standby_is_idle"`, "is not fully served by server2", `The standby mounts ["X:","Y:"]`} {

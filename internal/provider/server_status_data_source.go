@@ -94,7 +94,7 @@ func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"computer_name":          computedString("The computer name Windows reports (e.g. `SERVER1`); null when the server is unreachable."),
 			"server_service_running": computedBool("Whether the Server service (LanmanServer), which serves every share, is running; `false` when the server is unreachable."),
 			"services": schema.MapAttribute{
-				MarkdownDescription: "The state of the file-server services seed 000 stops and starts, by service name (`LanmanServer`, `Netlogon`, `Browser`, `Dfs`): " +
+				MarkdownDescription: "The state of the file-server services a manual failover stops and starts, by service name (`LanmanServer`, `Netlogon`, `Browser`, `Dfs`): " +
 					"`running`, `stopped`, `start_pending`, `stop_pending`, `continue_pending`, `pause_pending`, `paused`, or `not_found` when the service is not installed " +
 					"(Computer Browser is absent from Windows Server 2019 on). Empty when the server is unreachable.",
 				ElementType: types.StringType,

@@ -14,7 +14,7 @@ import (
 )
 
 // The status tests get a lab of their own: they assert on the untouched
-// seed-000 estate (X: and Y: on server1, files -> server1), which other
+// initial estate (X: and Y: on server1, files -> server1), which other
 // tests of the shared lab change.
 var (
 	statusLabOnce sync.Once
@@ -83,7 +83,7 @@ func TestAccServerStatus(t *testing.T) {
 					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.dirty", "false"),
 					resource.TestCheckResourceAttr(s1, "mounted_volumes.1.mount_point", "Y:"),
 					resource.TestCheckResourceAttr(s1, "mounted_volumes.1.disk_serial", y),
-					// The seed estate's shares (the test's own share.set is one of them).
+					// The initial estate's shares (the test's own share.set is one of them).
 					resource.TestCheckResourceAttr(s1, "shares.#", fmt.Sprint(len(lab.SeedShares()))),
 					resource.TestCheckTypeSetElemAttr(s1, "shares.*", "Finance Team"),
 					resource.TestCheckTypeSetElemAttr(s1, "shares.*", "Projets Été"),

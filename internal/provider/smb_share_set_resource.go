@@ -76,8 +76,8 @@ func (r *shareSetResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 		MarkdownDescription: "The SMB shares of one server under a set of path roots (the failover volumes `X:\\` and `Y:\\`), managed " +
 			"as one authoritative set: a share added under the scope by hand shows in the next plan and is removed on apply, a share " +
 			"deleted or changed by hand is put back. Only the shares that differ are touched. Changing `server` replaces the set " +
-			"(the shares are removed from the old server and created on the new one), which is the failover step of seed 000's " +
-			"share copy. Before changing anything, every share path is checked: a path whose volume is not mounted fails the apply " +
+			"(the shares are removed from the old server and created on the new one), which is the failover step that " +
+			"replaces copying the shares' registry values by hand. Before changing anything, every share path is checked: a path whose volume is not mounted fails the apply " +
 			"with nothing changed. On create, shares already exactly as declared are adopted; different or undeclared shares under " +
 			"the scope are an error that says how to import them.",
 		Attributes: map[string]schema.Attribute{
@@ -218,7 +218,7 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // converge makes the server's shares under the scope exactly want. It
-// checks every path to be shared before it changes anything (S5), then
+// checks every path to be shared before it changes anything ("converge on re-apply"), then
 // removes undeclared shares and sets the ones that differ; shares already
 // right are not touched. changed reports whether anything was written.
 func converge(ctx context.Context, c *windows.Client, t shareSetTarget, want map[string]agent.Share, have map[string]agent.ShareInfo, diags *diag.Diagnostics) (changed bool) {
@@ -326,7 +326,7 @@ func (r *shareSetResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	have := served(list.Shares)
-	// S8: adopt shares exactly as declared; anything else already there is
+	// "Adopt what is right": adopt shares exactly as declared; anything else already there is
 	// someone's work that a create must not silently overwrite or remove.
 	var found []string
 	for _, k := range sortedKeys(have) {
@@ -376,7 +376,7 @@ func (r *shareSetResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	list, err := c.ShareList(ctx, t.scope)
 	if err != nil {
-		// A dead primary must still be plannable away from (S4).
+		// A dead primary must still be plannable away from ("fencing by unmap").
 		if !r.data.fencedRead(t.server, "the share set under "+strings.Join(t.scope, ", "), err, &resp.Diagnostics) {
 			resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
 		}

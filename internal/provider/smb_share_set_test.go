@@ -297,7 +297,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 					},
 				),
 			},
-			// An administrator deletes a share's registry values (as seed 000's script does).
+			// An administrator deletes a share's registry values (as a hand-written copy script does).
 			{
 				PreConfig: func() {
 					for _, key := range []string{winhost.KeyLanmanServerShares, winhost.KeyShareSecurity} {
@@ -325,7 +325,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 }
 
 // TestAccShareSet_dataSourceCopies: shares made by hand on server1 are read
-// by the data source and declared on server2, as seed 000's daily copy does;
+// by the data source and declared on server2, as a daily registry copy would;
 // the copy plans empty afterwards.
 func TestAccShareSet_dataSourceCopies(t *testing.T) {
 	requireAcc(t)

@@ -32,8 +32,8 @@ func computedAccess(name string) schema.SetAttribute {
 func (d *sharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads the SMB shares a server serves under a set of path roots, in the shape `winfs_smb_share_set` takes, " +
-			"so that `shares = data.winfs_smb_shares.primary.shares` copies a server's shares to another, as seed 000's daily " +
-			"registry copy does. Administrative shares, shares outside the scope and shares whose volume is not mounted are left out.",
+			"so that `shares = data.winfs_smb_shares.primary.shares` copies a server's shares to another, as a scheduled copy of the " +
+			"`LanmanServer\\Shares` registry key would. Administrative shares, shares outside the scope and shares whose volume is not mounted are left out.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`<server>:<root>,<root>...`, as for the resource.",

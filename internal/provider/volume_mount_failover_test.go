@@ -153,7 +153,7 @@ func TestAccVolumeMount_unreachableServer(t *testing.T) {
 	})
 }
 
-// TestAccRegistryValue_unreachableDelete: the S4 setting applies to every
+// TestAccRegistryValue_unreachableDelete: the "fencing by unmap" setting applies to every
 // resource that lives on a server, the registry value included.
 func TestAccRegistryValue_unreachableDelete(t *testing.T) {
 	requireAcc(t)

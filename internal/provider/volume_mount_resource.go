@@ -114,7 +114,7 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"repair": schema.StringAttribute{
 				MarkdownDescription: "When to run `chkdsk /F /X` (Repair-Volume -OfflineScanAndFix) before mounting: `if_dirty` (default) when the NTFS dirty bit " +
-					"is set, as after a crash or a forced unmap; `always`, as seed 000 does after every takeover; `never` (a dirty volume is then mounted with a warning).",
+					"is set, as after a crash or a forced unmap; `always`, as a cautious manual procedure does after every takeover; `never` (a dirty volume is then mounted with a warning).",
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(repairIfDirty),

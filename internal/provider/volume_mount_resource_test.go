@@ -15,7 +15,7 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
 )
 
-// volLUN is a LUN of the test's own (the seed's X: and Y: stay as they are
+// volLUN is a LUN of the test's own (the initial estate's X: and Y: stay as they are
 // for the other tests), with a serial derived from its name.
 func volLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 	t.Helper()
@@ -26,7 +26,7 @@ func volLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 	return lun
 }
 
-// pairConfig is a mapping and a mount on one server, as in DESIGN.md §1:
+// pairConfig is a mapping and a mount on one server, as in the failover chain of DESIGN.md:
 // igroup and server from the same value, disk_serial from the mapping.
 func pairConfig(l *lab.Lab, o providerOpts, lun, server, mountPoint, extra string) string {
 	return providerBlock(l, o) + fmt.Sprintf(`
@@ -241,7 +241,7 @@ func TestAccVolumeMount_folder(t *testing.T) {
 	})
 }
 
-// TestAccVolumeMount_refusals: a taken letter (S2, naming what holds it), a
+// TestAccVolumeMount_refusals: a taken letter ("free mount point", naming what holds it), a
 // disk that never appears (naming serial, server and the likely cause), a
 // disk with two data partitions and no partition_number.
 func TestAccVolumeMount_refusals(t *testing.T) {
@@ -267,7 +267,7 @@ resource "winfs_volume_mount" "v" {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
 			{
-				// X: is the seed's files_x volume on server1.
+				// X: is the initial estate's files_x volume on server1.
 				Config:      pairConfig(l, providerOpts{}, lun.Path, "server1", "X:", ""),
 				ExpectError: spaced("mount point X: is in use on server1", "P3OoG4WVLmC0", "terraform import"),
 			},

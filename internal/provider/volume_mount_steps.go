@@ -216,7 +216,7 @@ func (m *mounter) mount(ctx context.Context, wait time.Duration, repair string, 
 	return got, nil
 }
 
-// checkMountPoint refuses a mount point held by another volume (S2) and a
+// checkMountPoint refuses a mount point held by another volume ("free mount point") and a
 // folder that cannot be a mount point. Held by this very volume is fine.
 func (m *mounter) checkMountPoint(ctx context.Context, guid string) error {
 	mp, err := m.client.MountPointGet(ctx, m.mountPoint)
@@ -271,7 +271,7 @@ func (m *mounter) find(ctx context.Context) (agent.Disk, agent.Partition, error)
 	return agent.Disk{}, agent.Partition{}, fmt.Errorf("%s on %s holds %s, which is not a data volume of an online disk this provider can manage", m.mountPoint, m.server, mp.Holder)
 }
 
-// dismount runs destroy (S3): close sessions, flush, remove the mount
+// dismount runs destroy ("clean dismount"): close sessions, flush, remove the mount
 // point, take the disk offline. A failure after a step has run says what
 // was done and what was not.
 func (m *mounter) dismount(ctx context.Context, stateGUID string, closeSessions bool, diags *diag.Diagnostics) error {

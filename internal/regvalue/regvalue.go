@@ -6,6 +6,7 @@ package regvalue
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -106,13 +107,13 @@ func Build(typ string, value *string, values []string) (agent.RegistryValue, err
 // bits (32 for dword, 64 for qword).
 func ParseNumber(s string, bits int) (uint64, error) {
 	kind := map[int]string{32: "dword", 64: "qword"}[bits]
-	max := uint64(1)<<bits - 1
+	limit := uint64(1)<<bits - 1
 	if bits == 64 {
-		max = ^uint64(0)
+		limit = ^uint64(0)
 	}
 	t := strings.TrimSpace(s)
 	if strings.HasPrefix(t, "-") {
-		return 0, fmt.Errorf("%s value %q is negative; registry numbers are unsigned (0 to %d, or 0x0 to 0x%x)", kind, s, max, max)
+		return 0, fmt.Errorf("%s value %q is negative; registry numbers are unsigned (0 to %d, or 0x0 to 0x%x)", kind, s, limit, limit)
 	}
 	base := 10
 	if len(t) > 2 && (t[:2] == "0x" || t[:2] == "0X") {
@@ -120,8 +121,8 @@ func ParseNumber(s string, bits int) (uint64, error) {
 	}
 	n, err := strconv.ParseUint(t, base, bits)
 	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return 0, fmt.Errorf("%s value %q is out of range; allowed: 0 to %d (0x%x)", kind, s, max, max)
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, fmt.Errorf("%s value %q is out of range; allowed: 0 to %d (0x%x)", kind, s, limit, limit)
 		}
 		return 0, fmt.Errorf("%s value %q is not a number; write it in decimal (60000) or hex with 0x (0xea60)", kind, s)
 	}

@@ -32,7 +32,7 @@ func (e *ArrayError) Error() string {
 
 // Dialect is one CLI family: how to say each operation and how to read the
 // answers. Commands are built only from values the dialect's CheckLUN and
-// CheckIGroup accept, so nothing needs quoting (safety rule S7).
+// CheckIGroup accept, so nothing needs quoting (safety rule "data, not code").
 type Dialect interface {
 	Name() string
 	// Prompt matches the CLI prompt (the last, unfinished line of output).

@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// ONTAP7 is the NetApp Data ONTAP 7-mode dialect (reference/san-cli.md).
+// ONTAP7 is the NetApp Data ONTAP 7-mode dialect (`lun map`, `lun unmap`,
+// `lun show -m`, `lun serial`).
 // Every phrase it relies on is in the patterns below, in one place, so a
 // filer that words things differently is a one-line fix.
 type ONTAP7 struct{}

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Outputs as the filer prints them (reference/san-cli.md), CR LF already
+// Outputs as the filer prints them (Data ONTAP 7-Mode), CR LF already
 // turned into \n by the session.
 const (
 	recLunShowM = `LUN path                            Mapped to          LUN ID  Protocol

@@ -249,7 +249,7 @@ func (c *Client) start(st *startAttempt) {
 	c.mu.Lock()
 	c.starting = nil
 	if err == nil && c.closed {
-		go s.shutdown(c.closeTimeout)
+		go func() { _ = s.shutdown(c.closeTimeout) }()
 		s, err = nil, ErrClosed
 	}
 	if err == nil {
@@ -276,7 +276,7 @@ func (c *Client) startSession(ctx context.Context) (*session, error) {
 		err = c.checkHello(resp)
 	}
 	if err != nil {
-		go s.shutdown(c.closeTimeout)
+		go func() { _ = s.shutdown(c.closeTimeout) }()
 		return nil, err
 	}
 	return s, nil

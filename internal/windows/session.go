@@ -225,7 +225,7 @@ func (s *session) fail(cause error) {
 	}
 	if !closing {
 		s.c.log(context.Background(), LevelWarn, "agent session ended", map[string]any{"error": cause.Error(), "failed_calls": len(waiting)})
-		go s.shutdown(s.c.closeTimeout)
+		go func() { _ = s.shutdown(s.c.closeTimeout) }()
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // all: a WinRM transport failure at the network level (connection refused
 // or reset, no route, no answer in time), as opposed to an answer. A server
 // that answers, even with HTTP 401 (bad credentials) or a certificate the
-// client rejects, is up: those stay errors, so that fencing (S4) and the
+// client rejects, is up: those stay errors, so that fencing ("fencing by unmap") and the
 // status data source never mistake a misconfiguration for a dead server.
 func IsUnreachable(err error) bool {
 	var te *TransportError

@@ -73,7 +73,7 @@ func run(latencyName, workDir string) error {
 		return err
 	}
 	defer l.Close()
-	fmt.Printf("latency model %q; the estate is as seed 000 leaves it, set up by hand:\n", lat.Name)
+	fmt.Printf("latency model %q; the initial estate, set up by hand:\n", lat.Name)
 	fmt.Println("  LUNs files_x and files_y mapped to server1, mounted at X: and Y:, three shares, \\\\files -> server1 with a 24-hour TTL")
 
 	d := &demo{l: l, dir: filepath.Join(work, "failover")}

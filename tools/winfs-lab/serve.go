@@ -14,7 +14,7 @@ import (
 func serveCmd(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	readyFile := fs.String("ready-file", "", "write the endpoints and credentials here (JSON) once everything listens (required)")
-	scenario := fs.String("scenario", "seed000", "built-in scenario name or JSON scenario file")
+	scenario := fs.String("scenario", "default", "built-in scenario name or JSON scenario file")
 	latency := fs.String("latency", "none", "latency model: none or realistic; the figures below override it")
 	figures := map[string]*string{}
 	for _, f := range []struct{ name, usage string }{

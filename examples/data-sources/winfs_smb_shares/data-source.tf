@@ -1,5 +1,5 @@
-# Copy the primary's shares to the standby, as seed 000's daily script copies
-# the LanmanServer\Shares registry values.
+# Copy the primary's shares to the standby, as a daily script copying the
+# LanmanServer\Shares registry values would.
 data "winfs_smb_shares" "primary" {
   server = "server1"
   scope  = ["X:\\", "Y:\\"]

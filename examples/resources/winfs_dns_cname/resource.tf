@@ -1,7 +1,7 @@
 # The alias clients use (\\files), pointing at the active file server. Switching
 # var.active changes target in place: one DNS UPDATE replaces the record, so
 # the name is never without its alias. A TTL of 60 s lets clients follow a
-# failover within a minute (seed 000).
+# failover within a minute.
 variable "active" {
   type    = string
   default = "server1"

@@ -1,4 +1,4 @@
-# Let the servers answer to the \\files alias (seed 000, KB281308).
+# Let the servers answer to the \\files alias (DisableStrictNameChecking, KB281308).
 resource "winfs_registry_value" "strict_name_checking" {
   server = "server1"
   path   = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters"

@@ -15,7 +15,7 @@ resource "winfs_volume_mount" "files_x" {
   server      = var.active
   disk_serial = winfs_san_lun_mapping.files_x.serial
   mount_point = "X:"
-  repair      = "always" # chkdsk /F /X after every takeover, as seed 000 does
+  repair      = "always" # chkdsk /F /X after every takeover, even a clean one
 
   timeouts = {
     create = "5m" # how long to rescan for the disk before giving up

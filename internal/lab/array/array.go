@@ -283,7 +283,7 @@ func (a *Array) PresentedTo(host string) []LUN {
 }
 
 // DoubleMapped lists, by LUN path, the igroups of every LUN that is mapped
-// to more than one igroup right now: the state safety rule S1 forbids.
+// to more than one igroup right now: the state safety rule "one host per LUN" forbids.
 func (a *Array) DoubleMapped() map[string][]string {
 	out := map[string][]string{}
 	for _, m := range a.Mappings() {

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// The msa dialect: an HP MSA / Dot Hill style CLI (reference/san-cli.md),
+// The msa dialect: an HP MSA / Dot Hill style CLI (HP MSA CLI reference guide),
 // simplified to one line per mapping so that a line-oriented client (the
 // provider's generic dialect) can read it. Volumes are named by the LUN's
 // short name; hosts are the igroups. Every command ends with a Success: or

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// The wording of the ontap7 CLI. The EMS lines follow reference/san-cli.md;
+// The wording of the ontap7 CLI. The EMS lines follow the filer's
+// messages as NetApp's Data ONTAP 7-Mode block access guide shows them;
 // the error texts are not verified against a real filer and are kept here,
 // in one place, so they are easy to correct.
 const (

@@ -28,7 +28,7 @@ type Host struct {
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly
-// installed Windows Server 2022 as far as seed 000 touches it. Every change
+// installed Windows Server 2022 as far as the provider touches it. Every change
 // is recorded on tl (which may be nil in tests that do not care).
 func New(name string, tl *timeline.Timeline) *Host {
 	h := &Host{name: name, tl: tl, reg: newRegistry(), st: newStorage(), services: newServices()}

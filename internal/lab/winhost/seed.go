@@ -2,7 +2,7 @@ package winhost
 
 import "github.com/winfs/terraform-provider-winfs/internal/agent"
 
-// Registry keys the seeds touch, below HKLM.
+// Registry keys the provider and the initial estate touch, below HKLM.
 const (
 	KeyLanmanServerParameters = `SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters`
 	KeyLanmanServerShares     = `SYSTEM\CurrentControlSet\Services\LanmanServer\Shares`
@@ -14,8 +14,8 @@ const (
 	KeyWindowsNTCurrentVer    = `SOFTWARE\Microsoft\Windows NT\CurrentVersion`
 )
 
-// seedRegistry creates what a fresh Windows Server 2022 has where seed 000
-// looks. It is not recorded on the timeline: it is the starting state.
+// seedRegistry creates what a fresh Windows Server 2022 has under those
+// keys. It is not recorded on the timeline: it is the starting state.
 func (h *Host) seedRegistry() {
 	for _, key := range []string{KeyLanmanServerParameters, KeyShareSecurity, KeyLsa, KeyMountedDevices} {
 		h.reg.create(mustPath(key))

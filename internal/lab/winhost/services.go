@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// The file-server services seed 000 stops and starts, with the dependencies
+// The file-server services a manual failover stops and starts, with the dependencies
 // of a Windows Server install: Netlogon, Browser and Dfs depend on
 // LanmanServer, so stopping "Server" stops them first (net stop /y), and
 // starting one of them starts Server first.

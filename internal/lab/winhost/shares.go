@@ -12,7 +12,7 @@ import (
 )
 
 // Shares are stored as Windows stores them, so that the registry operations
-// (and a seed-000 style copy of the two values to another host) see and
+// (and a manual copy of the two values to another host) see and
 // carry them:
 //
 //	HKLM\...\LanmanServer\Shares\<name>           REG_MULTI_SZ, one line per property,

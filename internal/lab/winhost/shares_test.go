@@ -76,7 +76,7 @@ func TestShareRegistryFormat(t *testing.T) {
 }
 
 // TestSeedCopyCarriesAShare copies the two registry values to another host,
-// as seed 000's script does with reg query / reg add.
+// as an administrator's script does with reg query / reg add.
 func TestSeedCopyCarriesAShare(t *testing.T) {
 	tl := timeline.New()
 	h1, h2 := New("server1", tl), New("server2", tl)

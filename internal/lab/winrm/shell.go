@@ -128,10 +128,10 @@ type output struct {
 	exitCode       int
 }
 
-// take consumes up to max bytes of the wanted streams. ready is false when there is
+// take consumes up to limit bytes of the wanted streams. ready is false when there is
 // nothing to say yet: wait is then closed on the next change. Done is only reported
 // once the wanted streams are drained.
-func (c *command) take(wantOut, wantErr bool, max int) (o output, ready, gone bool, wait <-chan struct{}) {
+func (c *command) take(wantOut, wantErr bool, limit int) (o output, ready, gone bool, wait <-chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gone {
@@ -142,12 +142,12 @@ func (c *command) take(wantOut, wantErr bool, max int) (o output, ready, gone bo
 		return o, false, false, c.changed
 	}
 	if wantOut {
-		n := min(len(c.stdout), max)
+		n := min(len(c.stdout), limit)
 		o.stdout, c.stdout = c.stdout[:n:n], c.stdout[n:]
-		max -= n
+		limit -= n
 	}
 	if wantErr {
-		n := min(len(c.stderr), max)
+		n := min(len(c.stderr), limit)
 		o.stderr, c.stderr = c.stderr[:n:n], c.stderr[n:]
 	}
 	drained := (!wantOut || len(c.stdout) == 0) && (!wantErr || len(c.stderr) == 0)
