@@ -16,22 +16,6 @@ import (
 // incompatibly. The hello exchange carries it.
 const ProtocolVersion = 1
 
-// Operation names.
-const (
-	OpHello          = "hello"
-	OpRegistryGet    = "registry.get"
-	OpRegistrySet    = "registry.set"
-	OpRegistryDelete = "registry.delete"
-	OpRegistryList   = "registry.list"
-	OpDNSCNAMEGet    = "dns.cname.get"
-	OpDNSCNAMESet    = "dns.cname.set"
-	OpDNSCNAMEDelete = "dns.cname.delete"
-	OpShareList      = "share.list"
-	OpSharePathsGet  = "share.paths.get"
-	OpShareSet       = "share.set"
-	OpShareRemove    = "share.remove"
-)
-
 // Error codes. They are stable strings so that the provider can branch on
 // them without parsing messages.
 const (
