@@ -1,7 +1,6 @@
 package winhost
 
 import (
-
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
