@@ -23,10 +23,10 @@ type Violation struct {
 // invariants is every check of the estate, by layer (each reports the
 // invariants named in its comment). Invariants runs them in this order.
 var invariants = []func(l *Lab) []Violation{
-	aliasServesShares, // AliasServesShares (alias_shares.go)
+	aliasServesShares, // AliasServesShares (share.go)
 	aliasCheck,        // AliasResolves (dns.go)
 	lunMappedOnce,     // OneHostPerLUN (san.go)
-	disksSound,        // MountWithoutDisk, DirtyVolumeServed, OneHostPerDisk (volumes.go)
+	disksSound,        // MountWithoutDisk, DirtyVolumeServed, OneHostPerDisk (volume.go)
 }
 
 // Invariants runs every check; an empty list means the estate is sound.
