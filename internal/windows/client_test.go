@@ -497,7 +497,7 @@ func TestRescanSinceSharesOneRescan(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.RescanSince(ctx, since); err != nil {
+			if err := c.StorageRescanSince(ctx, since); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -506,7 +506,7 @@ func TestRescanSinceSharesOneRescan(t *testing.T) {
 	if n := rescans(); n != 1 {
 		t.Fatalf("five mounts waiting together ran %d rescans, want 1", n)
 	}
-	if err := c.RescanSince(ctx, time.Now()); err != nil {
+	if err := c.StorageRescanSince(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if n := rescans(); n != 2 {

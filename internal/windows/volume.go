@@ -9,24 +9,24 @@ import (
 )
 
 // Storage operations. Reads (DiskList, MountPointGet) are retried like any
-// read. Rescan, DiskSet, VolumeFlush, VolumeRepair and VolumeCloseSessions
+// read. StorageRescan, DiskSet, VolumeFlush, VolumeRepair and VolumeCloseSessions
 // set a state rather than toggle one, so after an unknown outcome they are
 // sent once more: doing them twice is the same as once. Mount and dismount
 // re-read the mount point instead, like the registry writes.
 
-// Rescan makes the host look for new and removed disks.
-func (c *Client) Rescan(ctx context.Context) error {
+// StorageRescan makes the host look for new and removed disks.
+func (c *Client) StorageRescan(ctx context.Context) error {
 	_, err := repeat(ctx, c, agent.StorageRescan, agent.StorageRescanParams{})
 	return err
 }
 
-// RescanSince makes sure a rescan issued at or after since has completed:
+// StorageRescanSince makes sure a rescan issued at or after since has completed:
 // it joins one already in flight, or starts one. Volume mounts on the same
 // host wait for their disks at the same time, and the agent runs requests
 // one after the other, so a second rescan queued behind the first would
 // find nothing new and cost the failover seconds. since must be a moment
 // after which every LUN the caller waits for was already presented.
-func (c *Client) RescanSince(ctx context.Context, since time.Time) error {
+func (c *Client) StorageRescanSince(ctx context.Context, since time.Time) error {
 	c.rescanMu.Lock()
 	f := c.rescan
 	if f == nil || f.issued.Before(since) {
@@ -36,7 +36,7 @@ func (c *Client) RescanSince(ctx context.Context, since time.Time) error {
 			// Not the caller's ctx: others may be waiting on this rescan.
 			rctx, cancel := context.WithTimeout(context.Background(), rescanTimeout)
 			defer cancel()
-			f.err = c.Rescan(rctx)
+			f.err = c.StorageRescan(rctx)
 			close(f.done)
 		}()
 	}
