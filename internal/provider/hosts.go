@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/winfs/terraform-provider-winfs/internal/dnsupdate"
@@ -143,16 +142,6 @@ func logToTflog(ctx context.Context, level, msg string, fields map[string]any) {
 		return
 	}
 	tflog.Debug(ctx, msg, fields)
-}
-
-// checkServerAttribute adds a plan-time error for an unknown server name.
-func checkServerAttribute(d *providerData, server string, diags *diag.Diagnostics) {
-	if d == nil || server == "" {
-		return
-	}
-	if err := d.checkServer(server); err != nil {
-		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
-	}
 }
 
 // configureData is the common Configure step of resources and data sources.

@@ -40,7 +40,7 @@ const privatePrevious = "previous"
 // NewRegistryValueResource is the winfs_registry_value factory.
 func NewRegistryValueResource() resource.Resource { return &registryValueResource{} }
 
-type registryValueResource struct{ data *providerData }
+type registryValueResource struct{ serverScoped }
 
 type registryValueModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -75,11 +75,7 @@ func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaReque
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"server": schema.StringAttribute{
-				MarkdownDescription: "Name of the server in the provider's `servers` map. Changing it replaces the value.",
-				Required:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			"server": resourceServerAttribute(" Changing it replaces the value."),
 			"path": schema.StringAttribute{
 				MarkdownDescription: "Key path: `HKLM\\SYSTEM\\...`, `HKEY_LOCAL_MACHINE\\SYSTEM\\...` and `HKLM:\\SYSTEM\\...` are the same key, " +
 					"and key names compare case-insensitively as on Windows. Hives: " + regpath.AllowedHives + ". Changing the key replaces the value.",
@@ -130,7 +126,7 @@ func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaReque
 }
 
 func (r *registryValueResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *registryValueResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -169,14 +165,7 @@ func validateValueForType(ctx context.Context, typ, value types.String, values t
 }
 
 func (r *registryValueResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var server types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("server"), &server)...)
-	if !server.IsUnknown() {
-		checkServerAttribute(r.data, server.ValueString(), &resp.Diagnostics)
-	}
+	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
 }
 
 // target is a resource's address on its server.
@@ -282,9 +271,8 @@ func (r *registryValueResource) prepare(ctx context.Context, plan registryValueM
 		diags.AddError("Invalid registry value", err.Error())
 		return registryTarget{}, agent.RegistryValue{}, nil, false
 	}
-	client, err := r.data.host(ctx, t.server)
-	if err != nil {
-		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+	client := r.client(ctx, t.server, diags)
+	if client == nil {
 		return registryTarget{}, agent.RegistryValue{}, nil, false
 	}
 	return t, want, client, true
@@ -309,9 +297,8 @@ func (r *registryValueResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddError("Invalid registry path in state", err.Error())
 		return
 	}
-	client, err := r.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddError("Unknown server", err.Error())
+	client := r.client(ctx, t.server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	cur, err := client.RegistryLookup(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
@@ -379,9 +366,8 @@ func (r *registryValueResource) Delete(ctx context.Context, req resource.DeleteR
 		resp.Diagnostics.AddError("Invalid registry path in state", err.Error())
 		return
 	}
-	client, err := r.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddError("Unknown server", err.Error())
+	client := r.client(ctx, t.server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	prev, diags := loadPrevious(ctx, req.Private)
@@ -410,9 +396,8 @@ func (r *registryValueResource) ImportState(ctx context.Context, req resource.Im
 		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
 		return
 	}
-	client, err := r.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddError("Unknown server", err.Error())
+	client := r.client(ctx, t.server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})

@@ -28,7 +28,7 @@ var (
 // NewServerStatusDataSource is the winfs_server_status data source factory.
 func NewServerStatusDataSource() datasource.DataSource { return &serverStatusDataSource{} }
 
-type serverStatusDataSource struct{ data *providerData }
+type serverStatusDataSource struct{ serverScoped }
 
 type serverStatusModel struct {
 	ID                   types.String         `tfsdk:"id"`
@@ -72,11 +72,8 @@ func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"A server that cannot be reached is not an error: `reachable` is then `false`, `server_service_running` and `serves_alias` " +
 			"are `false` and the lists are empty, so that conditions can use them. Other failures (bad credentials, an untrusted certificate) are errors.",
 		Attributes: map[string]schema.Attribute{
-			"id": computedString("The server's name, as in `server`."),
-			"server": schema.StringAttribute{
-				MarkdownDescription: "Name of the server in the provider's `servers` map.",
-				Required:            true,
-			},
+			"id":     computedString("The server's name, as in `server`."),
+			"server": dataSourceServerAttribute(),
 			"alias": schema.StringAttribute{
 				MarkdownDescription: "The alias clients use, e.g. `files` (relative to `zone`) or `files.corp.example.com` (fully qualified; its zone is then " +
 					"found by asking the DNS server). Needs the provider's `dns` block. Without it `alias_target` and `serves_alias` are null.",
@@ -130,7 +127,7 @@ func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 }
 
 func (d *serverStatusDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+	d.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *serverStatusDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
@@ -159,9 +156,8 @@ func (d *serverStatusDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return
 	}
 	server := m.Server.ValueString()
-	client, err := d.data.host(ctx, server)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+	client := d.client(ctx, server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	m.ID = types.StringValue(server)

@@ -44,7 +44,7 @@ var basetypesObjectAsOptions = basetypes.ObjectAsOptions{}
 // NewShareSetResource is the winfs_smb_share_set factory.
 func NewShareSetResource() resource.Resource { return &shareSetResource{} }
 
-type shareSetResource struct{ data *providerData }
+type shareSetResource struct{ serverScoped }
 
 type shareSetModel struct {
 	ID     types.String `tfsdk:"id"`
@@ -86,11 +86,7 @@ func (r *shareSetResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"server": schema.StringAttribute{
-				MarkdownDescription: "Name of the server in the provider's `servers` map. Changing it replaces the set: the shares move to the new server.",
-				Required:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			"server": resourceServerAttribute(" Changing it replaces the set: the shares move to the new server."),
 			"scope": schema.SetAttribute{
 				MarkdownDescription: shareDocs["scope"],
 				ElementType:         types.StringType,
@@ -123,7 +119,7 @@ func (r *shareSetResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 }
 
 func (r *shareSetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *shareSetResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -148,14 +144,7 @@ func (r *shareSetResource) ValidateConfig(ctx context.Context, req resource.Vali
 }
 
 func (r *shareSetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var server types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("server"), &server)...)
-	if !server.IsUnknown() {
-		checkServerAttribute(r.data, server.ValueString(), &resp.Diagnostics)
-	}
+	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
 }
 
 // shareSetTarget is a set's address: server and normalized scope.
@@ -299,15 +288,6 @@ func refresh(ctx context.Context, c *windows.Client, t shareSetTarget, m *shareS
 	return true
 }
 
-func (r *shareSetResource) client(ctx context.Context, t shareSetTarget, diags *diag.Diagnostics) *windows.Client {
-	c, err := r.data.host(ctx, t.server)
-	if err != nil {
-		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
-		return nil
-	}
-	return c
-}
-
 func (r *shareSetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan shareSetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -316,7 +296,7 @@ func (r *shareSetResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client(ctx, t, &resp.Diagnostics)
+	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -370,7 +350,7 @@ func (r *shareSetResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client(ctx, t, &resp.Diagnostics)
+	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -394,7 +374,7 @@ func (r *shareSetResource) Update(ctx context.Context, req resource.UpdateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client(ctx, t, &resp.Diagnostics)
+	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -431,7 +411,7 @@ func (r *shareSetResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client(ctx, t, &resp.Diagnostics)
+	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -461,7 +441,7 @@ func (r *shareSetResource) ImportState(ctx context.Context, req resource.ImportS
 		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
 		return
 	}
-	c := r.client(ctx, t, &resp.Diagnostics)
+	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -19,7 +18,7 @@ var _ datasource.DataSourceWithConfigure = (*sharesDataSource)(nil)
 // NewSharesDataSource is the winfs_smb_shares data source factory.
 func NewSharesDataSource() datasource.DataSource { return &sharesDataSource{} }
 
-type sharesDataSource struct{ data *providerData }
+type sharesDataSource struct{ serverScoped }
 
 func (d *sharesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_smb_shares"
@@ -39,10 +38,7 @@ func (d *sharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 				MarkdownDescription: "`<server>:<root>,<root>...`, as for the resource.",
 				Computed:            true,
 			},
-			"server": schema.StringAttribute{
-				MarkdownDescription: "Name of the server in the provider's `servers` map.",
-				Required:            true,
-			},
+			"server": dataSourceServerAttribute(),
 			"scope": schema.SetAttribute{
 				MarkdownDescription: shareDocs["scope"],
 				ElementType:         types.StringType,
@@ -70,7 +66,7 @@ func (d *sharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 }
 
 func (d *sharesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+	d.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *sharesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -80,9 +76,8 @@ func (d *sharesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c, err := d.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+	c := d.client(ctx, t.server, &resp.Diagnostics)
+	if c == nil {
 		return
 	}
 	list, err := c.ShareListLookup(ctx, t.scope)
