@@ -131,18 +131,6 @@ func (r *dnsCNAMEResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-// requiresReplaceUnlessSameDNSName replaces on a real change of name, not
-// on a respelling (case, trailing dot).
-func requiresReplaceUnlessSameDNSName() planmodifier.String {
-	return stringplanmodifier.RequiresReplaceIf(
-		func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-			resp.RequiresReplace = dnsupdate.Canonical(req.StateValue.ValueString()) != dnsupdate.Canonical(req.PlanValue.ValueString())
-		},
-		"Changing the name replaces the alias; changing only its letter case or trailing dot does not.",
-		"Changing the name replaces the alias; changing only its letter case or trailing dot does not.",
-	)
-}
-
 func (r *dnsCNAMEResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/dnsupdate"
 	"github.com/winfs/terraform-provider-winfs/internal/san"
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
@@ -156,3 +157,6 @@ func configureData(raw any, diags *diag.Diagnostics) *providerData {
 	}
 	return d
 }
+
+// asAgentError finds the agent's structured error in err.
+func asAgentError(err error, target **agent.Error) bool { return errors.As(err, target) }

@@ -431,32 +431,3 @@ func (r *sanLunMappingResource) ImportState(ctx context.Context, req resource.Im
 	}
 	resp.Diagnostics.AddError("Nothing to import", fmt.Sprintf("LUN %s is not mapped to initiator group %s: it %s.", lun, igroup, where))
 }
-
-// sanName validates a LUN or igroup at plan time, whatever the dialect:
-// a plain token, so no CLI ever needs quoting (S7). ModifyPlan adds the
-// dialect's own rules.
-func sanName(what string, colonOK bool) validator.String { return sanNameValidator{what, colonOK} }
-
-type sanNameValidator struct {
-	what    string
-	colonOK bool
-}
-
-func (v sanNameValidator) Description(context.Context) string {
-	d := "must be 1-255 letters, digits, '_', '.', '/', '@' or '-' (not first)"
-	if v.colonOK {
-		d = "must be 1-255 letters, digits, '_', '.', '/', ':', '@' or '-' (not first)"
-	}
-	return d
-}
-func (v sanNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (v sanNameValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	s := req.ConfigValue.ValueString()
-	if san.CheckToken(v.what, s) != nil || (!v.colonOK && strings.Contains(s, ":")) {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.what,
-			fmt.Sprintf("%s %q %s: array CLIs have no quoting, so nothing else can be passed safely.", req.Path, s, v.Description(ctx)))
-	}
-}
