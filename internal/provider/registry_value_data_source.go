@@ -21,7 +21,7 @@ func NewRegistryValueDataSource() datasource.DataSource { return &registryValueD
 
 type registryValueDataSource struct{ serverScoped }
 
-type registryValueDataModel struct {
+type registryValueDataSourceModel struct {
 	ID     types.String `tfsdk:"id"`
 	Server types.String `tfsdk:"server"`
 	Path   types.String `tfsdk:"path"`
@@ -80,7 +80,7 @@ func (d *registryValueDataSource) Configure(_ context.Context, req datasource.Co
 }
 
 func (d *registryValueDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m registryValueDataModel
+	var m registryValueDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -104,7 +104,7 @@ func (d *registryValueDataSource) Read(ctx context.Context, req datasource.ReadR
 	m.Exists = types.BoolValue(cur.Exists)
 	m.Type, m.Value, m.Values = types.StringNull(), types.StringNull(), types.ListNull(types.StringType)
 	if cur.Exists {
-		rv := registryValueModel{}
+		rv := registryValueResourceModel{}
 		resp.Diagnostics.Append(rv.setFromHost(ctx, *cur.Value)...)
 		m.Type, m.Value, m.Values = rv.Type, rv.Value, rv.Values
 	}

@@ -42,7 +42,7 @@ func NewRegistryValueResource() resource.Resource { return &registryValueResourc
 
 type registryValueResource struct{ serverScoped }
 
-type registryValueModel struct {
+type registryValueResourceModel struct {
 	ID               types.String `tfsdk:"id"`
 	Server           types.String `tfsdk:"server"`
 	Path             types.String `tfsdk:"path"`
@@ -130,7 +130,7 @@ func (r *registryValueResource) Configure(_ context.Context, req resource.Config
 }
 
 func (r *registryValueResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m registryValueModel
+	var m registryValueResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -189,7 +189,7 @@ func (t registryTarget) ref() agent.RegistryKeyRef {
 	return agent.RegistryKeyRef{Hive: t.key.Hive, Key: t.key.Key}
 }
 
-func targetOf(m registryValueModel) (registryTarget, error) {
+func targetOf(m registryValueResourceModel) (registryTarget, error) {
 	p, err := regpath.Parse(m.Path.ValueString())
 	if err != nil {
 		return registryTarget{}, err
@@ -212,7 +212,7 @@ func parseRegistryID(id string) (registryTarget, error) {
 	return registryTarget{server: server, key: p, name: name}, nil
 }
 
-func (m registryValueModel) wire(ctx context.Context) (agent.RegistryValue, error) {
+func (m registryValueResourceModel) wire(ctx context.Context) (agent.RegistryValue, error) {
 	var list []string
 	if !m.Values.IsNull() {
 		if diags := m.Values.ElementsAs(ctx, &list, false); diags.HasError() {
@@ -226,7 +226,7 @@ func (m registryValueModel) wire(ctx context.Context) (agent.RegistryValue, erro
 }
 
 func (r *registryValueResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan registryValueModel
+	var plan registryValueResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -260,7 +260,7 @@ func (r *registryValueResource) Create(ctx context.Context, req resource.CreateR
 
 // prepare resolves what Create and Update need from the plan: where the
 // value lives, its wire form, and the client of its server.
-func (r *registryValueResource) prepare(ctx context.Context, plan registryValueModel, diags *diag.Diagnostics) (registryTarget, agent.RegistryValue, *windows.Client, bool) {
+func (r *registryValueResource) prepare(ctx context.Context, plan registryValueResourceModel, diags *diag.Diagnostics) (registryTarget, agent.RegistryValue, *windows.Client, bool) {
 	t, err := targetOf(plan)
 	if err != nil {
 		diags.AddAttributeError(path.Root("path"), "Invalid registry path", err.Error())
@@ -287,7 +287,7 @@ func keyHint(err error, createKey bool) string {
 }
 
 func (r *registryValueResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state registryValueModel
+	var state registryValueResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -323,7 +323,7 @@ func (r *registryValueResource) Read(ctx context.Context, req resource.ReadReque
 }
 
 // setFromHost puts the server's value into the model.
-func (m *registryValueModel) setFromHost(ctx context.Context, v agent.RegistryValue) diag.Diagnostics {
+func (m *registryValueResourceModel) setFromHost(ctx context.Context, v agent.RegistryValue) diag.Diagnostics {
 	var diags diag.Diagnostics
 	m.Type = types.StringValue(regvalue.TypeName(v.Type))
 	value, values := regvalue.Display(v)
@@ -337,7 +337,7 @@ func (m *registryValueModel) setFromHost(ctx context.Context, v agent.RegistryVa
 }
 
 func (r *registryValueResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan registryValueModel
+	var plan registryValueResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -356,7 +356,7 @@ func (r *registryValueResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *registryValueResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state registryValueModel
+	var state registryValueResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -413,7 +413,7 @@ func (r *registryValueResource) ImportState(ctx context.Context, req resource.Im
 		resp.Diagnostics.AddError("Unsupported value type", fmt.Sprintf("%s is %s, which this resource does not manage.", t, cur.Value.Type))
 		return
 	}
-	m := registryValueModel{
+	m := registryValueResourceModel{
 		ID:               types.StringValue(t.id()),
 		Server:           types.StringValue(t.server),
 		Path:             types.StringValue(t.key.String()),

@@ -30,7 +30,7 @@ func NewServerStatusDataSource() datasource.DataSource { return &serverStatusDat
 
 type serverStatusDataSource struct{ serverScoped }
 
-type serverStatusModel struct {
+type serverStatusDataSourceModel struct {
 	ID                   types.String         `tfsdk:"id"`
 	Server               types.String         `tfsdk:"server"`
 	Alias                types.String         `tfsdk:"alias"`
@@ -131,7 +131,7 @@ func (d *serverStatusDataSource) Configure(_ context.Context, req datasource.Con
 }
 
 func (d *serverStatusDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var m serverStatusModel
+	var m serverStatusDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() || m.Alias.IsUnknown() || m.Zone.IsUnknown() {
 		return
@@ -146,7 +146,7 @@ func (d *serverStatusDataSource) ValidateConfig(ctx context.Context, req datasou
 }
 
 func (d *serverStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m serverStatusModel
+	var m serverStatusDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -186,7 +186,7 @@ func (d *serverStatusDataSource) Read(ctx context.Context, req datasource.ReadRe
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
 
-func (m *serverStatusModel) setStatus(st agent.ServerStatusResult) {
+func (m *serverStatusDataSourceModel) setStatus(st agent.ServerStatusResult) {
 	m.Reachable = types.BoolValue(true)
 	m.ComputerName = types.StringValue(st.ComputerName)
 	for _, s := range st.Services {
@@ -212,7 +212,7 @@ func (m *serverStatusModel) setStatus(st agent.ServerStatusResult) {
 // answer does not depend on the server being up, so it is read even when the
 // server is unreachable: "the alias points at a dead server" is what a crash
 // check needs to see.
-func (d *serverStatusDataSource) readAlias(ctx context.Context, m *serverStatusModel, computerName string, diags *diag.Diagnostics) {
+func (d *serverStatusDataSource) readAlias(ctx context.Context, m *serverStatusDataSourceModel, computerName string, diags *diag.Diagnostics) {
 	b, err := d.data.dnsBackend(ctx)
 	if err != nil {
 		diags.AddAttributeError(path.Root("alias"), "DNS backend unavailable", "alias is read through the provider's DNS backend: "+err.Error())

@@ -13,14 +13,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-var _ datasource.DataSourceWithConfigure = (*sharesDataSource)(nil)
+var _ datasource.DataSourceWithConfigure = (*smbSharesDataSource)(nil)
 
-// NewSharesDataSource is the winfs_smb_shares data source factory.
-func NewSharesDataSource() datasource.DataSource { return &sharesDataSource{} }
+// NewSMBSharesDataSource is the winfs_smb_shares data source factory.
+func NewSMBSharesDataSource() datasource.DataSource { return &smbSharesDataSource{} }
 
-type sharesDataSource struct{ serverScoped }
+type smbSharesDataSource struct{ serverScoped }
 
-func (d *sharesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+func (d *smbSharesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_smb_shares"
 }
 
@@ -28,7 +28,7 @@ func computedAccess(name string) schema.SetAttribute {
 	return schema.SetAttribute{MarkdownDescription: shareDocs[name], ElementType: types.StringType, Computed: true}
 }
 
-func (d *sharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *smbSharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads the SMB shares a server serves under a set of path roots, in the shape `winfs_smb_share_set` takes, " +
 			"so that `shares = data.winfs_smb_shares.primary.shares` copies a server's shares to another, as seed 000's daily " +
@@ -65,12 +65,12 @@ func (d *sharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 	}
 }
 
-func (d *sharesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+func (d *smbSharesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.configure(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *sharesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m shareSetModel
+func (d *smbSharesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m smbShareSetResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	t := m.target(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {

@@ -52,7 +52,7 @@ func NewVolumeMountResource() resource.Resource { return &volumeMountResource{} 
 
 type volumeMountResource struct{ serverScoped }
 
-type volumeMountModel struct {
+type volumeMountResourceModel struct {
 	ID              types.String   `tfsdk:"id"`
 	Server          types.String   `tfsdk:"server"`
 	DiskSerial      types.String   `tfsdk:"disk_serial"`
@@ -158,7 +158,7 @@ func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.Modif
 }
 
 func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan volumeMountModel
+	var plan volumeMountResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -187,7 +187,7 @@ func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateReq
 }
 
 func (r *volumeMountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state volumeMountModel
+	var state volumeMountResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -219,7 +219,7 @@ func (r *volumeMountResource) Read(ctx context.Context, req resource.ReadRequest
 // Update only changes settings that act at create or destroy time (repair,
 // close_sessions_on_destroy, timeouts): everything else forces replacement.
 func (r *volumeMountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state volumeMountModel
+	var plan, state volumeMountResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -231,7 +231,7 @@ func (r *volumeMountResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 func (r *volumeMountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state volumeMountModel
+	var state volumeMountResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -281,7 +281,7 @@ func (r *volumeMountResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Nothing to import", err.Error())
 		return
 	}
-	st := volumeMountModel{
+	st := volumeMountResourceModel{
 		ID:              types.StringValue(mountID(server, mountPoint)),
 		Server:          types.StringValue(server),
 		DiskSerial:      types.StringValue(disk.SerialNumber),

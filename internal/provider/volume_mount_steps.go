@@ -34,7 +34,7 @@ func timeoutAttrTypes(context.Context) map[string]attr.Type {
 	return map[string]attr.Type{"create": types.StringType, "delete": types.StringType}
 }
 
-func (m *volumeMountModel) setVolume(p agent.Partition) {
+func (m *volumeMountResourceModel) setVolume(p agent.Partition) {
 	m.PartitionNumber = types.Int64Value(int64(p.Number))
 	m.VolumeGUID = types.StringValue(p.VolumeGUID)
 	m.FileSystem = types.StringValue(p.FileSystem)
