@@ -392,10 +392,6 @@ func (r *registryValueResource) ImportState(ctx context.Context, req resource.Im
 		resp.Diagnostics.AddError("Invalid import ID", err.Error())
 		return
 	}
-	if r.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
-		return
-	}
 	client := r.client(ctx, t.server, &resp.Diagnostics)
 	if client == nil {
 		return

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strconv"
 
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -60,8 +61,13 @@ func (s *serverScoped) checkPlannedServer(ctx context.Context, plan tfsdk.Plan, 
 }
 
 // client returns the client of server, or nil after adding an error on
-// the `server` attribute.
+// the `server` attribute (or saying the provider is not configured yet,
+// as during an import before Configure).
 func (s *serverScoped) client(ctx context.Context, server string, diags *diag.Diagnostics) *windows.Client {
+	if s.data == nil {
+		diags.AddError("Provider not configured", "The provider must be configured to reach server "+strconv.Quote(server)+".")
+		return nil
+	}
 	c, err := s.data.host(ctx, server)
 	if err != nil {
 		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())

@@ -151,10 +151,6 @@ func (d *serverStatusDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to read a server's status.")
-		return
-	}
 	server := m.Server.ValueString()
 	client := d.client(ctx, server, &resp.Diagnostics)
 	if client == nil {

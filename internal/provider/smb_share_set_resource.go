@@ -437,10 +437,6 @@ func (r *smbShareSetResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Invalid import ID", err.Error())
 		return
 	}
-	if r.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
-		return
-	}
 	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return

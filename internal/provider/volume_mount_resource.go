@@ -267,10 +267,6 @@ func (r *volumeMountResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(`import ID %q must be <server>/<mount point>, for example server1/X: or server1/C:\Mounts\Data`, req.ID))
 		return
 	}
-	if r.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
-		return
-	}
 	client := r.client(ctx, server, &resp.Diagnostics)
 	if client == nil {
 		return
