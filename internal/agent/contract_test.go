@@ -114,12 +114,12 @@ func FuzzDecodeResponse(f *testing.F) {
 }
 
 func TestEveryReadIsAnOperationAndWritesAreNotReads(t *testing.T) {
-	for _, op := range []string{OpRegistrySet, OpRegistryDelete, OpShareSet, OpShareRemove, OpVolumeMount, OpVolumeDismount, OpDNSCNAMESet, OpStorageRescan} {
+	for _, op := range []string{RegistrySet.Name, RegistryDelete.Name, ShareSet.Name, ShareRemove.Name, VolumeMount.Name, VolumeDismount.Name, DNSCNAMESet.Name, StorageRescan.Name} {
 		if ReadOnly(op) {
 			t.Errorf("%s changes the host but is listed as read-only: it would be repeated blindly after a broken session", op)
 		}
 	}
-	for _, op := range []string{OpHello, OpRegistryGet, OpShareList, OpDiskList, OpServerStatus} {
+	for _, op := range []string{Hello.Name, RegistryGet.Name, ShareList.Name, DiskList.Name, ServerStatus.Name} {
 		if !ReadOnly(op) {
 			t.Errorf("%s only reads but is not listed as read-only", op)
 		}

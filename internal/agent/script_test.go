@@ -45,12 +45,10 @@ func TestLoaderCommandLine(t *testing.T) {
 // The agent cannot run here; at least make sure it dispatches every
 // operation and uses every error code of the contract.
 func TestScriptCoversTheContract(t *testing.T) {
-	for _, op := range []string{OpHello, OpRegistryGet, OpRegistrySet, OpRegistryDelete, OpRegistryList, OpDNSCNAMEGet, OpDNSCNAMESet, OpDNSCNAMEDelete,
-		OpShareList, OpSharePathsGet, OpShareSet, OpShareRemove,
-		OpStorageRescan, OpDiskList, OpDiskSet, OpMountPointGet, OpVolumeMount, OpVolumeDismount, OpVolumeFlush, OpVolumeRepair, OpVolumeCloseSessions,
-		OpServerStatus} {
-		if !strings.Contains(Script, "'"+op+"' { return (") {
-			t.Errorf("agent.ps1 does not dispatch %q", op)
+	for _, op := range Ops {
+		name := op.Describe().Name
+		if !strings.Contains(Script, "'"+name+"' { return (") {
+			t.Errorf("agent.ps1 does not dispatch %q", name)
 		}
 	}
 	for _, code := range []string{CodeInvalidParams, CodeUnknownOp, CodeKeyNotFound, CodeAccessDenied, CodeScriptMismatch, CodeProtocol, CodeInternal,

@@ -5,9 +5,6 @@ import "regexp"
 // The status area: one read-only round trip that tells a `check` block or a
 // CI job whether a server is ready to serve files.
 
-// OpServerStatus reports services, mounted data volumes and shares at once.
-const OpServerStatus = "server.status"
-
 // FileServerServices are the services a manual failover stops and starts on a
 // file server, by service name (Get-Service -Name, not the display name).
 var FileServerServices = []string{"LanmanServer", "Netlogon", "Browser", "Dfs"}

@@ -5,20 +5,7 @@ package agent
 // or the disk's UniqueId); a volume by its per-host GUID; a mount point by
 // a drive letter ("X:") or a folder path ("C:\Mounts\Data").
 
-// Operation names of the storage area.
-const (
-	OpStorageRescan       = "storage.rescan"
-	OpDiskList            = "disk.list"
-	OpDiskSet             = "disk.set"
-	OpMountPointGet       = "mountpoint.get"
-	OpVolumeMount         = "volume.mount"
-	OpVolumeDismount      = "volume.dismount"
-	OpVolumeFlush         = "volume.flush"
-	OpVolumeRepair        = "volume.repair"
-	OpVolumeCloseSessions = "volume.close_sessions"
-)
-
-// Error codes of the storage area.
+// Error codes of the volume area (disks, mount points, volumes).
 const (
 	CodeDiskNotFound     = "disk_not_found"     // no visible disk has that serial or unique id
 	CodeVolumeNotFound   = "volume_not_found"   // no volume with that GUID on this host

@@ -79,7 +79,7 @@ func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progr
 	}
 	f := Failover{Latency: lat.Name, Wall: res.wall, Outage: report.TotalOutage, PeakRSSKB: res.peakKB}
 	for _, st := range l.Stats() {
-		f.Waits += time.Duration(st.Ops[agent.OpStorageRescan])*lat.Rescan + time.Duration(st.Ops[agent.OpVolumeRepair])*lat.Repair
+		f.Waits += time.Duration(st.Ops[agent.StorageRescan.Name])*lat.Rescan + time.Duration(st.Ops[agent.VolumeRepair.Name])*lat.Repair
 	}
 	return f, nil
 }

@@ -110,10 +110,6 @@ func (l *Lab) Resolve(name string) (target string, addrs []string, err error) {
 	return target, addrs, nil
 }
 
-func init() {
-	RegisterCheck(aliasCheck)
-}
-
 // aliasCheck: the alias must exist and lead to an address in the zone;
 // otherwise clients of \\files fail.
 func aliasCheck(l *Lab) []Violation {
@@ -122,10 +118,10 @@ func aliasCheck(l *Lab) []Violation {
 	}
 	target, _, ok := l.dns.zone.CNAME(AliasName)
 	if !ok {
-		return []Violation{{Invariant: "dns.alias", Detail: AliasName + " has no CNAME: clients cannot reach \\\\files"}}
+		return []Violation{{Invariant: AliasResolves, Detail: AliasName + " has no CNAME: clients cannot reach \\\\files"}}
 	}
 	if a, _ := l.dns.zone.Lookup(target, dns.TypeA); len(a) == 0 && l.dns.zone.InZone(target) {
-		return []Violation{{Invariant: "dns.alias", Detail: fmt.Sprintf("%s points at %s, which has no address", AliasName, target)}}
+		return []Violation{{Invariant: AliasResolves, Detail: fmt.Sprintf("%s points at %s, which has no address", AliasName, target)}}
 	}
 	return nil
 }

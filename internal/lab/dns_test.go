@@ -29,7 +29,7 @@ func TestDNSSeedResolveAndWindowsRole(t *testing.T) {
 		t.Fatalf("initial estate violates invariants: %+v", v)
 	}
 	raw, _ := json.Marshal(agent.DNSCNAMESetParams{DNSNameRef: agent.DNSNameRef{Zone: "corp.example.com", Name: "files"}, Target: "server2.corp.example.com", TTL: 60})
-	res, aerr := l.Host("server2").Execute(agent.OpDNSCNAMESet, raw)
+	res, aerr := l.Host("server2").Execute(agent.DNSCNAMESet.Name, raw)
 	if aerr != nil || !res.(agent.DNSCNAMESetResult).Replaced {
 		t.Fatalf("dns.cname.set: %+v %v", res, aerr)
 	}
@@ -48,16 +48,16 @@ func TestDNSSeedResolveAndWindowsRole(t *testing.T) {
 		`{"zone":"corp.example.com","name":"files.x."}`:    agent.CodeInvalidParams,
 		`{"zone":"corp.example.com","name":"files","x":1}`: agent.CodeInvalidParams,
 	} {
-		if _, aerr := l.Host("server1").Execute(agent.OpDNSCNAMEGet, json.RawMessage(params)); aerr == nil || aerr.Code != code {
+		if _, aerr := l.Host("server1").Execute(agent.DNSCNAMEGet.Name, json.RawMessage(params)); aerr == nil || aerr.Code != code {
 			t.Errorf("%s: want %s, got %v", params, code, aerr)
 		}
 	}
 	raw, _ = json.Marshal(agent.DNSCNAMESetParams{DNSNameRef: agent.DNSNameRef{Zone: "corp.example.com", Name: "server1"}, Target: "x.corp.example.com.", TTL: 60})
-	if _, aerr := l.Host("server1").Execute(agent.OpDNSCNAMESet, raw); aerr == nil || aerr.Code != agent.CodeDNSConflict {
+	if _, aerr := l.Host("server1").Execute(agent.DNSCNAMESet.Name, raw); aerr == nil || aerr.Code != agent.CodeDNSConflict {
 		t.Fatalf("CNAME over A records: %v", aerr)
 	}
 	raw, _ = json.Marshal(agent.DNSCNAMESetParams{DNSNameRef: agent.DNSNameRef{Zone: "corp.example.com", Name: "files"}, Target: "server1.corp.example.com.", TTL: 60, CreateOnly: true})
-	if _, aerr := l.Host("server1").Execute(agent.OpDNSCNAMESet, raw); aerr == nil || aerr.Code != agent.CodeRecordExists {
+	if _, aerr := l.Host("server1").Execute(agent.DNSCNAMESet.Name, raw); aerr == nil || aerr.Code != agent.CodeRecordExists {
 		t.Fatalf("create_only over another alias: %v", aerr)
 	}
 	// A DNS timeout fault makes resolution fail until cleared.

@@ -1,39 +1,40 @@
 package lab
 
-import "sync"
+// Invariant names a state of the estate that must never happen.
+type Invariant string
+
+// The invariants, as Violation.Invariant and the admin API name them.
+const (
+	OneHostPerLUN     Invariant = "one host per LUN"       // a LUN mapped to two initiator groups
+	OneHostPerDisk    Invariant = "one host per disk"      // a disk online on two hosts: NTFS corruption
+	MountWithoutDisk  Invariant = "mount without its disk" // a letter still served after a surprise removal
+	DirtyVolumeServed Invariant = "dirty volume served"    // a dirty volume mounted before chkdsk /F /X
+	AliasResolves     Invariant = "dns.alias"              // the alias is missing or leads to no address
+	AliasServesShares Invariant = "alias serves the shares"
+)
 
 // Violation is a state of the estate that must never happen, such as a LUN
 // mapped to two hosts or the alias pointing at a server without the shares.
 type Violation struct {
-	Invariant string `json:"invariant"`
-	Detail    string `json:"detail"`
+	Invariant Invariant `json:"invariant"`
+	Detail    string    `json:"detail"`
 }
 
-// Check inspects the whole estate and reports what is wrong. Each layer of
-// the lab (array, disks, shares, DNS) registers the checks for its part.
-type Check func(l *Lab) []Violation
-
-var checks struct {
-	sync.Mutex
-	list []Check
+// invariants is every check of the estate, by layer (each reports the
+// invariants named in its comment). Invariants runs them in this order.
+var invariants = []func(l *Lab) []Violation{
+	aliasServesShares, // AliasServesShares (share.go)
+	aliasCheck,        // AliasResolves (dns.go)
+	lunMappedOnce,     // OneHostPerLUN (san.go)
+	disksSound,        // MountWithoutDisk, DirtyVolumeServed, OneHostPerDisk (volume.go)
 }
 
-// RegisterCheck adds an invariant to every lab.
-func RegisterCheck(c Check) {
-	checks.Lock()
-	checks.list = append(checks.list, c)
-	checks.Unlock()
-}
-
-// Invariants runs every registered check; an empty list means the estate
-// is sound. It never returns nil, so the admin API always answers [].
+// Invariants runs every check; an empty list means the estate is sound.
+// It never returns nil, so the admin API always answers [].
 func (l *Lab) Invariants() []Violation {
-	checks.Lock()
-	list := append([]Check{}, checks.list...)
-	checks.Unlock()
 	out := []Violation{}
-	for _, c := range list {
-		out = append(out, c(l)...)
+	for _, inv := range invariants {
+		out = append(out, inv(l)...)
 	}
 	return out
 }

@@ -71,13 +71,13 @@ func (l Latency) String() string {
 // round trip. Add an operation here when it waits on something slow.
 func opCost(op string, l Latency) time.Duration {
 	switch op {
-	case agent.OpDNSCNAMESet, agent.OpDNSCNAMEDelete:
+	case agent.DNSCNAMESet.Name, agent.DNSCNAMEDelete.Name:
 		return l.DNSUpdate
 	}
 	switch op {
-	case agent.OpStorageRescan:
+	case agent.StorageRescan.Name:
 		return l.Rescan
-	case agent.OpVolumeRepair:
+	case agent.VolumeRepair.Name:
 		return l.Repair
 	}
 	return 0

@@ -44,7 +44,7 @@ func TestLatencyAndCountersReachTheServices(t *testing.T) {
 	e := hostExec{ctx: t.Context(), lab: l, s: l.servers["server1"], next: l.servers["server1"].host}
 	raw, _ := json.Marshal(agent.DNSCNAMESetParams{DNSNameRef: agent.DNSNameRef{Zone: "corp.example.com", Name: "files"}, Target: "server2.corp.example.com", TTL: 60})
 	began := time.Now()
-	if _, aerr := e.Execute(agent.OpDNSCNAMESet, raw); aerr != nil {
+	if _, aerr := e.Execute(agent.DNSCNAMESet.Name, raw); aerr != nil {
 		t.Fatal(aerr)
 	}
 	if d := time.Since(began); d < 150*time.Millisecond {
@@ -62,7 +62,7 @@ func TestLatencyAndCountersReachTheServices(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		t.Fatal(err)
 	}
-	if s := st.Servers["server1"]; s.AgentRequests != 1 || s.Ops[agent.OpDNSCNAMESet] != 1 {
+	if s := st.Servers["server1"]; s.AgentRequests != 1 || s.Ops[agent.DNSCNAMESet.Name] != 1 {
 		t.Errorf("server1 stats %+v", s)
 	}
 	if st.DNS.Requests != 1 {

@@ -47,19 +47,19 @@ func agentDo[T any](t *testing.T, h *winhost.Host, op string, params any) T {
 // share creates a share on a host as an administrator would.
 func share(t *testing.T, h *winhost.Host, name, path string) {
 	t.Helper()
-	agentDo[agent.ShareSetResult](t, h, agent.OpShareSet, agent.ShareSetParams{Scope: []string{`X:\`, `Y:\`},
+	agentDo[agent.ShareSetResult](t, h, agent.ShareSet.Name, agent.ShareSetParams{Scope: []string{`X:\`, `Y:\`},
 		Share: agent.Share{Name: name, Path: path, CachingMode: agent.CachingManual,
 			Access: []agent.ShareAccess{{Account: "Everyone", Right: agent.RightFull, Type: agent.AccessAllow}}}})
 }
 
 func unshare(t *testing.T, h *winhost.Host, name string) {
 	t.Helper()
-	agentDo[agent.ShareRemoveResult](t, h, agent.OpShareRemove, agent.ShareRemoveParams{Name: name, Scope: []string{`X:\`, `Y:\`}})
+	agentDo[agent.ShareRemoveResult](t, h, agent.ShareRemove.Name, agent.ShareRemoveParams{Name: name, Scope: []string{`X:\`, `Y:\`}})
 }
 
 func setAlias(t *testing.T, l *Lab, server string) {
 	t.Helper()
-	agentDo[agent.DNSCNAMESetResult](t, l.Host("server1"), agent.OpDNSCNAMESet, agent.DNSCNAMESetParams{
+	agentDo[agent.DNSCNAMESetResult](t, l.Host("server1"), agent.DNSCNAMESet.Name, agent.DNSCNAMESetParams{
 		DNSNameRef: agent.DNSNameRef{Zone: "corp.example.com", Name: "files"}, Target: server + ".corp.example.com.", TTL: 60})
 }
 
@@ -249,14 +249,14 @@ func TestCrashAndBoot(t *testing.T) {
 	if _, err := l.Array().Map("/vol/vol1/files_x", "server2", 0); err != nil {
 		t.Fatal(err)
 	}
-	agentDo[agent.Empty](t, s2, agent.OpStorageRescan, agent.StorageRescanParams{})
+	agentDo[agent.Empty](t, s2, agent.StorageRescan.Name, agent.StorageRescanParams{})
 	f := false
-	d := agentDo[agent.DiskSetResult](t, s2, agent.OpDiskSet, agent.DiskSetParams{Disk: serialX, Offline: &f, ReadOnly: &f}).Disk
+	d := agentDo[agent.DiskSetResult](t, s2, agent.DiskSet.Name, agent.DiskSetParams{Disk: serialX, Offline: &f, ReadOnly: &f}).Disk
 	guid := d.Partitions[1].VolumeGUID
-	if rep := agentDo[agent.VolumeRepairResult](t, s2, agent.OpVolumeRepair, agent.VolumeParams{VolumeGUID: guid}); !rep.WasDirty {
+	if rep := agentDo[agent.VolumeRepairResult](t, s2, agent.VolumeRepair.Name, agent.VolumeParams{VolumeGUID: guid}); !rep.WasDirty {
 		t.Fatal("server2 found X: clean after server1 crashed with it mounted")
 	}
-	agentDo[agent.VolumeMountResult](t, s2, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"})
+	agentDo[agent.VolumeMountResult](t, s2, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"})
 	share(t, s2, "Finance", `X:\Finance`)
 	// The last step of a failover: the alias follows the shares.
 	if err := l.Zone().SetCNAME(AliasName, "server2.corp.example.com.", 60, "test"); err != nil {
@@ -319,16 +319,16 @@ func TestCrashAndBoot(t *testing.T) {
 	}
 	// Failback of X: to server1: the disk arrives and its recorded letter
 	// comes back with it.
-	agentDo[agent.ShareRemoveResult](t, s2, agent.OpShareRemove, agent.ShareRemoveParams{Name: "Finance", Scope: []string{`X:\`}})
-	agentDo[agent.VolumeDismountResult](t, s2, agent.OpVolumeDismount, agent.VolumeDismountParams{VolumeGUID: guid, Path: "X:"})
+	agentDo[agent.ShareRemoveResult](t, s2, agent.ShareRemove.Name, agent.ShareRemoveParams{Name: "Finance", Scope: []string{`X:\`}})
+	agentDo[agent.VolumeDismountResult](t, s2, agent.VolumeDismount.Name, agent.VolumeDismountParams{VolumeGUID: guid, Path: "X:"})
 	if _, err := l.Array().Unmap("/vol/vol1/files_x", "server2"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.Array().Map("/vol/vol1/files_x", "server1", 0); err != nil {
 		t.Fatal(err)
 	}
-	agentDo[agent.Empty](t, s1, agent.OpStorageRescan, agent.StorageRescanParams{})
-	agentDo[agent.DiskSetResult](t, s1, agent.OpDiskSet, agent.DiskSetParams{Disk: serialX, Offline: &f, ReadOnly: &f})
+	agentDo[agent.Empty](t, s1, agent.StorageRescan.Name, agent.StorageRescanParams{})
+	agentDo[agent.DiskSetResult](t, s1, agent.DiskSet.Name, agent.DiskSetParams{Disk: serialX, Offline: &f, ReadOnly: &f})
 	if !s1.Serves("Finance") {
 		t.Fatal("server1 does not serve Finance after the failback")
 	}

@@ -90,24 +90,24 @@ func (l *Lab) SANPassword() string { return l.opts.SANPassword }
 // SANDialect is the CLI the array speaks: ontap7 or msa.
 func (l *Lab) SANDialect() string { return l.opts.SANDialect }
 
-func init() {
-	RegisterCheck(func(l *Lab) []Violation {
-		if l.array == nil {
-			return nil
-		}
-		var out []Violation
-		double := l.array.DoubleMapped()
-		luns := make([]string, 0, len(double))
-		for lun := range double {
-			luns = append(luns, lun)
-		}
-		sort.Strings(luns)
-		for _, lun := range luns {
-			out = append(out, Violation{
-				Invariant: "one host per LUN",
-				Detail:    fmt.Sprintf("LUN %s is mapped to initiator groups %s at once", lun, strings.Join(double[lun], " and ")),
-			})
-		}
-		return out
-	})
+// lunMappedOnce: a LUN mapped to two initiator groups at once lets two
+// hosts write the same NTFS volume.
+func lunMappedOnce(l *Lab) []Violation {
+	if l.array == nil {
+		return nil
+	}
+	var out []Violation
+	double := l.array.DoubleMapped()
+	luns := make([]string, 0, len(double))
+	for lun := range double {
+		luns = append(luns, lun)
+	}
+	sort.Strings(luns)
+	for _, lun := range luns {
+		out = append(out, Violation{
+			Invariant: OneHostPerLUN,
+			Detail:    fmt.Sprintf("LUN %s is mapped to initiator groups %s at once", lun, strings.Join(double[lun], " and ")),
+		})
+	}
+	return out
 }

@@ -159,7 +159,7 @@ func (sc Scenario) apply(l *Lab) error {
 		}
 		// The administrator worked on the whole volume: its drive root is the scope.
 		params, _ := json.Marshal(agent.ShareSetParams{Share: sh.Share, Scope: []string{sh.Share.Path[:3]}})
-		if _, aerr := h.Execute(agent.OpShareSet, params); aerr != nil {
+		if _, aerr := h.Execute(agent.ShareSet.Name, params); aerr != nil {
 			return fmt.Errorf("scenario %s: share %q: %v", sc.Name, sh.Share.Name, aerr)
 		}
 	}

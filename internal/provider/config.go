@@ -2,15 +2,12 @@ package provider
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"sort"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
@@ -142,50 +139,4 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
-}
-
-// pemCertificate validates that a string holds at least one PEM certificate.
-func pemCertificate() validator.String { return pemValidator{} }
-
-type pemValidator struct{}
-
-func (pemValidator) Description(context.Context) string {
-	return "must be a PEM-encoded X.509 certificate"
-}
-func (v pemValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-func (pemValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	block, _ := pem.Decode([]byte(req.ConfigValue.ValueString()))
-	if block == nil || block.Type != "CERTIFICATE" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CA certificate",
-			"The value must be a PEM-encoded certificate beginning with -----BEGIN CERTIFICATE-----.")
-		return
-	}
-	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CA certificate", "The PEM block is not a valid X.509 certificate: "+err.Error())
-	}
-}
-
-// duration validates a Go duration string that is positive.
-func duration() validator.String { return durationValidator{} }
-
-type durationValidator struct{}
-
-func (durationValidator) Description(context.Context) string {
-	return "must be a positive duration such as 30s, 2m or 1h30m"
-}
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	d, err := time.ParseDuration(req.ConfigValue.ValueString())
-	if err != nil || d <= 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("%q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
-	}
 }

@@ -41,7 +41,7 @@ func NewDNSCNAMEResource() resource.Resource { return &dnsCNAMEResource{} }
 
 type dnsCNAMEResource struct{ data *providerData }
 
-type dnsCNAMEModel struct {
+type dnsCNAMEResourceModel struct {
 	ID                 types.String   `tfsdk:"id"`
 	Zone               types.String   `tfsdk:"zone"`
 	Name               types.String   `tfsdk:"name"`
@@ -131,24 +131,12 @@ func (r *dnsCNAMEResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-// requiresReplaceUnlessSameDNSName replaces on a real change of name, not
-// on a respelling (case, trailing dot).
-func requiresReplaceUnlessSameDNSName() planmodifier.String {
-	return stringplanmodifier.RequiresReplaceIf(
-		func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-			resp.RequiresReplace = dnsupdate.Canonical(req.StateValue.ValueString()) != dnsupdate.Canonical(req.PlanValue.ValueString())
-		},
-		"Changing the name replaces the alias; changing only its letter case or trailing dot does not.",
-		"Changing the name replaces the alias; changing only its letter case or trailing dot does not.",
-	)
-}
-
 func (r *dnsCNAMEResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *dnsCNAMEResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m dnsCNAMEModel
+	var m dnsCNAMEResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() || m.Zone.IsUnknown() || m.Target.IsUnknown() || m.Name.IsUnknown() {
 		return
@@ -169,16 +157,16 @@ func (r *dnsCNAMEResource) ModifyPlan(_ context.Context, req resource.ModifyPlan
 		"or dns { backend = \"windows\" ... } to manage winfs_dns_cname.")
 }
 
-func (m dnsCNAMEModel) owner() string {
+func (m dnsCNAMEResourceModel) owner() string {
 	return dnsupdate.Absolute(m.Name.ValueString(), m.Zone.ValueString())
 }
-func (m dnsCNAMEModel) zone() string { return dnsupdate.Canonical(m.Zone.ValueString()) }
-func (m dnsCNAMEModel) target() string {
+func (m dnsCNAMEResourceModel) zone() string { return dnsupdate.Canonical(m.Zone.ValueString()) }
+func (m dnsCNAMEResourceModel) target() string {
 	return dnsupdate.Canonical(m.Target.ValueString())
 }
-func (m dnsCNAMEModel) ttl() uint32 { return uint32(m.TTL.ValueInt64()) }
+func (m dnsCNAMEResourceModel) ttl() uint32 { return uint32(m.TTL.ValueInt64()) }
 
-func (m dnsCNAMEModel) timeout(update bool) time.Duration {
+func (m dnsCNAMEResourceModel) timeout(update bool) time.Duration {
 	if m.Timeouts == nil {
 		return defaultPropagationTimeout
 	}
@@ -217,7 +205,7 @@ func conflictError(owner string, types []string) string {
 }
 
 func (r *dnsCNAMEResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan dnsCNAMEModel
+	var plan dnsCNAMEResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	b := r.backend(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -267,7 +255,7 @@ func (r *dnsCNAMEResource) Create(ctx context.Context, req resource.CreateReques
 	r.waitIfAsked(ctx, b, plan, &resp.Diagnostics)
 }
 
-func (r *dnsCNAMEResource) waitIfAsked(ctx context.Context, b cnameBackend, m dnsCNAMEModel, diags *diag.Diagnostics) {
+func (r *dnsCNAMEResource) waitIfAsked(ctx context.Context, b cnameBackend, m dnsCNAMEResourceModel, diags *diag.Diagnostics) {
 	if !m.WaitForPropagation.ValueBool() {
 		return
 	}
@@ -281,7 +269,7 @@ func (r *dnsCNAMEResource) waitIfAsked(ctx context.Context, b cnameBackend, m dn
 }
 
 func (r *dnsCNAMEResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state dnsCNAMEModel
+	var state dnsCNAMEResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	b := r.backend(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -311,7 +299,7 @@ func (r *dnsCNAMEResource) Read(ctx context.Context, req resource.ReadRequest, r
 }
 
 func (r *dnsCNAMEResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan dnsCNAMEModel
+	var plan dnsCNAMEResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	b := r.backend(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -320,7 +308,7 @@ func (r *dnsCNAMEResource) Update(ctx context.Context, req resource.UpdateReques
 	ctx, cancel := context.WithTimeout(ctx, plan.timeout(true))
 	defer cancel()
 	zone, owner, target, ttl := plan.zone(), plan.owner(), plan.target(), plan.ttl()
-	var state dnsCNAMEModel
+	var state dnsCNAMEResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if state.target() == target && state.ttl() == ttl {
 		// Only a respelling (case, trailing dot) or a setting of this
@@ -346,7 +334,7 @@ func (r *dnsCNAMEResource) Update(ctx context.Context, req resource.UpdateReques
 }
 
 func (r *dnsCNAMEResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state dnsCNAMEModel
+	var state dnsCNAMEResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	b := r.backend(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -391,7 +379,7 @@ func (r *dnsCNAMEResource) ImportState(ctx context.Context, req resource.ImportS
 		resp.Diagnostics.AddError("Nothing to import", msg)
 		return
 	}
-	m := dnsCNAMEModel{
+	m := dnsCNAMEResourceModel{
 		ID:                 types.StringValue(owner),
 		Zone:               types.StringValue(zone),
 		Name:               types.StringValue(strings.TrimSuffix(owner, "."+zone)),

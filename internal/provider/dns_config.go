@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"net"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -224,52 +221,4 @@ func validAlgorithm(a string) bool {
 		}
 	}
 	return false
-}
-
-// hostPort validates `host` or `host:port`.
-func hostPort() validator.String { return hostPortValidator{} }
-
-type hostPortValidator struct{}
-
-var hostPattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?$`)
-
-func (hostPortValidator) Description(context.Context) string {
-	return "must be a host name or IP address, optionally with :port (1-65535)"
-}
-func (v hostPortValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (v hostPortValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	s := req.ConfigValue.ValueString()
-	host, port := s, ""
-	if h, p, err := net.SplitHostPort(s); err == nil {
-		host, port = h, p
-	}
-	ok := net.ParseIP(host) != nil || hostPattern.MatchString(host)
-	if port != "" {
-		n, err := strconv.Atoi(port)
-		ok = ok && err == nil && n >= 1 && n <= 65535
-	}
-	if !ok {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid address", fmt.Sprintf("%s: %q %s, e.g. filer1.corp.example.com or 192.0.2.53:53.", req.Path, s, v.Description(ctx)))
-	}
-}
-
-// base64Secret validates a TSIG secret without ever repeating it.
-func base64Secret() validator.String { return base64Validator{} }
-
-type base64Validator struct{}
-
-func (base64Validator) Description(context.Context) string {
-	return "must be base64, as in BIND's `secret \"...\";`"
-}
-func (v base64Validator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (v base64Validator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := base64.StdEncoding.DecodeString(req.ConfigValue.ValueString()); err != nil || req.ConfigValue.ValueString() == "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid TSIG secret", req.Path.String()+" "+v.Description(ctx)+" (the value is not shown).")
-	}
 }

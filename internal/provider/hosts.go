@@ -9,9 +9,9 @@ import (
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/dnsupdate"
 	"github.com/winfs/terraform-provider-winfs/internal/san"
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
@@ -145,16 +145,6 @@ func logToTflog(ctx context.Context, level, msg string, fields map[string]any) {
 	tflog.Debug(ctx, msg, fields)
 }
 
-// checkServerAttribute adds a plan-time error for an unknown server name.
-func checkServerAttribute(d *providerData, server string, diags *diag.Diagnostics) {
-	if d == nil || server == "" {
-		return
-	}
-	if err := d.checkServer(server); err != nil {
-		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
-	}
-}
-
 // configureData is the common Configure step of resources and data sources.
 func configureData(raw any, diags *diag.Diagnostics) *providerData {
 	if raw == nil {
@@ -167,3 +157,6 @@ func configureData(raw any, diags *diag.Diagnostics) *providerData {
 	}
 	return d
 }
+
+// asAgentError finds the agent's structured error in err.
+func asAgentError(err error, target **agent.Error) bool { return errors.As(err, target) }

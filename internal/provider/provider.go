@@ -312,14 +312,14 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 		NewDNSCNAMEResource,
 		NewVolumeMountResource,
 		NewSANLunMappingResource,
-		NewShareSetResource,
+		NewSMBShareSetResource,
 	}
 }
 
 func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewRegistryValueDataSource,
-		NewSharesDataSource,
+		NewSMBSharesDataSource,
 		NewServerStatusDataSource,
 	}
 }

@@ -19,9 +19,9 @@ var _ datasource.DataSourceWithConfigure = (*registryValueDataSource)(nil)
 // NewRegistryValueDataSource is the winfs_registry_value data source factory.
 func NewRegistryValueDataSource() datasource.DataSource { return &registryValueDataSource{} }
 
-type registryValueDataSource struct{ data *providerData }
+type registryValueDataSource struct{ serverScoped }
 
-type registryValueDataModel struct {
+type registryValueDataSourceModel struct {
 	ID     types.String `tfsdk:"id"`
 	Server types.String `tfsdk:"server"`
 	Path   types.String `tfsdk:"path"`
@@ -44,10 +44,7 @@ func (d *registryValueDataSource) Schema(_ context.Context, _ datasource.SchemaR
 				MarkdownDescription: "`<server>:<path>\\\\<name>`, as for the resource.",
 				Computed:            true,
 			},
-			"server": schema.StringAttribute{
-				MarkdownDescription: "Name of the server in the provider's `servers` map.",
-				Required:            true,
-			},
+			"server": dataSourceServerAttribute(),
 			"path": schema.StringAttribute{
 				MarkdownDescription: "Key path, in any of the spellings the resource accepts.",
 				Required:            true,
@@ -79,11 +76,11 @@ func (d *registryValueDataSource) Schema(_ context.Context, _ datasource.SchemaR
 }
 
 func (d *registryValueDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+	d.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *registryValueDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m registryValueDataModel
+	var m registryValueDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -94,9 +91,8 @@ func (d *registryValueDataSource) Read(ctx context.Context, req datasource.ReadR
 		return
 	}
 	t := registryTarget{server: m.Server.ValueString(), key: p, name: m.Name.ValueString()}
-	client, err := d.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+	client := d.client(ctx, t.server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	cur, err := client.RegistryLookup(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
@@ -108,7 +104,7 @@ func (d *registryValueDataSource) Read(ctx context.Context, req datasource.ReadR
 	m.Exists = types.BoolValue(cur.Exists)
 	m.Type, m.Value, m.Values = types.StringNull(), types.StringNull(), types.ListNull(types.StringType)
 	if cur.Exists {
-		rv := registryValueModel{}
+		rv := registryValueResourceModel{}
 		resp.Diagnostics.Append(rv.setFromHost(ctx, *cur.Value)...)
 		m.Type, m.Value, m.Values = rv.Type, rv.Value, rv.Values
 	}

@@ -40,9 +40,9 @@ const privatePrevious = "previous"
 // NewRegistryValueResource is the winfs_registry_value factory.
 func NewRegistryValueResource() resource.Resource { return &registryValueResource{} }
 
-type registryValueResource struct{ data *providerData }
+type registryValueResource struct{ serverScoped }
 
-type registryValueModel struct {
+type registryValueResourceModel struct {
 	ID               types.String `tfsdk:"id"`
 	Server           types.String `tfsdk:"server"`
 	Path             types.String `tfsdk:"path"`
@@ -75,11 +75,7 @@ func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaReque
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"server": schema.StringAttribute{
-				MarkdownDescription: "Name of the server in the provider's `servers` map. Changing it replaces the value.",
-				Required:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			"server": resourceServerAttribute(" Changing it replaces the value."),
 			"path": schema.StringAttribute{
 				MarkdownDescription: "Key path: `HKLM\\SYSTEM\\...`, `HKEY_LOCAL_MACHINE\\SYSTEM\\...` and `HKLM:\\SYSTEM\\...` are the same key, " +
 					"and key names compare case-insensitively as on Windows. Hives: " + regpath.AllowedHives + ". Changing the key replaces the value.",
@@ -130,11 +126,11 @@ func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaReque
 }
 
 func (r *registryValueResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *registryValueResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m registryValueModel
+	var m registryValueResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -169,14 +165,7 @@ func validateValueForType(ctx context.Context, typ, value types.String, values t
 }
 
 func (r *registryValueResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var server types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("server"), &server)...)
-	if !server.IsUnknown() {
-		checkServerAttribute(r.data, server.ValueString(), &resp.Diagnostics)
-	}
+	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
 }
 
 // target is a resource's address on its server.
@@ -200,7 +189,7 @@ func (t registryTarget) ref() agent.RegistryKeyRef {
 	return agent.RegistryKeyRef{Hive: t.key.Hive, Key: t.key.Key}
 }
 
-func targetOf(m registryValueModel) (registryTarget, error) {
+func targetOf(m registryValueResourceModel) (registryTarget, error) {
 	p, err := regpath.Parse(m.Path.ValueString())
 	if err != nil {
 		return registryTarget{}, err
@@ -223,7 +212,7 @@ func parseRegistryID(id string) (registryTarget, error) {
 	return registryTarget{server: server, key: p, name: name}, nil
 }
 
-func (m registryValueModel) wire(ctx context.Context) (agent.RegistryValue, error) {
+func (m registryValueResourceModel) wire(ctx context.Context) (agent.RegistryValue, error) {
 	var list []string
 	if !m.Values.IsNull() {
 		if diags := m.Values.ElementsAs(ctx, &list, false); diags.HasError() {
@@ -237,7 +226,7 @@ func (m registryValueModel) wire(ctx context.Context) (agent.RegistryValue, erro
 }
 
 func (r *registryValueResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan registryValueModel
+	var plan registryValueResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -271,7 +260,7 @@ func (r *registryValueResource) Create(ctx context.Context, req resource.CreateR
 
 // prepare resolves what Create and Update need from the plan: where the
 // value lives, its wire form, and the client of its server.
-func (r *registryValueResource) prepare(ctx context.Context, plan registryValueModel, diags *diag.Diagnostics) (registryTarget, agent.RegistryValue, *windows.Client, bool) {
+func (r *registryValueResource) prepare(ctx context.Context, plan registryValueResourceModel, diags *diag.Diagnostics) (registryTarget, agent.RegistryValue, *windows.Client, bool) {
 	t, err := targetOf(plan)
 	if err != nil {
 		diags.AddAttributeError(path.Root("path"), "Invalid registry path", err.Error())
@@ -282,9 +271,8 @@ func (r *registryValueResource) prepare(ctx context.Context, plan registryValueM
 		diags.AddError("Invalid registry value", err.Error())
 		return registryTarget{}, agent.RegistryValue{}, nil, false
 	}
-	client, err := r.data.host(ctx, t.server)
-	if err != nil {
-		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+	client := r.client(ctx, t.server, diags)
+	if client == nil {
 		return registryTarget{}, agent.RegistryValue{}, nil, false
 	}
 	return t, want, client, true
@@ -299,7 +287,7 @@ func keyHint(err error, createKey bool) string {
 }
 
 func (r *registryValueResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state registryValueModel
+	var state registryValueResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -309,9 +297,8 @@ func (r *registryValueResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddError("Invalid registry path in state", err.Error())
 		return
 	}
-	client, err := r.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddError("Unknown server", err.Error())
+	client := r.client(ctx, t.server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	cur, err := client.RegistryLookup(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
@@ -336,7 +323,7 @@ func (r *registryValueResource) Read(ctx context.Context, req resource.ReadReque
 }
 
 // setFromHost puts the server's value into the model.
-func (m *registryValueModel) setFromHost(ctx context.Context, v agent.RegistryValue) diag.Diagnostics {
+func (m *registryValueResourceModel) setFromHost(ctx context.Context, v agent.RegistryValue) diag.Diagnostics {
 	var diags diag.Diagnostics
 	m.Type = types.StringValue(regvalue.TypeName(v.Type))
 	value, values := regvalue.Display(v)
@@ -350,7 +337,7 @@ func (m *registryValueModel) setFromHost(ctx context.Context, v agent.RegistryVa
 }
 
 func (r *registryValueResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan registryValueModel
+	var plan registryValueResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -369,7 +356,7 @@ func (r *registryValueResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *registryValueResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state registryValueModel
+	var state registryValueResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -379,9 +366,8 @@ func (r *registryValueResource) Delete(ctx context.Context, req resource.DeleteR
 		resp.Diagnostics.AddError("Invalid registry path in state", err.Error())
 		return
 	}
-	client, err := r.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddError("Unknown server", err.Error())
+	client := r.client(ctx, t.server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	prev, diags := loadPrevious(ctx, req.Private)
@@ -406,13 +392,8 @@ func (r *registryValueResource) ImportState(ctx context.Context, req resource.Im
 		resp.Diagnostics.AddError("Invalid import ID", err.Error())
 		return
 	}
-	if r.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
-		return
-	}
-	client, err := r.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddError("Unknown server", err.Error())
+	client := r.client(ctx, t.server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
@@ -428,7 +409,7 @@ func (r *registryValueResource) ImportState(ctx context.Context, req resource.Im
 		resp.Diagnostics.AddError("Unsupported value type", fmt.Sprintf("%s is %s, which this resource does not manage.", t, cur.Value.Type))
 		return
 	}
-	m := registryValueModel{
+	m := registryValueResourceModel{
 		ID:               types.StringValue(t.id()),
 		Server:           types.StringValue(t.server),
 		Path:             types.StringValue(t.key.String()),

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"regexp"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/winfs/terraform-provider-winfs/internal/san"
 )
@@ -119,22 +117,4 @@ func withDefaultPort(addr, port string) string {
 		return addr
 	}
 	return net.JoinHostPort(strings.Trim(addr, "[]"), port)
-}
-
-// regexpString validates an RE2 regular expression.
-func regexpString() validator.String { return regexpValidator{} }
-
-type regexpValidator struct{}
-
-func (regexpValidator) Description(context.Context) string {
-	return "must be a valid RE2 regular expression (https://github.com/google/re2/wiki/Syntax)"
-}
-func (v regexpValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (v regexpValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := regexp.Compile(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid regular expression", fmt.Sprintf("%s: %v", v.Description(ctx), err))
-	}
 }

@@ -35,7 +35,7 @@ func NewSANLunMappingResource() resource.Resource { return &sanLunMappingResourc
 
 type sanLunMappingResource struct{ data *providerData }
 
-type sanLunMappingModel struct {
+type sanLunMappingResourceModel struct {
 	ID       types.String `tfsdk:"id"`
 	LUN      types.String `tfsdk:"lun"`
 	IGroup   types.String `tfsdk:"igroup"`
@@ -117,7 +117,7 @@ func (r *sanLunMappingResource) ModifyPlan(ctx context.Context, req resource.Mod
 		resp.Diagnostics.AddError("No SAN array configured", errNoSAN)
 		return
 	}
-	var plan sanLunMappingModel
+	var plan sanLunMappingResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -138,7 +138,7 @@ func (r *sanLunMappingResource) ModifyPlan(ctx context.Context, req resource.Mod
 func mappingID(lun, igroup string) string { return lun + ":" + igroup }
 
 // lunID is the configured ID, or -1 to let the array choose.
-func (m sanLunMappingModel) lunID() int {
+func (m sanLunMappingResourceModel) lunID() int {
 	if m.LUNID.IsNull() || m.LUNID.IsUnknown() {
 		return -1
 	}
@@ -163,7 +163,7 @@ func (r *sanLunMappingResource) client(diags *diag.Diagnostics) *san.Client {
 }
 
 func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan sanLunMappingModel
+	var plan sanLunMappingResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -314,7 +314,7 @@ func sanErr(err error) string {
 }
 
 func (r *sanLunMappingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state sanLunMappingModel
+	var state sanLunMappingResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -346,7 +346,7 @@ func (r *sanLunMappingResource) Read(ctx context.Context, req resource.ReadReque
 
 // Update only records takeover: every other attribute replaces the mapping.
 func (r *sanLunMappingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state sanLunMappingModel
+	var plan, state sanLunMappingResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -357,7 +357,7 @@ func (r *sanLunMappingResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *sanLunMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state sanLunMappingModel
+	var state sanLunMappingResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -411,7 +411,7 @@ func (r *sanLunMappingResource) ImportState(ctx context.Context, req resource.Im
 			resp.Diagnostics.AddError("Cannot read the LUN's serial number", sanErr(err))
 			return
 		}
-		resp.Diagnostics.Append(resp.State.Set(ctx, sanLunMappingModel{
+		resp.Diagnostics.Append(resp.State.Set(ctx, sanLunMappingResourceModel{
 			ID:       types.StringValue(mappingID(lun, igroup)),
 			LUN:      types.StringValue(lun),
 			IGroup:   types.StringValue(igroup),
@@ -430,33 +430,4 @@ func (r *sanLunMappingResource) ImportState(ctx context.Context, req resource.Im
 		where = "is mapped to " + strings.Join(held, ", ")
 	}
 	resp.Diagnostics.AddError("Nothing to import", fmt.Sprintf("LUN %s is not mapped to initiator group %s: it %s.", lun, igroup, where))
-}
-
-// sanName validates a LUN or igroup at plan time, whatever the dialect:
-// a plain token, so no CLI ever needs quoting ("data, not code"). ModifyPlan adds the
-// dialect's own rules.
-func sanName(what string, colonOK bool) validator.String { return sanNameValidator{what, colonOK} }
-
-type sanNameValidator struct {
-	what    string
-	colonOK bool
-}
-
-func (v sanNameValidator) Description(context.Context) string {
-	d := "must be 1-255 letters, digits, '_', '.', '/', '@' or '-' (not first)"
-	if v.colonOK {
-		d = "must be 1-255 letters, digits, '_', '.', '/', ':', '@' or '-' (not first)"
-	}
-	return d
-}
-func (v sanNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (v sanNameValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	s := req.ConfigValue.ValueString()
-	if san.CheckToken(v.what, s) != nil || (!v.colonOK && strings.Contains(s, ":")) {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.what,
-			fmt.Sprintf("%s %q %s: array CLIs have no quoting, so nothing else can be passed safely.", req.Path, s, v.Description(ctx)))
-	}
 }

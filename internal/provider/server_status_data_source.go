@@ -28,9 +28,9 @@ var (
 // NewServerStatusDataSource is the winfs_server_status data source factory.
 func NewServerStatusDataSource() datasource.DataSource { return &serverStatusDataSource{} }
 
-type serverStatusDataSource struct{ data *providerData }
+type serverStatusDataSource struct{ serverScoped }
 
-type serverStatusModel struct {
+type serverStatusDataSourceModel struct {
 	ID                   types.String         `tfsdk:"id"`
 	Server               types.String         `tfsdk:"server"`
 	Alias                types.String         `tfsdk:"alias"`
@@ -72,11 +72,8 @@ func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"A server that cannot be reached is not an error: `reachable` is then `false`, `server_service_running` and `serves_alias` " +
 			"are `false` and the lists are empty, so that conditions can use them. Other failures (bad credentials, an untrusted certificate) are errors.",
 		Attributes: map[string]schema.Attribute{
-			"id": computedString("The server's name, as in `server`."),
-			"server": schema.StringAttribute{
-				MarkdownDescription: "Name of the server in the provider's `servers` map.",
-				Required:            true,
-			},
+			"id":     computedString("The server's name, as in `server`."),
+			"server": dataSourceServerAttribute(),
 			"alias": schema.StringAttribute{
 				MarkdownDescription: "The alias clients use, e.g. `files` (relative to `zone`) or `files.corp.example.com` (fully qualified; its zone is then " +
 					"found by asking the DNS server). Needs the provider's `dns` block. Without it `alias_target` and `serves_alias` are null.",
@@ -130,11 +127,11 @@ func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 }
 
 func (d *serverStatusDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+	d.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *serverStatusDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var m serverStatusModel
+	var m serverStatusDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() || m.Alias.IsUnknown() || m.Zone.IsUnknown() {
 		return
@@ -149,19 +146,14 @@ func (d *serverStatusDataSource) ValidateConfig(ctx context.Context, req datasou
 }
 
 func (d *serverStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m serverStatusModel
+	var m serverStatusDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to read a server's status.")
-		return
-	}
 	server := m.Server.ValueString()
-	client, err := d.data.host(ctx, server)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+	client := d.client(ctx, server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	m.ID = types.StringValue(server)
@@ -190,7 +182,7 @@ func (d *serverStatusDataSource) Read(ctx context.Context, req datasource.ReadRe
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
 
-func (m *serverStatusModel) setStatus(st agent.ServerStatusResult) {
+func (m *serverStatusDataSourceModel) setStatus(st agent.ServerStatusResult) {
 	m.Reachable = types.BoolValue(true)
 	m.ComputerName = types.StringValue(st.ComputerName)
 	for _, s := range st.Services {
@@ -216,7 +208,7 @@ func (m *serverStatusModel) setStatus(st agent.ServerStatusResult) {
 // answer does not depend on the server being up, so it is read even when the
 // server is unreachable: "the alias points at a dead server" is what a crash
 // check needs to see.
-func (d *serverStatusDataSource) readAlias(ctx context.Context, m *serverStatusModel, computerName string, diags *diag.Diagnostics) {
+func (d *serverStatusDataSource) readAlias(ctx context.Context, m *serverStatusDataSourceModel, computerName string, diags *diag.Diagnostics) {
 	b, err := d.data.dnsBackend(ctx)
 	if err != nil {
 		diags.AddAttributeError(path.Root("alias"), "DNS backend unavailable", "alias is read through the provider's DNS backend: "+err.Error())

@@ -34,7 +34,7 @@ func statusLab(t *testing.T) *lab.Lab {
 		h := statusLabInst.Host("server1")
 		raw := fmt.Sprintf(`{"share":{"name":"Finance Team","path":"X:\\Finance","description":"","caching_mode":"manual","access_based_enumeration":false,`+
 			`"concurrent_user_limit":0,"encrypt_data":false,"access":[{"account":"Everyone","right":"change","type":"allow"}]},"scope":[%q]}`, `X:\`)
-		if _, aerr := h.Execute(agent.OpShareSet, []byte(raw)); aerr != nil {
+		if _, aerr := h.Execute(agent.ShareSet.Name, []byte(raw)); aerr != nil {
 			statusLabErr = aerr
 		}
 	})

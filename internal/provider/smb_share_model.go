@@ -16,9 +16,9 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/smbshare"
 )
 
-// shareModel is one element of the `shares` map, in the resource and the
+// smbShareModel is one element of the `shares` map, in the resource and the
 // data source alike, so that one can be assigned to the other.
-type shareModel struct {
+type smbShareModel struct {
 	Path                   types.String `tfsdk:"path"`
 	Description            types.String `tfsdk:"description"`
 	FullAccess             types.Set    `tfsdk:"full_access"`
@@ -91,7 +91,7 @@ func setOf(values []string) types.Set {
 }
 
 // toWire converts a share of the configuration to the agent's form.
-func (m shareModel) toWire(ctx context.Context, name string, diags *diag.Diagnostics) agent.Share {
+func (m smbShareModel) toWire(ctx context.Context, name string, diags *diag.Diagnostics) agent.Share {
 	s := agent.Share{
 		Name:                   name,
 		Path:                   m.Path.ValueString(),
@@ -123,7 +123,7 @@ func (m shareModel) toWire(ctx context.Context, name string, diags *diag.Diagnos
 
 // shareFromWire converts a share the server reported. A deny entry is
 // no_access whatever its right.
-func shareFromWire(s agent.Share) shareModel {
+func shareFromWire(s agent.Share) smbShareModel {
 	lists := map[string][]string{}
 	for _, a := range s.Access {
 		key := a.Right
@@ -132,7 +132,7 @@ func shareFromWire(s agent.Share) shareModel {
 		}
 		lists[key] = append(lists[key], a.Account)
 	}
-	return shareModel{
+	return smbShareModel{
 		Path:                   types.StringValue(s.Path),
 		Description:            types.StringValue(s.Description),
 		FullAccess:             setOf(lists[agent.RightFull]),
@@ -147,8 +147,8 @@ func shareFromWire(s agent.Share) shareModel {
 }
 
 // sharesOf reads the `shares` map.
-func sharesOf(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]shareModel {
-	out := map[string]shareModel{}
+func sharesOf(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[string]smbShareModel {
+	out := map[string]smbShareModel{}
 	if m.IsNull() || m.IsUnknown() {
 		return out
 	}
@@ -159,12 +159,12 @@ func sharesOf(ctx context.Context, m types.Map, diags *diag.Diagnostics) map[str
 // hostSharesModel turns the server's shares into the `shares` map. Where
 // prev (the state or configuration) holds the same share, its spelling is
 // kept: names, paths and accounts compare case-insensitively on Windows.
-func hostSharesModel(ctx context.Context, host []agent.ShareInfo, prev map[string]shareModel, diags *diag.Diagnostics) types.Map {
+func hostSharesModel(ctx context.Context, host []agent.ShareInfo, prev map[string]smbShareModel, diags *diag.Diagnostics) types.Map {
 	prevByFold := map[string]string{}
 	for name := range prev {
 		prevByFold[smbshare.Fold(name)] = name
 	}
-	out := map[string]shareModel{}
+	out := map[string]smbShareModel{}
 	for _, s := range host {
 		if !s.Available {
 			continue // not served: as good as absent
@@ -222,7 +222,7 @@ func validateShares(ctx context.Context, shares types.Map, scope []string, scope
 		if !ok || obj.IsUnknown() || obj.IsNull() {
 			continue
 		}
-		var m shareModel
+		var m smbShareModel
 		if d := obj.As(ctx, &m, basetypesObjectAsOptions); d.HasError() {
 			continue
 		}

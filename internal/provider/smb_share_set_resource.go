@@ -32,28 +32,28 @@ import (
 )
 
 var (
-	_ resource.Resource                   = (*shareSetResource)(nil)
-	_ resource.ResourceWithConfigure      = (*shareSetResource)(nil)
-	_ resource.ResourceWithImportState    = (*shareSetResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*shareSetResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*shareSetResource)(nil)
+	_ resource.Resource                   = (*smbShareSetResource)(nil)
+	_ resource.ResourceWithConfigure      = (*smbShareSetResource)(nil)
+	_ resource.ResourceWithImportState    = (*smbShareSetResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*smbShareSetResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*smbShareSetResource)(nil)
 )
 
 var basetypesObjectAsOptions = basetypes.ObjectAsOptions{}
 
-// NewShareSetResource is the winfs_smb_share_set factory.
-func NewShareSetResource() resource.Resource { return &shareSetResource{} }
+// NewSMBShareSetResource is the winfs_smb_share_set factory.
+func NewSMBShareSetResource() resource.Resource { return &smbShareSetResource{} }
 
-type shareSetResource struct{ data *providerData }
+type smbShareSetResource struct{ serverScoped }
 
-type shareSetModel struct {
+type smbShareSetResourceModel struct {
 	ID     types.String `tfsdk:"id"`
 	Server types.String `tfsdk:"server"`
 	Scope  types.Set    `tfsdk:"scope"`
 	Shares types.Map    `tfsdk:"shares"`
 }
 
-func (r *shareSetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+func (r *smbShareSetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_smb_share_set"
 }
 
@@ -71,7 +71,7 @@ func accessAttribute(name string) schema.SetAttribute {
 	}
 }
 
-func (r *shareSetResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *smbShareSetResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The SMB shares of one server under a set of path roots (the failover volumes `X:\\` and `Y:\\`), managed " +
 			"as one authoritative set: a share added under the scope by hand shows in the next plan and is removed on apply, a share " +
@@ -86,11 +86,7 @@ func (r *shareSetResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"server": schema.StringAttribute{
-				MarkdownDescription: "Name of the server in the provider's `servers` map. Changing it replaces the set: the shares move to the new server.",
-				Required:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			"server": resourceServerAttribute(" Changing it replaces the set: the shares move to the new server."),
 			"scope": schema.SetAttribute{
 				MarkdownDescription: shareDocs["scope"],
 				ElementType:         types.StringType,
@@ -122,12 +118,12 @@ func (r *shareSetResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-func (r *shareSetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+func (r *smbShareSetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
-func (r *shareSetResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m shareSetModel
+func (r *smbShareSetResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m smbShareSetResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -147,49 +143,42 @@ func (r *shareSetResource) ValidateConfig(ctx context.Context, req resource.Vali
 	validateShares(ctx, m.Shares, scope, scopeKnown, &resp.Diagnostics)
 }
 
-func (r *shareSetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var server types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("server"), &server)...)
-	if !server.IsUnknown() {
-		checkServerAttribute(r.data, server.ValueString(), &resp.Diagnostics)
-	}
+func (r *smbShareSetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
 }
 
-// shareSetTarget is a set's address: server and normalized scope.
-type shareSetTarget struct {
+// smbShareSetTarget is a set's address: server and normalized scope.
+type smbShareSetTarget struct {
 	server string
 	scope  []string
 }
 
-func (t shareSetTarget) id() string { return t.server + ":" + strings.Join(t.scope, ",") }
+func (t smbShareSetTarget) id() string { return t.server + ":" + strings.Join(t.scope, ",") }
 
-func (t shareSetTarget) String() string {
+func (t smbShareSetTarget) String() string {
 	return fmt.Sprintf("the shares under %s on %s", strings.Join(t.scope, ", "), t.server)
 }
 
-func (m shareSetModel) target(ctx context.Context, diags *diag.Diagnostics) shareSetTarget {
-	return shareSetTarget{server: m.Server.ValueString(), scope: normalizeScope(stringSet(ctx, m.Scope, diags), diags)}
+func (m smbShareSetResourceModel) target(ctx context.Context, diags *diag.Diagnostics) smbShareSetTarget {
+	return smbShareSetTarget{server: m.Server.ValueString(), scope: normalizeScope(stringSet(ctx, m.Scope, diags), diags)}
 }
 
 // parseShareSetID splits `server:root,root`.
-func parseShareSetID(id string) (shareSetTarget, error) {
+func parseShareSetID(id string) (smbShareSetTarget, error) {
 	server, rest, ok := strings.Cut(id, ":")
 	if !ok || server == "" || rest == "" {
-		return shareSetTarget{}, fmt.Errorf(`import ID %q must be <server>:<root>[,<root>...], for example server1:X:\,Y:\`, id)
+		return smbShareSetTarget{}, fmt.Errorf(`import ID %q must be <server>:<root>[,<root>...], for example server1:X:\,Y:\`, id)
 	}
 	var diags diag.Diagnostics
-	t := shareSetTarget{server: server, scope: normalizeScope(strings.Split(rest, ","), &diags)}
+	t := smbShareSetTarget{server: server, scope: normalizeScope(strings.Split(rest, ","), &diags)}
 	if diags.HasError() {
-		return shareSetTarget{}, fmt.Errorf("import ID %q: %s", id, diags.Errors()[0].Detail())
+		return smbShareSetTarget{}, fmt.Errorf("import ID %q: %s", id, diags.Errors()[0].Detail())
 	}
 	return t, nil
 }
 
 // wanted is the configuration's shares in wire form, by folded name.
-func wanted(ctx context.Context, m shareSetModel, diags *diag.Diagnostics) map[string]agent.Share {
+func wanted(ctx context.Context, m smbShareSetResourceModel, diags *diag.Diagnostics) map[string]agent.Share {
 	out := map[string]agent.Share{}
 	for name, s := range sharesOf(ctx, m.Shares, diags) {
 		out[smbshare.Fold(name)] = s.toWire(ctx, name, diags)
@@ -221,7 +210,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // checks every path to be shared before it changes anything ("converge on re-apply"), then
 // removes undeclared shares and sets the ones that differ; shares already
 // right are not touched. changed reports whether anything was written.
-func converge(ctx context.Context, c *windows.Client, t shareSetTarget, want map[string]agent.Share, have map[string]agent.ShareInfo, diags *diag.Diagnostics) (changed bool) {
+func converge(ctx context.Context, c *windows.Client, t smbShareSetTarget, want map[string]agent.Share, have map[string]agent.ShareInfo, diags *diag.Diagnostics) (changed bool) {
 	var toSet []agent.Share
 	for _, k := range sortedKeys(want) {
 		if cur, ok := have[k]; !ok || !smbshare.Same(cur.Share, want[k]) {
@@ -289,7 +278,7 @@ func converge(ctx context.Context, c *windows.Client, t shareSetTarget, want map
 // refresh reads the server's shares under the scope into m, keeping m's
 // spelling where the server agrees with it. The read may be answered from a
 // listing shared with sibling share sets (a write empties it first).
-func refresh(ctx context.Context, c *windows.Client, t shareSetTarget, m *shareSetModel, diags *diag.Diagnostics) bool {
+func refresh(ctx context.Context, c *windows.Client, t smbShareSetTarget, m *smbShareSetResourceModel, diags *diag.Diagnostics) bool {
 	list, err := c.ShareListLookup(ctx, t.scope)
 	if err != nil {
 		diags.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
@@ -299,24 +288,15 @@ func refresh(ctx context.Context, c *windows.Client, t shareSetTarget, m *shareS
 	return true
 }
 
-func (r *shareSetResource) client(ctx context.Context, t shareSetTarget, diags *diag.Diagnostics) *windows.Client {
-	c, err := r.data.host(ctx, t.server)
-	if err != nil {
-		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
-		return nil
-	}
-	return c
-}
-
-func (r *shareSetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan shareSetModel
+func (r *smbShareSetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan smbShareSetResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	t := plan.target(ctx, &resp.Diagnostics)
 	want := wanted(ctx, plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client(ctx, t, &resp.Diagnostics)
+	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -363,14 +343,14 @@ func (r *shareSetResource) Create(ctx context.Context, req resource.CreateReques
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
-func (r *shareSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state shareSetModel
+func (r *smbShareSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state smbShareSetResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	t := state.target(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client(ctx, t, &resp.Diagnostics)
+	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -386,15 +366,15 @@ func (r *shareSetResource) Read(ctx context.Context, req resource.ReadRequest, r
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
-func (r *shareSetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan shareSetModel
+func (r *smbShareSetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan smbShareSetResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	t := plan.target(ctx, &resp.Diagnostics)
 	want := wanted(ctx, plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client(ctx, t, &resp.Diagnostics)
+	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -409,7 +389,7 @@ func (r *shareSetResource) Update(ctx context.Context, req resource.UpdateReques
 	plan.ID = types.StringValue(t.id())
 	if resp.Diagnostics.HasError() {
 		if changed {
-			var state shareSetModel
+			var state smbShareSetResourceModel
 			resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 			state.Scope = plan.Scope
 			state.ID = plan.ID
@@ -424,14 +404,14 @@ func (r *shareSetResource) Update(ctx context.Context, req resource.UpdateReques
 
 // Delete removes every share under the scope: the server no longer serves
 // anything there, which is what a failover needs before the volume leaves.
-func (r *shareSetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state shareSetModel
+func (r *smbShareSetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state smbShareSetResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	t := state.target(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client(ctx, t, &resp.Diagnostics)
+	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -451,21 +431,17 @@ func (r *shareSetResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 }
 
-func (r *shareSetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+func (r *smbShareSetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	t, err := parseShareSetID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import ID", err.Error())
 		return
 	}
-	if r.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
-		return
-	}
-	c := r.client(ctx, t, &resp.Diagnostics)
+	c := r.client(ctx, t.server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
-	m := shareSetModel{
+	m := smbShareSetResourceModel{
 		ID:     types.StringValue(t.id()),
 		Server: types.StringValue(t.server),
 		Scope:  setOf(t.scope),

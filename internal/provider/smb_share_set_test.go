@@ -202,10 +202,10 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 	cfg := shareSetConfig(l, "server1", scope, shares)
 
 	// A C:\ share someone made by hand: outside the scope, never touched.
-	adminAgent(t, l, "server1", agent.OpShareSet, agent.ShareSetParams{Scope: []string{`C:\`},
+	adminAgent(t, l, "server1", agent.ShareSet.Name, agent.ShareSetParams{Scope: []string{`C:\`},
 		Share: agent.Share{Name: "Tools", Path: `C:\Tools`, CachingMode: agent.CachingManual, Access: []agent.ShareAccess{allow("Everyone", agent.RightRead)}}})
 	t.Cleanup(func() {
-		adminAgent(t, l, "server1", agent.OpShareRemove, agent.ShareRemoveParams{Name: "Tools", Scope: []string{`C:\`}})
+		adminAgent(t, l, "server1", agent.ShareRemove.Name, agent.ShareRemoveParams{Name: "Tools", Scope: []string{`C:\`}})
 	})
 
 	changed := awkwardShares()
@@ -260,7 +260,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 			// An administrator adds a share under X:\ on the console.
 			{
 				PreConfig: func() {
-					adminAgent(t, l, "server1", agent.OpShareSet, agent.ShareSetParams{Scope: scope,
+					adminAgent(t, l, "server1", agent.ShareSet.Name, agent.ShareSetParams{Scope: scope,
 						Share: agent.Share{Name: "Rogue", Path: `X:\Rogue`, CachingMode: agent.CachingManual, Access: []agent.ShareAccess{allow("Everyone", agent.RightFull)}}})
 				},
 				Config:             cfgChanged,
@@ -281,7 +281,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 				PreConfig: func() {
 					s := changed[0]
 					s.Access = append([]agent.ShareAccess{allow("Everyone", agent.RightRead)}, s.Access...)
-					adminAgent(t, l, "server1", agent.OpShareSet, agent.ShareSetParams{Share: s, Scope: scope})
+					adminAgent(t, l, "server1", agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scope})
 					mark()
 				},
 				Config:           cfgChanged,
@@ -335,11 +335,11 @@ func TestAccShareSet_dataSourceCopies(t *testing.T) {
 	scope := []string{`X:\`, `Y:\`}
 	shares := awkwardShares()
 	for _, s := range shares {
-		adminAgent(t, l, "server1", agent.OpShareSet, agent.ShareSetParams{Share: s, Scope: scope})
+		adminAgent(t, l, "server1", agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scope})
 	}
 	t.Cleanup(func() {
 		for _, s := range shares {
-			adminAgent(t, l, "server1", agent.OpShareRemove, agent.ShareRemoveParams{Name: s.Name, Scope: scope})
+			adminAgent(t, l, "server1", agent.ShareRemove.Name, agent.ShareRemoveParams{Name: s.Name, Scope: scope})
 		}
 	})
 	cfg := providerBlock(l, providerOpts{}) + `
@@ -404,7 +404,7 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 					mountDrives(t, l, "server2", "Y")
 					s := shares[2]
 					s.Description = "made by hand"
-					adminAgent(t, l, "server2", agent.OpShareSet, agent.ShareSetParams{Share: s, Scope: scope})
+					adminAgent(t, l, "server2", agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scope})
 				},
 				Config:      cfg,
 				ExpectError: wrapped(`"Nobody" differs: description is "made by hand", not ""`, `terraform import`),
@@ -412,7 +412,7 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 			{
 				// Exactly as declared: adopted without a change.
 				PreConfig: func() {
-					adminAgent(t, l, "server2", agent.OpShareSet, agent.ShareSetParams{Share: shares[2], Scope: scope})
+					adminAgent(t, l, "server2", agent.ShareSet.Name, agent.ShareSetParams{Share: shares[2], Scope: scope})
 					seq = l.Timeline.LastSeq()
 				},
 				Config: cfg,

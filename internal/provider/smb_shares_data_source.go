@@ -8,20 +8,19 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-var _ datasource.DataSourceWithConfigure = (*sharesDataSource)(nil)
+var _ datasource.DataSourceWithConfigure = (*smbSharesDataSource)(nil)
 
-// NewSharesDataSource is the winfs_smb_shares data source factory.
-func NewSharesDataSource() datasource.DataSource { return &sharesDataSource{} }
+// NewSMBSharesDataSource is the winfs_smb_shares data source factory.
+func NewSMBSharesDataSource() datasource.DataSource { return &smbSharesDataSource{} }
 
-type sharesDataSource struct{ data *providerData }
+type smbSharesDataSource struct{ serverScoped }
 
-func (d *sharesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+func (d *smbSharesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_smb_shares"
 }
 
@@ -29,7 +28,7 @@ func computedAccess(name string) schema.SetAttribute {
 	return schema.SetAttribute{MarkdownDescription: shareDocs[name], ElementType: types.StringType, Computed: true}
 }
 
-func (d *sharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *smbSharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads the SMB shares a server serves under a set of path roots, in the shape `winfs_smb_share_set` takes, " +
 			"so that `shares = data.winfs_smb_shares.primary.shares` copies a server's shares to another, as a scheduled copy of the " +
@@ -39,10 +38,7 @@ func (d *sharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 				MarkdownDescription: "`<server>:<root>,<root>...`, as for the resource.",
 				Computed:            true,
 			},
-			"server": schema.StringAttribute{
-				MarkdownDescription: "Name of the server in the provider's `servers` map.",
-				Required:            true,
-			},
+			"server": dataSourceServerAttribute(),
 			"scope": schema.SetAttribute{
 				MarkdownDescription: shareDocs["scope"],
 				ElementType:         types.StringType,
@@ -69,20 +65,19 @@ func (d *sharesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 	}
 }
 
-func (d *sharesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+func (d *smbSharesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.configure(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *sharesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m shareSetModel
+func (d *smbSharesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m smbShareSetResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	t := m.target(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c, err := d.data.host(ctx, t.server)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+	c := d.client(ctx, t.server, &resp.Diagnostics)
+	if c == nil {
 		return
 	}
 	list, err := c.ShareListLookup(ctx, t.scope)

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -51,9 +50,9 @@ var mountPointPattern = regexp.MustCompile(`^[A-Za-z]:(\\[^\\/:*?"<>|]+)*$`)
 // NewVolumeMountResource is the winfs_volume_mount factory.
 func NewVolumeMountResource() resource.Resource { return &volumeMountResource{} }
 
-type volumeMountResource struct{ data *providerData }
+type volumeMountResource struct{ serverScoped }
 
-type volumeMountModel struct {
+type volumeMountResourceModel struct {
 	ID              types.String   `tfsdk:"id"`
 	Server          types.String   `tfsdk:"server"`
 	DiskSerial      types.String   `tfsdk:"disk_serial"`
@@ -85,11 +84,7 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"server": schema.StringAttribute{
-				MarkdownDescription: "Name of the server in the provider's `servers` map. Changing it replaces the mount (dismount on the old server, mount on the new one).",
-				Required:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			"server": resourceServerAttribute(" Changing it replaces the mount (dismount on the old server, mount on the new one)."),
 			"disk_serial": schema.StringAttribute{
 				MarkdownDescription: "The disk: its serial number, which for a SAN disk is the LUN serial (use `winfs_san_lun_mapping.<name>.serial`), " +
 					"or its Windows UniqueId. Compared case-insensitively. Changing it replaces the mount.",
@@ -155,22 +150,15 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 }
 
 func (r *volumeMountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var server types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("server"), &server)...)
-	if !server.IsUnknown() {
-		checkServerAttribute(r.data, server.ValueString(), &resp.Diagnostics)
-	}
+	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
 }
 
 func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan volumeMountModel
+	var plan volumeMountResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -180,9 +168,8 @@ func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, err := r.data.host(ctx, plan.Server.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+	client := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	m := &mounter{client: client, server: plan.Server.ValueString(), serial: plan.DiskSerial.ValueString(), mountPoint: plan.MountPoint.ValueString()}
@@ -200,15 +187,14 @@ func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateReq
 }
 
 func (r *volumeMountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state volumeMountModel
+	var state volumeMountResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	server := state.Server.ValueString()
-	client, err := r.data.host(ctx, server)
-	if err != nil {
-		resp.Diagnostics.AddError("Unknown server", err.Error())
+	client := r.client(ctx, server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	what := fmt.Sprintf("the mount of disk %s at %s on %s", state.DiskSerial.ValueString(), state.MountPoint.ValueString(), server)
@@ -233,7 +219,7 @@ func (r *volumeMountResource) Read(ctx context.Context, req resource.ReadRequest
 // Update only changes settings that act at create or destroy time (repair,
 // close_sessions_on_destroy, timeouts): everything else forces replacement.
 func (r *volumeMountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state volumeMountModel
+	var plan, state volumeMountResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -245,7 +231,7 @@ func (r *volumeMountResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 func (r *volumeMountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state volumeMountModel
+	var state volumeMountResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -258,14 +244,13 @@ func (r *volumeMountResource) Delete(ctx context.Context, req resource.DeleteReq
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	server := state.Server.ValueString()
-	client, err := r.data.host(ctx, server)
-	if err != nil {
-		resp.Diagnostics.AddError("Unknown server", err.Error())
+	client := r.client(ctx, server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	m := &mounter{client: client, server: server, serial: state.DiskSerial.ValueString(), mountPoint: state.MountPoint.ValueString(),
 		partition: int(state.PartitionNumber.ValueInt64())}
-	err = m.dismount(ctx, state.VolumeGUID.ValueString(), state.CloseSessions.ValueBool(), &resp.Diagnostics)
+	err := m.dismount(ctx, state.VolumeGUID.ValueString(), state.CloseSessions.ValueBool(), &resp.Diagnostics)
 	if err == nil {
 		return
 	}
@@ -282,13 +267,8 @@ func (r *volumeMountResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(`import ID %q must be <server>/<mount point>, for example server1/X: or server1/C:\Mounts\Data`, req.ID))
 		return
 	}
-	if r.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import.")
-		return
-	}
-	client, err := r.data.host(ctx, server)
-	if err != nil {
-		resp.Diagnostics.AddError("Unknown server", err.Error())
+	client := r.client(ctx, server, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	m := &mounter{client: client, server: server, mountPoint: mountPoint}
@@ -297,7 +277,7 @@ func (r *volumeMountResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Nothing to import", err.Error())
 		return
 	}
-	st := volumeMountModel{
+	st := volumeMountResourceModel{
 		ID:              types.StringValue(mountID(server, mountPoint)),
 		Server:          types.StringValue(server),
 		DiskSerial:      types.StringValue(disk.SerialNumber),

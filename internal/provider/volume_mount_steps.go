@@ -34,7 +34,7 @@ func timeoutAttrTypes(context.Context) map[string]attr.Type {
 	return map[string]attr.Type{"create": types.StringType, "delete": types.StringType}
 }
 
-func (m *volumeMountModel) setVolume(p agent.Partition) {
+func (m *volumeMountResourceModel) setVolume(p agent.Partition) {
 	m.PartitionNumber = types.Int64Value(int64(p.Number))
 	m.VolumeGUID = types.StringValue(p.VolumeGUID)
 	m.FileSystem = types.StringValue(p.FileSystem)
@@ -85,7 +85,7 @@ func (m *mounter) waitForDisk(ctx context.Context, limit time.Duration) (agent.D
 	since := time.Now()
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
-			if err := m.client.RescanSince(ctx, since); err != nil && ctx.Err() == nil {
+			if err := m.client.StorageRescanSince(ctx, since); err != nil && ctx.Err() == nil {
 				return agent.Disk{}, fmt.Errorf("rescanning the storage of %s: %w", m.server, err)
 			}
 		}

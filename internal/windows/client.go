@@ -153,6 +153,24 @@ func (c *Client) Call(ctx context.Context, op string, params, result any) error 
 	return nil
 }
 
+// call sends one operation of the contract: the request and result types
+// are the operation's own.
+func call[P, R any](ctx context.Context, c *Client, op agent.Op[P, R], p P) (R, error) {
+	var res R
+	err := c.Call(ctx, op.Name, p, &res)
+	return res, err
+}
+
+// repeat sends an idempotent write, and once more after an unknown outcome.
+func repeat[P, R any](ctx context.Context, c *Client, op agent.Op[P, R], p P) (R, error) {
+	res, err := call(ctx, c, op, p)
+	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
+		return res, err
+	}
+	c.log(ctx, LevelDebug, "idempotent write of unknown outcome; sending it again", map[string]any{"op": op.Name})
+	return call(ctx, c, op, p)
+}
+
 // A request safe to repeat is sent on up to maxSessionRetries new agents
 // when sessions keep breaking under it (a flapping network, a WinRM service
 // restart), with a growing pause between attempts.
@@ -271,7 +289,7 @@ func (c *Client) startSession(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	s := newSession(c, proc, []byte(agent.Script+agent.EndOfScript+"\n"))
-	resp, _, err := s.roundTrip(ctx, c.request(agent.OpHello, c.helloParams()))
+	resp, _, err := s.roundTrip(ctx, c.request(agent.Hello.Name, c.helloParams()))
 	if err == nil {
 		err = c.checkHello(resp)
 	}

@@ -147,7 +147,7 @@ func TestConcurrentCallsShareOneAgentAndCoalesce(t *testing.T) {
 }
 
 func TestReadsAreRetriedWhenTheAgentDies(t *testing.T) {
-	for _, op := range []string{agent.OpRegistryGet, agent.OpRegistryList} {
+	for _, op := range []string{agent.RegistryGet.Name, agent.RegistryList.Name} {
 		lab := newLab()
 		c := newClient(t, lab, windows.ModePersistent)
 		ctx := testCtx(t)
@@ -156,7 +156,7 @@ func TestReadsAreRetriedWhenTheAgentDies(t *testing.T) {
 		}
 		lab.failNext(op, dieBefore)
 		var err error
-		if op == agent.OpRegistryGet {
+		if op == agent.RegistryGet.Name {
 			var got agent.RegistryGetResult
 			got, err = c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "CacheTimeout"})
 			if err == nil && got.Value.Data != "600000" {
@@ -180,7 +180,7 @@ func TestWriteOfUnknownOutcomeIsReReadNotRepeated(t *testing.T) {
 			lab := newLab()
 			c := newClient(t, lab, mode)
 			ctx := testCtx(t)
-			lab.failNext(agent.OpRegistrySet, f)
+			lab.failNext(agent.RegistrySet.Name, f)
 			p := agent.RegistrySetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters},
 				Name: "CacheTimeout", Value: agent.RegistryValue{Type: agent.RegDWord, Data: "60000"}}
 			if err := c.RegistrySet(ctx, p); err != nil {
@@ -199,8 +199,8 @@ func TestWriteOfUnknownOutcomeIsReReadNotRepeated(t *testing.T) {
 func TestRawCallReportsUnknownOutcome(t *testing.T) {
 	lab := newLab()
 	c := newClient(t, lab, windows.ModePersistent)
-	lab.failNext(agent.OpRegistrySet, dieAfter)
-	err := c.Call(testCtx(t), agent.OpRegistrySet, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "x",
+	lab.failNext(agent.RegistrySet.Name, dieAfter)
+	err := c.Call(testCtx(t), agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "x",
 		Value: agent.RegistryValue{Type: agent.RegSZ, Data: "y"}, CreateKey: true}, nil)
 	if !errors.Is(err, windows.ErrOutcomeUnknown) {
 		t.Fatalf("want ErrOutcomeUnknown, got %v", err)
@@ -224,7 +224,7 @@ func TestRawCallReportsUnknownOutcome(t *testing.T) {
 func TestDeleteOfUnknownOutcome(t *testing.T) {
 	lab := newLab()
 	c := newClient(t, lab, windows.ModePersistent)
-	lab.failNext(agent.OpRegistryDelete, dieAfter)
+	lab.failNext(agent.RegistryDelete.Name, dieAfter)
 	res, err := c.RegistryDelete(testCtx(t), agent.RegistryDeleteParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "CacheTimeout"})
 	if err != nil || !res.Existed {
 		t.Fatalf("delete: %+v, %v", res, err)
@@ -240,7 +240,7 @@ func TestContextTimeoutReturnsPromptly(t *testing.T) {
 	if _, err := c.Hello(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	lab.failNext(agent.OpRegistryGet, hang)
+	lab.failNext(agent.RegistryGet.Name, hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	began := time.Now()
@@ -267,7 +267,7 @@ func TestWriteTimingOutAfterSendIsUnknown(t *testing.T) {
 	if _, err := c.Hello(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	lab.failNext(agent.OpRegistrySet, hang)
+	lab.failNext(agent.RegistrySet.Name, hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "x", Value: agent.RegistryValue{Type: agent.RegSZ}, CreateKey: true})
@@ -342,7 +342,7 @@ func TestLoggerSeesSessionEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	lab.failNext(agent.OpRegistryGet, dieBefore)
+	lab.failNext(agent.RegistryGet.Name, dieBefore)
 	if _, err := c.RegistryGet(testCtx(t), agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "x"}); err != nil {
 		t.Fatal(err)
 	}
@@ -464,7 +464,7 @@ func TestCallTimeoutBoundsCallsWithoutDeadline(t *testing.T) {
 	if _, err := c.Hello(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	lab.failNext(agent.OpRegistryGet, hang)
+	lab.failNext(agent.RegistryGet.Name, hang)
 	defer close(lab.release)
 	began := time.Now()
 	_, err = c.RegistryGet(context.Background(), agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "x"})
@@ -497,7 +497,7 @@ func TestRescanSinceSharesOneRescan(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.RescanSince(ctx, since); err != nil {
+			if err := c.StorageRescanSince(ctx, since); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -506,7 +506,7 @@ func TestRescanSinceSharesOneRescan(t *testing.T) {
 	if n := rescans(); n != 1 {
 		t.Fatalf("five mounts waiting together ran %d rescans, want 1", n)
 	}
-	if err := c.RescanSince(ctx, time.Now()); err != nil {
+	if err := c.StorageRescanSince(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if n := rescans(); n != 2 {

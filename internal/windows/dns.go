@@ -11,8 +11,7 @@ import (
 // DNSCNAMEGet reads the alias at a name of a zone the host's DNS Server
 // role hosts, and the other record types there.
 func (c *Client) DNSCNAMEGet(ctx context.Context, ref agent.DNSNameRef) (agent.DNSCNAMEGetResult, error) {
-	var res agent.DNSCNAMEGetResult
-	err := c.Call(ctx, agent.OpDNSCNAMEGet, agent.DNSCNAMEGetParams{DNSNameRef: ref}, &res)
+	res, err := call(ctx, c, agent.DNSCNAMEGet, agent.DNSCNAMEGetParams{DNSNameRef: ref})
 	return res, err
 }
 
@@ -20,8 +19,7 @@ func (c *Client) DNSCNAMEGet(ctx context.Context, ref agent.DNSNameRef) (agent.D
 // of unknown outcome it reads the alias back: already as asked is success;
 // otherwise the write is applied once more.
 func (c *Client) DNSCNAMESet(ctx context.Context, p agent.DNSCNAMESetParams) (agent.DNSCNAMESetResult, error) {
-	var res agent.DNSCNAMESetResult
-	err := c.Call(ctx, agent.OpDNSCNAMESet, p, &res)
+	res, err := call(ctx, c, agent.DNSCNAMESet, p)
 	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 		return res, err
 	}
@@ -34,15 +32,14 @@ func (c *Client) DNSCNAMESet(ctx context.Context, p agent.DNSCNAMESetParams) (ag
 		return agent.DNSCNAMESetResult{Replaced: true}, nil
 	}
 	c.log(ctx, LevelDebug, "DNS write of unknown outcome had not been applied; applying it", map[string]any{"zone": p.Zone, "name": p.Name})
-	err = c.Call(ctx, agent.OpDNSCNAMESet, p, &res)
+	res, err = call(ctx, c, agent.DNSCNAMESet, p)
 	return res, err
 }
 
 // DNSCNAMEDelete removes the alias; a missing one succeeds with Existed
 // false. After a write of unknown outcome it re-reads like DNSCNAMESet.
 func (c *Client) DNSCNAMEDelete(ctx context.Context, ref agent.DNSNameRef) (agent.DNSCNAMEDeleteResult, error) {
-	var res agent.DNSCNAMEDeleteResult
-	err := c.Call(ctx, agent.OpDNSCNAMEDelete, agent.DNSCNAMEDeleteParams{DNSNameRef: ref}, &res)
+	res, err := call(ctx, c, agent.DNSCNAMEDelete, agent.DNSCNAMEDeleteParams{DNSNameRef: ref})
 	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 		return res, err
 	}
@@ -53,7 +50,7 @@ func (c *Client) DNSCNAMEDelete(ctx context.Context, ref agent.DNSNameRef) (agen
 	if !got.Exists {
 		return agent.DNSCNAMEDeleteResult{Existed: true}, nil
 	}
-	err = c.Call(ctx, agent.OpDNSCNAMEDelete, agent.DNSCNAMEDeleteParams{DNSNameRef: ref}, &res)
+	res, err = call(ctx, c, agent.DNSCNAMEDelete, agent.DNSCNAMEDeleteParams{DNSNameRef: ref})
 	return res, err
 }
 

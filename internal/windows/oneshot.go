@@ -22,7 +22,7 @@ func (c *Client) oneShot(ctx context.Context, op string, params json.RawMessage)
 	}
 	defer func() { go func() { _ = proc.Close() }() }()
 
-	hello := c.request(agent.OpHello, c.helloParams())
+	hello := c.request(agent.Hello.Name, c.helloParams())
 	req := c.request(op, params)
 	buf := []byte(agent.Script + agent.EndOfScript + "\n")
 	for _, r := range []agent.Request{hello, req} {

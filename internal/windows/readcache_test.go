@@ -60,7 +60,7 @@ func TestLookupsShareOneListing(t *testing.T) {
 			t.Errorf("lookup %d: got %+v, want %+v", i, got[i], want)
 		}
 	}
-	if l, g := lab.opCount(agent.OpRegistryList), lab.opCount(agent.OpRegistryGet); l != 1 || g != 0 {
+	if l, g := lab.opCount(agent.RegistryList.Name), lab.opCount(agent.RegistryGet.Name); l != 1 || g != 0 {
 		t.Errorf("%d lookups cost %d registry.list and %d registry.get, want 1 and 0", n, l, g)
 	}
 }
@@ -130,7 +130,7 @@ func TestLookupOfMissingValuesAsksTheHost(t *testing.T) {
 	if err != nil || !r.KeyExists || r.Exists {
 		t.Fatalf("got %+v, %v", r, err)
 	}
-	if g := lab.opCount(agent.OpRegistryGet); g != 1 {
+	if g := lab.opCount(agent.RegistryGet.Name); g != 1 {
 		t.Errorf("a value missing from the listing cost %d registry.get, want 1", g)
 	}
 	lab.resetOps()
@@ -138,7 +138,7 @@ func TestLookupOfMissingValuesAsksTheHost(t *testing.T) {
 	if err != nil || r.KeyExists || r.Exists {
 		t.Fatalf("missing key: got %+v, %v", r, err)
 	}
-	if g := lab.opCount(agent.OpRegistryGet); g != 0 {
+	if g := lab.opCount(agent.RegistryGet.Name); g != 0 {
 		t.Errorf("a missing key cost %d registry.get, want 0", g)
 	}
 }
@@ -154,13 +154,13 @@ func TestListingThatOverlapsAWriteIsNotKept(t *testing.T) {
 	if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "A", Value: dword(1), CreateKey: true}); err != nil {
 		t.Fatal(err)
 	}
-	lab.failNext(agent.OpRegistryList, hang)
+	lab.failNext(agent.RegistryList.Name, hang)
 	first := make(chan agent.RegistryGetResult, 1)
 	go func() {
 		r, _ := c.RegistryLookup(ctx, p)
 		first <- r
 	}()
-	for lab.opCount(agent.OpRegistryList) == 0 { // the listing is being executed
+	for lab.opCount(agent.RegistryList.Name) == 0 { // the listing is being executed
 		time.Sleep(time.Millisecond)
 	}
 	wrote := make(chan error, 1)
@@ -213,7 +213,7 @@ func TestShareLookupsShareOneListing(t *testing.T) {
 			t.Errorf("scope %v: lookup gave %+v, share.list gives %+v", sc, got, want[i])
 		}
 	}
-	if n := lab.opCount(agent.OpShareList); n != 1 {
+	if n := lab.opCount(agent.ShareList.Name); n != 1 {
 		t.Errorf("%d lookups cost %d share.list, want 1", len(scopes), n)
 	}
 }

@@ -13,22 +13,19 @@ import (
 // Hello asks the agent who it is. The script hash is checked on every
 // session start already; this is for diagnostics and tests.
 func (c *Client) Hello(ctx context.Context) (agent.HelloResult, error) {
-	var res agent.HelloResult
-	err := c.Call(ctx, agent.OpHello, agent.HelloParams{Protocol: agent.ProtocolVersion, ScriptSHA256: agent.ScriptSHA256}, &res)
+	res, err := call(ctx, c, agent.Hello, agent.HelloParams{Protocol: agent.ProtocolVersion, ScriptSHA256: agent.ScriptSHA256})
 	return res, err
 }
 
 // RegistryGet reads one value ("" is the key's default value).
 func (c *Client) RegistryGet(ctx context.Context, p agent.RegistryGetParams) (agent.RegistryGetResult, error) {
-	var res agent.RegistryGetResult
-	err := c.Call(ctx, agent.OpRegistryGet, p, &res)
+	res, err := call(ctx, c, agent.RegistryGet, p)
 	return res, err
 }
 
 // RegistryList reads every value of one key.
 func (c *Client) RegistryList(ctx context.Context, key agent.RegistryKeyRef) (agent.RegistryListResult, error) {
-	var res agent.RegistryListResult
-	err := c.Call(ctx, agent.OpRegistryList, agent.RegistryListParams{RegistryKeyRef: key}, &res)
+	res, err := call(ctx, c, agent.RegistryList, agent.RegistryListParams{RegistryKeyRef: key})
 	return res, err
 }
 
@@ -37,7 +34,7 @@ func (c *Client) RegistryList(ctx context.Context, key agent.RegistryKeyRef) (ag
 // was asked, that is success; otherwise the write did not happen and it is
 // applied once more.
 func (c *Client) RegistrySet(ctx context.Context, p agent.RegistrySetParams) error {
-	err := c.Call(ctx, agent.OpRegistrySet, p, nil)
+	_, err := call(ctx, c, agent.RegistrySet, p)
 	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 		return err
 	}
@@ -50,7 +47,8 @@ func (c *Client) RegistrySet(ctx context.Context, p agent.RegistrySetParams) err
 		return nil
 	}
 	c.log(ctx, LevelDebug, "registry write of unknown outcome had not been applied; applying it", map[string]any{"key": p.Key, "name": p.Name})
-	return c.Call(ctx, agent.OpRegistrySet, p, nil)
+	_, err = call(ctx, c, agent.RegistrySet, p)
+	return err
 }
 
 // RegistryDelete deletes one value; deleting a missing value succeeds with
@@ -58,8 +56,7 @@ func (c *Client) RegistrySet(ctx context.Context, p agent.RegistrySetParams) err
 // RegistrySet; a value found gone then reports Existed true, since this
 // delete most likely removed it.
 func (c *Client) RegistryDelete(ctx context.Context, p agent.RegistryDeleteParams) (agent.RegistryDeleteResult, error) {
-	var res agent.RegistryDeleteResult
-	err := c.Call(ctx, agent.OpRegistryDelete, p, &res)
+	res, err := call(ctx, c, agent.RegistryDelete, p)
 	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 		return res, err
 	}
@@ -70,7 +67,7 @@ func (c *Client) RegistryDelete(ctx context.Context, p agent.RegistryDeleteParam
 	if !got.Exists {
 		return agent.RegistryDeleteResult{Existed: true}, nil
 	}
-	err = c.Call(ctx, agent.OpRegistryDelete, p, &res)
+	res, err = call(ctx, c, agent.RegistryDelete, p)
 	return res, err
 }
 

@@ -14,7 +14,6 @@ func (c *Client) ServerStatus(ctx context.Context, services []string) (agent.Ser
 	if services == nil {
 		services = agent.FileServerServices
 	}
-	var res agent.ServerStatusResult
-	err := c.Call(ctx, agent.OpServerStatus, agent.ServerStatusParams{Services: services}, &res)
+	res, err := call(ctx, c, agent.ServerStatus, agent.ServerStatusParams{Services: services})
 	return res, err
 }

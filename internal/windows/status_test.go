@@ -13,7 +13,7 @@ func TestServerStatusIsRetriedLikeARead(t *testing.T) {
 	for _, f := range []fault{dieAfter, dieBefore} {
 		lab := newLab()
 		c := newClient(t, lab, windows.ModePersistent)
-		lab.failNext(agent.OpServerStatus, f)
+		lab.failNext(agent.ServerStatus.Name, f)
 		st, err := c.ServerStatus(testCtx(t), nil)
 		if err != nil {
 			t.Fatalf("fault %d: %v", f, err)

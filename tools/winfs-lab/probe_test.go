@@ -25,7 +25,7 @@ func TestProbeCommand(t *testing.T) {
 	}
 	raw, _ := json.Marshal(agent.ShareSetParams{Scope: []string{`X:\`}, Share: agent.Share{Name: "Team Docs", Path: `X:\Team Docs`, CachingMode: agent.CachingManual,
 		Access: []agent.ShareAccess{{Account: "Everyone", Right: agent.RightFull, Type: agent.AccessAllow}}}})
-	if _, aerr := l.Host("server1").Execute(agent.OpShareSet, raw); aerr != nil {
+	if _, aerr := l.Host("server1").Execute(agent.ShareSet.Name, raw); aerr != nil {
 		t.Fatal(aerr)
 	}
 	run := func(args ...string) (string, error) {

@@ -128,7 +128,7 @@ func (a *emulatedAgent) handle(line []byte) agent.Response {
 	}
 	var result any
 	var aerr *agent.Error
-	if req.Op == agent.OpHello {
+	if req.Op == agent.Hello.Name {
 		result, aerr = a.hello(req.Params)
 	} else {
 		result, aerr = a.exec.Execute(req.Op, req.Params)

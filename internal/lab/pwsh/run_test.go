@@ -144,10 +144,10 @@ func line(t *testing.T, id uint64, op string, params any) string {
 }
 
 func TestLoaderServesTheAgent(t *testing.T) {
-	hello := line(t, 1, agent.OpHello, agent.HelloParams{Protocol: agent.ProtocolVersion, ScriptSHA256: agent.ScriptSHA256})
-	set := line(t, 2, agent.OpRegistrySet, agent.RegistrySetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters},
+	hello := line(t, 1, agent.Hello.Name, agent.HelloParams{Protocol: agent.ProtocolVersion, ScriptSHA256: agent.ScriptSHA256})
+	set := line(t, 2, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters},
 		Name: "CacheTimeout", Value: agent.RegistryValue{Type: agent.RegDWord, Data: "60000"}})
-	get := line(t, 3, agent.OpRegistryGet, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "cachetimeout"})
+	get := line(t, 3, agent.RegistryGet.Name, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "cachetimeout"})
 	code, resps := session(t, winrm.Powershell(agent.Loader), agent.Script, hello, "", set, get, line(t, 4, "nope", nil), "{not json")
 	if code != 0 || len(resps) != 5 {
 		t.Fatalf("exit %d, %d responses: %+v", code, len(resps), resps)
@@ -182,14 +182,14 @@ func TestHelloChecks(t *testing.T) {
 		{"protocol", agent.Script, agent.HelloParams{Protocol: agent.ProtocolVersion + 1, ScriptSHA256: agent.ScriptSHA256}, agent.CodeProtocol},
 	}
 	for _, c := range cases {
-		_, resps := session(t, agent.LoaderCommandLine(), c.script, line(t, 7, agent.OpHello, c.hello))
+		_, resps := session(t, agent.LoaderCommandLine(), c.script, line(t, 7, agent.Hello.Name, c.hello))
 		if len(resps) != 1 || resps[0].ID != 7 || resps[0].Error == nil || resps[0].Error.Code != c.code {
 			t.Errorf("%s: %+v", c.name, resps)
 		}
 	}
 	// An unknown script may not touch the host at all.
 	_, resps := session(t, agent.LoaderCommandLine(), "Remove-Item -Recurse C:\\\n",
-		line(t, 8, agent.OpRegistryList, agent.RegistryListParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: "SOFTWARE"}}))
+		line(t, 8, agent.RegistryList.Name, agent.RegistryListParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: "SOFTWARE"}}))
 	if len(resps) != 1 || resps[0].Error == nil || resps[0].Error.Code != agent.CodeScriptMismatch {
 		t.Errorf("unknown script served a request: %+v", resps)
 	}

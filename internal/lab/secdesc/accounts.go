@@ -47,22 +47,26 @@ var wellKnown = []struct{ name, sid string }{
 // directory maps folded names to SIDs and SIDs back to names. CORP accounts
 // other than the well-known ones exist as soon as they are named: their RID
 // derives from the name, so every host of a lab (and every lab) agrees.
-var directory = struct {
+var directory = newDirectory()
+
+type accountDirectory struct {
 	sync.Mutex
 	byName map[string]SID
 	bySID  map[string]string
-}{byName: map[string]SID{}, bySID: map[string]string{}}
-
-func init() {
-	for _, w := range wellKnown {
-		remember(w.name, MustSID(w.sid))
-	}
 }
 
-func remember(name string, sid SID) {
-	directory.byName[strings.ToUpper(name)] = sid
-	if _, ok := directory.bySID[sid.String()]; !ok {
-		directory.bySID[sid.String()] = name
+func newDirectory() *accountDirectory {
+	d := &accountDirectory{byName: map[string]SID{}, bySID: map[string]string{}}
+	for _, w := range wellKnown {
+		d.remember(w.name, MustSID(w.sid))
+	}
+	return d
+}
+
+func (d *accountDirectory) remember(name string, sid SID) {
+	d.byName[strings.ToUpper(name)] = sid
+	if _, ok := d.bySID[sid.String()]; !ok {
+		d.bySID[sid.String()] = name
 	}
 }
 
@@ -92,7 +96,7 @@ func Resolve(name string) (SID, error) {
 		return SID{}, &UnknownAccountError{Name: name}
 	}
 	sid := MustSID(fmt.Sprintf("%s-%d", DomainSID, rid(user)))
-	remember(DomainName+`\`+user, sid)
+	directory.remember(DomainName+`\`+user, sid)
 	return sid, nil
 }
 

@@ -1,7 +1,6 @@
 package winhost
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 
@@ -10,12 +9,6 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/dnszone"
 )
-
-func init() {
-	register(agent.OpDNSCNAMEGet, (*Host).dnsCNAMEGet)
-	register(agent.OpDNSCNAMESet, (*Host).dnsCNAMESet)
-	register(agent.OpDNSCNAMEDelete, (*Host).dnsCNAMEDelete)
-}
 
 // otherTypes is what agent.ps1 reports beside a CNAME: every other type,
 // never null.
@@ -29,14 +22,10 @@ func otherTypes(z *dnszone.Zone, owner string) []string {
 	return out
 }
 
-func (h *Host) dnsCNAMEGet(params json.RawMessage) (any, *agent.Error) {
-	var p agent.DNSCNAMEGetParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) dnsCNAMEGet(p agent.DNSCNAMEGetParams) (agent.DNSCNAMEGetResult, *agent.Error) {
 	z, owner, aerr := h.dnsNode(p.DNSNameRef)
 	if aerr != nil {
-		return nil, aerr
+		return agent.DNSCNAMEGetResult{}, aerr
 	}
 	res := agent.DNSCNAMEGetResult{OtherTypes: otherTypes(z, owner)}
 	if target, ttl, ok := z.CNAME(owner); ok {
@@ -45,29 +34,25 @@ func (h *Host) dnsCNAMEGet(params json.RawMessage) (any, *agent.Error) {
 	return res, nil
 }
 
-func (h *Host) dnsCNAMESet(params json.RawMessage) (any, *agent.Error) {
-	var p agent.DNSCNAMESetParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) dnsCNAMESet(p agent.DNSCNAMESetParams) (agent.DNSCNAMESetResult, *agent.Error) {
 	z, owner, aerr := h.dnsNode(p.DNSNameRef)
 	if aerr != nil {
-		return nil, aerr
+		return agent.DNSCNAMESetResult{}, aerr
 	}
 	target := p.Target
 	if !validLabels(strings.TrimSuffix(target, ".")) {
-		return nil, agent.Errorf(agent.CodeInvalidParams, "invalid target %q: a fully qualified name, e.g. server1.corp.example.com.", p.Target)
+		return agent.DNSCNAMESetResult{}, agent.Errorf(agent.CodeInvalidParams, "invalid target %q: a fully qualified name, e.g. server1.corp.example.com.", p.Target)
 	}
 	if p.TTL < 0 || p.TTL > agent.MaxDNSTTL {
-		return nil, agent.Errorf(agent.CodeInvalidParams, "invalid ttl %d: 0 to 2147483647 seconds", p.TTL)
+		return agent.DNSCNAMESetResult{}, agent.Errorf(agent.CodeInvalidParams, "invalid ttl %d: 0 to 2147483647 seconds", p.TTL)
 	}
 	target = dns.Fqdn(target)
 	if others := otherTypes(z, owner); len(others) > 0 {
-		return nil, agent.Errorf(agent.CodeDNSConflict, "%s holds %s records; a CNAME cannot coexist with other data", owner, strings.Join(others, ", "))
+		return agent.DNSCNAMESetResult{}, agent.Errorf(agent.CodeDNSConflict, "%s holds %s records; a CNAME cannot coexist with other data", owner, strings.Join(others, ", "))
 	}
 	current, _, exists := z.CNAME(owner)
 	if exists && p.CreateOnly && !strings.EqualFold(current, target) {
-		return nil, agent.Errorf(agent.CodeRecordExists, "%s is already an alias of %s", owner, current)
+		return agent.DNSCNAMESetResult{}, agent.Errorf(agent.CodeRecordExists, "%s is already an alias of %s", owner, current)
 	}
 	cmdlet := "Add-DnsServerResourceRecordCName"
 	if exists {
@@ -76,21 +61,17 @@ func (h *Host) dnsCNAMESet(params json.RawMessage) (any, *agent.Error) {
 	if err := z.SetCNAME(owner, target, uint32(p.TTL), h.dnsSource(cmdlet)); err != nil {
 		var conflict *dnszone.ErrConflict
 		if errors.As(err, &conflict) {
-			return nil, agent.Errorf(agent.CodeDNSConflict, "%v", err)
+			return agent.DNSCNAMESetResult{}, agent.Errorf(agent.CodeDNSConflict, "%v", err)
 		}
-		return nil, agent.Errorf(agent.CodeInternal, "%v", err)
+		return agent.DNSCNAMESetResult{}, agent.Errorf(agent.CodeInternal, "%v", err)
 	}
 	return agent.DNSCNAMESetResult{Replaced: exists}, nil
 }
 
-func (h *Host) dnsCNAMEDelete(params json.RawMessage) (any, *agent.Error) {
-	var p agent.DNSCNAMEDeleteParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) dnsCNAMEDelete(p agent.DNSCNAMEDeleteParams) (agent.DNSCNAMEDeleteResult, *agent.Error) {
 	z, owner, aerr := h.dnsNode(p.DNSNameRef)
 	if aerr != nil {
-		return nil, aerr
+		return agent.DNSCNAMEDeleteResult{}, aerr
 	}
 	existed := z.DeleteRRset(owner, dns.TypeCNAME, h.dnsSource("Remove-DnsServerResourceRecord"))
 	return agent.DNSCNAMEDeleteResult{Existed: existed}, nil

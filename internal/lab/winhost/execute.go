@@ -11,16 +11,74 @@ import (
 // handler implements one agent operation against the host.
 type handler func(h *Host, params json.RawMessage) (any, *agent.Error)
 
-// handlers maps operation names to their implementation. Each area of the
-// host model (registry.go today) registers its operations from init, so a
-// new area is a new file.
-var handlers = map[string]handler{}
+// handle types a handler by its operation: params are decoded strictly into
+// the operation's request type, and fn must answer with its result type.
+func handle[P, R any](op agent.Op[P, R], fn func(*Host, P) (R, *agent.Error)) implementation {
+	return implementation{op.Name, func(h *Host, params json.RawMessage) (any, *agent.Error) {
+		var p P
+		if err := decodeParams(params, &p); err != nil {
+			return nil, err
+		}
+		res, err := fn(h, p)
+		if err != nil {
+			return nil, err
+		}
+		return res, nil
+	}}
+}
 
-func register(op string, fn handler) {
-	if _, dup := handlers[op]; dup {
-		panic("winhost: operation registered twice: " + op)
+// implementation is one entry of handlers.
+type implementation struct {
+	op string
+	fn handler
+}
+
+func table(impls ...implementation) map[string]handler {
+	m := make(map[string]handler, len(impls))
+	for _, i := range impls {
+		if _, dup := m[i.op]; dup {
+			panic("winhost: operation implemented twice: " + i.op)
+		}
+		m[i.op] = i.fn
 	}
-	handlers[op] = fn
+	return m
+}
+
+// handlers is the host's side of the contract, one entry per operation of
+// agent.Ops but hello (the PowerShell emulation answers it). The contract
+// test fails when an operation has no entry here.
+var handlers = table(
+	handle(agent.RegistryGet, (*Host).registryGet),
+	handle(agent.RegistrySet, (*Host).registrySet),
+	handle(agent.RegistryDelete, (*Host).registryDelete),
+	handle(agent.RegistryList, (*Host).registryList),
+
+	handle(agent.DNSCNAMEGet, (*Host).dnsCNAMEGet),
+	handle(agent.DNSCNAMESet, (*Host).dnsCNAMESet),
+	handle(agent.DNSCNAMEDelete, (*Host).dnsCNAMEDelete),
+
+	handle(agent.ShareList, (*Host).shareList),
+	handle(agent.SharePathsGet, (*Host).sharePathsGet),
+	handle(agent.ShareSet, (*Host).shareSet),
+	handle(agent.ShareRemove, (*Host).shareRemove),
+
+	handle(agent.StorageRescan, (*Host).storageRescan),
+	handle(agent.DiskList, (*Host).diskList),
+	handle(agent.DiskSet, (*Host).diskSet),
+	handle(agent.MountPointGet, (*Host).mountPointGet),
+	handle(agent.VolumeMount, (*Host).volumeMount),
+	handle(agent.VolumeDismount, (*Host).volumeDismount),
+	handle(agent.VolumeFlush, (*Host).volumeFlush),
+	handle(agent.VolumeRepair, (*Host).volumeRepair),
+	handle(agent.VolumeCloseSessions, (*Host).volumeCloseSessions),
+
+	handle(agent.ServerStatus, (*Host).serverStatus),
+)
+
+// Implements says whether the host implements the operation named op.
+func Implements(op string) bool {
+	_, ok := handlers[op]
+	return ok
 }
 
 // Execute runs one agent operation, as agent.ps1 would on real Windows. The

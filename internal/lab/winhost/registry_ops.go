@@ -1,26 +1,13 @@
 package winhost
 
 import (
-	"encoding/json"
-
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
-func init() {
-	register(agent.OpRegistryGet, (*Host).registryGet)
-	register(agent.OpRegistrySet, (*Host).registrySet)
-	register(agent.OpRegistryDelete, (*Host).registryDelete)
-	register(agent.OpRegistryList, (*Host).registryList)
-}
-
-func (h *Host) registryGet(params json.RawMessage) (any, *agent.Error) {
-	var p agent.RegistryGetParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) registryGet(p agent.RegistryGetParams) (agent.RegistryGetResult, *agent.Error) {
 	path, err := parseKeyRef(p.RegistryKeyRef)
 	if err != nil {
-		return nil, err
+		return agent.RegistryGetResult{}, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -36,25 +23,21 @@ func (h *Host) registryGet(params json.RawMessage) (any, *agent.Error) {
 	return agent.RegistryGetResult{KeyExists: true, Exists: true, Value: &w}, nil
 }
 
-func (h *Host) registrySet(params json.RawMessage) (any, *agent.Error) {
-	var p agent.RegistrySetParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) registrySet(p agent.RegistrySetParams) (agent.Empty, *agent.Error) {
 	path, err := parseKeyRef(p.RegistryKeyRef)
 	if err != nil {
-		return nil, err
+		return agent.Empty{}, err
 	}
 	v, err := valueFromWire(p.Name, p.Value)
 	if err != nil {
-		return nil, err
+		return agent.Empty{}, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := h.setValueLocked(path, v, p.CreateKey); err != nil {
-		return nil, err
+		return agent.Empty{}, err
 	}
-	return struct{}{}, nil
+	return agent.Empty{}, nil
 }
 
 // setValueLocked stores v under path. Like agent.ps1, a type change deletes
@@ -81,14 +64,10 @@ func (h *Host) setValueLocked(path keyPath, v *regValue, createKey bool) *agent.
 	return nil
 }
 
-func (h *Host) registryDelete(params json.RawMessage) (any, *agent.Error) {
-	var p agent.RegistryDeleteParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) registryDelete(p agent.RegistryDeleteParams) (agent.RegistryDeleteResult, *agent.Error) {
 	path, err := parseKeyRef(p.RegistryKeyRef)
 	if err != nil {
-		return nil, err
+		return agent.RegistryDeleteResult{}, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -109,14 +88,10 @@ func (h *Host) deleteValueLocked(path keyPath, name string) bool {
 	return true
 }
 
-func (h *Host) registryList(params json.RawMessage) (any, *agent.Error) {
-	var p agent.RegistryListParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) registryList(p agent.RegistryListParams) (agent.RegistryListResult, *agent.Error) {
 	path, err := parseKeyRef(p.RegistryKeyRef)
 	if err != nil {
-		return nil, err
+		return agent.RegistryListResult{}, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

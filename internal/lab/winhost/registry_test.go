@@ -46,7 +46,7 @@ func hklm(key string) agent.RegistryKeyRef { return agent.RegistryKeyRef{Hive: "
 func get(t *testing.T, h *Host, key, name string) agent.RegistryGetResult {
 	t.Helper()
 	var res agent.RegistryGetResult
-	mustCall(t, h, agent.OpRegistryGet, agent.RegistryGetParams{RegistryKeyRef: hklm(key), Name: name}, &res)
+	mustCall(t, h, agent.RegistryGet.Name, agent.RegistryGetParams{RegistryKeyRef: hklm(key), Name: name}, &res)
 	return res
 }
 
@@ -62,7 +62,7 @@ func TestSeedState(t *testing.T) {
 		t.Fatalf("DisableStrictNameChecking must be absent on a fresh server: %+v", got)
 	}
 	var list agent.RegistryListResult
-	mustCall(t, h, agent.OpRegistryList, agent.RegistryListParams{RegistryKeyRef: hklm(KeyShareSecurity)}, &list)
+	mustCall(t, h, agent.RegistryList.Name, agent.RegistryListParams{RegistryKeyRef: hklm(KeyShareSecurity)}, &list)
 	if !list.KeyExists || len(list.Values) != 0 {
 		t.Fatalf("Shares\\Security: %+v", list)
 	}
@@ -86,10 +86,10 @@ func TestEveryTypeRoundTrips(t *testing.T) {
 		"":           {Type: agent.RegSZ, Data: "the default value"},
 	}
 	for name, v := range values {
-		mustCall(t, h, agent.OpRegistrySet, agent.RegistrySetParams{RegistryKeyRef: hklm(`SOFTWARE\winfs\types`), Name: name, Value: v, CreateKey: true}, nil)
+		mustCall(t, h, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: hklm(`SOFTWARE\winfs\types`), Name: name, Value: v, CreateKey: true}, nil)
 	}
 	var list agent.RegistryListResult
-	mustCall(t, h, agent.OpRegistryList, agent.RegistryListParams{RegistryKeyRef: hklm(`software\WINFS\Types`)}, &list)
+	mustCall(t, h, agent.RegistryList.Name, agent.RegistryListParams{RegistryKeyRef: hklm(`software\WINFS\Types`)}, &list)
 	if !reflect.DeepEqual(list.Values, values) {
 		t.Fatalf("list:\n got %#v\nwant %#v", list.Values, values)
 	}
@@ -104,7 +104,7 @@ func TestEveryTypeRoundTrips(t *testing.T) {
 func TestCanonicalEncodings(t *testing.T) {
 	h := New("server1", nil)
 	set := func(v agent.RegistryValue) {
-		mustCall(t, h, agent.OpRegistrySet, agent.RegistrySetParams{RegistryKeyRef: hklm(KeyNetBTParameters), Name: "v", Value: v}, nil)
+		mustCall(t, h, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: hklm(KeyNetBTParameters), Name: "v", Value: v}, nil)
 	}
 	set(agent.RegistryValue{Type: agent.RegDWord, Data: "060000"})
 	if got := get(t, h, KeyNetBTParameters, "v"); got.Value.Data != "60000" {
@@ -119,12 +119,12 @@ func TestCanonicalEncodings(t *testing.T) {
 func TestCaseInsensitiveCasePreserving(t *testing.T) {
 	tl := timeline.New()
 	h := New("server1", tl)
-	mustCall(t, h, agent.OpRegistrySet, agent.RegistrySetParams{RegistryKeyRef: hklm(`system\currentcontrolset\services\lanmanserver\parameters`),
+	mustCall(t, h, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: hklm(`system\currentcontrolset\services\lanmanserver\parameters`),
 		Name: "DisableStrictNameChecking", Value: agent.RegistryValue{Type: agent.RegDWord, Data: "1"}}, nil)
-	mustCall(t, h, agent.OpRegistrySet, agent.RegistrySetParams{RegistryKeyRef: hklm(KeyLanmanServerParameters),
+	mustCall(t, h, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: hklm(KeyLanmanServerParameters),
 		Name: "disablestrictnamechecking", Value: agent.RegistryValue{Type: agent.RegDWord, Data: "0"}}, nil)
 	var list agent.RegistryListResult
-	mustCall(t, h, agent.OpRegistryList, agent.RegistryListParams{RegistryKeyRef: hklm(KeyLanmanServerParameters)}, &list)
+	mustCall(t, h, agent.RegistryList.Name, agent.RegistryListParams{RegistryKeyRef: hklm(KeyLanmanServerParameters)}, &list)
 	if len(list.Values) != 1 || list.Values["DisableStrictNameChecking"].Data != "0" {
 		t.Fatalf("want one value keeping its first spelling, got %+v", list.Values)
 	}
@@ -138,7 +138,7 @@ func TestCaseInsensitiveCasePreserving(t *testing.T) {
 func TestTypeChangeDeletesThenSets(t *testing.T) {
 	tl := timeline.New()
 	h := New("server1", tl)
-	mustCall(t, h, agent.OpRegistrySet, agent.RegistrySetParams{RegistryKeyRef: hklm(KeyNetBTParameters),
+	mustCall(t, h, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: hklm(KeyNetBTParameters),
 		Name: "CacheTimeout", Value: agent.RegistryValue{Type: agent.RegSZ, Data: "60000"}}, nil)
 	if got := get(t, h, KeyNetBTParameters, "cachetimeout"); got.Value.Type != agent.RegSZ || got.Value.Data != "60000" {
 		t.Fatalf("after type change: %+v", got.Value)
@@ -158,7 +158,7 @@ func TestTypeChangeDeletesThenSets(t *testing.T) {
 
 func TestKeyCreationAndMissingKeys(t *testing.T) {
 	h := New("server1", nil)
-	err := call(t, h, agent.OpRegistrySet, agent.RegistrySetParams{RegistryKeyRef: hklm(`SOFTWARE\winfs\a\b`), Name: "x",
+	err := call(t, h, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: hklm(`SOFTWARE\winfs\a\b`), Name: "x",
 		Value: agent.RegistryValue{Type: agent.RegSZ, Data: "1"}}, nil)
 	if err == nil || err.Code != agent.CodeKeyNotFound {
 		t.Fatalf("set without create_key on a missing key: %v", err)
@@ -167,11 +167,11 @@ func TestKeyCreationAndMissingKeys(t *testing.T) {
 		t.Fatalf("get on missing key: %+v", got)
 	}
 	var list agent.RegistryListResult
-	mustCall(t, h, agent.OpRegistryList, agent.RegistryListParams{RegistryKeyRef: hklm(`SOFTWARE\winfs`)}, &list)
+	mustCall(t, h, agent.RegistryList.Name, agent.RegistryListParams{RegistryKeyRef: hklm(`SOFTWARE\winfs`)}, &list)
 	if list.KeyExists || list.Values == nil || len(list.Values) != 0 {
 		t.Fatalf("list on missing key: %+v", list)
 	}
-	mustCall(t, h, agent.OpRegistrySet, agent.RegistrySetParams{RegistryKeyRef: hklm(`SOFTWARE\winfs\a\b`), Name: "x",
+	mustCall(t, h, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: hklm(`SOFTWARE\winfs\a\b`), Name: "x",
 		Value: agent.RegistryValue{Type: agent.RegSZ, Data: "1"}, CreateKey: true}, nil)
 	if got := get(t, h, `SOFTWARE\WinFS\A`, "x"); !got.KeyExists || got.Exists {
 		t.Fatalf("intermediate key must exist and be empty: %+v", got)
@@ -182,15 +182,15 @@ func TestDeleteIsIdempotent(t *testing.T) {
 	tl := timeline.New()
 	h := New("server1", tl)
 	var res agent.RegistryDeleteResult
-	mustCall(t, h, agent.OpRegistryDelete, agent.RegistryDeleteParams{RegistryKeyRef: hklm(KeyNetBTParameters), Name: "cachetimeout"}, &res)
+	mustCall(t, h, agent.RegistryDelete.Name, agent.RegistryDeleteParams{RegistryKeyRef: hklm(KeyNetBTParameters), Name: "cachetimeout"}, &res)
 	if !res.Existed {
 		t.Fatal("first delete must report Existed")
 	}
-	mustCall(t, h, agent.OpRegistryDelete, agent.RegistryDeleteParams{RegistryKeyRef: hklm(KeyNetBTParameters), Name: "CacheTimeout"}, &res)
+	mustCall(t, h, agent.RegistryDelete.Name, agent.RegistryDeleteParams{RegistryKeyRef: hklm(KeyNetBTParameters), Name: "CacheTimeout"}, &res)
 	if res.Existed {
 		t.Fatal("second delete must report !Existed")
 	}
-	mustCall(t, h, agent.OpRegistryDelete, agent.RegistryDeleteParams{RegistryKeyRef: hklm(`SOFTWARE\nothing\here`), Name: "x"}, &res)
+	mustCall(t, h, agent.RegistryDelete.Name, agent.RegistryDeleteParams{RegistryKeyRef: hklm(`SOFTWARE\nothing\here`), Name: "x"}, &res)
 	if res.Existed {
 		t.Fatal("delete under a missing key must succeed with !Existed")
 	}
@@ -205,34 +205,34 @@ func TestParameterValidation(t *testing.T) {
 		return `{"hive":"HKLM","key":"SOFTWARE\\t","name":"x","create_key":true,"value":` + v + `}`
 	}
 	cases := map[string]struct{ op, params string }{
-		"missing params":   {agent.OpRegistryGet, ``},
-		"null params":      {agent.OpRegistryGet, `null`},
-		"unknown field":    {agent.OpRegistryGet, `{"hive":"HKLM","key":"SOFTWARE","name":"","extra":1}`},
-		"wrong json type":  {agent.OpRegistryGet, `{"hive":"HKLM","key":"SOFTWARE","name":5}`},
-		"unknown hive":     {agent.OpRegistryGet, `{"hive":"HKEY_LOCAL_MACHINE","key":"SOFTWARE","name":""}`},
-		"lowercase hive":   {agent.OpRegistryList, `{"hive":"hklm","key":"SOFTWARE"}`},
-		"leading slash":    {agent.OpRegistryList, `{"hive":"HKLM","key":"\\SOFTWARE"}`},
-		"trailing slash":   {agent.OpRegistryList, `{"hive":"HKLM","key":"SOFTWARE\\"}`},
-		"double slash":     {agent.OpRegistryList, `{"hive":"HKLM","key":"SOFTWARE\\\\x"}`},
-		"trailing data":    {agent.OpRegistryList, `{"hive":"HKLM","key":"SOFTWARE"} {}`},
-		"bad hex":          {agent.OpRegistrySet, set(`{"type":"REG_BINARY","data":"0g"}`)},
-		"odd hex":          {agent.OpRegistrySet, set(`{"type":"REG_BINARY","data":"0"}`)},
-		"hex none":         {agent.OpRegistrySet, set(`{"type":"REG_NONE","data":"xyz"}`)},
-		"dword empty":      {agent.OpRegistrySet, set(`{"type":"REG_DWORD"}`)},
-		"dword hex":        {agent.OpRegistrySet, set(`{"type":"REG_DWORD","data":"0xea60"}`)},
-		"dword negative":   {agent.OpRegistrySet, set(`{"type":"REG_DWORD","data":"-1"}`)},
-		"dword plus":       {agent.OpRegistrySet, set(`{"type":"REG_DWORD","data":"+1"}`)},
-		"dword space":      {agent.OpRegistrySet, set(`{"type":"REG_DWORD","data":" 1"}`)},
-		"dword too big":    {agent.OpRegistrySet, set(`{"type":"REG_DWORD","data":"4294967296"}`)},
-		"qword too big":    {agent.OpRegistrySet, set(`{"type":"REG_QWORD","data":"18446744073709551616"}`)},
-		"unknown type":     {agent.OpRegistrySet, set(`{"type":"REG_LINK","data":""}`)},
-		"lowercase type":   {agent.OpRegistrySet, set(`{"type":"reg_sz","data":""}`)},
-		"strings on sz":    {agent.OpRegistrySet, set(`{"type":"REG_SZ","strings":["a"]}`)},
-		"data on multi":    {agent.OpRegistrySet, set(`{"type":"REG_MULTI_SZ","data":"a"}`)},
-		"value field":      {agent.OpRegistrySet, set(`{"type":"REG_SZ","data":"a","extra":true}`)},
-		"create_key type":  {agent.OpRegistrySet, `{"hive":"HKLM","key":"SOFTWARE","name":"x","create_key":"yes","value":{"type":"REG_SZ"}}`},
-		"delete bad hive":  {agent.OpRegistryDelete, `{"hive":"HKXX","key":"SOFTWARE","name":"x"}`},
-		"list extra field": {agent.OpRegistryList, `{"hive":"HKLM","key":"SOFTWARE","name":"x"}`},
+		"missing params":   {agent.RegistryGet.Name, ``},
+		"null params":      {agent.RegistryGet.Name, `null`},
+		"unknown field":    {agent.RegistryGet.Name, `{"hive":"HKLM","key":"SOFTWARE","name":"","extra":1}`},
+		"wrong json type":  {agent.RegistryGet.Name, `{"hive":"HKLM","key":"SOFTWARE","name":5}`},
+		"unknown hive":     {agent.RegistryGet.Name, `{"hive":"HKEY_LOCAL_MACHINE","key":"SOFTWARE","name":""}`},
+		"lowercase hive":   {agent.RegistryList.Name, `{"hive":"hklm","key":"SOFTWARE"}`},
+		"leading slash":    {agent.RegistryList.Name, `{"hive":"HKLM","key":"\\SOFTWARE"}`},
+		"trailing slash":   {agent.RegistryList.Name, `{"hive":"HKLM","key":"SOFTWARE\\"}`},
+		"double slash":     {agent.RegistryList.Name, `{"hive":"HKLM","key":"SOFTWARE\\\\x"}`},
+		"trailing data":    {agent.RegistryList.Name, `{"hive":"HKLM","key":"SOFTWARE"} {}`},
+		"bad hex":          {agent.RegistrySet.Name, set(`{"type":"REG_BINARY","data":"0g"}`)},
+		"odd hex":          {agent.RegistrySet.Name, set(`{"type":"REG_BINARY","data":"0"}`)},
+		"hex none":         {agent.RegistrySet.Name, set(`{"type":"REG_NONE","data":"xyz"}`)},
+		"dword empty":      {agent.RegistrySet.Name, set(`{"type":"REG_DWORD"}`)},
+		"dword hex":        {agent.RegistrySet.Name, set(`{"type":"REG_DWORD","data":"0xea60"}`)},
+		"dword negative":   {agent.RegistrySet.Name, set(`{"type":"REG_DWORD","data":"-1"}`)},
+		"dword plus":       {agent.RegistrySet.Name, set(`{"type":"REG_DWORD","data":"+1"}`)},
+		"dword space":      {agent.RegistrySet.Name, set(`{"type":"REG_DWORD","data":" 1"}`)},
+		"dword too big":    {agent.RegistrySet.Name, set(`{"type":"REG_DWORD","data":"4294967296"}`)},
+		"qword too big":    {agent.RegistrySet.Name, set(`{"type":"REG_QWORD","data":"18446744073709551616"}`)},
+		"unknown type":     {agent.RegistrySet.Name, set(`{"type":"REG_LINK","data":""}`)},
+		"lowercase type":   {agent.RegistrySet.Name, set(`{"type":"reg_sz","data":""}`)},
+		"strings on sz":    {agent.RegistrySet.Name, set(`{"type":"REG_SZ","strings":["a"]}`)},
+		"data on multi":    {agent.RegistrySet.Name, set(`{"type":"REG_MULTI_SZ","data":"a"}`)},
+		"value field":      {agent.RegistrySet.Name, set(`{"type":"REG_SZ","data":"a","extra":true}`)},
+		"create_key type":  {agent.RegistrySet.Name, `{"hive":"HKLM","key":"SOFTWARE","name":"x","create_key":"yes","value":{"type":"REG_SZ"}}`},
+		"delete bad hive":  {agent.RegistryDelete.Name, `{"hive":"HKXX","key":"SOFTWARE","name":"x"}`},
+		"list extra field": {agent.RegistryList.Name, `{"hive":"HKLM","key":"SOFTWARE","name":"x"}`},
 	}
 	for name, c := range cases {
 		_, err := h.Execute(c.op, json.RawMessage(c.params))
@@ -243,7 +243,7 @@ func TestParameterValidation(t *testing.T) {
 	if _, err := h.Execute("registry.rename", json.RawMessage(`{}`)); err == nil || err.Code != agent.CodeUnknownOp {
 		t.Errorf("unknown op: %v", err)
 	}
-	if _, err := h.Execute(agent.OpHello, json.RawMessage(`{}`)); err == nil || err.Code != agent.CodeUnknownOp {
+	if _, err := h.Execute(agent.Hello.Name, json.RawMessage(`{}`)); err == nil || err.Code != agent.CodeUnknownOp {
 		t.Errorf("hello is not a host operation: %v", err)
 	}
 }

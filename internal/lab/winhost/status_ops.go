@@ -1,29 +1,20 @@
 package winhost
 
 import (
-	"encoding/json"
 	"sort"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
-func init() {
-	register(agent.OpServerStatus, (*Host).opServerStatus)
-}
-
 // opServerStatus is server.status: reads only, so nothing goes on the
 // timeline.
-func (h *Host) opServerStatus(params json.RawMessage) (any, *agent.Error) {
-	var p agent.ServerStatusParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) serverStatus(p agent.ServerStatusParams) (agent.ServerStatusResult, *agent.Error) {
 	if len(p.Services) > agent.MaxStatusServices {
-		return nil, agent.Errorf(agent.CodeInvalidParams, "at most %d services may be asked for, got %d", agent.MaxStatusServices, len(p.Services))
+		return agent.ServerStatusResult{}, agent.Errorf(agent.CodeInvalidParams, "at most %d services may be asked for, got %d", agent.MaxStatusServices, len(p.Services))
 	}
 	for _, name := range p.Services {
 		if !agent.ServiceNamePattern.MatchString(name) {
-			return nil, agent.Errorf(agent.CodeInvalidParams, "service name %q must be 1-256 letters, digits, '_', '.' or '-'", name)
+			return agent.ServerStatusResult{}, agent.Errorf(agent.CodeInvalidParams, "service name %q must be 1-256 letters, digits, '_', '.' or '-'", name)
 		}
 	}
 	h.mu.Lock()

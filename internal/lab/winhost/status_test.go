@@ -10,7 +10,7 @@ import (
 
 func status(t *testing.T, h *Host) agent.ServerStatusResult {
 	t.Helper()
-	return mustS[agent.ServerStatusResult](t, h, agent.OpServerStatus, agent.ServerStatusParams{Services: append(agent.FileServerServices, "NoSuchService")})
+	return mustS[agent.ServerStatusResult](t, h, agent.ServerStatus.Name, agent.ServerStatusParams{Services: append(agent.FileServerServices, "NoSuchService")})
 }
 
 func TestServerStatus(t *testing.T) {
@@ -34,12 +34,12 @@ func TestServerStatus(t *testing.T) {
 	// X: mounted, one share under it, a folder mount point too.
 	_, _ = r.a.Map("/vol/vol1/x", "server1", 0)
 	guid := online(t, h)
-	mustS[agent.VolumeMountResult](t, h, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"})
+	mustS[agent.VolumeMountResult](t, h, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"})
 	if err := h.MakeFolder(`C:\Mounts\Data`); err != nil {
 		t.Fatal(err)
 	}
-	mustS[agent.VolumeMountResult](t, h, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: `C:\Mounts\Data`})
-	mustS[agent.ShareSetResult](t, h, agent.OpShareSet, agent.ShareSetParams{Share: finance(), Scope: scopeXY})
+	mustS[agent.VolumeMountResult](t, h, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: `C:\Mounts\Data`})
+	mustS[agent.ShareSetResult](t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: finance(), Scope: scopeXY})
 	st := status(t, h)
 	wantVolumes := []agent.VolumeStatus{
 		{MountPoint: "X:", VolumeGUID: guid, DiskSerial: testSerial, Online: true},
@@ -63,7 +63,7 @@ func TestServerStatus(t *testing.T) {
 	// Offline: the letter stays (MountedDevices), the folder is not listed,
 	// and the share is no longer served.
 	tr := true
-	mustS[agent.DiskSetResult](t, h, agent.OpDiskSet, agent.DiskSetParams{Disk: testSerial, Offline: &tr})
+	mustS[agent.DiskSetResult](t, h, agent.DiskSet.Name, agent.DiskSetParams{Disk: testSerial, Offline: &tr})
 	st = status(t, h)
 	if want := []agent.VolumeStatus{{MountPoint: "X:", VolumeGUID: guid, DiskSerial: testSerial}}; !reflect.DeepEqual(st.Volumes, want) {
 		t.Fatalf("offline disk: %+v", st.Volumes)
@@ -100,11 +100,11 @@ func TestServerStatus(t *testing.T) {
 func TestServerStatusRejectsBadParams(t *testing.T) {
 	h := New("server1", nil)
 	for _, params := range []string{`null`, `{"services":["Lanman*"]}`, `{"services":[""]}`, `{"services":[],"extra":1}`} {
-		if _, aerr := h.Execute(agent.OpServerStatus, json.RawMessage(params)); aerr == nil || aerr.Code != agent.CodeInvalidParams {
+		if _, aerr := h.Execute(agent.ServerStatus.Name, json.RawMessage(params)); aerr == nil || aerr.Code != agent.CodeInvalidParams {
 			t.Errorf("%s: %v", params, aerr)
 		}
 	}
-	if _, aerr := h.Execute(agent.OpServerStatus, json.RawMessage(`{}`)); aerr != nil {
+	if _, aerr := h.Execute(agent.ServerStatus.Name, json.RawMessage(`{}`)); aerr != nil {
 		t.Errorf("no services asked: %v", aerr)
 	}
 }

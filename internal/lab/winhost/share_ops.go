@@ -1,19 +1,11 @@
 package winhost
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/smbshare"
 )
-
-func init() {
-	register(agent.OpShareList, (*Host).shareList)
-	register(agent.OpSharePathsGet, (*Host).sharePathsGet)
-	register(agent.OpShareSet, (*Host).shareSet)
-	register(agent.OpShareRemove, (*Host).shareRemove)
-}
 
 // parseScope validates scope roots like agent.ps1 does; required says an
 // empty scope is refused (writes always name their scope).
@@ -32,14 +24,10 @@ func parseScope(scope []string, required bool) ([]string, *agent.Error) {
 	return out, nil
 }
 
-func (h *Host) shareList(params json.RawMessage) (any, *agent.Error) {
-	var p agent.ShareListParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) shareList(p agent.ShareListParams) (agent.ShareListResult, *agent.Error) {
 	scope, err := parseScope(p.Scope, false)
 	if err != nil {
-		return nil, err
+		return agent.ShareListResult{}, err
 	}
 	all := h.Shares()
 	out := agent.ShareListResult{Shares: []agent.ShareInfo{}}
@@ -53,14 +41,10 @@ func (h *Host) shareList(params json.RawMessage) (any, *agent.Error) {
 
 // sharePathsGet reports on each path. The lab has no folders yet: a folder
 // exists exactly when its volume is mounted.
-func (h *Host) sharePathsGet(params json.RawMessage) (any, *agent.Error) {
-	var p agent.SharePathsGetParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) sharePathsGet(p agent.SharePathsGetParams) (agent.SharePathsGetResult, *agent.Error) {
 	for _, path := range p.Paths {
 		if err := smbshare.ValidatePath(path); err != nil {
-			return nil, agent.Errorf(agent.CodeInvalidParams, "%v", err)
+			return agent.SharePathsGetResult{}, agent.Errorf(agent.CodeInvalidParams, "%v", err)
 		}
 	}
 	h.mu.Lock()
@@ -73,38 +57,34 @@ func (h *Host) sharePathsGet(params json.RawMessage) (any, *agent.Error) {
 	return out, nil
 }
 
-func (h *Host) shareSet(params json.RawMessage) (any, *agent.Error) {
-	var p agent.ShareSetParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) shareSet(p agent.ShareSetParams) (agent.ShareSetResult, *agent.Error) {
 	scope, aerr := parseScope(p.Scope, true)
 	if aerr != nil {
-		return nil, aerr
+		return agent.ShareSetResult{}, aerr
 	}
 	want := p.Share
 	if err := smbshare.ValidateShare(want); err != nil {
-		return nil, agent.Errorf(agent.CodeInvalidParams, "%v", err)
+		return agent.ShareSetResult{}, agent.Errorf(agent.CodeInvalidParams, "%v", err)
 	}
 	if strings.ContainsRune(want.Description, 0) {
-		return nil, agent.Errorf(agent.CodeInvalidParams, "description of share %q contains a NUL character", want.Name)
+		return agent.ShareSetResult{}, agent.Errorf(agent.CodeInvalidParams, "description of share %q contains a NUL character", want.Name)
 	}
 	if !smbshare.InScope(want.Path, scope) {
-		return nil, agent.Errorf(agent.CodeInvalidParams, "path %s of share %q is outside the scope %s", want.Path, want.Name, strings.Join(scope, ", "))
+		return agent.ShareSetResult{}, agent.Errorf(agent.CodeInvalidParams, "path %s of share %q is outside the scope %s", want.Path, want.Name, strings.Join(scope, ", "))
 	}
 	sd, aerr := encodeAccess(want.Access)
 	if aerr != nil {
-		return nil, agent.Errorf(aerr.Code, "share %q: %s", want.Name, aerr.Message)
+		return agent.ShareSetResult{}, agent.Errorf(aerr.Code, "share %q: %s", want.Name, aerr.Message)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	cur, exists := h.shareLocked(want.Name)
 	if exists && !smbshare.InScope(cur.Path, scope) {
-		return nil, agent.Errorf(agent.CodeShareConflict, "share %q on %s points at %s, outside the scope %s: it is not managed here",
+		return agent.ShareSetResult{}, agent.Errorf(agent.CodeShareConflict, "share %q on %s points at %s, outside the scope %s: it is not managed here",
 			cur.Name, h.ComputerName(), cur.Path, strings.Join(scope, ", "))
 	}
 	if !h.volumeMounted(want.Path) {
-		return nil, agent.Errorf(agent.CodeVolumeNotMounted, "cannot share %q on %s: the volume of %s (drive %s:) is not mounted",
+		return agent.ShareSetResult{}, agent.Errorf(agent.CodeVolumeNotMounted, "cannot share %q on %s: the volume of %s (drive %s:) is not mounted",
 			want.Name, h.ComputerName(), want.Path, smbshare.Drive(want.Path))
 	}
 	if exists && cur.Available && smbshare.Same(cur.Share, want) {
@@ -131,20 +111,16 @@ func (h *Host) shareSet(params json.RawMessage) (any, *agent.Error) {
 	return agent.ShareSetResult{Action: agent.ShareUpdated}, nil
 }
 
-func (h *Host) shareRemove(params json.RawMessage) (any, *agent.Error) {
-	var p agent.ShareRemoveParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) shareRemove(p agent.ShareRemoveParams) (agent.ShareRemoveResult, *agent.Error) {
 	scope, aerr := parseScope(p.Scope, true)
 	if aerr != nil {
-		return nil, aerr
+		return agent.ShareRemoveResult{}, aerr
 	}
 	if p.Name == "" {
-		return nil, agent.Errorf(agent.CodeInvalidParams, "share name is empty")
+		return agent.ShareRemoveResult{}, agent.Errorf(agent.CodeInvalidParams, "share name is empty")
 	}
 	if s, ok := specialShare(p.Name); ok {
-		return nil, agent.Errorf(agent.CodeShareConflict, "share %q on %s is an administrative share: it is never removed", s.Name, h.ComputerName())
+		return agent.ShareRemoveResult{}, agent.Errorf(agent.CodeShareConflict, "share %q on %s is an administrative share: it is never removed", s.Name, h.ComputerName())
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -153,7 +129,7 @@ func (h *Host) shareRemove(params json.RawMessage) (any, *agent.Error) {
 		return agent.ShareRemoveResult{}, nil
 	}
 	if !smbshare.InScope(cur.Path, scope) {
-		return nil, agent.Errorf(agent.CodeShareConflict, "share %q on %s points at %s, outside the scope %s: it is not removed",
+		return agent.ShareRemoveResult{}, agent.Errorf(agent.CodeShareConflict, "share %q on %s points at %s, outside the scope %s: it is not removed",
 			cur.Name, h.ComputerName(), cur.Path, strings.Join(scope, ", "))
 	}
 	h.deleteShareLocked(cur.Name)

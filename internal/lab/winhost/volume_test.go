@@ -62,15 +62,15 @@ func mustS[T any](t *testing.T, h *Host, op string, params any) T {
 }
 
 func disks(t *testing.T, h *Host) []agent.Disk {
-	return mustS[agent.DiskListResult](t, h, agent.OpDiskList, agent.DiskListParams{}).Disks
+	return mustS[agent.DiskListResult](t, h, agent.DiskList.Name, agent.DiskListParams{}).Disks
 }
 
 // online rescans, brings the disk online and writable and returns its data volume GUID.
 func online(t *testing.T, h *Host) string {
 	t.Helper()
-	mustS[agent.Empty](t, h, agent.OpStorageRescan, agent.StorageRescanParams{})
+	mustS[agent.Empty](t, h, agent.StorageRescan.Name, agent.StorageRescanParams{})
 	f := false
-	res := mustS[agent.DiskSetResult](t, h, agent.OpDiskSet, agent.DiskSetParams{Disk: testSerial, Offline: &f, ReadOnly: &f})
+	res := mustS[agent.DiskSetResult](t, h, agent.DiskSet.Name, agent.DiskSetParams{Disk: testSerial, Offline: &f, ReadOnly: &f})
 	return res.Disk.Partitions[1].VolumeGUID
 }
 
@@ -82,7 +82,7 @@ func TestDiskAppearsOnlyAfterRescanAndVanishesOnUnmap(t *testing.T) {
 	if d := disks(t, r.s1); len(d) != 0 {
 		t.Fatalf("disk visible before a rescan: %+v", d)
 	}
-	mustS[agent.Empty](t, r.s1, agent.OpStorageRescan, agent.StorageRescanParams{})
+	mustS[agent.Empty](t, r.s1, agent.StorageRescan.Name, agent.StorageRescanParams{})
 	d := disks(t, r.s1)
 	if len(d) != 1 || d[0].SerialNumber != testSerial || !d[0].IsOffline || d[0].IsReadOnly || d[0].UniqueID != UniqueIDFor(testSerial) {
 		t.Fatalf("after rescan: %+v", d)
@@ -94,7 +94,7 @@ func TestDiskAppearsOnlyAfterRescanAndVanishesOnUnmap(t *testing.T) {
 		t.Fatal("server2 sees a LUN mapped to server1")
 	}
 	// By unique id too.
-	if l := mustS[agent.DiskListResult](t, r.s1, agent.OpDiskList, agent.DiskListParams{Disk: strings.ToLower(UniqueIDFor(testSerial))}); len(l.Disks) != 1 {
+	if l := mustS[agent.DiskListResult](t, r.s1, agent.DiskList.Name, agent.DiskListParams{Disk: strings.ToLower(UniqueIDFor(testSerial))}); len(l.Disks) != 1 {
 		t.Fatal("disk not found by unique id")
 	}
 	if _, err := r.a.Unmap("/vol/vol1/x", "server1"); err != nil {
@@ -126,7 +126,7 @@ func TestMountedDevicesIsTruthful(t *testing.T) {
 	r := newRig(t)
 	_, _ = r.a.Map("/vol/vol1/x", "server1", 0)
 	guid := online(t, r.s1)
-	mustS[agent.VolumeMountResult](t, r.s1, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: "x:"})
+	mustS[agent.VolumeMountResult](t, r.s1, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: "x:"})
 	want := MountedDeviceData(lundata.PartitionGUID(testSerial, 2))
 	if len(want) != 24 || string(want[:8]) != "DMIO:ID:" {
 		t.Fatalf("MountedDevices data %x", want)
@@ -142,7 +142,7 @@ func TestMountedDevicesIsTruthful(t *testing.T) {
 			t.Fatalf("%s = %+v, %v; want REG_BINARY %x", name, v, ok, want)
 		}
 	}
-	mustS[agent.VolumeDismountResult](t, r.s1, agent.OpVolumeDismount, agent.VolumeDismountParams{VolumeGUID: guid, Path: "X:"})
+	mustS[agent.VolumeDismountResult](t, r.s1, agent.VolumeDismount.Name, agent.VolumeDismountParams{VolumeGUID: guid, Path: "X:"})
 	if _, ok := r.s1.RegistryValue("HKLM", KeyMountedDevices, `\DosDevices\X:`); ok {
 		t.Fatal(`\DosDevices\X: left after the dismount`)
 	}
@@ -170,28 +170,28 @@ func TestForcedUnmapLeavesDirtyVolumeAndStaleMount(t *testing.T) {
 	// server2 takes over: the disk arrives offline and read-only (server1
 	// wrote last), must be made writable, repaired, and has the data.
 	_, _ = r.a.Map("/vol/vol1/x", "server2", 0)
-	mustS[agent.Empty](t, r.s2, agent.OpStorageRescan, agent.StorageRescanParams{})
+	mustS[agent.Empty](t, r.s2, agent.StorageRescan.Name, agent.StorageRescanParams{})
 	d := disks(t, r.s2)[0]
 	if !d.IsOffline || !d.IsReadOnly {
 		t.Fatalf("a taken-over disk arrives offline and read-only: %+v", d)
 	}
 	f := false
-	d = mustS[agent.DiskSetResult](t, r.s2, agent.OpDiskSet, agent.DiskSetParams{Disk: testSerial, Offline: &f}).Disk
+	d = mustS[agent.DiskSetResult](t, r.s2, agent.DiskSet.Name, agent.DiskSetParams{Disk: testSerial, Offline: &f}).Disk
 	guid := d.Partitions[1].VolumeGUID
 	if !d.Partitions[1].Dirty {
 		t.Fatal("server2 must see the dirty bit")
 	}
-	if _, aerr := sCall[agent.VolumeRepairResult](t, r.s2, agent.OpVolumeRepair, agent.VolumeParams{VolumeGUID: guid}); aerr == nil || aerr.Code != agent.CodeDiskReadOnly {
+	if _, aerr := sCall[agent.VolumeRepairResult](t, r.s2, agent.VolumeRepair.Name, agent.VolumeParams{VolumeGUID: guid}); aerr == nil || aerr.Code != agent.CodeDiskReadOnly {
 		t.Fatalf("repair on a read-only disk: %v", aerr)
 	}
-	mustS[agent.DiskSetResult](t, r.s2, agent.OpDiskSet, agent.DiskSetParams{Disk: testSerial, ReadOnly: &f})
-	if res := mustS[agent.VolumeRepairResult](t, r.s2, agent.OpVolumeRepair, agent.VolumeParams{VolumeGUID: guid}); !res.WasDirty {
+	mustS[agent.DiskSetResult](t, r.s2, agent.DiskSet.Name, agent.DiskSetParams{Disk: testSerial, ReadOnly: &f})
+	if res := mustS[agent.VolumeRepairResult](t, r.s2, agent.VolumeRepair.Name, agent.VolumeParams{VolumeGUID: guid}); !res.WasDirty {
 		t.Fatal("repair did not report the dirty bit")
 	}
 	if r.data.Dirty(testSerial, 2) {
 		t.Fatal("repair left the dirty bit")
 	}
-	mustS[agent.VolumeMountResult](t, r.s2, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"})
+	mustS[agent.VolumeMountResult](t, r.s2, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"})
 	if c, ok := r.s2.ReadFile(`X:\Finance\plan.txt`); !ok || c != "v1" {
 		t.Fatalf("file written on server1 reads %q, %v on server2", c, ok)
 	}
@@ -210,42 +210,42 @@ func TestMountRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	guid := online(t, r.s1)
-	_, aerr := sCall[agent.VolumeMountResult](t, r.s1, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"})
+	_, aerr := sCall[agent.VolumeMountResult](t, r.s1, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"})
 	if aerr == nil || aerr.Code != agent.CodeMountPointInUse || !strings.Contains(aerr.Message, "OTHER") {
 		t.Fatalf("mount on a taken letter: %v", aerr)
 	}
-	if _, aerr := sCall[agent.VolumeMountResult](t, r.s1, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: "C:"}); aerr == nil || aerr.Code != agent.CodeMountPointInUse {
+	if _, aerr := sCall[agent.VolumeMountResult](t, r.s1, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: "C:"}); aerr == nil || aerr.Code != agent.CodeMountPointInUse {
 		t.Fatalf("mount on C: %v", aerr)
 	}
 	_ = r.s1.MakeFolder(`C:\Mounts\Full`, "readme.txt")
-	if _, aerr := sCall[agent.VolumeMountResult](t, r.s1, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: `C:\Mounts\Full`}); aerr == nil || aerr.Code != agent.CodeFolderNotEmpty {
+	if _, aerr := sCall[agent.VolumeMountResult](t, r.s1, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: `C:\Mounts\Full`}); aerr == nil || aerr.Code != agent.CodeFolderNotEmpty {
 		t.Fatalf("mount on a full folder: %v", aerr)
 	}
-	if _, aerr := sCall[agent.VolumeMountResult](t, r.s1, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: `C:\Mounts\Missing`}); aerr == nil || aerr.Code != agent.CodeFolderNotFound {
+	if _, aerr := sCall[agent.VolumeMountResult](t, r.s1, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: `C:\Mounts\Missing`}); aerr == nil || aerr.Code != agent.CodeFolderNotFound {
 		t.Fatalf("mount on a missing folder: %v", aerr)
 	}
 	_ = r.s1.MakeFolder(`C:\Mounts\Data`)
-	if res := mustS[agent.VolumeMountResult](t, r.s1, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: `C:\Mounts\Data`}); !res.Changed {
+	if res := mustS[agent.VolumeMountResult](t, r.s1, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: `C:\Mounts\Data`}); !res.Changed {
 		t.Fatal("folder mount reported no change")
 	}
-	if res := mustS[agent.VolumeMountResult](t, r.s1, agent.OpVolumeMount, agent.VolumeMountParams{VolumeGUID: guid, Path: `c:\mounts\data`}); res.Changed {
+	if res := mustS[agent.VolumeMountResult](t, r.s1, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: `c:\mounts\data`}); res.Changed {
 		t.Fatal("mounting again must be a no-op")
 	}
 	// Open files block a dismount until they are closed.
 	if err := r.s1.OpenFile("PC17", `CORP\alice`, `C:\Mounts\Data\plan.xlsx`); err != nil {
 		t.Fatal(err)
 	}
-	if _, aerr := sCall[agent.VolumeDismountResult](t, r.s1, agent.OpVolumeDismount, agent.VolumeDismountParams{VolumeGUID: guid, Path: `C:\Mounts\Data`}); aerr == nil || aerr.Code != agent.CodeVolumeInUse {
+	if _, aerr := sCall[agent.VolumeDismountResult](t, r.s1, agent.VolumeDismount.Name, agent.VolumeDismountParams{VolumeGUID: guid, Path: `C:\Mounts\Data`}); aerr == nil || aerr.Code != agent.CodeVolumeInUse {
 		t.Fatalf("dismount with open files: %v", aerr)
 	}
-	if res := mustS[agent.VolumeCloseSessionsResult](t, r.s1, agent.OpVolumeCloseSessions, agent.VolumeParams{VolumeGUID: guid}); res.ClosedFiles != 1 || res.ClosedSessions != 1 {
+	if res := mustS[agent.VolumeCloseSessionsResult](t, r.s1, agent.VolumeCloseSessions.Name, agent.VolumeParams{VolumeGUID: guid}); res.ClosedFiles != 1 || res.ClosedSessions != 1 {
 		t.Fatalf("close sessions: %+v", res)
 	}
-	if res := mustS[agent.VolumeDismountResult](t, r.s1, agent.OpVolumeDismount, agent.VolumeDismountParams{VolumeGUID: guid, Path: `C:\Mounts\Data`}); !res.Removed {
+	if res := mustS[agent.VolumeDismountResult](t, r.s1, agent.VolumeDismount.Name, agent.VolumeDismountParams{VolumeGUID: guid, Path: `C:\Mounts\Data`}); !res.Removed {
 		t.Fatal("dismount did not remove the folder mount point")
 	}
 	// A dismount naming another volume never takes its letter.
-	if _, aerr := sCall[agent.VolumeDismountResult](t, r.s1, agent.OpVolumeDismount, agent.VolumeDismountParams{VolumeGUID: guid, Path: "X:"}); aerr == nil || aerr.Code != agent.CodeMountPointInUse {
+	if _, aerr := sCall[agent.VolumeDismountResult](t, r.s1, agent.VolumeDismount.Name, agent.VolumeDismountParams{VolumeGUID: guid, Path: "X:"}); aerr == nil || aerr.Code != agent.CodeMountPointInUse {
 		t.Fatalf("dismount of another volume's letter: %v", aerr)
 	}
 }

@@ -39,7 +39,7 @@ func TestShareRegistryFormat(t *testing.T) {
 	s.CachingMode = agent.CachingDocuments
 	var res agent.ShareSetResult
 	s.Access[0], s.Access[1] = s.Access[1], s.Access[0] // given allow first
-	mustCall(t, h, agent.OpShareSet, agent.ShareSetParams{Share: s, Scope: scopeXY}, &res)
+	mustCall(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scopeXY}, &res)
 	s.Access[0], s.Access[1] = s.Access[1], s.Access[0] // stored deny first, as Windows orders a canonical DACL
 	if res.Action != agent.ShareCreated {
 		t.Fatalf("action %q", res.Action)
@@ -55,7 +55,7 @@ func TestShareRegistryFormat(t *testing.T) {
 		t.Fatalf("security value: %+v", sec.Value)
 	}
 	var list agent.ShareListResult
-	mustCall(t, h, agent.OpShareList, agent.ShareListParams{Scope: []string{`x:`}}, &list)
+	mustCall(t, h, agent.ShareList.Name, agent.ShareListParams{Scope: []string{`x:`}}, &list)
 	if len(list.Shares) != 1 || !list.Shares[0].Available {
 		t.Fatalf("list: %+v", list)
 	}
@@ -68,7 +68,7 @@ func TestShareRegistryFormat(t *testing.T) {
 	}
 	// Unlimited is MaxUses=4294967295 and no Remark line when empty.
 	s2 := agent.Share{Name: "Plain", Path: `X:\Plain`, CachingMode: agent.CachingNone, Access: []agent.ShareAccess{}}
-	mustCall(t, h, agent.OpShareSet, agent.ShareSetParams{Share: s2, Scope: scopeXY}, nil)
+	mustCall(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: s2, Scope: scopeXY}, nil)
 	if v := get(t, h, KeyLanmanServerShares, "plain"); strings.Join(v.Value.Strings, "|") !=
 		`CATimeout=0|CSCFlags=48|MaxUses=4294967295|Path=X:\Plain|Permissions=0|ShareName=Plain|Type=0` {
 		t.Fatalf("plain share: %q", v.Value.Strings)
@@ -81,7 +81,7 @@ func TestSeedCopyCarriesAShare(t *testing.T) {
 	tl := timeline.New()
 	h1, h2 := New("server1", tl), New("server2", tl)
 	mount(t, h1, "X")
-	mustCall(t, h1, agent.OpShareSet, agent.ShareSetParams{Share: finance(), Scope: scopeXY}, nil)
+	mustCall(t, h1, agent.ShareSet.Name, agent.ShareSetParams{Share: finance(), Scope: scopeXY}, nil)
 	for _, key := range []string{KeyLanmanServerShares, KeyShareSecurity} {
 		v, ok := h1.RegistryValue("HKLM", key, "Finance Team")
 		if !ok {
@@ -95,7 +95,7 @@ func TestSeedCopyCarriesAShare(t *testing.T) {
 		t.Fatal("server2 serves a share whose volume is not mounted")
 	}
 	var list agent.ShareListResult
-	mustCall(t, h2, agent.OpShareList, agent.ShareListParams{Scope: scopeXY}, &list)
+	mustCall(t, h2, agent.ShareList.Name, agent.ShareListParams{Scope: scopeXY}, &list)
 	if len(list.Shares) != 1 || list.Shares[0].Available {
 		t.Fatalf("unmounted share must be listed as unavailable: %+v", list)
 	}
@@ -103,7 +103,7 @@ func TestSeedCopyCarriesAShare(t *testing.T) {
 	if !h2.Serves("FINANCE TEAM") {
 		t.Fatal("server2 does not serve the copied share once X: is mounted")
 	}
-	mustCall(t, h2, agent.OpShareList, agent.ShareListParams{Scope: scopeXY}, &list)
+	mustCall(t, h2, agent.ShareList.Name, agent.ShareListParams{Scope: scopeXY}, &list)
 	if !reflect.DeepEqual(list.Shares[0].Share, finance()) {
 		t.Fatalf("copied share:\n got %+v\nwant %+v", list.Shares[0].Share, finance())
 	}
@@ -114,15 +114,15 @@ func TestShareSetExactAccessAndEvents(t *testing.T) {
 	h := New("server1", tl)
 	mount(t, h, "X")
 	s := finance()
-	mustCall(t, h, agent.OpShareSet, agent.ShareSetParams{Share: s, Scope: scopeXY}, nil)
+	mustCall(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scopeXY}, nil)
 	var res agent.ShareSetResult
-	mustCall(t, h, agent.OpShareSet, agent.ShareSetParams{Share: s, Scope: scopeXY}, &res)
+	mustCall(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scopeXY}, &res)
 	if res.Action != agent.ShareUnchanged {
 		t.Fatalf("second set: %q", res.Action)
 	}
 	// An empty access list means nobody: no implicit Everyone:Read.
 	s.Access = nil
-	mustCall(t, h, agent.OpShareSet, agent.ShareSetParams{Share: s, Scope: scopeXY}, &res)
+	mustCall(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scopeXY}, &res)
 	if res.Action != agent.ShareUpdated {
 		t.Fatalf("third set: %q", res.Action)
 	}
@@ -131,10 +131,10 @@ func TestShareSetExactAccessAndEvents(t *testing.T) {
 		t.Fatalf("after clearing access: %+v", got)
 	}
 	s.Path = `X:\Elsewhere`
-	mustCall(t, h, agent.OpShareSet, agent.ShareSetParams{Share: s, Scope: scopeXY}, nil)
+	mustCall(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scopeXY}, nil)
 	var rm agent.ShareRemoveResult
-	mustCall(t, h, agent.OpShareRemove, agent.ShareRemoveParams{Name: "FINANCE team", Scope: scopeXY}, &rm)
-	mustCall(t, h, agent.OpShareRemove, agent.ShareRemoveParams{Name: "FINANCE team", Scope: scopeXY}, &rm)
+	mustCall(t, h, agent.ShareRemove.Name, agent.ShareRemoveParams{Name: "FINANCE team", Scope: scopeXY}, &rm)
+	mustCall(t, h, agent.ShareRemove.Name, agent.ShareRemoveParams{Name: "FINANCE team", Scope: scopeXY}, &rm)
 	if rm.Existed {
 		t.Fatal("second remove must report !Existed")
 	}
@@ -159,7 +159,7 @@ func TestShareRefusals(t *testing.T) {
 	// Y: is not mounted: a clear error, nothing written.
 	s := finance()
 	s.Path = `Y:\Finance`
-	err := call(t, h, agent.OpShareSet, agent.ShareSetParams{Share: s, Scope: scopeXY}, nil)
+	err := call(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scopeXY}, nil)
 	if err == nil || err.Code != agent.CodeVolumeNotMounted || !strings.Contains(err.Message, "SERVER1") || !strings.Contains(err.Message, `Y:\Finance`) {
 		t.Fatalf("unmounted: %v", err)
 	}
@@ -169,19 +169,19 @@ func TestShareRefusals(t *testing.T) {
 	// A C:\ share of the same name is outside the scope: never touched.
 	c := finance()
 	c.Path = `C:\Finance`
-	mustCall(t, h, agent.OpShareSet, agent.ShareSetParams{Share: c, Scope: []string{`C:\`}}, nil)
-	if err := call(t, h, agent.OpShareSet, agent.ShareSetParams{Share: finance(), Scope: scopeXY}, nil); err == nil || err.Code != agent.CodeShareConflict {
+	mustCall(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: c, Scope: []string{`C:\`}}, nil)
+	if err := call(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: finance(), Scope: scopeXY}, nil); err == nil || err.Code != agent.CodeShareConflict {
 		t.Fatalf("conflict on set: %v", err)
 	}
-	if err := call(t, h, agent.OpShareRemove, agent.ShareRemoveParams{Name: c.Name, Scope: scopeXY}, nil); err == nil || err.Code != agent.CodeShareConflict {
+	if err := call(t, h, agent.ShareRemove.Name, agent.ShareRemoveParams{Name: c.Name, Scope: scopeXY}, nil); err == nil || err.Code != agent.CodeShareConflict {
 		t.Fatalf("conflict on remove: %v", err)
 	}
-	if err := call(t, h, agent.OpShareRemove, agent.ShareRemoveParams{Name: "C$", Scope: []string{`C:\`}}, nil); err == nil || err.Code != agent.CodeShareConflict {
+	if err := call(t, h, agent.ShareRemove.Name, agent.ShareRemoveParams{Name: "C$", Scope: []string{`C:\`}}, nil); err == nil || err.Code != agent.CodeShareConflict {
 		t.Fatalf("administrative share removed: %v", err)
 	}
 	bad := finance()
 	bad.Access = []agent.ShareAccess{{Account: `OTHER\x`, Right: agent.RightRead, Type: agent.AccessAllow}}
-	if err := call(t, h, agent.OpShareSet, agent.ShareSetParams{Share: bad, Scope: scopeXY}, nil); err == nil || err.Code != agent.CodeUnknownAccount {
+	if err := call(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: bad, Scope: scopeXY}, nil); err == nil || err.Code != agent.CodeUnknownAccount {
 		t.Fatalf("unknown account: %v", err)
 	}
 	for name, p := range map[string]agent.ShareSetParams{
@@ -190,22 +190,22 @@ func TestShareRefusals(t *testing.T) {
 		"bad name":      {Share: agent.Share{Name: "a;b", Path: `X:\a`, CachingMode: agent.CachingManual}, Scope: scopeXY},
 		"bad caching":   {Share: agent.Share{Name: "a", Path: `X:\a`, CachingMode: "Manual"}, Scope: scopeXY},
 	} {
-		if err := call(t, h, agent.OpShareSet, p, nil); err == nil || err.Code != agent.CodeInvalidParams {
+		if err := call(t, h, agent.ShareSet.Name, p, nil); err == nil || err.Code != agent.CodeInvalidParams {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	// The scope filter never returns C:\ or administrative shares.
 	var list agent.ShareListResult
-	mustCall(t, h, agent.OpShareList, agent.ShareListParams{Scope: scopeXY}, &list)
+	mustCall(t, h, agent.ShareList.Name, agent.ShareListParams{Scope: scopeXY}, &list)
 	if len(list.Shares) != 0 {
 		t.Fatalf("scoped list: %+v", list.Shares)
 	}
-	mustCall(t, h, agent.OpShareList, agent.ShareListParams{}, &list)
+	mustCall(t, h, agent.ShareList.Name, agent.ShareListParams{}, &list)
 	if len(list.Shares) != 4 || !list.Shares[0].Special {
 		t.Fatalf("full list: %+v", list.Shares)
 	}
 	var paths agent.SharePathsGetResult
-	mustCall(t, h, agent.OpSharePathsGet, agent.SharePathsGetParams{Paths: []string{`X:\a`, `Y:\b`, `C:\c`}}, &paths)
+	mustCall(t, h, agent.SharePathsGet.Name, agent.SharePathsGetParams{Paths: []string{`X:\a`, `Y:\b`, `C:\c`}}, &paths)
 	if !paths.Paths[0].VolumeMounted || paths.Paths[1].VolumeMounted || !paths.Paths[2].VolumeMounted {
 		t.Fatalf("paths: %+v", paths)
 	}
@@ -216,7 +216,7 @@ func TestShareRefusals(t *testing.T) {
 func TestOrphanSIDAndMissingDescriptor(t *testing.T) {
 	h := New("server1", nil)
 	mount(t, h, "X")
-	mustCall(t, h, agent.OpShareSet, agent.ShareSetParams{Share: finance(), Scope: scopeXY}, nil)
+	mustCall(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: finance(), Scope: scopeXY}, nil)
 	orphan := secdesc.MustSID("S-1-5-21-7-7-7-7777")
 	raw := secdesc.SD{DACL: []secdesc.ACE{{Type: secdesc.AccessAllowed, Mask: secdesc.MaskRead, SID: orphan}}}.Encode()
 	h.mu.Lock()

@@ -33,7 +33,7 @@ func TestShareWritesOfUnknownOutcome(t *testing.T) {
 		scope := []string{`X:\`}
 		share := agent.Share{Name: "Finance $'`", Path: `X:\Finance`, CachingMode: agent.CachingManual,
 			Access: []agent.ShareAccess{{Account: "Everyone", Right: agent.RightRead, Type: agent.AccessAllow}}}
-		lab.failNext(agent.OpShareSet, f)
+		lab.failNext(agent.ShareSet.Name, f)
 		if _, err := c.ShareSet(ctx, agent.ShareSetParams{Share: share, Scope: scope}); err != nil {
 			t.Fatalf("fault %d: set: %v", f, err)
 		}
@@ -44,7 +44,7 @@ func TestShareWritesOfUnknownOutcome(t *testing.T) {
 		if err != nil || len(list.Shares) != 1 || list.Shares[0].Name != share.Name {
 			t.Fatalf("fault %d: list %+v, %v", f, list, err)
 		}
-		lab.failNext(agent.OpShareRemove, f)
+		lab.failNext(agent.ShareRemove.Name, f)
 		res, err := c.ShareRemove(ctx, agent.ShareRemoveParams{Name: strings.ToUpper(share.Name), Scope: scope})
 		if err != nil || !res.Existed {
 			t.Fatalf("fault %d: remove %+v, %v", f, res, err)

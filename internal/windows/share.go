@@ -13,9 +13,7 @@ import (
 // ShareList lists the shares under the scope roots (every share, special
 // ones included, when scope is empty).
 func (c *Client) ShareList(ctx context.Context, scope []string) (agent.ShareListResult, error) {
-	res := agent.ShareListResult{}
-	err := c.Call(ctx, agent.OpShareList, agent.ShareListParams{Scope: nonNil(scope)}, &res)
-	return res, err
+	return call(ctx, c, agent.ShareList, agent.ShareListParams{Scope: nonNil(scope)})
 }
 
 // ShareListLookup answers like ShareList, but from one listing of every
@@ -51,8 +49,7 @@ func (c *Client) ShareListLookup(ctx context.Context, scope []string) (agent.Sha
 
 // SharePaths reports whether each path's volume is mounted and its folder exists.
 func (c *Client) SharePaths(ctx context.Context, paths []string) (agent.SharePathsGetResult, error) {
-	var res agent.SharePathsGetResult
-	err := c.Call(ctx, agent.OpSharePathsGet, agent.SharePathsGetParams{Paths: nonNil(paths)}, &res)
+	res, err := call(ctx, c, agent.SharePathsGet, agent.SharePathsGetParams{Paths: nonNil(paths)})
 	return res, err
 }
 
@@ -60,11 +57,10 @@ func (c *Client) SharePaths(ctx context.Context, paths []string) (agent.SharePat
 // session breaks after the request was sent, it lists the shares on a new
 // agent: a share already as asked is success; otherwise it is set once more.
 func (c *Client) ShareSet(ctx context.Context, p agent.ShareSetParams) (agent.ShareSetResult, error) {
-	var res agent.ShareSetResult
 	if p.Share.Access == nil {
 		p.Share.Access = []agent.ShareAccess{}
 	}
-	err := c.Call(ctx, agent.OpShareSet, p, &res)
+	res, err := call(ctx, c, agent.ShareSet, p)
 	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 		return res, err
 	}
@@ -77,16 +73,14 @@ func (c *Client) ShareSet(ctx context.Context, p agent.ShareSetParams) (agent.Sh
 		return agent.ShareSetResult{Action: agent.ShareUpdated}, nil
 	}
 	c.log(ctx, LevelDebug, "share write of unknown outcome had not been applied; applying it", map[string]any{"share": p.Share.Name})
-	err = c.Call(ctx, agent.OpShareSet, p, &res)
-	return res, err
+	return call(ctx, c, agent.ShareSet, p)
 }
 
 // ShareRemove removes one share under the scope; a missing share is
 // success with Existed false. After a write of unknown outcome it re-reads
 // like ShareSet.
 func (c *Client) ShareRemove(ctx context.Context, p agent.ShareRemoveParams) (agent.ShareRemoveResult, error) {
-	var res agent.ShareRemoveResult
-	err := c.Call(ctx, agent.OpShareRemove, p, &res)
+	res, err := call(ctx, c, agent.ShareRemove, p)
 	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 		return res, err
 	}
@@ -97,7 +91,7 @@ func (c *Client) ShareRemove(ctx context.Context, p agent.ShareRemoveParams) (ag
 	if !found {
 		return agent.ShareRemoveResult{Existed: true}, nil
 	}
-	err = c.Call(ctx, agent.OpShareRemove, p, &res)
+	res, err = call(ctx, c, agent.ShareRemove, p)
 	return res, err
 }
 

@@ -1,7 +1,6 @@
 package winhost
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,32 +8,12 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
-func init() {
-	register(agent.OpStorageRescan, (*Host).opRescan)
-	register(agent.OpDiskList, (*Host).opDiskList)
-	register(agent.OpDiskSet, (*Host).opDiskSet)
-	register(agent.OpMountPointGet, (*Host).opMountPointGet)
-	register(agent.OpVolumeMount, (*Host).opVolumeMount)
-	register(agent.OpVolumeDismount, (*Host).opVolumeDismount)
-	register(agent.OpVolumeFlush, (*Host).opVolumeFlush)
-	register(agent.OpVolumeRepair, (*Host).opVolumeRepair)
-	register(agent.OpVolumeCloseSessions, (*Host).opVolumeCloseSessions)
-}
-
-func (h *Host) opRescan(params json.RawMessage) (any, *agent.Error) {
-	var p agent.StorageRescanParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) storageRescan(p agent.StorageRescanParams) (agent.Empty, *agent.Error) {
 	h.Rescan()
 	return agent.Empty{}, nil
 }
 
-func (h *Host) opDiskList(params json.RawMessage) (any, *agent.Error) {
-	var p agent.DiskListParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) diskList(p agent.DiskListParams) (agent.DiskListResult, *agent.Error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := agent.DiskListResult{Disks: []agent.Disk{}}
@@ -47,16 +26,12 @@ func (h *Host) opDiskList(params json.RawMessage) (any, *agent.Error) {
 	return out, nil
 }
 
-func (h *Host) opDiskSet(params json.RawMessage) (any, *agent.Error) {
-	var p agent.DiskSetParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) diskSet(p agent.DiskSetParams) (agent.DiskSetResult, *agent.Error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d := h.findDiskLocked(p.Disk)
 	if d == nil {
-		return nil, h.noDisk(p.Disk)
+		return agent.DiskSetResult{}, h.noDisk(p.Disk)
 	}
 	h.setDiskLocked(d, p.Offline, p.ReadOnly)
 	return agent.DiskSetResult{Disk: h.wireDiskLocked(d)}, nil
@@ -66,52 +41,40 @@ func (h *Host) noDisk(id string) *agent.Error {
 	return agent.Errorf(agent.CodeDiskNotFound, "%s sees no disk with serial number or unique id %q", h.ComputerName(), id)
 }
 
-func (h *Host) opMountPointGet(params json.RawMessage) (any, *agent.Error) {
-	var p agent.MountPointGetParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) mountPointGet(p agent.MountPointGetParams) (agent.MountPointGetResult, *agent.Error) {
 	mp, err := parseMountPath(p.Path)
 	if err != nil {
-		return nil, err
+		return agent.MountPointGetResult{}, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.mountPointLocked(mp), nil
 }
 
-func (h *Host) opVolumeMount(params json.RawMessage) (any, *agent.Error) {
-	var p agent.VolumeMountParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) volumeMount(p agent.VolumeMountParams) (agent.VolumeMountResult, *agent.Error) {
 	mp, err := parseMountPath(p.Path)
 	if err != nil {
-		return nil, err
+		return agent.VolumeMountResult{}, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	changed, err := h.mountLocked(p.VolumeGUID, mp)
 	if err != nil {
-		return nil, err
+		return agent.VolumeMountResult{}, err
 	}
 	return agent.VolumeMountResult{Changed: changed}, nil
 }
 
-func (h *Host) opVolumeDismount(params json.RawMessage) (any, *agent.Error) {
-	var p agent.VolumeDismountParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) volumeDismount(p agent.VolumeDismountParams) (agent.VolumeDismountResult, *agent.Error) {
 	mp, err := parseMountPath(p.Path)
 	if err != nil {
-		return nil, err
+		return agent.VolumeDismountResult{}, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	removed, err := h.dismountLocked(p.VolumeGUID, mp)
 	if err != nil {
-		return nil, err
+		return agent.VolumeDismountResult{}, err
 	}
 	return agent.VolumeDismountResult{Removed: removed}, nil
 }
@@ -128,16 +91,12 @@ func (h *Host) onlineVolumeLocked(guid string) (*disk, volumeKey, *agent.Error) 
 	return d, k, nil
 }
 
-func (h *Host) opVolumeFlush(params json.RawMessage) (any, *agent.Error) {
-	var p agent.VolumeParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) volumeFlush(p agent.VolumeParams) (agent.Empty, *agent.Error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d, k, err := h.onlineVolumeLocked(p.VolumeGUID)
 	if err != nil {
-		return nil, err
+		return agent.Empty{}, err
 	}
 	h.record("volume.flush", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d)`, normGUID(p.VolumeGUID), d.number, d.serial, k.part))
 	return agent.Empty{}, nil
@@ -145,19 +104,15 @@ func (h *Host) opVolumeFlush(params json.RawMessage) (any, *agent.Error) {
 
 // opVolumeRepair is chkdsk /F /X: it forces a dismount (open handles are
 // invalidated) and replays the journal, clearing the dirty bit.
-func (h *Host) opVolumeRepair(params json.RawMessage) (any, *agent.Error) {
-	var p agent.VolumeParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) volumeRepair(p agent.VolumeParams) (agent.VolumeRepairResult, *agent.Error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d, k, err := h.onlineVolumeLocked(p.VolumeGUID)
 	if err != nil {
-		return nil, err
+		return agent.VolumeRepairResult{}, err
 	}
 	if d.readOnly {
-		return nil, agent.Errorf(agent.CodeDiskReadOnly, "disk %d (serial %s) is read-only: chkdsk /F cannot fix it; make it writable first", d.number, d.serial)
+		return agent.VolumeRepairResult{}, agent.Errorf(agent.CodeDiskReadOnly, "disk %d (serial %s) is read-only: chkdsk /F cannot fix it; make it writable first", d.number, d.serial)
 	}
 	guid := normGUID(p.VolumeGUID)
 	was := h.st.data.Dirty(k.serial, k.part)
@@ -171,16 +126,12 @@ func (h *Host) opVolumeRepair(params json.RawMessage) (any, *agent.Error) {
 	return agent.VolumeRepairResult{WasDirty: was, Output: out}, nil
 }
 
-func (h *Host) opVolumeCloseSessions(params json.RawMessage) (any, *agent.Error) {
-	var p agent.VolumeParams
-	if err := decodeParams(params, &p); err != nil {
-		return nil, err
-	}
+func (h *Host) volumeCloseSessions(p agent.VolumeParams) (agent.VolumeCloseSessionsResult, *agent.Error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	guid := normGUID(p.VolumeGUID)
 	if _, _, known := h.volumeLocked(guid); !known {
-		return nil, agent.Errorf(agent.CodeVolumeNotFound, `no volume \\?\Volume{%s}\ on %s`, guid, h.ComputerName())
+		return agent.VolumeCloseSessionsResult{}, agent.Errorf(agent.CodeVolumeNotFound, `no volume \\?\Volume{%s}\ on %s`, guid, h.ComputerName())
 	}
 	files, sessions := h.st.smb.closeVolume(guid)
 	h.record("volume.close_sessions", fmt.Sprintf("%s: %d open file(s) and %d session(s) closed", h.describeVolumeLocked(guid), files, sessions))

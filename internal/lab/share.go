@@ -11,8 +11,6 @@ import (
 // the middle of a failover no server serves them (removed before the
 // volume moves), so this only fires when clients really would be sent to
 // the wrong server: an alias switch that failed or was never made.
-func init() { RegisterCheck(aliasServesShares) }
-
 func aliasServesShares(l *Lab) []Violation {
 	if l.dns == nil {
 		return nil
@@ -40,6 +38,6 @@ func aliasServesShares(l *Lab) []Violation {
 		return nil
 	}
 	sort.Strings(missing)
-	return []Violation{{Invariant: "alias serves the shares", Detail: fmt.Sprintf("%s points at %s, which does not serve %s: clients of \\\\files cannot open them",
+	return []Violation{{Invariant: AliasServesShares, Detail: fmt.Sprintf("%s points at %s, which does not serve %s: clients of \\\\files cannot open them",
 		AliasName, target, strings.Join(missing, ", "))}}
 }

@@ -8,7 +8,7 @@ import (
 func invariantNames(l *Lab) string {
 	var names []string
 	for _, v := range l.Invariants() {
-		names = append(names, v.Invariant+": "+v.Detail)
+		names = append(names, string(v.Invariant)+": "+v.Detail)
 	}
 	return strings.Join(names, "\n")
 }

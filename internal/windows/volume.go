@@ -9,23 +9,24 @@ import (
 )
 
 // Storage operations. Reads (DiskList, MountPointGet) are retried like any
-// read. Rescan, DiskSet, VolumeFlush, VolumeRepair and VolumeCloseSessions
+// read. StorageRescan, DiskSet, VolumeFlush, VolumeRepair and VolumeCloseSessions
 // set a state rather than toggle one, so after an unknown outcome they are
 // sent once more: doing them twice is the same as once. Mount and dismount
 // re-read the mount point instead, like the registry writes.
 
-// Rescan makes the host look for new and removed disks.
-func (c *Client) Rescan(ctx context.Context) error {
-	return c.repeatable(ctx, agent.OpStorageRescan, agent.StorageRescanParams{}, nil)
+// StorageRescan makes the host look for new and removed disks.
+func (c *Client) StorageRescan(ctx context.Context) error {
+	_, err := repeat(ctx, c, agent.StorageRescan, agent.StorageRescanParams{})
+	return err
 }
 
-// RescanSince makes sure a rescan issued at or after since has completed:
+// StorageRescanSince makes sure a rescan issued at or after since has completed:
 // it joins one already in flight, or starts one. Volume mounts on the same
 // host wait for their disks at the same time, and the agent runs requests
 // one after the other, so a second rescan queued behind the first would
 // find nothing new and cost the failover seconds. since must be a moment
 // after which every LUN the caller waits for was already presented.
-func (c *Client) RescanSince(ctx context.Context, since time.Time) error {
+func (c *Client) StorageRescanSince(ctx context.Context, since time.Time) error {
 	c.rescanMu.Lock()
 	f := c.rescan
 	if f == nil || f.issued.Before(since) {
@@ -35,7 +36,7 @@ func (c *Client) RescanSince(ctx context.Context, since time.Time) error {
 			// Not the caller's ctx: others may be waiting on this rescan.
 			rctx, cancel := context.WithTimeout(context.Background(), rescanTimeout)
 			defer cancel()
-			f.err = c.Rescan(rctx)
+			f.err = c.StorageRescan(rctx)
 			close(f.done)
 		}()
 	}
@@ -61,30 +62,26 @@ const rescanTimeout = 5 * time.Minute
 
 // DiskList lists the disks the host sees; disk filters by serial or unique id.
 func (c *Client) DiskList(ctx context.Context, disk string) ([]agent.Disk, error) {
-	var res agent.DiskListResult
-	err := c.Call(ctx, agent.OpDiskList, agent.DiskListParams{Disk: disk}, &res)
+	res, err := call(ctx, c, agent.DiskList, agent.DiskListParams{Disk: disk})
 	return res.Disks, err
 }
 
 // DiskSet brings a disk online or offline and sets its read-only flag.
 func (c *Client) DiskSet(ctx context.Context, p agent.DiskSetParams) (agent.Disk, error) {
-	var res agent.DiskSetResult
-	err := c.repeatable(ctx, agent.OpDiskSet, p, &res)
+	res, err := repeat(ctx, c, agent.DiskSet, p)
 	return res.Disk, err
 }
 
 // MountPointGet says what a drive letter or folder holds.
 func (c *Client) MountPointGet(ctx context.Context, path string) (agent.MountPointGetResult, error) {
-	var res agent.MountPointGetResult
-	err := c.Call(ctx, agent.OpMountPointGet, agent.MountPointGetParams{Path: path}, &res)
+	res, err := call(ctx, c, agent.MountPointGet, agent.MountPointGetParams{Path: path})
 	return res, err
 }
 
 // VolumeMount adds an access path. After an unknown outcome it reads the
 // mount point back: holding the volume means done, free means not done.
 func (c *Client) VolumeMount(ctx context.Context, p agent.VolumeMountParams) (bool, error) {
-	var res agent.VolumeMountResult
-	err := c.Call(ctx, agent.OpVolumeMount, p, &res)
+	res, err := call(ctx, c, agent.VolumeMount, p)
 	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 		return res.Changed, err
 	}
@@ -95,14 +92,13 @@ func (c *Client) VolumeMount(ctx context.Context, p agent.VolumeMountParams) (bo
 	if mp.InUse && mp.VolumeGUID == p.VolumeGUID {
 		return true, nil
 	}
-	err = c.Call(ctx, agent.OpVolumeMount, p, &res)
+	res, err = call(ctx, c, agent.VolumeMount, p)
 	return res.Changed, err
 }
 
 // VolumeDismount removes an access path (only if it holds p.VolumeGUID).
 func (c *Client) VolumeDismount(ctx context.Context, p agent.VolumeDismountParams) (bool, error) {
-	var res agent.VolumeDismountResult
-	err := c.Call(ctx, agent.OpVolumeDismount, p, &res)
+	res, err := call(ctx, c, agent.VolumeDismount, p)
 	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 		return res.Removed, err
 	}
@@ -113,36 +109,25 @@ func (c *Client) VolumeDismount(ctx context.Context, p agent.VolumeDismountParam
 	if !mp.InUse || (p.VolumeGUID != "" && mp.VolumeGUID != p.VolumeGUID) {
 		return true, nil
 	}
-	err = c.Call(ctx, agent.OpVolumeDismount, p, &res)
+	res, err = call(ctx, c, agent.VolumeDismount, p)
 	return res.Removed, err
 }
 
 // VolumeFlush writes the volume's cache to disk (Write-VolumeCache).
 func (c *Client) VolumeFlush(ctx context.Context, guid string) error {
-	return c.repeatable(ctx, agent.OpVolumeFlush, agent.VolumeParams{VolumeGUID: guid}, nil)
+	_, err := repeat(ctx, c, agent.VolumeFlush, agent.VolumeParams{VolumeGUID: guid})
+	return err
 }
 
 // VolumeRepair runs chkdsk /F /X on the volume.
 func (c *Client) VolumeRepair(ctx context.Context, guid string) (agent.VolumeRepairResult, error) {
-	var res agent.VolumeRepairResult
-	err := c.repeatable(ctx, agent.OpVolumeRepair, agent.VolumeParams{VolumeGUID: guid}, &res)
+	res, err := repeat(ctx, c, agent.VolumeRepair, agent.VolumeParams{VolumeGUID: guid})
 	return res, err
 }
 
 // VolumeCloseSessions closes the SMB open files on a volume and the
 // sessions that held them.
 func (c *Client) VolumeCloseSessions(ctx context.Context, guid string) (agent.VolumeCloseSessionsResult, error) {
-	var res agent.VolumeCloseSessionsResult
-	err := c.repeatable(ctx, agent.OpVolumeCloseSessions, agent.VolumeParams{VolumeGUID: guid}, &res)
+	res, err := repeat(ctx, c, agent.VolumeCloseSessions, agent.VolumeParams{VolumeGUID: guid})
 	return res, err
-}
-
-// repeatable sends an idempotent write once more after an unknown outcome.
-func (c *Client) repeatable(ctx context.Context, op string, params, result any) error {
-	err := c.Call(ctx, op, params, result)
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return err
-	}
-	c.log(ctx, LevelDebug, "idempotent write of unknown outcome; sending it again", map[string]any{"op": op})
-	return c.Call(ctx, op, params, result)
 }

@@ -1,0 +1,129 @@
+package agent
+
+// Error codes of the share area.
+const (
+	CodeVolumeNotMounted = "volume_not_mounted" // a share path's volume is not mounted on the host
+	CodePathNotFound     = "path_not_found"     // a share path's folder does not exist
+	CodeUnknownAccount   = "unknown_account"    // an account name does not resolve to a SID
+	CodeShareConflict    = "share_conflict"     // a share of that name exists outside the caller's scope
+)
+
+// Share caching modes (MSFT_SmbShare.CachingMode), in wire form.
+const (
+	CachingNone        = "none"
+	CachingManual      = "manual" // what New-SmbShare uses when none is given
+	CachingDocuments   = "documents"
+	CachingPrograms    = "programs"
+	CachingBranchCache = "branch_cache"
+)
+
+// CachingModes lists the caching modes in the order docs list them.
+var CachingModes = []string{CachingNone, CachingManual, CachingDocuments, CachingPrograms, CachingBranchCache}
+
+// Share access rights and entry types, as Get-SmbShareAccess reports them
+// (in lower case on the wire).
+const (
+	RightFull   = "full"
+	RightChange = "change"
+	RightRead   = "read"
+	AccessAllow = "allow"
+	AccessDeny  = "deny"
+)
+
+// ShareAccess is one entry of a share's access list. Account is spelled
+// as Windows reports it (BUILTIN\Administrators, Everyone, CORP\Finance), or
+// as a SID string when it does not resolve.
+type ShareAccess struct {
+	Account string `json:"account"`
+	Right   string `json:"right"`
+	Type    string `json:"type"`
+}
+
+// Share is one SMB share in wire form: everything this provider manages.
+// ConcurrentUserLimit 0 means unlimited. Access is the exact access list.
+type Share struct {
+	Name                   string        `json:"name"`
+	Path                   string        `json:"path"`
+	Description            string        `json:"description"`
+	CachingMode            string        `json:"caching_mode"`
+	AccessBasedEnumeration bool          `json:"access_based_enumeration"`
+	ConcurrentUserLimit    uint32        `json:"concurrent_user_limit"`
+	EncryptData            bool          `json:"encrypt_data"`
+	Access                 []ShareAccess `json:"access"`
+}
+
+// ShareListParams lists shares. Scope holds path roots such as `X:\` or
+// `X:\Data`: only shares whose path is under one of them are returned, and
+// never a special (administrative) share. An empty scope lists every share,
+// special ones included.
+type ShareListParams struct {
+	Scope []string `json:"scope"`
+}
+
+// ShareInfo is a listed share. Special marks administrative shares (C$,
+// ADMIN$, IPC$). Available is false when the share is defined but not served
+// (its path's volume is not mounted).
+type ShareInfo struct {
+	Share
+	Special   bool `json:"special"`
+	Available bool `json:"available"`
+}
+
+// ShareListResult lists shares sorted by name (case-insensitively).
+type ShareListResult struct {
+	Shares []ShareInfo `json:"shares"`
+}
+
+// SharePathsGetParams asks about folders a share would point at, so that a
+// caller can check every path before it changes anything.
+type SharePathsGetParams struct {
+	Paths []string `json:"paths"`
+}
+
+// SharePathStatus says whether a path's volume is mounted and whether the
+// folder exists (it cannot exist on a volume that is not mounted).
+type SharePathStatus struct {
+	Path          string `json:"path"`
+	VolumeMounted bool   `json:"volume_mounted"`
+	Exists        bool   `json:"exists"`
+}
+
+// SharePathsGetResult answers in the order of the request.
+type SharePathsGetResult struct {
+	Paths []SharePathStatus `json:"paths"`
+}
+
+// ShareSetParams creates the share or updates it to be exactly Share,
+// access list included: entries not listed are removed, and no implicit
+// Everyone:Read is left. A share of that name whose path is outside Scope,
+// or a special share, is never touched (CodeShareConflict). A path change
+// removes and recreates the share.
+type ShareSetParams struct {
+	Share Share    `json:"share"`
+	Scope []string `json:"scope"`
+}
+
+// ShareSetResult says what was done: "created", "updated" or "unchanged".
+type ShareSetResult struct {
+	Action string `json:"action"`
+}
+
+// Share set actions.
+const (
+	ShareCreated   = "created"
+	ShareUpdated   = "updated"
+	ShareUnchanged = "unchanged"
+)
+
+// ShareRemoveParams removes one share if it exists under Scope. Removing a
+// missing share succeeds with Existed false; a share outside Scope (or a
+// special share) is CodeShareConflict.
+type ShareRemoveParams struct {
+	Name  string   `json:"name"`
+	Scope []string `json:"scope"`
+}
+
+// ShareRemoveResult says whether there was something to remove.
+type ShareRemoveResult struct {
+	Existed bool `json:"existed"`
+}

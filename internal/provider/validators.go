@@ -1,0 +1,131 @@
+package provider
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/winfs/terraform-provider-winfs/internal/regpath"
+	"github.com/winfs/terraform-provider-winfs/internal/san"
+)
+
+// The provider's own string validators, all in this file. Each checks a
+// known value at plan time and names the attribute and what it accepts.
+
+// stringValidator is a validator from its description and a check of a
+// value that is known and not null.
+type stringValidator struct {
+	description string
+	check       func(at path.Path, value string, diags *diag.Diagnostics)
+}
+
+func (v stringValidator) Description(context.Context) string         { return v.description }
+func (v stringValidator) MarkdownDescription(context.Context) string { return v.description }
+func (v stringValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	v.check(req.Path, req.ConfigValue.ValueString(), &resp.Diagnostics)
+}
+
+// pemCertificate validates that a string holds at least one PEM certificate.
+func pemCertificate() validator.String {
+	return stringValidator{"must be a PEM-encoded X.509 certificate", func(at path.Path, s string, diags *diag.Diagnostics) {
+		block, _ := pem.Decode([]byte(s))
+		if block == nil || block.Type != "CERTIFICATE" {
+			diags.AddAttributeError(at, "Invalid CA certificate",
+				"The value must be a PEM-encoded certificate beginning with -----BEGIN CERTIFICATE-----.")
+			return
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			diags.AddAttributeError(at, "Invalid CA certificate", "The PEM block is not a valid X.509 certificate: "+err.Error())
+		}
+	}}
+}
+
+// duration validates a Go duration string that is positive.
+func duration() validator.String {
+	const d = "must be a positive duration such as 30s, 2m or 1h30m"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if v, err := time.ParseDuration(s); err != nil || v <= 0 {
+			diags.AddAttributeError(at, "Invalid duration", fmt.Sprintf("%q %s.", s, d))
+		}
+	}}
+}
+
+var hostPattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?$`)
+
+// hostPort validates `host` or `host:port`.
+func hostPort() validator.String {
+	const d = "must be a host name or IP address, optionally with :port (1-65535)"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		host, port := s, ""
+		if h, p, err := net.SplitHostPort(s); err == nil {
+			host, port = h, p
+		}
+		ok := net.ParseIP(host) != nil || hostPattern.MatchString(host)
+		if port != "" {
+			n, err := strconv.Atoi(port)
+			ok = ok && err == nil && n >= 1 && n <= 65535
+		}
+		if !ok {
+			diags.AddAttributeError(at, "Invalid address", fmt.Sprintf("%s: %q %s, e.g. filer1.corp.example.com or 192.0.2.53:53.", at, s, d))
+		}
+	}}
+}
+
+// base64Secret validates a TSIG secret without ever repeating it.
+func base64Secret() validator.String {
+	const d = "must be base64, as in BIND's `secret \"...\";`"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if _, err := base64.StdEncoding.DecodeString(s); err != nil || s == "" {
+			diags.AddAttributeError(at, "Invalid TSIG secret", at.String()+" "+d+" (the value is not shown).")
+		}
+	}}
+}
+
+// regexpString validates an RE2 regular expression.
+func regexpString() validator.String {
+	const d = "must be a valid RE2 regular expression (https://github.com/google/re2/wiki/Syntax)"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if _, err := regexp.Compile(s); err != nil {
+			diags.AddAttributeError(at, "Invalid regular expression", fmt.Sprintf("%s: %v", d, err))
+		}
+	}}
+}
+
+// sanName validates a LUN or igroup at plan time, whatever the dialect:
+// a plain token, so no CLI ever needs quoting (S7). ModifyPlan adds the
+// dialect's own rules.
+func sanName(what string, colonOK bool) validator.String {
+	d := "must be 1-255 letters, digits, '_', '.', '/', '@' or '-' (not first)"
+	if colonOK {
+		d = "must be 1-255 letters, digits, '_', '.', '/', ':', '@' or '-' (not first)"
+	}
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if san.CheckToken(what, s) != nil || (!colonOK && strings.Contains(s, ":")) {
+			diags.AddAttributeError(at, "Invalid "+what,
+				fmt.Sprintf("%s %q %s: array CLIs have no quoting, so nothing else can be passed safely.", at, s, d))
+		}
+	}}
+}
+
+// registryPath validates a key path at plan time.
+func registryPath() validator.String {
+	return stringValidator{"must be a registry key path starting with a hive: " + regpath.AllowedHives, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if _, err := regpath.Parse(s); err != nil {
+			diags.AddAttributeError(at, "Invalid registry path", err.Error())
+		}
+	}}
+}
