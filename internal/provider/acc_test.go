@@ -28,7 +28,7 @@ var extraCleanup []func()
 func sharedLab(t *testing.T) *lab.Lab {
 	t.Helper()
 	testLabOnce.Do(func() {
-		// Seed 000's estate without its hand-made shares: the share tests
+		// The initial estate without its hand-made shares: the share tests
 		// own server1's X:\ and Y:\ scope on this shared lab. The failover
 		// tests start a whole estate of their own.
 		sc := lab.DefaultScenario()

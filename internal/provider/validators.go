@@ -106,7 +106,7 @@ func regexpString() validator.String {
 }
 
 // sanName validates a LUN or igroup at plan time, whatever the dialect:
-// a plain token, so no CLI ever needs quoting (S7). ModifyPlan adds the
+// a plain token, so no CLI ever needs quoting ("data, not code"). ModifyPlan adds the
 // dialect's own rules.
 func sanName(what string, colonOK bool) validator.String {
 	d := "must be 1-255 letters, digits, '_', '.', '/', '@' or '-' (not first)"
