@@ -122,6 +122,10 @@ func (c *Client) Map(ctx context.Context, lun, igroup string, id int) (Mapping, 
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.mapLocked(ctx, lun, igroup, id)
+}
+
+func (c *Client) mapLocked(ctx context.Context, lun, igroup string, id int) (Mapping, error) {
 	if id < 0 && c.d.NeedsID() {
 		all, err := c.mappings(ctx)
 		if err != nil {
@@ -158,6 +162,10 @@ func (c *Client) Unmap(ctx context.Context, lun, igroup string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.unmapLocked(ctx, lun, igroup)
+}
+
+func (c *Client) unmapLocked(ctx context.Context, lun, igroup string) error {
 	cmd := c.d.UnmapCommand(lun, igroup)
 	out, err := c.run(ctx, cmd)
 	if err != nil {
