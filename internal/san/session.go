@@ -105,14 +105,14 @@ func (s *session) login(ctx context.Context) error {
 	}
 	s.buf.Reset()
 	if err := s.send(s.cfg.Username); err != nil {
-		return s.redactErr(fmt.Errorf("sending the user name to %s: %w", s.cfg.Address, err))
+		return s.cfg.RedactErr(fmt.Errorf("sending the user name to %s: %w", s.cfg.Address, err))
 	}
 	if _, err := s.expect(ctx, "the password prompt", passwordPrompt); err != nil {
 		return err
 	}
 	s.buf.Reset()
 	if err := s.send(s.cfg.Password); err != nil {
-		return s.redactErr(fmt.Errorf("sending the password to %s: %w", s.cfg.Address, err))
+		return s.cfg.RedactErr(fmt.Errorf("sending the password to %s: %w", s.cfg.Address, err))
 	}
 	i, err := s.expect(ctx, "the command prompt after login", s.prompt, loginPrompt, passwordPrompt)
 	if err != nil {
@@ -125,7 +125,7 @@ func (s *session) login(ctx context.Context) error {
 				answer = strings.TrimSpace(line)
 			}
 		}
-		return &LoginError{Address: s.cfg.Address, Username: s.cfg.Username, Answer: s.redact(answer)}
+		return &LoginError{Address: s.cfg.Address, Username: s.cfg.Username, Answer: s.cfg.Redact(answer)}
 	}
 	s.buf.Reset()
 	return nil
@@ -136,12 +136,12 @@ func (s *session) login(ctx context.Context) error {
 func (s *session) run(ctx context.Context, cmd string) (string, error) {
 	s.buf.Reset()
 	if err := s.send(cmd); err != nil {
-		return "", fmt.Errorf("%w: sending %q to %s: %v", ErrOutcomeUnknown, cmd, s.cfg.Address, s.redact(err.Error()))
+		return "", fmt.Errorf("%w: sending %q to %s: %v", ErrOutcomeUnknown, cmd, s.cfg.Address, s.cfg.Redact(err.Error()))
 	}
 	if _, err := s.expect(ctx, "the answer to "+fmt.Sprintf("%q", cmd), s.prompt); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrOutcomeUnknown, err)
 	}
-	out := s.buf.String()
+	out := s.cfg.Redact(s.buf.String())
 	s.buf.Reset()
 	lines := strings.Split(out, "\n")
 	lines = lines[:len(lines)-1] // the prompt
@@ -186,7 +186,7 @@ func (s *session) expect(ctx context.Context, what string, patterns ...*regexp.R
 			case errors.As(err, &ne) && ne.Timeout():
 				err = fmt.Errorf("timed out after %s", s.cfg.Timeout)
 			}
-			return -1, s.redactErr(fmt.Errorf("waiting for %s from the array at %s: %w (last output: %q)", what, s.cfg.Address, err, s.tail()))
+			return -1, s.cfg.RedactErr(fmt.Errorf("waiting for %s from the array at %s: %w (last output: %q)", what, s.cfg.Address, err, s.tail()))
 		}
 		if s.buf.Len() > 4<<20 {
 			return -1, fmt.Errorf("waiting for %s from the array at %s: more than 4 MiB of output without a prompt; check san.prompt", what, s.cfg.Address)
@@ -223,36 +223,12 @@ func (s *session) match(patterns []*regexp.Regexp) int {
 	return -1
 }
 
+// tail is the end of the output received, the password redacted before it
+// is cut so that no part of it is left.
 func (s *session) tail() string {
-	b := s.buf.String()
+	b := s.cfg.Redact(s.buf.String())
 	if len(b) > 200 {
 		b = "..." + b[len(b)-200:]
 	}
 	return b
 }
-
-// redact removes the password from text bound for an error or a log.
-func (s *session) redact(text string) string { return redact(text, s.cfg.Password) }
-
-func (s *session) redactErr(err error) error {
-	if s.cfg.Password == "" || !strings.Contains(err.Error(), s.cfg.Password) {
-		return err
-	}
-	return redactedError{msg: s.redact(err.Error()), err: err}
-}
-
-func redact(text, secret string) string {
-	if secret == "" {
-		return text
-	}
-	return strings.ReplaceAll(text, secret, "********")
-}
-
-// redactedError keeps errors.Is working while hiding the secret.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e redactedError) Error() string { return e.msg }
-func (e redactedError) Unwrap() error { return e.err }
