@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -42,10 +41,6 @@ const (
 	repairAlways  = "always"
 	repairNever   = "never"
 )
-
-// mountPointPattern: a drive letter, or a folder path without a trailing
-// backslash; the agent checks the folder's names further.
-var mountPointPattern = regexp.MustCompile(`^[A-Za-z]:(\\[^\\/:*?"<>|]+)*$`)
 
 // NewVolumeMountResource is the winfs_volume_mount factory.
 func NewVolumeMountResource() resource.Resource { return &volumeMountResource{} }
@@ -102,9 +97,8 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"mount_point": schema.StringAttribute{
 				MarkdownDescription: "Where to mount the volume: a drive letter such as `X:`, or an existing empty folder on an NTFS volume such as " +
 					"`C:\\Mounts\\Data` (no trailing backslash). Compared case-insensitively. Changing it replaces the mount.",
-				Required: true,
-				Validators: []validator.String{stringvalidator.RegexMatches(mountPointPattern,
-					`must be a drive letter such as "X:" or a folder such as "C:\Mounts\Data", without a trailing backslash`)},
+				Required:      true,
+				Validators:    []validator.String{mountPoint()},
 				PlanModifiers: []planmodifier.String{requiresReplaceUnlessEqualFold()},
 			},
 			"repair": schema.StringAttribute{
@@ -144,7 +138,7 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			// An attribute, like winfs_dns_cname's: one syntax (timeouts = {...})
 			// across the provider.
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Delete: true}),
+			"timeouts": positiveTimeouts(ctx, timeouts.Opts{Create: true, Delete: true}),
 		},
 	}
 }
@@ -263,8 +257,8 @@ func (r *volumeMountResource) Delete(ctx context.Context, req resource.DeleteReq
 
 func (r *volumeMountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	server, mountPoint, ok := strings.Cut(req.ID, "/")
-	if !ok || server == "" || !mountPointPattern.MatchString(mountPoint) {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(`import ID %q must be <server>/<mount point>, for example server1/X: or server1/C:\Mounts\Data`, req.ID))
+	if !ok || server == "" || mountPointProblem(mountPoint) != "" {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(`import ID %q must be <server>/<mount point>, for example server1/X: or server1/C:\Mounts\Data; the mount point %s`, req.ID, mountPointRule))
 		return
 	}
 	client := r.client(ctx, server, &resp.Diagnostics)
