@@ -147,6 +147,16 @@ func (r *sanLunMappingResource) ModifyPlan(ctx context.Context, req resource.Mod
 			resp.Diagnostics.AddAttributeError(path.Root("igroup"), "Invalid initiator group for the "+d.Name()+" dialect", err.Error())
 		}
 	}
+	// The serial is the LUN's, whichever igroup sees it: reading it now
+	// lets the plan of a failover check the target's mount point for this
+	// disk. A failed read leaves it to the apply, which reports it.
+	if plan.Serial.IsUnknown() && !plan.LUN.IsUnknown() && !resp.Diagnostics.HasError() {
+		if c, err := r.data.sanClient(); err == nil {
+			if serial, err := c.Serial(ctx, plan.LUN.ValueString()); err == nil {
+				resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("serial"), serial)...)
+			}
+		}
+	}
 }
 
 var noOthers = types.ListValueMust(types.StringType, []attr.Value{})

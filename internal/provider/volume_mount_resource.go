@@ -149,6 +149,9 @@ func (r *volumeMountResource) Configure(_ context.Context, req resource.Configur
 
 func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
+	if !resp.Diagnostics.HasError() {
+		r.preflight(ctx, req, &resp.Diagnostics)
+	}
 }
 
 func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
