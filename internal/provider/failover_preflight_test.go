@@ -25,7 +25,7 @@ func TestAccFailover_targetMountPointTakenFailsAtPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	mark := l.Timeline.LastSeq()
-	want := spaced(`Mount point X: on server2 is in use: it holds`, `serial SCRATCH00001`, `nothing was changed`, `Free X: on server2 first`)
+	want := spaced(`Mount point X: is in use on server2: it holds`, `serial SCRATCH00001`, `nothing was changed`, `Free X: on server2 first`)
 	for _, cmd := range [][]string{{"plan"}, {"apply", "-auto-approve"}} {
 		code, out := tf.run(append(cmd, "-var", "active=server2")...)
 		if code == 0 || !want.MatchString(out) {

@@ -82,8 +82,9 @@ func mountPointFree(server, mountPoint, serial string, mp agent.MountPointGetRes
 			return
 		}
 		diags.AddAttributeError(at, "Mount point in use on the target server",
-			fmt.Sprintf("Mount point %s on %s is in use: it holds %s. %s Free %s on %s first, or choose another mount_point.",
-				mountPoint, server, mp.Holder, stop, mountPoint, server))
+			fmt.Sprintf("Mount point %s is in use on %s: it holds %s. %s Free %s on %s first, or choose another mount_point "+
+				"(or, if that is the volume you mean, import it: terraform import <address> %s).",
+				mountPoint, server, mp.Holder, stop, mountPoint, server, mountID(server, mountPoint)))
 	case mp.Kind == "folder" && !mp.Exists:
 		diags.AddAttributeError(at, "Mount point folder missing on the target server",
 			fmt.Sprintf("Folder %s does not exist on %s; a folder mount point must be an existing empty folder on an NTFS volume. %s", mountPoint, server, stop))
