@@ -193,6 +193,10 @@ func normalizeScope(roots []string, diags *diag.Diagnostics) []string {
 			diags.AddAttributeError(path.Root("scope"), "Invalid scope root", err.Error())
 			continue
 		}
+		if why := systemScopeProblem(n); why != "" {
+			diags.AddAttributeError(path.Root("scope"), "Scope root on the system drive", why+".")
+			continue
+		}
 		if !slices.Contains(out, n) {
 			out = append(out, n)
 		}
@@ -246,6 +250,7 @@ func validateShares(ctx context.Context, shares types.Map, scope []string, scope
 			if l.set.IsUnknown() {
 				continue
 			}
+			inList := map[string]string{}
 			for _, e := range l.set.Elements() {
 				s, ok := e.(types.String)
 				if !ok || s.IsUnknown() || s.IsNull() {
@@ -256,6 +261,12 @@ func validateShares(ctx context.Context, shares types.Map, scope []string, scope
 					diags.AddAttributeError(at.AtName(l.attr), "Invalid account", fmt.Sprintf("Share %q, %s: %v", name, l.attr, err))
 					continue
 				}
+				if prev, dup := inList[smbshare.Fold(acct)]; dup {
+					diags.AddAttributeError(at.AtName(l.attr), "Account listed twice",
+						fmt.Sprintf("Share %q, %s: %q and %q are the same account (Windows compares account names case-insensitively); list it once.",
+							name, l.attr, prev, acct))
+				}
+				inList[smbshare.Fold(acct)] = acct
 				if l.attr == "no_access" {
 					continue
 				}

@@ -125,9 +125,16 @@ func sanName(what string, colonOK bool) validator.String {
 
 // registryPath validates a key path at plan time.
 func registryPath() validator.String {
-	return stringValidator{"must be a registry key path starting with a hive: " + regpath.AllowedHives, func(at path.Path, s string, diags *diag.Diagnostics) {
-		if _, err := regpath.Parse(s); err != nil {
+	const d = "must be a registry key path: a hive (" + regpath.AllowedHives + ") and a key below it, such as HKLM\\SOFTWARE\\Example"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		p, err := regpath.Parse(s)
+		switch {
+		case err != nil:
 			diags.AddAttributeError(at, "Invalid registry path", err.Error())
+		case p.Key == "":
+			// A hive root is a predefined handle, not a key values are
+			// managed in; its subkeys belong to the system.
+			diags.AddAttributeError(at, "Invalid registry path", fmt.Sprintf("%s %q is a hive root; it %s.", at, s, d))
 		}
 	}}
 }
