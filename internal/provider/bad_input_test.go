@@ -64,7 +64,7 @@ resource "winfs_registry_value" "bad" {
   value  = "y"
 }
 `, `path "HKLM" is a hive root; it must be a registry key path: a hive`},
-		"system scope": {providerBlock(l, providerOpts{}) + shareSet("c", `C:\`, ""), `scope root "C:\\\\" is on the system drive`},
+		"system scope":  {providerBlock(l, providerOpts{}) + shareSet("c", `C:\`, ""), `scope root "C:\\\\" is on the system drive`},
 		"windows scope": {providerBlock(l, providerOpts{}) + shareSet("w", `C:\Windows\SYSVOL`, ""), `is on the system drive`},
 		"account twice": {providerBlock(l, providerOpts{}) + shareSet("a", `X:\Acct`, `read_access = ["CORP\\alice", "corp\\ALICE"]`),
 			`are the same account \(Windows compares account names case-insensitively\); list it once`},
