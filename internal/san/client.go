@@ -80,6 +80,10 @@ func (c *Client) read(ctx context.Context, cmd string) (string, error) {
 		c.log(ctx, LevelDebug, "repeating a read on a new array session", map[string]any{"command": cmd})
 		out, err = c.run(ctx, cmd)
 	}
+	var uo *outcomeUnknown
+	if errors.As(err, &uo) {
+		err = uo.err // a read has no outcome to be unknown
+	}
 	return out, err
 }
 

@@ -275,3 +275,33 @@ func TestNoPasswordLeaksFromAnEchoingArray(t *testing.T) {
 		a.Close()
 	}
 }
+
+// TestCancelledReadIsNotOutcomeUnknown: a read the user interrupts is a
+// cancel; only a command that changes the array has an unknown outcome.
+func TestCancelledReadIsNotOutcomeUnknown(t *testing.T) {
+	a, addr := startArray(t, array.DialectONTAP7)
+	c := NewClient(testConfig(addr), ONTAP7{})
+	defer c.Close()
+	if _, err := c.Mappings(context.Background()); err != nil { // log in first
+		t.Fatal(err)
+	}
+	a.SetFaults(array.Faults{Latency: 2 * time.Second})
+	cancelled := func() context.Context {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(300*time.Millisecond, cancel)
+		return ctx
+	}
+	_, err := c.Mappings(cancelled())
+	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrOutcomeUnknown) || strings.Contains(err.Error(), "unknown") {
+		t.Fatalf("a cancelled read: %v", err)
+	}
+	a.SetFaults(array.Faults{})
+	if _, err := c.Mappings(context.Background()); err != nil { // a new session
+		t.Fatal(err)
+	}
+	a.SetFaults(array.Faults{Latency: 2 * time.Second})
+	_, err = c.Map(cancelled(), "/vol/vol1/files_y", "server2", 4)
+	if !errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled map must be of unknown outcome: %v", err)
+	}
+}

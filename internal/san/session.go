@@ -47,6 +47,14 @@ type Config struct {
 // after the command was sent: the array may or may not have run it.
 var ErrOutcomeUnknown = errors.New("the array session broke after the command was sent, so whether it ran is unknown")
 
+// outcomeUnknown is a command whose session broke after it was sent. It is
+// ErrOutcomeUnknown for a command that changes the array; a read drops it
+// (Client.read), since whether a read ran changes nothing.
+type outcomeUnknown struct{ err error }
+
+func (e *outcomeUnknown) Error() string   { return ErrOutcomeUnknown.Error() + ": " + e.err.Error() }
+func (e *outcomeUnknown) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }
+
 // LoginError is a login the array refused.
 type LoginError struct {
 	Address, Username, Answer string
@@ -136,10 +144,10 @@ func (s *session) login(ctx context.Context) error {
 func (s *session) run(ctx context.Context, cmd string) (string, error) {
 	s.buf.Reset()
 	if err := s.send(cmd); err != nil {
-		return "", fmt.Errorf("%w: sending %q to %s: %v", ErrOutcomeUnknown, cmd, s.cfg.Address, s.cfg.Redact(err.Error()))
+		return "", &outcomeUnknown{s.cfg.RedactErr(fmt.Errorf("sending %q to %s: %w", cmd, s.cfg.Address, err))}
 	}
 	if _, err := s.expect(ctx, "the answer to "+fmt.Sprintf("%q", cmd), s.prompt); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrOutcomeUnknown, err)
+		return "", &outcomeUnknown{err}
 	}
 	out := s.cfg.Redact(s.buf.String())
 	s.buf.Reset()
