@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 )
 
@@ -44,5 +47,43 @@ func TestAccFailover_targetMountPointTakenFailsAtPlan(t *testing.T) {
 	}
 	if err := estateSound(l)(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAccFailover_cleanFailoverNoViolationAtAnyMoment: the lab's invariants,
+// polled every few milliseconds through a failover and a failback with
+// realistic latency, never report a violation.
+func TestAccFailover_cleanFailoverNoViolationAtAnyMoment(t *testing.T) {
+	requireAcc(t)
+	lat, _ := lab.LatencyProfile("realistic")
+	l, err := lab.Start(lab.Options{Latency: lat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	tf := newTFRun(t, l, failoverDir)
+	tf.apply("-var", "active=server1")
+	for _, active := range []string{"server2", "server1"} {
+		stop := make(chan struct{})
+		seen := make(chan []string, 1)
+		go func() {
+			var found []string
+			for polls := 0; ; polls++ {
+				for _, v := range l.Invariants() {
+					found = append(found, fmt.Sprintf("%s: %s", v.Invariant, v.Detail))
+				}
+				select {
+				case <-stop:
+					seen <- found
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}()
+		tf.apply("-var", "active="+active)
+		close(stop)
+		if found := <-seen; len(found) > 0 {
+			t.Fatalf("failover to %s: violations seen during the apply:\n%s", active, strings.Join(found, "\n"))
+		}
 	}
 }
