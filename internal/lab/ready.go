@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // ReadyFile is what `winfs-lab serve --ready-file` writes once everything
@@ -35,14 +37,21 @@ type ReadyTSIG struct {
 	Secret    string `json:"secret"`
 }
 
-// ReadySAN is the array's telnet CLI. Dialect is the CLI the lab speaks:
-// ontap7 (the provider's default dialect) or msa (drive it with the
-// provider's generic dialect).
+// ReadySAN is the array's CLI. Address and Dialect are telnet: ontap7
+// (the provider's default dialect) or msa (drive it with the provider's
+// generic dialect). SSHAddress serves SSHDialect: ontap (the ONTAP 9
+// clustershell, in SVM Vserver) or msa, with the host key HostKey
+// (authorized_keys form) whose fingerprint is HostKeyFingerprint.
 type ReadySAN struct {
-	Address  string `json:"address"`
-	Username string `json:"username"`
-	Password string `json:"password"`
-	Dialect  string `json:"dialect"`
+	Address            string `json:"address"`
+	Username           string `json:"username"`
+	Password           string `json:"password"`
+	Dialect            string `json:"dialect"`
+	SSHAddress         string `json:"ssh_address"`
+	SSHDialect         string `json:"ssh_dialect"`
+	Vserver            string `json:"vserver"`
+	HostKey            string `json:"host_key"`
+	HostKeyFingerprint string `json:"host_key_fingerprint"`
 }
 
 // ReadyServer is one host's WinRM endpoint.
@@ -67,7 +76,9 @@ func (l *Lab) Ready(caFile string) ReadyFile {
 		Latency:  l.Latency().Name,
 		Servers:  map[string]ReadyServer{},
 		WinRM:    ReadyWinRM{Username: l.opts.Username, Password: l.opts.Password, CACertificateFile: caFile},
-		SAN:      ReadySAN{Address: l.SANAddress(), Username: l.opts.SANUsername, Password: l.opts.SANPassword, Dialect: l.opts.SANDialect},
+		SAN: ReadySAN{Address: l.SANAddress(), Username: l.opts.SANUsername, Password: l.opts.SANPassword, Dialect: l.opts.SANDialect,
+			SSHAddress: l.SANSSHAddress(), SSHDialect: l.SANSSHDialect(), Vserver: l.SANVserver(),
+			HostKey: l.SANHostKey(), HostKeyFingerprint: ssh.FingerprintSHA256(l.array.HostKey())},
 	}
 	rf.DNS = ReadyDNS{Server: l.DNSAddr(), Zone: DNSZone, TSIG: l.DNSKey(), WindowsServers: []string{}}
 	for _, name := range l.ServerNames() {
