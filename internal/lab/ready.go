@@ -130,10 +130,22 @@ func (rf ReadyFile) Variables(withSAN, withDNS bool) map[string]any {
 		"winrm_ca_certificate_file": rf.WinRM.CACertificateFile,
 	}
 	if withSAN {
-		out["san_address"], out["san_username"], out["san_password"], out["san_dialect"] = rf.SAN.Address, rf.SAN.Username, rf.SAN.Password, rf.SAN.Dialect
+		// The array over SSH, as the docs recommend; TelnetVariables has
+		// the legacy path.
+		out["san_address"], out["san_username"], out["san_password"] = rf.SAN.SSHAddress, rf.SAN.Username, rf.SAN.Password
+		out["san_transport"], out["san_dialect"], out["san_host_key"] = "ssh", rf.SAN.SSHDialect, rf.SAN.HostKey
+		if rf.SAN.SSHDialect == "ontap" {
+			out["san_vserver"] = rf.SAN.Vserver
+		}
 	}
 	if withDNS {
 		out["dns_server"], out["dns_tsig_key_name"], out["dns_tsig_algorithm"], out["dns_tsig_secret"] = rf.DNS.Server, rf.DNS.TSIG.Name, rf.DNS.TSIG.Algorithm, rf.DNS.TSIG.Secret
 	}
 	return out
+}
+
+// TelnetVariables override the SAN variables of Variables to reach the
+// array over telnet instead.
+func (rf ReadyFile) TelnetVariables() map[string]any {
+	return map[string]any{"san_address": rf.SAN.Address, "san_transport": "telnet", "san_dialect": rf.SAN.Dialect, "san_vserver": nil, "san_host_key": nil}
 }

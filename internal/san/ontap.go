@@ -42,10 +42,12 @@ func (ONTAP) Prompt() *regexp.Regexp { return clusterPrompt }
 
 // NeedsID: lun mapping create prints nothing, so the client picks the LUN
 // ID and passes it, and the mapping is known without a second command.
-func (ONTAP) NeedsID() bool                     { return true }
-func (ONTAP) CheckLUN(lun string) error         { return ONTAP7{}.CheckLUN(lun) }
-func (ONTAP) CheckIGroup(igroup string) error   { return ONTAP7{}.CheckIGroup(igroup) }
-func (o ONTAP) scope(lun, igroup string) string { return "-vserver " + o.Vserver + " -path " + lun + " -igroup " + igroup }
+func (ONTAP) NeedsID() bool                   { return true }
+func (ONTAP) CheckLUN(lun string) error       { return ONTAP7{}.CheckLUN(lun) }
+func (ONTAP) CheckIGroup(igroup string) error { return ONTAP7{}.CheckIGroup(igroup) }
+func (o ONTAP) scope(lun, igroup string) string {
+	return "-vserver " + o.Vserver + " -path " + lun + " -igroup " + igroup
+}
 
 // SessionSetup turns the pager off: with a row limit the clustershell
 // stops long output at "Press <space> to page down..." (the rows command:
@@ -77,7 +79,9 @@ func (o ONTAP) UnmapCommand(lun, igroup string) string {
 
 func (ONTAP) ParseUnmap(cmd, out string) error { return silent(cmd, out) }
 
-func (o ONTAP) ListCommand() string { return "lun mapping show -vserver " + o.Vserver + " -fields lun-id" }
+func (o ONTAP) ListCommand() string {
+	return "lun mapping show -vserver " + o.Vserver + " -fields lun-id"
+}
 
 func (ONTAP) ParseList(cmd, out string) ([]Mapping, error) {
 	rows, err := ParseFieldsTable(cmd, out, "path", "igroup", "lun-id")
