@@ -109,7 +109,7 @@ func TestStockSSHClientKeyExec(t *testing.T) {
 	other, _, _ := ed25519.GenerateKey(rand.Reader)
 	otherKey, _ := ssh.NewPublicKey(other)
 	bad := filepath.Join(t.TempDir(), "known_hosts")
-	if err := os.WriteFile(bad, []byte(knownhosts.Line([]string{knownhosts.Normalize("127.0.0.1:"+port)}, otherKey)+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(bad, []byte(knownhosts.Line([]string{knownhosts.Normalize("127.0.0.1:" + port)}, otherKey)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	a.ResetStats()
