@@ -251,7 +251,7 @@ func TestAccFailover_interrupted(t *testing.T) {
 		// interrupted apply and the lab's record.
 		bit func(l *lab.Lab, code int) error
 	}{
-		{"array session cut after unmap", lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun unmap"}, func(l *lab.Lab, code int) error {
+		{"array session cut after unmap", lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun mapping delete"}, func(l *lab.Lab, code int) error {
 			if code == 0 {
 				return fmt.Errorf("the apply cannot know the unmap's outcome and must stop")
 			}
