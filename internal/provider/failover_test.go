@@ -152,8 +152,8 @@ func checkFailoverOrder(l *lab.Lab, mark *uint64, from, to string) labCheck {
 }
 
 // TestAccFailover_adoptFailoverFailback: the first apply of
-// examples/failover adopts the estate set up by hand and changes only what
-// differs; -var active=server2 fails over in the safe order; -var
+// examples/failover (the array over SSH, ONTAP 9 clustershell, host key
+// pinned) adopts the estate set up by hand and changes only what differs; -var active=server2 fails over in the safe order; -var
 // active=server1 fails back; nothing is lost and no invariant is violated.
 func TestAccFailover_adoptFailoverFailback(t *testing.T) {
 	l := startEstate(t)
@@ -194,6 +194,9 @@ func TestAccFailover_adoptFailoverFailback(t *testing.T) {
 		t.Fatalf("alias resolves to %q (%v)", target, err)
 	}
 	tf.planIsEmpty("-var", "active=server1")
+	if got := arrayLogins(l); !strings.Contains(got, "over ssh (ontap, password)") || strings.Contains(got, "telnet") {
+		t.Fatalf("want the array reached over SSH with the ONTAP 9 clustershell only; logins: %s", got)
+	}
 
 	for _, move := range []struct{ from, to string }{{"server1", "server2"}, {"server2", "server1"}} {
 		mark = l.Timeline.LastSeq()
@@ -206,6 +209,17 @@ func TestAccFailover_adoptFailoverFailback(t *testing.T) {
 		}
 		tf.planIsEmpty("-var", "active="+move.to)
 	}
+}
+
+// arrayLogins lists the array's login events.
+func arrayLogins(l *lab.Lab) string {
+	var out []string
+	for _, ev := range l.Timeline.Events() {
+		if ev.Host == "array" && ev.Kind == "array.login" {
+			out = append(out, ev.Detail)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // hardInvariants are the states that must never happen, even in the middle
@@ -237,7 +251,7 @@ func TestAccFailover_interrupted(t *testing.T) {
 		// interrupted apply and the lab's record.
 		bit func(l *lab.Lab, code int) error
 	}{
-		{"array session cut after unmap", lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun unmap"}, func(l *lab.Lab, code int) error {
+		{"array session cut after unmap", lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun mapping delete"}, func(l *lab.Lab, code int) error {
 			if code == 0 {
 				return fmt.Errorf("the apply cannot know the unmap's outcome and must stop")
 			}
@@ -360,10 +374,15 @@ func TestAccFailover_concurrentApplyIsLocked(t *testing.T) {
 // "fenced" the failover to server2 goes through, with a warning for each of
 // server1's resources, the array unmap fencing server1 off the LUNs. When
 // server1 comes back it no longer sees them, and the estate plans empty.
+// This one reaches the array over telnet (7-mode), the legacy path.
 func TestAccFailover_crashFenced(t *testing.T) {
 	l := startEstate(t)
 	tf := newTFRun(t, l, failoverDir)
+	tf.useTelnet(l)
 	tf.apply("-var", "active=server1")
+	if got := arrayLogins(l); !strings.Contains(got, "over telnet (ontap7") || strings.Contains(got, "over ssh") {
+		t.Fatalf("want the array reached over telnet only; logins: %s", got)
+	}
 
 	if err := l.InjectFault(lab.FaultRequest{Server: "server1", Kind: "crash"}); err != nil {
 		t.Fatal(err)

@@ -68,6 +68,19 @@ func newTFRun(t *testing.T, l *lab.Lab, src string) *tfRun {
 	return &tfRun{t: t, dir: dir, cli: cli}
 }
 
+// useTelnet points the run's SAN variables at the array's telnet CLI, the
+// legacy path (a later *.auto.tfvars.json file overrides an earlier one).
+func (r *tfRun) useTelnet(l *lab.Lab) {
+	r.t.Helper()
+	raw, err := json.Marshal(l.Ready("").TelnetVariables())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, "telnet.auto.tfvars.json"), raw, 0o600); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
 // labVariables are examples/failover's variables, pointing at the lab.
 func labVariables(t *testing.T, l *lab.Lab) map[string]any {
 	caFile := filepath.Join(t.TempDir(), "lab-ca.pem")
