@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
@@ -48,7 +49,7 @@ func registryCases() []valueCase {
 		{"dword_hex", "dword", `value = "0xea60"`, agent.RegistryValue{Type: agent.RegDWord, Data: "60000"}, []string{"value"}},
 		{"dword_max", "dword", `value = "4294967295"`, agent.RegistryValue{Type: agent.RegDWord, Data: "4294967295"}, nil},
 		{"qword_max", "qword", `value = "0xFFFFFFFFFFFFFFFF"`, agent.RegistryValue{Type: agent.RegQWord, Data: "18446744073709551615"}, []string{"value"}},
-		{"string_awkward", "string", "value = " + hclString(awkward), agent.RegistryValue{Type: agent.RegSZ, Data: awkward}, nil},
+		{"string_awkward", "string", "value = " + acctest.HCLString(awkward), agent.RegistryValue{Type: agent.RegSZ, Data: awkward}, nil},
 		{"string_empty", "string", `value = ""`, agent.RegistryValue{Type: agent.RegSZ, Data: ""}, nil},
 		{"expand_unexpanded", "expand_string", `value = "%SystemRoot%\\System32"`, agent.RegistryValue{Type: agent.RegExpandSZ, Data: `%SystemRoot%\System32`}, nil},
 		{"multi_empty", "multi_string", `values = []`, agent.RegistryValue{Type: agent.RegMultiSZ}, nil},
@@ -63,13 +64,14 @@ func registryCases() []valueCase {
 // TestAccRegistryValue_types creates, imports, detects drift on, repairs and
 // destroys a value of every type, with data that breaks naive quoting.
 func TestAccRegistryValue_types(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	for _, c := range registryCases() {
 		t.Run(c.name, func(t *testing.T) {
 			key := testKeyRoot + `\types`
 			name := "Value " + c.name + " $`'\""
-			cfg := providerBlock(l, providerOpts{}) + fmt.Sprintf(`
+			cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_registry_value" "v" {
   server = "server1"
   path   = %s
@@ -77,7 +79,7 @@ resource "winfs_registry_value" "v" {
   type   = %q
   %s
 }
-`, hclString(`HKLM\`+key), hclString(name), c.typ, c.attr)
+`, acctest.HCLString(`HKLM\`+key), acctest.HCLString(name), c.typ, c.attr)
 			want := c.want
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6Factories,

@@ -5,13 +5,13 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 )
@@ -57,7 +57,7 @@ func arrayHolds(l *lab.Lab, lun string, igroups ...string) resource.TestCheckFun
 // lunEvents are the array's map/unmap events of one LUN since seq, as
 // "map server2" / "unmap server1".
 func lunEvents(l *lab.Lab, lun string, since uint64) []string {
-	evs, _ := l.Timeline.Since(since)
+	evs := acctest.EventsSince(l, since)
 	var out []string
 	for _, ev := range evs {
 		m, ok := array.ParseEvent(ev.Detail)
@@ -73,7 +73,7 @@ func lunEvents(l *lab.Lab, lun string, since uint64) []string {
 // at no moment was a LUN mapped to two igroups.
 func neverTwice(l *lab.Lab, start []array.Mapping, since uint64) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		evs, _ := l.Timeline.Since(since)
+		evs := acctest.EventsSince(l, since)
 		if v := array.ReplayDoubleMappings(start, evs); len(v) > 0 {
 			return fmt.Errorf("safety rule S1 broken: %s", strings.Join(v, "; "))
 		}
@@ -82,20 +82,21 @@ func neverTwice(l *lab.Lab, start []array.Mapping, since uint64) resource.TestCh
 }
 
 func mappingConfig(l *lab.Lab, lun, igroup, extra string) string {
-	return providerBlock(l, providerOpts{}) + fmt.Sprintf(`
+	return acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_san_lun_mapping" "m" {
   lun    = %s
   igroup = %s
   %s
 }
-`, hclString(lun), hclString(igroup), extra)
+`, acctest.HCLString(lun), acctest.HCLString(igroup), extra)
 }
 
 // TestAccSANLunMapping_basic maps, imports, detects an unmap behind
 // Terraform's back and repairs it, then unmaps on destroy.
 func TestAccSANLunMapping_basic(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "basic")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
 	resource.Test(t, resource.TestCase{
@@ -139,8 +140,9 @@ func TestAccSANLunMapping_basic(t *testing.T) {
 // TestAccSANLunMapping_move: changing igroup unmaps from the old host
 // first and maps to the new one second; the LUN is never mapped twice.
 func TestAccSANLunMapping_move(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "move")
 	var since uint64
 	var start []array.Mapping
@@ -150,7 +152,7 @@ func TestAccSANLunMapping_move(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: mappingConfig(l, lun.Path, "server1", ""), Check: arrayHolds(l, lun.Path, "server1")},
 			{
-				PreConfig: func() { since, start = l.Timeline.LastSeq(), l.Array().Mappings() },
+				PreConfig: func() { since, start = acctest.Mark(l), l.Array().Mappings() },
 				Config:    mappingConfig(l, lun.Path, "server2", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("winfs_san_lun_mapping.m", plancheck.ResourceActionDestroyBeforeCreate),
@@ -181,13 +183,14 @@ func TestAccSANLunMapping_move(t *testing.T) {
 // by hand is not mapped to server2 as well; the error names server1 and
 // says what to do. takeover = true unmaps server1 first.
 func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "takeover")
 	if _, err := l.Array().Map(lun.Path, "server1", 9); err != nil {
 		t.Fatal(err)
 	}
-	since, start := l.Timeline.LastSeq(), l.Array().Mappings()
+	since, start := acctest.Mark(l), l.Array().Mappings()
 	want := spaced(
 		`LUN /vol/acc/takeover is mapped to initiator group server1 (LUN ID 9)`,
 		`would let two hosts see the same disk`,
@@ -228,13 +231,14 @@ func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
 // without a command that changes the array (S8); a different LUN ID is an
 // error that says what is there.
 func TestAccSANLunMapping_adopt(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "adopt")
 	if _, err := l.Array().Map(lun.Path, "server2", 77); err != nil {
 		t.Fatal(err)
 	}
-	since := l.Timeline.LastSeq()
+	since := acctest.Mark(l)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		CheckDestroy:             arrayHolds(l, lun.Path),
@@ -264,8 +268,9 @@ func TestAccSANLunMapping_adopt(t *testing.T) {
 // map` ran and before it answered. The apply fails saying the outcome is
 // unknown; the next apply reads the array, adopts the mapping and converges.
 func TestAccSANLunMapping_sessionCut(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "cut")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
 	var since uint64
@@ -275,7 +280,7 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
-					since = l.Timeline.LastSeq()
+					since = acctest.Mark(l)
 					if err := l.InjectFault(lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun map " + lun.Path}); err != nil {
 						t.Fatal(err)
 					}
@@ -309,8 +314,9 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 // TestAccSANLunMapping_driftMoved: a LUN moved to the other igroup on the
 // array shows in the next plan, and the apply then refuses to map it twice.
 func TestAccSANLunMapping_driftMoved(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "drift_moved")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
 	resource.Test(t, resource.TestCase{
@@ -351,9 +357,10 @@ func TestAccSANLunMapping_driftMoved(t *testing.T) {
 // TestAccSANLunMapping_unknownTargets: an unknown LUN or igroup is a clear
 // error naming it, and nothing changes.
 func TestAccSANLunMapping_unknownTargets(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
-	since := l.Timeline.LastSeq()
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	since := acctest.Mark(l)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
@@ -367,7 +374,7 @@ func TestAccSANLunMapping_unknownTargets(t *testing.T) {
 			},
 		},
 	})
-	evs, _ := l.Timeline.Since(since)
+	evs := acctest.EventsSince(l, since)
 	for _, ev := range evs {
 		if ev.Kind == "lun.map" || ev.Kind == "lun.unmap" {
 			t.Errorf("a refused apply changed the array: %+v", ev)
@@ -378,24 +385,25 @@ func TestAccSANLunMapping_unknownTargets(t *testing.T) {
 // TestAccSANLunMapping_planTimeErrors: bad input fails at plan time and
 // names the attribute.
 func TestAccSANLunMapping_planTimeErrors(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	res := func(body string) string { return "resource \"winfs_san_lun_mapping\" \"bad\" {\n" + body + "\n}\n" }
 	ok := `lun = "/vol/vol1/files_x"` + "\n" + `igroup = "server1"` + "\n"
 	cases := map[string]struct{ cfg, want string }{
-		"blank in lun":     {providerBlock(l, providerOpts{}) + res(`lun = "/vol/vol1/a b"`+"\n"+`igroup = "server1"`), `lun "/vol/vol1/a b" must be 1-255`},
-		"semicolon igroup": {providerBlock(l, providerOpts{}) + res(`lun = "/vol/vol1/x"`+"\n"+`igroup = "s1;reboot"`), `igroup "s1;reboot" must be`},
-		"leading dash":     {providerBlock(l, providerOpts{}) + res(`lun = "/vol/vol1/x"`+"\n"+`igroup = "-f"`), `igroup "-f" must be`},
-		"lun_id range":     {providerBlock(l, providerOpts{}) + res(ok+`lun_id = 4096`), `lun_id value must be between 0 and 4095`},
-		"ontap7 path":      {providerBlock(l, providerOpts{}) + res(`lun = "files_x"`+"\n"+`igroup = "server1"`), `must look like /vol/<volume>/<lun>`},
-		"no san block":     {providerBlock(l, providerOpts{noSAN: true}) + res(ok), "no `san` block"},
-		"bad dialect": {strings.Replace(providerBlock(l, providerOpts{}), `timeout  = "5s"`, `dialect = "ontap9"`, 1) + res(ok),
+		"blank in lun":     {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + res(`lun = "/vol/vol1/a b"`+"\n"+`igroup = "server1"`), `lun "/vol/vol1/a b" must be 1-255`},
+		"semicolon igroup": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + res(`lun = "/vol/vol1/x"`+"\n"+`igroup = "s1;reboot"`), `igroup "s1;reboot" must be`},
+		"leading dash":     {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + res(`lun = "/vol/vol1/x"`+"\n"+`igroup = "-f"`), `igroup "-f" must be`},
+		"lun_id range":     {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + res(ok+`lun_id = 4096`), `lun_id value must be between 0 and 4095`},
+		"ontap7 path":      {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + res(`lun = "files_x"`+"\n"+`igroup = "server1"`), `must look like /vol/<volume>/<lun>`},
+		"no san block":     {acctest.ProviderBlock(l, acctest.ProviderOpts{NoSAN: true}) + res(ok), "no `san` block"},
+		"bad dialect": {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), `timeout  = "5s"`, `dialect = "ontap9"`, 1) + res(ok),
 			`value must be one of`},
-		"generic missing": {strings.Replace(providerBlock(l, providerOpts{}), `timeout  = "5s"`, `dialect = "generic"`, 1) + res(ok),
+		"generic missing": {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), `timeout  = "5s"`, `dialect = "generic"`, 1) + res(ok),
 			`needs the generic attribute`},
-		"bad prompt": {strings.Replace(providerBlock(l, providerOpts{}), `timeout  = "5s"`, `prompt = "(["`, 1) + res(ok),
+		"bad prompt": {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), `timeout  = "5s"`, `prompt = "(["`, 1) + res(ok),
 			`valid RE2 regular expression`},
-		"bad address": {strings.Replace(providerBlock(l, providerOpts{}), l.SANAddress(), "filer1:99999", 1) + res(ok),
+		"bad address": {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), l.SANAddress(), "filer1:99999", 1) + res(ok),
 			`"filer1:99999" must be a host name`},
 	}
 	for name, c := range cases {
@@ -415,15 +423,16 @@ func TestAccSANLunMapping_planTimeErrors(t *testing.T) {
 // TestAccSANLunMapping_credentialsFromEnv: WINFS_SAN_USERNAME and
 // WINFS_SAN_PASSWORD stand in for the san block's credentials.
 func TestAccSANLunMapping_credentialsFromEnv(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "env")
 	t.Setenv(EnvSANUsername, l.SANUsername())
 	t.Setenv(EnvSANPassword, l.SANPassword())
 	cfg := mappingConfig(l, lun.Path, "server2", "")
-	cfg = strings.Replace(cfg, "    username = "+hclString(l.SANUsername())+"\n", "", 1)
-	cfg = strings.Replace(cfg, "    password = "+hclString(l.SANPassword())+"\n", "", 1)
-	if strings.Contains(cfg, hclString(l.SANPassword())) || strings.Contains(cfg, hclString(l.SANUsername())) {
+	cfg = strings.Replace(cfg, "    username = "+acctest.HCLString(l.SANUsername())+"\n", "", 1)
+	cfg = strings.Replace(cfg, "    password = "+acctest.HCLString(l.SANPassword())+"\n", "", 1)
+	if strings.Contains(cfg, acctest.HCLString(l.SANPassword())) || strings.Contains(cfg, acctest.HCLString(l.SANUsername())) {
 		t.Fatal("the test did not take the SAN credentials out of the configuration")
 	}
 	resource.Test(t, resource.TestCase{
@@ -433,33 +442,19 @@ func TestAccSANLunMapping_credentialsFromEnv(t *testing.T) {
 	})
 }
 
-// genericLab is a second lab whose array speaks the MSA-style CLI, driven
-// through the provider's generic dialect.
-var (
-	genericLabOnce sync.Once
-	genericLab     *lab.Lab
-	genericLabErr  error
-)
-
+// msaLab is a lab whose array speaks the MSA-style CLI, driven through the
+// provider's generic dialect.
 func msaLab(t *testing.T) *lab.Lab {
 	t.Helper()
-	genericLabOnce.Do(func() {
-		genericLab, genericLabErr = lab.Start(lab.Options{SANDialect: "msa"})
-		if genericLabErr == nil {
-			extraCleanup = append(extraCleanup, genericLab.Close)
-		}
-	})
-	if genericLabErr != nil {
-		t.Fatalf("starting the MSA lab: %v", genericLabErr)
-	}
-	return genericLab
+	return acctest.StartLab(t, lab.Options{SANDialect: "msa"})
 }
 
 // TestAccSANLunMapping_genericMSA: the generic dialect, configured as the
 // docs show, maps, moves and imports on an MSA-style array with no Go code
 // for that CLI.
 func TestAccSANLunMapping_genericMSA(t *testing.T) {
-	requireAcc(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
 	l := msaLab(t)
 	lun := accLUN(t, l, "msa_lun")
 	name := "msa_lun"
@@ -478,7 +473,7 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 				),
 			},
 			{
-				PreConfig: func() { since, start = l.Timeline.LastSeq(), l.Array().Mappings() },
+				PreConfig: func() { since, start = acctest.Mark(l), l.Array().Mappings() },
 				Config:    mappingConfig(l, name, "server2", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server2"),

@@ -4,44 +4,27 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
 
-// The status tests get a lab of their own: they assert on the untouched
-// seed-000 estate (X: and Y: on server1, files -> server1), which other
-// tests of the shared lab change.
-var (
-	statusLabOnce sync.Once
-	statusLabInst *lab.Lab
-	statusLabErr  error
-)
-
+// statusLab starts the estate as set up by hand, share included: the status
+// tests assert on it untouched (X: and Y: on server1, files -> server1).
 func statusLab(t *testing.T) *lab.Lab {
 	t.Helper()
-	statusLabOnce.Do(func() {
-		statusLabInst, statusLabErr = lab.Start(lab.Options{})
-		if statusLabErr != nil {
-			return
-		}
-		extraCleanup = append(extraCleanup, statusLabInst.Close)
-		// The estate as set up by hand also has a share on X:, its name with a space.
-		h := statusLabInst.Host("server1")
-		raw := fmt.Sprintf(`{"share":{"name":"Finance Team","path":"X:\\Finance","description":"","caching_mode":"manual","access_based_enumeration":false,`+
-			`"concurrent_user_limit":0,"encrypt_data":false,"access":[{"account":"Everyone","right":"change","type":"allow"}]},"scope":[%q]}`, `X:\`)
-		if _, aerr := h.Execute(agent.OpShareSet, []byte(raw)); aerr != nil {
-			statusLabErr = aerr
-		}
-	})
-	if statusLabErr != nil {
-		t.Fatalf("starting the status lab: %v", statusLabErr)
+	l := acctest.StartLab(t, lab.Options{})
+	// The estate as set up by hand also has a share on X:, its name with a space.
+	raw := fmt.Sprintf(`{"share":{"name":"Finance Team","path":"X:\\Finance","description":"","caching_mode":"manual","access_based_enumeration":false,`+
+		`"concurrent_user_limit":0,"encrypt_data":false,"access":[{"account":"Everyone","right":"change","type":"allow"}]},"scope":[%q]}`, `X:\`)
+	if _, aerr := l.Host("server1").Execute(agent.OpShareSet, []byte(raw)); aerr != nil {
+		t.Fatalf("the hand-made share: %v", aerr)
 	}
-	return statusLabInst
+	return l
 }
 
 func statusData(name, server, extra string) string {
@@ -53,7 +36,8 @@ const filesAlias = "  alias = \"files\"\n  zone  = \"corp.example.com\"\n"
 var guidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 func TestAccServerStatus(t *testing.T) {
-	requireAcc(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
 	l := statusLab(t)
 	sc := lab.DefaultScenario()
 	x, y := sc.SAN.LUNs[0].Serial, sc.SAN.LUNs[1].Serial
@@ -64,7 +48,7 @@ func TestAccServerStatus(t *testing.T) {
 			{
 				// rfc2136: the alias is read from the lab's DNS server; s2 gives
 				// it fully qualified, so its zone is found by asking.
-				Config: providerBlock(l, providerOpts{dns: "rfc2136"}) + statusData("s1", "server1", filesAlias) +
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + statusData("s1", "server1", filesAlias) +
 					statusData("s2", "server2", "  alias = \"files.corp.example.com\"\n"),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(s1, "id", "server1"),
@@ -101,8 +85,8 @@ func TestAccServerStatus(t *testing.T) {
 			{
 				// server2 dead, the windows backend on server1: no error, and
 				// the alias is still read. Without alias the alias attributes are null.
-				PreConfig: func() { mustFault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
-				Config: providerBlock(l, providerOpts{dns: "windows"}) + statusData("s1", "server1", filesAlias) +
+				PreConfig: func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "windows"}) + statusData("s1", "server1", filesAlias) +
 					statusData("s2", "server2", filesAlias) + statusData("bare", "server2", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(s1, "reachable", "true"),
@@ -122,7 +106,7 @@ func TestAccServerStatus(t *testing.T) {
 			},
 			{
 				// The Windows DNS server itself is the dead one: a warning, not an error.
-				Config: providerBlock(l, providerOpts{dns: "windows", dnsWindowsServer: "server2"}) + statusData("s1", "server1", filesAlias),
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "windows", DNSWindowsServer: "server2"}) + statusData("s1", "server1", filesAlias),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(s1, "reachable", "true"),
 					resource.TestCheckNoResourceAttr(s1, "alias_target"),
@@ -135,7 +119,7 @@ func TestAccServerStatus(t *testing.T) {
 				// reloaded to verify a check block"), so no plan with one is
 				// empty, passing or not.
 				ExpectNonEmptyPlan: true,
-				Config: providerBlock(l, providerOpts{dns: "rfc2136"}) + `
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + `
 check "server1_serves_files" {
   data "winfs_server_status" "s1" {
     server = "server1"
@@ -154,7 +138,7 @@ check "server1_serves_files" {
 				// A failing check block is a warning: the apply succeeds
 				// (TestAccServerStatus_checkWarning reads the warning itself).
 				ExpectNonEmptyPlan: true,
-				Config: providerBlock(l, providerOpts{dns: "rfc2136"}) + `
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + `
 check "server2_serves_files" {
   data "winfs_server_status" "s2" {
     server = "server2"
@@ -174,15 +158,16 @@ check "server2_serves_files" {
 }
 
 func TestAccServerStatus_errors(t *testing.T) {
-	requireAcc(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
 	l := statusLab(t)
 	// Bad credentials are an answer from a live server: an error, never reachable = false.
-	badPassword := strings.Replace(providerBlock(l, providerOpts{}), hclString(l.Password()), `"not-the-password"`, 1)
+	badPassword := strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), acctest.HCLString(l.Password()), `"not-the-password"`, 1)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
 			{
-				Config:      providerBlock(l, providerOpts{}) + statusData("s", "server9", ""),
+				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + statusData("s", "server9", ""),
 				ExpectError: regexp.MustCompile(`server "server9" is not one of the provider's servers`),
 			},
 			{
@@ -190,15 +175,15 @@ func TestAccServerStatus_errors(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Cannot read server status.*HTTP 401 Unauthorized`),
 			},
 			{
-				Config:      providerBlock(l, providerOpts{}) + statusData("s", "server1", "  alias = \"files\"\n"),
+				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + statusData("s", "server1", "  alias = \"files\"\n"),
 				ExpectError: regexp.MustCompile(`alias "files" is a single label: set zone`),
 			},
 			{
-				Config:      providerBlock(l, providerOpts{}) + statusData("s", "server1", "  zone = \"corp.example.com\"\n"),
+				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + statusData("s", "server1", "  zone = \"corp.example.com\"\n"),
 				ExpectError: regexp.MustCompile(`zone only says where alias is`),
 			},
 			{
-				Config:      providerBlock(l, providerOpts{}) + statusData("s", "server1", filesAlias),
+				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + statusData("s", "server1", filesAlias),
 				ExpectError: regexp.MustCompile(`(?s)DNS backend unavailable.*no dns\s+block`),
 			},
 		},

@@ -14,9 +14,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
-	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
 	"github.com/winfs/terraform-provider-winfs/internal/smbshare"
 )
@@ -131,19 +131,19 @@ func awkwardShares() []agent.Share {
 // shareSetConfig renders a winfs_smb_share_set the way a user would write it.
 func shareSetConfig(l *lab.Lab, server string, scope []string, shares []agent.Share) string {
 	var b strings.Builder
-	b.WriteString(providerBlock(l, providerOpts{}))
+	b.WriteString(acctest.ProviderBlock(l, acctest.ProviderOpts{}))
 	fmt.Fprintf(&b, "resource \"winfs_smb_share_set\" \"s\" {\n  server = %q\n  scope  = [", server)
 	for i, r := range scope {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(hclString(r))
+		b.WriteString(acctest.HCLString(r))
 	}
 	b.WriteString("]\n  shares = {\n")
 	for _, s := range shares {
-		fmt.Fprintf(&b, "    %s = {\n      path = %s\n", hclString(s.Name), hclString(s.Path))
+		fmt.Fprintf(&b, "    %s = {\n      path = %s\n", acctest.HCLString(s.Name), acctest.HCLString(s.Path))
 		if s.Description != "" {
-			fmt.Fprintf(&b, "      description = %s\n", hclString(s.Description))
+			fmt.Fprintf(&b, "      description = %s\n", acctest.HCLString(s.Description))
 		}
 		lists := map[string][]string{}
 		for _, a := range s.Access {
@@ -151,7 +151,7 @@ func shareSetConfig(l *lab.Lab, server string, scope []string, shares []agent.Sh
 			if a.Type == agent.AccessDeny {
 				attr = "no_access"
 			}
-			lists[attr] = append(lists[attr], hclString(a.Account))
+			lists[attr] = append(lists[attr], acctest.HCLString(a.Account))
 		}
 		for _, attr := range []string{"full_access", "change_access", "read_access", "no_access"} {
 			if len(lists[attr]) > 0 {
@@ -177,15 +177,8 @@ func shareSetConfig(l *lab.Lab, server string, scope []string, shares []agent.Sh
 }
 
 // shareEventsSince returns the share.* events on server after seq.
-func shareEventsSince(l *lab.Lab, server string, seq uint64) []timeline.Event {
-	evs, _ := l.Timeline.Since(seq)
-	var out []timeline.Event
-	for _, ev := range evs {
-		if ev.Host == server && strings.HasPrefix(ev.Kind, "share.") {
-			out = append(out, ev)
-		}
-	}
-	return out
+func shareEventsSince(l *lab.Lab, server string, seq uint64) acctest.Events {
+	return acctest.EventsSince(l, seq).Filter(server, "share.", "")
 }
 
 // TestAccShareSet_lifecycle: a set with awkward names is created, plans
@@ -194,8 +187,9 @@ func shareEventsSince(l *lab.Lab, server string, seq uint64) []timeline.Event {
 // share deleted from the registry), is imported, and is destroyed without
 // touching C:\ or administrative shares.
 func TestAccShareSet_lifecycle(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	mountDrives(t, l, "server1", "X", "Y")
 	scope := []string{`X:\`, `Y:\`}
 	shares := awkwardShares()
@@ -213,7 +207,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 	cfgChanged := shareSetConfig(l, "server1", scope, changed)
 
 	var seq uint64
-	mark := func() { seq = l.Timeline.LastSeq() }
+	mark := func() { seq = acctest.Mark(l) }
 	onlyTouched := func(kind, name string) resource.TestCheckFunc {
 		return func(*terraform.State) error {
 			evs := shareEventsSince(l, "server1", seq)
@@ -328,8 +322,9 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 // by the data source and declared on server2, as seed 000's daily copy does;
 // the copy plans empty afterwards.
 func TestAccShareSet_dataSourceCopies(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	mountDrives(t, l, "server1", "X", "Y")
 	mountDrives(t, l, "server2", "X", "Y")
 	scope := []string{`X:\`, `Y:\`}
@@ -342,7 +337,7 @@ func TestAccShareSet_dataSourceCopies(t *testing.T) {
 			adminAgent(t, l, "server1", agent.OpShareRemove, agent.ShareRemoveParams{Name: s.Name, Scope: scope})
 		}
 	})
-	cfg := providerBlock(l, providerOpts{}) + `
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 data "winfs_smb_shares" "primary" {
   server = "server1"
   scope  = ["X:\\", "Y:\\"]
@@ -378,8 +373,9 @@ resource "winfs_smb_share_set" "standby" {
 // nothing changed; once mounted it applies. A create that finds a
 // different share under the scope refuses and says how to import.
 func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	mountDrives(t, l, "server2", "X")
 	unmountDrive(t, l, "server2", "Y")
 	scope := []string{`X:\`, `Y:\`}
@@ -391,7 +387,7 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 		CheckDestroy:             expectShares(l, "server2", scope),
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { seq = l.Timeline.LastSeq() },
+				PreConfig:   func() { seq = acctest.Mark(l) },
 				Config:      cfg,
 				ExpectError: wrapped(`Cannot share "Públic$" on server2: its path Y:\Public is on volume Y:, which is not mounted on server2.`, `Nothing was changed.`),
 			},
@@ -413,7 +409,7 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 				// Exactly as declared: adopted without a change.
 				PreConfig: func() {
 					adminAgent(t, l, "server2", agent.OpShareSet, agent.ShareSetParams{Share: shares[2], Scope: scope})
-					seq = l.Timeline.LastSeq()
+					seq = acctest.Mark(l)
 				},
 				Config: cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
@@ -435,8 +431,9 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 // TestAccShareSet_planTimeErrors: invalid names, paths outside the scope and
 // unknown account formats fail the plan, naming the share.
 func TestAccShareSet_planTimeErrors(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	one := func(name, path, account string) string {
 		return shareSetConfig(l, "server1", []string{`X:\`}, []agent.Share{{Name: name, Path: path, CachingMode: agent.CachingManual,
 			Access: []agent.ShareAccess{allow(account, agent.RightRead)}}})

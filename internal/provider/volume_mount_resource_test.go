@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
@@ -28,8 +29,8 @@ func volLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 
 // pairConfig is a mapping and a mount on one server, as in DESIGN.md §1:
 // igroup and server from the same value, disk_serial from the mapping.
-func pairConfig(l *lab.Lab, o providerOpts, lun, server, mountPoint, extra string) string {
-	return providerBlock(l, o) + fmt.Sprintf(`
+func pairConfig(l *lab.Lab, o acctest.ProviderOpts, lun, server, mountPoint, extra string) string {
+	return acctest.ProviderBlock(l, o) + fmt.Sprintf(`
 variable "active" {
   type    = string
   default = %[2]s
@@ -44,7 +45,7 @@ resource "winfs_volume_mount" "v" {
   mount_point = %[3]s
   %[4]s
 }
-`, hclString(lun), hclString(server), hclString(mountPoint), extra)
+`, acctest.HCLString(lun), acctest.HCLString(server), acctest.HCLString(mountPoint), extra)
 }
 
 // hostMount checks the host (not the state): mountPoint holds the LUN's
@@ -88,7 +89,7 @@ func noMount(l *lab.Lab, server, serial string) resource.TestCheckFunc {
 // steps are the timeline's storage and array events about one LUN since
 // seq, as "server1 volume.dismount" or "array lun.unmap".
 func steps(l *lab.Lab, lun array.LUN, since uint64) []string {
-	evs, _ := l.Timeline.Since(since)
+	evs := acctest.EventsSince(l, since)
 	var out []string
 	for _, ev := range evs {
 		switch {
@@ -139,10 +140,11 @@ func noViolations(l *lab.Lab, lun array.LUN) resource.TestCheckFunc {
 // imports, sees an administrator remove the letter, restores it, and on
 // destroy dismounts and takes the disk offline before the unmap.
 func TestAccVolumeMount_letter(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := volLUN(t, l, "letter")
-	cfg := pairConfig(l, providerOpts{}, lun.Path, "server1", "M:", "")
+	cfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "M:", "")
 	var since uint64
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -153,7 +155,7 @@ func TestAccVolumeMount_letter(t *testing.T) {
 		),
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() { since = l.Timeline.LastSeq() },
+				PreConfig: func() { since = acctest.Mark(l) },
 				Config:    cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					hostMount(l, "server1", "M:", lun.Serial),
@@ -192,7 +194,7 @@ func TestAccVolumeMount_letter(t *testing.T) {
 					if err := l.Host("server1").OpenFile("PC42", `CORP\carol`, `M:\Finance\budget.xlsx`); err != nil {
 						t.Fatal(err)
 					}
-					since = l.Timeline.LastSeq()
+					since = acctest.Mark(l)
 				},
 				Config: cfg,
 			},
@@ -206,8 +208,9 @@ func TestAccVolumeMount_letter(t *testing.T) {
 // TestAccVolumeMount_folder mounts at an empty NTFS folder and refuses a
 // folder that is not empty.
 func TestAccVolumeMount_folder(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := volLUN(t, l, "folder")
 	if err := l.Host("server1").MakeFolder(`C:\Mounts\Data`); err != nil {
 		t.Fatal(err)
@@ -220,11 +223,11 @@ func TestAccVolumeMount_folder(t *testing.T) {
 		CheckDestroy:             noMount(l, "server1", lun.Serial),
 		Steps: []resource.TestStep{
 			{
-				Config:      pairConfig(l, providerOpts{}, lun.Path, "server1", `C:\Mounts\Full`, ""),
+				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", `C:\Mounts\Full`, ""),
 				ExpectError: spaced(`C:\Mounts\Full on server1 is not empty`),
 			},
 			{
-				Config: pairConfig(l, providerOpts{}, lun.Path, "server1", `C:\Mounts\Data`, ""),
+				Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", `C:\Mounts\Data`, ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					hostMount(l, "server1", `C:\Mounts\Data`, lun.Serial),
 					resource.TestCheckResourceAttr("winfs_volume_mount.v", "id", `server1/C:\Mounts\Data`),
@@ -245,14 +248,15 @@ func TestAccVolumeMount_folder(t *testing.T) {
 // disk that never appears (naming serial, server and the likely cause), a
 // disk with two data partitions and no partition_number.
 func TestAccVolumeMount_refusals(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := volLUN(t, l, "refusals")
 	unmapped := volLUN(t, l, "unmapped")
 	two := volLUN(t, l, "twoparts")
 	l.LUNData().AddDataPartition(two.Serial, two.Size, 512<<20, "SECOND")
 	mountOnly := func(serial, mountPoint string) string {
-		return providerBlock(l, providerOpts{}) + fmt.Sprintf(`
+		return acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_volume_mount" "v" {
   server      = "server1"
   disk_serial = %s
@@ -261,14 +265,14 @@ resource "winfs_volume_mount" "v" {
     create = "2s"
   }
 }
-`, hclString(serial), hclString(mountPoint))
+`, acctest.HCLString(serial), acctest.HCLString(mountPoint))
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
 			{
 				// X: is the seed's files_x volume on server1.
-				Config:      pairConfig(l, providerOpts{}, lun.Path, "server1", "X:", ""),
+				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "X:", ""),
 				ExpectError: spaced("mount point X: is in use on server1", "P3OoG4WVLmC0", "terraform import"),
 			},
 			{
@@ -305,8 +309,9 @@ resource "winfs_volume_mount" "v" {
 // while mounted (a forced failover) is dirty; taking it over on server2
 // runs chkdsk before the mount.
 func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := volLUN(t, l, "dirty")
 	var since uint64
 	resource.Test(t, resource.TestCase{
@@ -327,9 +332,9 @@ func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 					t.Fatal("forced unmap left the volume clean")
 				}
 				_, _ = l.Host("server1").RemoveMountPoint("P:") // the admin cleans up the dead side
-				since = l.Timeline.LastSeq()
+				since = acctest.Mark(l)
 			},
-			Config: pairConfig(l, providerOpts{}, lun.Path, "server2", "P:", ""),
+			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", ""),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				hostMount(l, "server2", "P:", lun.Serial),
 				checkSteps(l, lun, &since, "array lun.map", "server2 storage.rescan", "server2 disk.online", "server2 disk.writable", "server2 volume.repair", "server2 volume.mount"),
