@@ -51,10 +51,10 @@ resource "winfs_dns_cname" "alias" {
 // both backends against the same lab zone.
 func TestAccDNSCNAME_lifecycle(t *testing.T) {
 	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
 	for _, backend := range []string{"rfc2136", "windows"} {
 		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			l := testLab(t)
 			o := acctest.ProviderOpts{DNS: backend}
 			name := "acc-life-" + backend
 			owner := name + ".corp.example.com."
@@ -152,10 +152,10 @@ func TestAccDNSCNAME_lifecycle(t *testing.T) {
 // holding other data is refused.
 func TestAccDNSCNAME_adoptAndRefuse(t *testing.T) {
 	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
 	for _, backend := range []string{"rfc2136", "windows"} {
 		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			l := testLab(t)
 			o := acctest.ProviderOpts{DNS: backend}
 			legacy := "acc-legacy-" + backend
 			owner := legacy + ".corp.example.com."
@@ -193,7 +193,9 @@ func TestAccDNSCNAME_adoptAndRefuse(t *testing.T) {
 // the logs. The secret comes from the environment, so the test harness's
 // own logging of the configuration cannot contain it.
 func TestAccDNSCNAME_badTSIG(t *testing.T) {
-	t.Parallel()
+	// Not parallel: t.Setenv changes the environment of the in-process
+	// provider, which every test shares; serial tests finish before the
+	// parallel ones start.
 	acctest.RequireAcc(t)
 	l := testLab(t)
 	const wrong = "V3JvbmdTZWNyZXRXcm9uZ1NlY3JldFdyb25nU2VjcmV0IQ=="
@@ -275,14 +277,18 @@ func TestAccDNSCNAME_planTimeErrors(t *testing.T) {
 		"no dns block":    {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + ok, `(?s)no dns block`},
 	}
 	events := acctest.Mark(l)
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				Steps:                    []resource.TestStep{{Config: c.cfg, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)}},
+	// The cases run in parallel; the group ends when all of them have.
+	t.Run("cases", func(t *testing.T) {
+		for name, c := range cases {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				resource.Test(t, resource.TestCase{
+					ProtoV6ProviderFactories: protoV6Factories,
+					Steps:                    []resource.TestStep{{Config: c.cfg, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)}},
+				})
 			})
-		})
-	}
+		}
+	})
 	for _, ev := range acctest.EventsSince(l, events) {
 		if ev.Host == "dns" {
 			t.Fatalf("a plan-time error changed DNS: %+v", ev)

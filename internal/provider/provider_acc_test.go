@@ -53,6 +53,7 @@ func TestAccProvider_configErrors(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			cfg := strings.Replace(base, c.from, c.to, 1) + `
 data "winfs_registry_value" "x" {
   server = "server2"

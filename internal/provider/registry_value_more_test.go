@@ -132,25 +132,29 @@ func TestAccRegistryValue_planTimeErrors(t *testing.T) {
 		"over-long key":      {`path = "HKLM\\` + strings.Repeat("k", 256) + `"` + "\n" + `type = "string"` + "\n" + `value = "a"`, `at most 255`},
 		"unknown server":     {`server = "server9"` + "\n" + `type = "string"` + "\n" + `value = "a"`, `configured servers are: server1, server2`},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			body := c.body
-			if !strings.Contains(body, "path =") {
-				body = `path = "HKLM\\SOFTWARE\\winfs-acc\\errors"` + "\n" + body
-			}
-			if !strings.Contains(body, "server =") {
-				body = `server = "server1"` + "\n" + body
-			}
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + "resource \"winfs_registry_value\" \"bad\" {\n" + body + "\n}\n",
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)),
-				}},
+	// The cases run in parallel; the group ends when all of them have.
+	t.Run("cases", func(t *testing.T) {
+		for name, c := range cases {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				body := c.body
+				if !strings.Contains(body, "path =") {
+					body = `path = "HKLM\\SOFTWARE\\winfs-acc\\errors"` + "\n" + body
+				}
+				if !strings.Contains(body, "server =") {
+					body = `server = "server1"` + "\n" + body
+				}
+				resource.Test(t, resource.TestCase{
+					ProtoV6ProviderFactories: protoV6Factories,
+					Steps: []resource.TestStep{{
+						Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + "resource \"winfs_registry_value\" \"bad\" {\n" + body + "\n}\n",
+						PlanOnly:    true,
+						ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)),
+					}},
+				})
 			})
-		})
-	}
+		}
+	})
 	for _, ev := range acctest.EventsSince(l, eventsBefore) {
 		if strings.HasPrefix(ev.Kind, "registry.") && strings.Contains(ev.Detail, "errors") {
 			t.Errorf("a refused plan changed the estate: %+v", ev)

@@ -69,6 +69,7 @@ func TestAccRegistryValue_types(t *testing.T) {
 	l := testLab(t)
 	for _, c := range registryCases() {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			key := testKeyRoot + `\types`
 			name := "Value " + c.name + " $`'\""
 			cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`

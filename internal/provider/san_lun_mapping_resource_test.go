@@ -408,6 +408,7 @@ func TestAccSANLunMapping_planTimeErrors(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6Factories,
 				Steps: []resource.TestStep{{
@@ -423,7 +424,9 @@ func TestAccSANLunMapping_planTimeErrors(t *testing.T) {
 // TestAccSANLunMapping_credentialsFromEnv: WINFS_SAN_USERNAME and
 // WINFS_SAN_PASSWORD stand in for the san block's credentials.
 func TestAccSANLunMapping_credentialsFromEnv(t *testing.T) {
-	t.Parallel()
+	// Not parallel: t.Setenv changes the environment of the in-process
+	// provider, which every test shares; serial tests finish before the
+	// parallel ones start.
 	acctest.RequireAcc(t)
 	l := testLab(t)
 	lun := accLUN(t, l, "env")
