@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
 
@@ -47,4 +51,10 @@ func Fault(t *testing.T, l *lab.Lab, fr lab.FaultRequest) {
 func HCLString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "${", "$${", "%{", "%%{")
 	return `"` + r.Replace(s) + `"`
+}
+
+// Attr checks one top-level attribute of a resource or data source in the
+// state (terraform-plugin-testing's ConfigStateChecks).
+func Attr(address, name string, want knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectKnownValue(address, tfjsonpath.New(name), want)
 }

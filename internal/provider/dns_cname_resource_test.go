@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
@@ -85,8 +87,10 @@ func TestAccDNSCNAME_lifecycle(t *testing.T) {
 						Config: cnameConfig(l, o, name, "server1.corp.example.com", 60),
 						Check: resource.ComposeAggregateTestCheckFunc(
 							labAlias(l, owner, s1, 60),
-							resource.TestCheckResourceAttr("winfs_dns_cname.alias", "id", owner),
 						),
+						ConfigStateChecks: []statecheck.StateCheck{
+							acctest.Attr("winfs_dns_cname.alias", "id", knownvalue.StringExact(owner)),
+						},
 					},
 					// Spelling differences are not diffs: no trailing dot,
 					// upper case.

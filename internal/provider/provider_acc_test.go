@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
@@ -30,8 +32,8 @@ data "winfs_registry_value" "name" {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
-			Config: cfg,
-			Check:  resource.TestCheckResourceAttr("data.winfs_registry_value.name", "value", "SERVER2"),
+			Config:            cfg,
+			ConfigStateChecks: []statecheck.StateCheck{acctest.Attr("data.winfs_registry_value.name", "value", knownvalue.StringExact("SERVER2"))},
 		}},
 	})
 }

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
@@ -189,14 +191,14 @@ data "winfs_registry_value" "cache" {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
 			Config: cfg,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr("data.winfs_registry_value.product", "type", "string"),
-				resource.TestCheckResourceAttr("data.winfs_registry_value.product", "value", "Windows Server 2022 Standard"),
-				resource.TestCheckResourceAttr("data.winfs_registry_value.missing", "exists", "false"),
-				resource.TestCheckNoResourceAttr("data.winfs_registry_value.missing", "value"),
-				resource.TestCheckResourceAttr("data.winfs_registry_value.cache", "type", "dword"),
-				resource.TestCheckResourceAttrSet("data.winfs_registry_value.cache", "value"),
-			),
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.Attr("data.winfs_registry_value.product", "type", knownvalue.StringExact("string")),
+				acctest.Attr("data.winfs_registry_value.product", "value", knownvalue.StringExact("Windows Server 2022 Standard")),
+				acctest.Attr("data.winfs_registry_value.missing", "exists", knownvalue.Bool(false)),
+				acctest.Attr("data.winfs_registry_value.missing", "value", knownvalue.Null()),
+				acctest.Attr("data.winfs_registry_value.cache", "type", knownvalue.StringExact("dword")),
+				acctest.Attr("data.winfs_registry_value.cache", "value", knownvalue.NotNull()),
+			},
 		}},
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
@@ -90,9 +92,11 @@ resource "winfs_registry_value" "v" {
 						Config: cfg,
 						Check: resource.ComposeAggregateTestCheckFunc(
 							hostValue(l, "server1", key, name, &want),
-							resource.TestCheckResourceAttr("winfs_registry_value.v", "id", `server1:HKLM\`+key+`\\`+name),
-							resource.TestCheckResourceAttr("winfs_registry_value.v", "type", c.typ),
 						),
+						ConfigStateChecks: []statecheck.StateCheck{
+							acctest.Attr("winfs_registry_value.v", "id", knownvalue.StringExact(`server1:HKLM\`+key+`\\`+name)),
+							acctest.Attr("winfs_registry_value.v", "type", knownvalue.StringExact(c.typ)),
+						},
 					},
 					{
 						ResourceName:            "winfs_registry_value.v",

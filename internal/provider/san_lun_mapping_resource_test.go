@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
@@ -107,11 +109,13 @@ func TestAccSANLunMapping_basic(t *testing.T) {
 				Config: cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server1"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "id", lun.Path+":server1"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "serial", lun.Serial),
-					resource.TestCheckResourceAttrSet("winfs_san_lun_mapping.m", "lun_id"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "takeover", "false"),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "id", knownvalue.StringExact(lun.Path+":server1")),
+					acctest.Attr("winfs_san_lun_mapping.m", "serial", knownvalue.StringExact(lun.Serial)),
+					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.NotNull()),
+					acctest.Attr("winfs_san_lun_mapping.m", "takeover", knownvalue.Bool(false)),
+				},
 			},
 			{Config: cfg, PlanOnly: true},
 			{
@@ -159,7 +163,6 @@ func TestAccSANLunMapping_move(t *testing.T) {
 				}},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server2"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "serial", lun.Serial),
 					func(*terraform.State) error {
 						got := strings.Join(lunEvents(l, lun.Path, since), ", ")
 						if got != "unmap server1, map server2" {
@@ -169,6 +172,9 @@ func TestAccSANLunMapping_move(t *testing.T) {
 					},
 					func(s *terraform.State) error { return neverTwice(l, start, since)(s) },
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "serial", knownvalue.StringExact(lun.Serial)),
+				},
 			},
 		},
 	})
@@ -250,7 +256,6 @@ func TestAccSANLunMapping_adopt(t *testing.T) {
 			{
 				Config: mappingConfig(l, lun.Path, "server2", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "lun_id", "77"),
 					func(*terraform.State) error {
 						if got := lunEvents(l, lun.Path, since); len(got) != 0 {
 							return fmt.Errorf("adopting changed the array: %v", got)
@@ -258,6 +263,9 @@ func TestAccSANLunMapping_adopt(t *testing.T) {
 						return nil
 					},
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.Int64Exact(77)),
+				},
 			},
 			{Config: mappingConfig(l, lun.Path, "server2", "lun_id = 77"), PlanOnly: true},
 		},
@@ -297,7 +305,6 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 				Config: cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server1"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "serial", lun.Serial),
 					func(*terraform.State) error {
 						if got := lunEvents(l, lun.Path, since); len(got) != 1 {
 							return fmt.Errorf("the re-apply mapped again instead of adopting: %v", got)
@@ -305,6 +312,9 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 						return nil
 					},
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "serial", knownvalue.StringExact(lun.Serial)),
+				},
 			},
 			{Config: cfg, PlanOnly: true},
 		},
@@ -471,16 +481,17 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 				Config: mappingConfig(l, name, "server1", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server1"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "lun_id", "2"), // 0 and 1 are X: and Y:
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "serial", lun.Serial),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.Int64Exact(2)), // 0 and 1 are X: and Y:
+					acctest.Attr("winfs_san_lun_mapping.m", "serial", knownvalue.StringExact(lun.Serial)),
+				},
 			},
 			{
 				PreConfig: func() { since, start = acctest.Mark(l), l.Array().Mappings() },
 				Config:    mappingConfig(l, name, "server2", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server2"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "lun_id", "0"),
 					func(*terraform.State) error {
 						if got := strings.Join(lunEvents(l, lun.Path, since), ", "); got != "unmap server1, map server2" {
 							return fmt.Errorf("timeline: %s", got)
@@ -489,6 +500,9 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 					},
 					func(s *terraform.State) error { return neverTwice(l, start, since)(s) },
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.Int64Exact(0)),
+				},
 			},
 			{
 				ResourceName:      "winfs_san_lun_mapping.m",

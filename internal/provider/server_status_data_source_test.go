@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
@@ -50,37 +52,46 @@ func TestAccServerStatus(t *testing.T) {
 				// it fully qualified, so its zone is found by asking.
 				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + statusData("s1", "server1", filesAlias) +
 					statusData("s2", "server2", "  alias = \"files.corp.example.com\"\n"),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(s1, "id", "server1"),
-					resource.TestCheckResourceAttr(s1, "reachable", "true"),
-					resource.TestCheckResourceAttr(s1, "computer_name", "SERVER1"),
-					resource.TestCheckResourceAttr(s1, "server_service_running", "true"),
-					resource.TestCheckResourceAttr(s1, "services.%", "4"),
-					resource.TestCheckResourceAttr(s1, "services.LanmanServer", "running"),
-					resource.TestCheckResourceAttr(s1, "services.Dfs", "running"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.#", "2"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.mount_point", "X:"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.disk_serial", x),
-					resource.TestMatchResourceAttr(s1, "mounted_volumes.0.volume_guid", guidPattern),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.online", "true"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.read_only", "false"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.dirty", "false"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.1.mount_point", "Y:"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.1.disk_serial", y),
-					// The seed estate's shares (the test's own share.set is one of them).
-					resource.TestCheckResourceAttr(s1, "shares.#", fmt.Sprint(len(lab.SeedShares()))),
-					resource.TestCheckTypeSetElemAttr(s1, "shares.*", "Finance Team"),
-					resource.TestCheckTypeSetElemAttr(s1, "shares.*", "Projets Été"),
-					resource.TestCheckResourceAttr(s1, "alias_target", "server1.corp.example.com."),
-					resource.TestCheckResourceAttr(s1, "serves_alias", "true"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr(s1, "id", knownvalue.StringExact("server1")),
+					acctest.Attr(s1, "reachable", knownvalue.Bool(true)),
+					acctest.Attr(s1, "computer_name", knownvalue.StringExact("SERVER1")),
+					acctest.Attr(s1, "server_service_running", knownvalue.Bool(true)),
+					acctest.Attr(s1, "services", knownvalue.MapSizeExact(4)),
+					acctest.Attr(s1, "services", knownvalue.MapPartial(map[string]knownvalue.Check{
+						"LanmanServer": knownvalue.StringExact("running"),
+						"Dfs":          knownvalue.StringExact("running"),
+					})),
+					acctest.Attr(s1, "mounted_volumes", knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"mount_point": knownvalue.StringExact("X:"),
+							"disk_serial": knownvalue.StringExact(x),
+							"volume_guid": knownvalue.StringRegexp(guidPattern),
+							"online":      knownvalue.Bool(true),
+							"read_only":   knownvalue.Bool(false),
+							"dirty":       knownvalue.Bool(false),
+						}),
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"mount_point": knownvalue.StringExact("Y:"),
+							"disk_serial": knownvalue.StringExact(y),
+						}),
+					})),
+					// The hand-made estate's shares (the test's own share.set is one of them).
+					acctest.Attr(s1, "shares", knownvalue.SetSizeExact(len(lab.SeedShares()))),
+					acctest.Attr(s1, "shares", knownvalue.SetPartial([]knownvalue.Check{
+						knownvalue.StringExact("Finance Team"),
+						knownvalue.StringExact("Projets Été"),
+					})),
+					acctest.Attr(s1, "alias_target", knownvalue.StringExact("server1.corp.example.com.")),
+					acctest.Attr(s1, "serves_alias", knownvalue.Bool(true)),
 
-					resource.TestCheckResourceAttr(s2, "reachable", "true"),
-					resource.TestCheckResourceAttr(s2, "server_service_running", "true"),
-					resource.TestCheckResourceAttr(s2, "mounted_volumes.#", "0"),
-					resource.TestCheckResourceAttr(s2, "shares.#", "0"),
-					resource.TestCheckResourceAttr(s2, "alias_target", "server1.corp.example.com."),
-					resource.TestCheckResourceAttr(s2, "serves_alias", "false"),
-				),
+					acctest.Attr(s2, "reachable", knownvalue.Bool(true)),
+					acctest.Attr(s2, "server_service_running", knownvalue.Bool(true)),
+					acctest.Attr(s2, "mounted_volumes", knownvalue.ListSizeExact(0)),
+					acctest.Attr(s2, "shares", knownvalue.SetSizeExact(0)),
+					acctest.Attr(s2, "alias_target", knownvalue.StringExact("server1.corp.example.com.")),
+					acctest.Attr(s2, "serves_alias", knownvalue.Bool(false)),
+				},
 			},
 			{
 				// server2 dead, the windows backend on server1: no error, and
@@ -88,30 +99,30 @@ func TestAccServerStatus(t *testing.T) {
 				PreConfig: func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
 				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "windows"}) + statusData("s1", "server1", filesAlias) +
 					statusData("s2", "server2", filesAlias) + statusData("bare", "server2", ""),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(s1, "reachable", "true"),
-					resource.TestCheckResourceAttr(s1, "serves_alias", "true"),
-					resource.TestCheckResourceAttr(s2, "reachable", "false"),
-					resource.TestCheckResourceAttr(s2, "server_service_running", "false"),
-					resource.TestCheckNoResourceAttr(s2, "computer_name"),
-					resource.TestCheckResourceAttr(s2, "services.%", "0"),
-					resource.TestCheckResourceAttr(s2, "mounted_volumes.#", "0"),
-					resource.TestCheckResourceAttr(s2, "shares.#", "0"),
-					resource.TestCheckResourceAttr(s2, "alias_target", "server1.corp.example.com."),
-					resource.TestCheckResourceAttr(s2, "serves_alias", "false"),
-					resource.TestCheckResourceAttr("data.winfs_server_status.bare", "reachable", "false"),
-					resource.TestCheckNoResourceAttr("data.winfs_server_status.bare", "alias_target"),
-					resource.TestCheckNoResourceAttr("data.winfs_server_status.bare", "serves_alias"),
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr(s1, "reachable", knownvalue.Bool(true)),
+					acctest.Attr(s1, "serves_alias", knownvalue.Bool(true)),
+					acctest.Attr(s2, "reachable", knownvalue.Bool(false)),
+					acctest.Attr(s2, "server_service_running", knownvalue.Bool(false)),
+					acctest.Attr(s2, "computer_name", knownvalue.Null()),
+					acctest.Attr(s2, "services", knownvalue.MapSizeExact(0)),
+					acctest.Attr(s2, "mounted_volumes", knownvalue.ListSizeExact(0)),
+					acctest.Attr(s2, "shares", knownvalue.SetSizeExact(0)),
+					acctest.Attr(s2, "alias_target", knownvalue.StringExact("server1.corp.example.com.")),
+					acctest.Attr(s2, "serves_alias", knownvalue.Bool(false)),
+					acctest.Attr("data.winfs_server_status.bare", "reachable", knownvalue.Bool(false)),
+					acctest.Attr("data.winfs_server_status.bare", "alias_target", knownvalue.Null()),
+					acctest.Attr("data.winfs_server_status.bare", "serves_alias", knownvalue.Null()),
+				},
 			},
 			{
 				// The Windows DNS server itself is the dead one: a warning, not an error.
 				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "windows", DNSWindowsServer: "server2"}) + statusData("s1", "server1", filesAlias),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(s1, "reachable", "true"),
-					resource.TestCheckNoResourceAttr(s1, "alias_target"),
-					resource.TestCheckResourceAttr(s1, "serves_alias", "false"),
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr(s1, "reachable", knownvalue.Bool(true)),
+					acctest.Attr(s1, "alias_target", knownvalue.Null()),
+					acctest.Attr(s1, "serves_alias", knownvalue.Bool(false)),
+				},
 			},
 			{
 				// A passing check block. Terraform plans a check block's data
@@ -132,7 +143,7 @@ check "server1_serves_files" {
   }
 }
 `,
-				Check: resource.TestCheckResourceAttr(s1, "serves_alias", "true"),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.Attr(s1, "serves_alias", knownvalue.Bool(true))},
 			},
 			{
 				// A failing check block is a warning: the apply succeeds

@@ -11,8 +11,11 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
@@ -237,9 +240,11 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 				Config: cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					expectShares(l, "server1", scope, shares...),
-					resource.TestCheckResourceAttr("winfs_smb_share_set.s", "id", `server1:X:\,Y:\`),
-					resource.TestCheckResourceAttr("winfs_smb_share_set.s", "shares.%", "3"),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_smb_share_set.s", "id", knownvalue.StringExact(`server1:X:\,Y:\`)),
+					acctest.Attr("winfs_smb_share_set.s", "shares", knownvalue.MapSizeExact(3)),
+				},
 			},
 			// One share's access changes: an in-place update touching that share only.
 			{
@@ -358,11 +363,13 @@ resource "winfs_smb_share_set" "standby" {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					expectShares(l, "server2", scope, shares...),
 					expectShares(l, "server1", scope, shares...),
-					resource.TestCheckResourceAttr("data.winfs_smb_shares.primary", "shares.%", "3"),
-					resource.TestCheckResourceAttr("data.winfs_smb_shares.primary", "shares."+awkwardName+".path", awkwardPath),
-					resource.TestCheckResourceAttr("data.winfs_smb_shares.primary", "shares."+awkwardName+".description", awkwardDesc),
-					resource.TestCheckResourceAttr("data.winfs_smb_shares.primary", "shares.Públic$.concurrent_user_limit", "50"),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("data.winfs_smb_shares.primary", "shares", knownvalue.MapSizeExact(3)),
+					statecheck.ExpectKnownValue("data.winfs_smb_shares.primary", tfjsonpath.New("shares").AtMapKey(awkwardName).AtMapKey("path"), knownvalue.StringExact(awkwardPath)),
+					statecheck.ExpectKnownValue("data.winfs_smb_shares.primary", tfjsonpath.New("shares").AtMapKey(awkwardName).AtMapKey("description"), knownvalue.StringExact(awkwardDesc)),
+					statecheck.ExpectKnownValue("data.winfs_smb_shares.primary", tfjsonpath.New("shares").AtMapKey("Públic$").AtMapKey("concurrent_user_limit"), knownvalue.Int64Exact(50)),
+				},
 			},
 		},
 	})

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
@@ -159,15 +161,17 @@ func TestAccVolumeMount_letter(t *testing.T) {
 				Config:    cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					hostMount(l, "server1", "M:", lun.Serial),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "id", "server1/M:"),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "disk_serial", lun.Serial),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "partition_number", "2"),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "file_system", "NTFS"),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "repair", "if_dirty"),
-					resource.TestMatchResourceAttr("winfs_volume_mount.v", "volume_guid", regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-`)),
 					checkSteps(l, lun, &since, "array lun.map", "server1 storage.rescan", "server1 disk.online", "server1 volume.mount"),
 					noViolations(l, lun),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_volume_mount.v", "id", knownvalue.StringExact("server1/M:")),
+					acctest.Attr("winfs_volume_mount.v", "disk_serial", knownvalue.StringExact(lun.Serial)),
+					acctest.Attr("winfs_volume_mount.v", "partition_number", knownvalue.Int64Exact(2)),
+					acctest.Attr("winfs_volume_mount.v", "file_system", knownvalue.StringExact("NTFS")),
+					acctest.Attr("winfs_volume_mount.v", "repair", knownvalue.StringExact("if_dirty")),
+					acctest.Attr("winfs_volume_mount.v", "volume_guid", knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-`))),
+				},
 			},
 			{
 				ResourceName:            "winfs_volume_mount.v",
@@ -230,8 +234,10 @@ func TestAccVolumeMount_folder(t *testing.T) {
 				Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", `C:\Mounts\Data`, ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					hostMount(l, "server1", `C:\Mounts\Data`, lun.Serial),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "id", `server1/C:\Mounts\Data`),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_volume_mount.v", "id", knownvalue.StringExact(`server1/C:\Mounts\Data`)),
+				},
 			},
 			{
 				ResourceName:            "winfs_volume_mount.v",
@@ -292,8 +298,10 @@ resource "winfs_volume_mount" "v" {
 				Config: strings.Replace(mountOnly(two.Serial, "N:"), "mount_point", "partition_number = 3\n  mount_point", 1),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					hostMount(l, "server1", "N:", two.Serial),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "label", "SECOND"),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_volume_mount.v", "label", knownvalue.StringExact("SECOND")),
+				},
 			},
 		},
 	})
