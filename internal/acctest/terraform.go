@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -294,4 +295,31 @@ func (tf *Terraform) UseLab(l *lab.Lab) {
 		tf.t.Fatal(err)
 	}
 	tf.WriteFile("lab.auto.tfvars.json", string(vars))
+}
+
+// requiredProviders makes winfs/winfs the provider of the winfs resources;
+// dev_overrides then installs the built binary for it, with no init.
+const requiredProviders = "terraform {\n  required_providers {\n    winfs = { source = \"winfs/winfs\" }\n  }\n}\n"
+
+// WriteConfig writes main.tf: the provider requirement, then config.
+func (tf *Terraform) WriteConfig(config string) {
+	tf.t.Helper()
+	tf.WriteFile("main.tf", requiredProviders+config)
+}
+
+// ExpectPlanError runs plan and fails the test unless terraform stops with
+// an error diagnostic whose summary and detail match want.
+func (tf *Terraform) ExpectPlanError(want *regexp.Regexp, args ...string) Result {
+	tf.t.Helper()
+	res := tf.Run("plan", args...)
+	if res.Code == 0 {
+		tf.t.Fatalf("want the plan to fail with %q; it succeeded: %s", want, res.Explain())
+	}
+	for _, d := range res.Diagnostics("error") {
+		if want.MatchString(d.Summary + "\n" + d.Detail) {
+			return res
+		}
+	}
+	tf.t.Fatalf("want an error matching %q, got %s", want, res.Explain())
+	return res
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -51,6 +52,16 @@ func testLab(t *testing.T) *lab.Lab {
 	sc := lab.DefaultScenario()
 	sc.Shares = nil
 	return acctest.StartLab(t, lab.Options{Scenario: sc})
+}
+
+// expectPlanError plans config with the built provider and fails the test
+// unless terraform stops with an error diagnostic matching want: one
+// terraform process per case, where resource.Test starts several.
+func expectPlanError(t *testing.T, config string, want *regexp.Regexp) acctest.Result {
+	t.Helper()
+	tf := acctest.NewTerraform(t, providerBin)
+	tf.WriteConfig(config)
+	return tf.ExpectPlanError(want)
 }
 
 var protoV6Factories = map[string]func() (tfprotov6.ProviderServer, error){

@@ -286,10 +286,7 @@ func TestAccDNSCNAME_planTimeErrors(t *testing.T) {
 		for name, c := range cases {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				resource.Test(t, resource.TestCase{
-					ProtoV6ProviderFactories: protoV6Factories,
-					Steps:                    []resource.TestStep{{Config: c.cfg, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)}},
-				})
+				expectPlanError(t, c.cfg, regexp.MustCompile(c.want))
 			})
 		}
 	})

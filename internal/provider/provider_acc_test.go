@@ -62,14 +62,7 @@ data "winfs_registry_value" "x" {
   path   = "HKLM\\SOFTWARE"
 }
 `
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				Steps: []resource.TestStep{{
-					Config:      cfg,
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)),
-				}},
-			})
+			expectPlanError(t, cfg, regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)))
 		})
 	}
 }

@@ -146,14 +146,8 @@ func TestAccRegistryValue_planTimeErrors(t *testing.T) {
 				if !strings.Contains(body, "server =") {
 					body = `server = "server1"` + "\n" + body
 				}
-				resource.Test(t, resource.TestCase{
-					ProtoV6ProviderFactories: protoV6Factories,
-					Steps: []resource.TestStep{{
-						Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + "resource \"winfs_registry_value\" \"bad\" {\n" + body + "\n}\n",
-						PlanOnly:    true,
-						ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)),
-					}},
-				})
+				expectPlanError(t, acctest.ProviderBlock(l, acctest.ProviderOpts{})+"resource \"winfs_registry_value\" \"bad\" {\n"+body+"\n}\n",
+					regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)))
 			})
 		}
 	})

@@ -13,7 +13,7 @@ import (
 func statusTerraform(t *testing.T, config string) *acctest.Terraform {
 	t.Helper()
 	tf := acctest.NewTerraform(t, providerBin)
-	tf.WriteFile("main.tf", "terraform {\n  required_providers {\n    winfs = { source = \"winfs/winfs\" }\n  }\n}\n"+config)
+	tf.WriteConfig(config)
 	return tf
 }
 

@@ -458,15 +458,12 @@ func TestAccShareSet_planTimeErrors(t *testing.T) {
 		name := "Bad" + string(c) + "Name"
 		cases = append(cases, planCase{one(name, `X:\a`, "Everyone"), fmt.Sprintf("share name %q contains %q", name, c)})
 	}
-	steps := make([]resource.TestStep, 0, len(cases))
-	for _, c := range cases {
-		steps = append(steps, resource.TestStep{
-			Config:      c.cfg,
-			PlanOnly:    true,
-			ExpectError: wrapped(c.want),
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			expectPlanError(t, c.cfg, wrapped(c.want))
 		})
 	}
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: protoV6Factories, Steps: steps})
 }
 
 // wrapped matches the texts in order, whatever line wrapping terraform
