@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -67,61 +68,67 @@ func registryCases() []valueCase {
 // destroys a value of every type, with data that breaks naive quoting.
 func TestAccRegistryValue_types(t *testing.T) {
 	t.Parallel()
-	acctest.RequireAcc(t)
 	l := testLab(t)
-	for _, c := range registryCases() {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			key := testKeyRoot + `\types`
-			name := "Value " + c.name + " $`'\""
-			cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
-resource "winfs_registry_value" "v" {
+	key := testKeyRoot + `\types`
+	cases := registryCases()
+	// One configuration holds a value of every type: one terraform run
+	// per step for all of them, each still checked on its own.
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{})
+	valueName := func(c valueCase) string { return "Value " + c.name + " $`'\"" }
+	address := func(c valueCase) string { return "winfs_registry_value." + c.name }
+	id := func(c valueCase) string { return `server1:HKLM\` + key + `\\` + valueName(c) }
+	var onHost, gone []resource.TestCheckFunc
+	var inState []statecheck.StateCheck
+	var recreated []plancheck.PlanCheck
+	imports := []resource.TestStep{}
+	for _, c := range cases {
+		cfg += fmt.Sprintf(`
+resource "winfs_registry_value" %q {
   server = "server1"
   path   = %s
   name   = %s
   type   = %q
   %s
 }
-`, acctest.HCLString(`HKLM\`+key), acctest.HCLString(name), c.typ, c.attr)
-			want := c.want
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				CheckDestroy:             hostValue(l, "server1", key, name, nil),
-				Steps: []resource.TestStep{
-					{
-						Config: cfg,
-						Check: resource.ComposeAggregateTestCheckFunc(
-							hostValue(l, "server1", key, name, &want),
-						),
-						ConfigStateChecks: []statecheck.StateCheck{
-							acctest.Attr("winfs_registry_value.v", "id", knownvalue.StringExact(`server1:HKLM\`+key+`\\`+name)),
-							acctest.Attr("winfs_registry_value.v", "type", knownvalue.StringExact(c.typ)),
-						},
-					},
-					{
-						ResourceName:            "winfs_registry_value.v",
-						ImportState:             true,
-						ImportStateId:           `server1:HKLM\` + key + `\\` + name,
-						ImportStateVerify:       true,
-						ImportStateVerifyIgnore: c.ignore,
-					},
-					{
-						// An administrator deletes the value: the next plan recreates it.
-						PreConfig: func() {
-							if _, err := l.Host("server1").DeleteRegistryValue("HKLM", key, name); err != nil {
-								t.Fatal(err)
-							}
-						},
-						Config:             cfg,
-						PlanOnly:           true,
-						ExpectNonEmptyPlan: true,
-					},
-					{
-						Config: cfg,
-						Check:  hostValue(l, "server1", key, name, &want),
-					},
-				},
-			})
+`, c.name, acctest.HCLString(`HKLM\`+key), acctest.HCLString(valueName(c)), c.typ, c.attr)
+		want := c.want
+		onHost = append(onHost, hostValue(l, "server1", key, valueName(c), &want))
+		gone = append(gone, hostValue(l, "server1", key, valueName(c), nil))
+		inState = append(inState,
+			acctest.Attr(address(c), "id", knownvalue.StringExact(id(c))),
+			acctest.Attr(address(c), "type", knownvalue.StringExact(c.typ)))
+		recreated = append(recreated, plancheck.ExpectResourceAction(address(c), plancheck.ResourceActionCreate))
+		imports = append(imports, resource.TestStep{
+			ResourceName:            address(c),
+			ImportState:             true,
+			ImportStateId:           id(c),
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: c.ignore,
 		})
 	}
+	steps := []resource.TestStep{{
+		Config:            cfg,
+		Check:             resource.ComposeAggregateTestCheckFunc(onHost...),
+		ConfigStateChecks: inState,
+	}}
+	steps = append(steps, imports...)
+	steps = append(steps, resource.TestStep{
+		// An administrator deletes the values: the next plan recreates
+		// each of them, and the apply puts them back.
+		PreConfig: func() {
+			for _, c := range cases {
+				if _, err := l.Host("server1").DeleteRegistryValue("HKLM", key, valueName(c)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+		Config:           cfg,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: recreated},
+		Check:            resource.ComposeAggregateTestCheckFunc(onHost...),
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		CheckDestroy:             resource.ComposeAggregateTestCheckFunc(gone...),
+		Steps:                    steps,
+	})
 }
