@@ -183,8 +183,13 @@ func (tf *Terraform) Run(command string, args ...string) Result {
 		tf.t.Fatal(err)
 	}
 	tf.t.Logf("terraform %s: exit %d in %s", strings.Join(full, " "), res.Code, res.Wall.Round(1e6))
-	out := Result{Code: res.Code, Output: res.Output}
-	sc := bufio.NewScanner(strings.NewReader(res.Output))
+	return Result{Code: res.Code, Output: res.Output, Messages: parseMessages(res.Output)}
+}
+
+// parseMessages reads the JSON lines of output, skipping anything else.
+func parseMessages(output string) []Message {
+	var out []Message
+	sc := bufio.NewScanner(strings.NewReader(output))
 	sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
 	for sc.Scan() {
 		var m Message
@@ -196,7 +201,7 @@ func (tf *Terraform) Run(command string, args ...string) Result {
 		if m.Diagnostic != nil && m.Diagnostic.Summary == devOverridesWarning {
 			continue
 		}
-		out.Messages = append(out.Messages, m)
+		out = append(out, m)
 	}
 	return out
 }
