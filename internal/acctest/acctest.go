@@ -6,6 +6,7 @@ package acctest
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -57,4 +58,15 @@ func HCLString(s string) string {
 // state (terraform-plugin-testing's ConfigStateChecks).
 func Attr(address, name string, want knownvalue.Check) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue(address, tfjsonpath.New(name), want)
+}
+
+// Phrases matches the phrases in this order, each space in them matching
+// any run of white space: terraform wraps long diagnostics in its
+// human-readable output, which resource.Test's ExpectError reads.
+func Phrases(phrases ...string) *regexp.Regexp {
+	parts := make([]string, len(phrases))
+	for i, p := range phrases {
+		parts[i] = strings.ReplaceAll(regexp.QuoteMeta(p), " ", `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
 }

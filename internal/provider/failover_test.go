@@ -16,7 +16,7 @@ import (
 )
 
 // The failover tests apply the real examples/failover directory to an
-// estate of their own, started as seed 000 leaves it (set up by hand).
+// estate of their own, started as it was set up by hand.
 
 const failoverDir = "../../examples/failover"
 

@@ -62,7 +62,7 @@ data "winfs_registry_value" "x" {
   path   = "HKLM\\SOFTWARE"
 }
 `
-			expectPlanError(t, cfg, regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)))
+			expectPlanError(t, cfg, acctest.Phrases(c.want))
 		})
 	}
 }

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -147,7 +146,7 @@ func TestAccRegistryValue_planTimeErrors(t *testing.T) {
 					body = `server = "server1"` + "\n" + body
 				}
 				expectPlanError(t, acctest.ProviderBlock(l, acctest.ProviderOpts{})+"resource \"winfs_registry_value\" \"bad\" {\n"+body+"\n}\n",
-					regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)))
+					acctest.Phrases(c.want))
 			})
 		}
 	})

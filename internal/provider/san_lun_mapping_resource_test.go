@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -18,18 +17,8 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 )
 
-// spaced matches the phrases in order, whatever line wrapping terraform
-// applied to the diagnostic.
-func spaced(phrases ...string) *regexp.Regexp {
-	parts := make([]string, len(phrases))
-	for i, p := range phrases {
-		parts[i] = strings.ReplaceAll(regexp.QuoteMeta(p), " ", `\s+`)
-	}
-	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
-}
-
-// Every SAN test works on LUNs of its own, so that the seed's X: and Y:
-// LUNs stay as the scenario made them for the other tests.
+// Every SAN test works on LUNs of its own, so that the estate's X: and Y:
+// LUNs stay as the scenario made them.
 func accLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 	t.Helper()
 	lun := array.LUN{Path: "/vol/acc/" + name, Serial: fmt.Sprintf("ACC%09d", len(name)*7919+int(name[0])), Size: 1 << 30}
@@ -197,7 +186,7 @@ func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
 		t.Fatal(err)
 	}
 	since, start := acctest.Mark(l), l.Array().Mappings()
-	want := spaced(
+	want := acctest.Phrases(
 		`LUN /vol/acc/takeover is mapped to initiator group server1 (LUN ID 9)`,
 		`would let two hosts see the same disk`,
 		`set takeover = true`,
@@ -251,7 +240,7 @@ func TestAccSANLunMapping_adopt(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      mappingConfig(l, lun.Path, "server2", "lun_id = 5"),
-				ExpectError: spaced(`with LUN ID 77, not 5. Set lun_id = 77`),
+				ExpectError: acctest.Phrases(`with LUN ID 77, not 5. Set lun_id = 77`),
 			},
 			{
 				Config: mappingConfig(l, lun.Path, "server2", ""),
@@ -294,7 +283,7 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 					}
 				},
 				Config:      cfg,
-				ExpectError: spaced(`whether it ran is unknown`, `Run terraform apply again`),
+				ExpectError: acctest.Phrases(`whether it ran is unknown`, `Run terraform apply again`),
 			},
 			{
 				PreConfig: func() {
@@ -348,7 +337,7 @@ func TestAccSANLunMapping_driftMoved(t *testing.T) {
 			},
 			{
 				Config:      cfg,
-				ExpectError: spaced(`is mapped to initiator group server2`, `set takeover = true`),
+				ExpectError: acctest.Phrases(`is mapped to initiator group server2`, `set takeover = true`),
 			},
 			{
 				// Put the array back as the configuration says, for the destroy.
@@ -376,11 +365,11 @@ func TestAccSANLunMapping_unknownTargets(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      mappingConfig(l, "/vol/acc/does_not_exist", "server1", ""),
-				ExpectError: spaced(`does not know LUN /vol/acc/does_not_exist`, `lun serial: /vol/acc/does_not_exist : No such LUN exists`),
+				ExpectError: acctest.Phrases(`does not know LUN /vol/acc/does_not_exist`, `lun serial: /vol/acc/does_not_exist : No such LUN exists`),
 			},
 			{
 				Config:      mappingConfig(l, "/vol/vol1/files_x", "server9", ""),
-				ExpectError: spaced(`no initiator group "server9"; it has: server1, server2`),
+				ExpectError: acctest.Phrases(`no initiator group "server9"; it has: server1, server2`),
 			},
 		},
 	})
@@ -419,7 +408,7 @@ func TestAccSANLunMapping_planTimeErrors(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			expectPlanError(t, c.cfg, regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)))
+			expectPlanError(t, c.cfg, acctest.Phrases(c.want))
 		})
 	}
 }
@@ -505,7 +494,7 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 			},
 			{
 				Config:      mappingConfig(l, "nope", "server1", ""),
-				ExpectError: spaced(`Error: The specified volume was not found. (nope)`),
+				ExpectError: acctest.Phrases(`Error: The specified volume was not found. (nope)`),
 			},
 		},
 	})

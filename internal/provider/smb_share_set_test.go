@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -296,7 +295,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 					},
 				),
 			},
-			// An administrator deletes a share's registry values (as seed 000's script does).
+			// An administrator deletes a share's registry values (a clean-up script run by hand).
 			{
 				PreConfig: func() {
 					for _, key := range []string{winhost.KeyLanmanServerShares, winhost.KeyShareSecurity} {
@@ -324,7 +323,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 }
 
 // TestAccShareSet_dataSourceCopies: shares made by hand on server1 are read
-// by the data source and declared on server2, as seed 000's daily copy does;
+// by the data source and declared on server2, as a daily copy job would;
 // the copy plans empty afterwards.
 func TestAccShareSet_dataSourceCopies(t *testing.T) {
 	t.Parallel()
@@ -396,7 +395,7 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 			{
 				PreConfig:   func() { seq = acctest.Mark(l) },
 				Config:      cfg,
-				ExpectError: wrapped(`Cannot share "Públic$" on server2: its path Y:\Public is on volume Y:, which is not mounted on server2.`, `Nothing was changed.`),
+				ExpectError: acctest.Phrases(`Cannot share "Públic$" on server2: its path Y:\Public is on volume Y:, which is not mounted on server2.`, `Nothing was changed.`),
 			},
 			{
 				PreConfig: func() {
@@ -410,7 +409,7 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 					adminAgent(t, l, "server2", agent.OpShareSet, agent.ShareSetParams{Share: s, Scope: scope})
 				},
 				Config:      cfg,
-				ExpectError: wrapped(`"Nobody" differs: description is "made by hand", not ""`, `terraform import`),
+				ExpectError: acctest.Phrases(`"Nobody" differs: description is "made by hand", not ""`, `terraform import`),
 			},
 			{
 				// Exactly as declared: adopted without a change.
@@ -461,17 +460,7 @@ func TestAccShareSet_planTimeErrors(t *testing.T) {
 	for i, c := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
-			expectPlanError(t, c.cfg, wrapped(c.want))
+			expectPlanError(t, c.cfg, acctest.Phrases(c.want))
 		})
 	}
-}
-
-// wrapped matches the texts in order, whatever line wrapping terraform
-// applies to the error message.
-func wrapped(texts ...string) *regexp.Regexp {
-	parts := make([]string, 0, len(texts))
-	for _, t := range texts {
-		parts = append(parts, strings.ReplaceAll(regexp.QuoteMeta(t), " ", `\s+`))
-	}
-	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
 }

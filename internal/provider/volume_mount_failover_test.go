@@ -45,7 +45,7 @@ func TestAccVolumeMount_failover(t *testing.T) {
 		return resource.TestStep{
 			PreConfig:   func() { mark(); acctest.Fault(t, l, fr) },
 			Config:      cfg(to),
-			ExpectError: spaced("Error"),
+			ExpectError: acctest.Phrases("Error"),
 		}
 	}
 	convergeStep := func(from, to string) resource.TestStep {
@@ -116,7 +116,7 @@ func TestAccVolumeMount_unreachableServer(t *testing.T) {
 			{
 				PreConfig:   func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
 				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "R:", ""),
-				ExpectError: spaced("server2", "127.0.0.1"),
+				ExpectError: acctest.Phrases("server2", "127.0.0.1"),
 			},
 			{
 				PreConfig: func() { l.ClearFaults() },
@@ -179,7 +179,7 @@ resource "winfs_registry_value" "v" {
 				PreConfig:   func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
 				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + value,
 				Destroy:     true,
-				ExpectError: spaced("server2", "127.0.0.1"),
+				ExpectError: acctest.Phrases("server2", "127.0.0.1"),
 			},
 			{
 				Config:  acctest.ProviderBlock(l, acctest.ProviderOpts{Fenced: true}) + value,

@@ -18,8 +18,8 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
 )
 
-// volLUN is a LUN of the test's own (the seed's X: and Y: stay as they are
-// for the other tests), with a serial derived from its name.
+// volLUN is a LUN of the test's own (the estate's X: and Y: stay as they
+// are), with a serial derived from its name.
 func volLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 	t.Helper()
 	h := fnv.New32a()
@@ -228,7 +228,7 @@ func TestAccVolumeMount_folder(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", `C:\Mounts\Full`, ""),
-				ExpectError: spaced(`C:\Mounts\Full on server1 is not empty`),
+				ExpectError: acctest.Phrases(`C:\Mounts\Full on server1 is not empty`),
 			},
 			{
 				Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", `C:\Mounts\Data`, ""),
@@ -279,11 +279,11 @@ resource "winfs_volume_mount" "v" {
 			{
 				// X: is the seed's files_x volume on server1.
 				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "X:", ""),
-				ExpectError: spaced("mount point X: is in use on server1", "P3OoG4WVLmC0", "terraform import"),
+				ExpectError: acctest.Phrases("mount point X: is in use on server1", "P3OoG4WVLmC0", "terraform import"),
 			},
 			{
 				Config:      mountOnly(unmapped.Serial, "N:"),
-				ExpectError: spaced(unmapped.Serial, "server1", "within 2s", "not mapped to server1's initiator group"),
+				ExpectError: acctest.Phrases(unmapped.Serial, "server1", "within 2s", "not mapped to server1's initiator group"),
 			},
 			{
 				PreConfig: func() {
@@ -292,7 +292,7 @@ resource "winfs_volume_mount" "v" {
 					}
 				},
 				Config:      mountOnly(two.Serial, "N:"),
-				ExpectError: spaced("has 2 data partitions", "2 (", "3 (", "set partition_number"),
+				ExpectError: acctest.Phrases("has 2 data partitions", "2 (", "3 (", "set partition_number"),
 			},
 			{
 				Config: strings.Replace(mountOnly(two.Serial, "N:"), "mount_point", "partition_number = 3\n  mount_point", 1),
