@@ -12,9 +12,12 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 )
@@ -25,9 +28,9 @@ import (
 func ontapBlock(l *lab.Lab, body string) string {
 	if body == "" {
 		body = fmt.Sprintf("    username  = %s\n    password  = %s\n    host_key  = %s\n",
-			hclString(l.SANUsername()), hclString(l.SANPassword()), hclString(l.SANHostKey()))
+			acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANPassword()), acctest.HCLString(l.SANHostKey()))
 	}
-	cfg := providerBlock(l, providerOpts{noSAN: true})
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{NoSAN: true})
 	return strings.TrimSuffix(cfg, "}\n") + fmt.Sprintf(`  san = {
     address   = %s
     dialect   = "ontap"
@@ -35,7 +38,7 @@ func ontapBlock(l *lab.Lab, body string) string {
     timeout   = "5s"
 %s  }
 }
-`, hclString(l.SANSSHAddress()), hclString(l.SANVserver()), body)
+`, acctest.HCLString(l.SANSSHAddress()), acctest.HCLString(l.SANVserver()), body)
 }
 
 func ontapMapping(l *lab.Lab, body, lun, igroup string) string {
@@ -44,7 +47,7 @@ resource "winfs_san_lun_mapping" "m" {
   lun    = %s
   igroup = %s
 }
-`, hclString(lun), hclString(igroup))
+`, acctest.HCLString(lun), acctest.HCLString(igroup))
 }
 
 // sshLogins counts the array's SSH logins.
@@ -80,8 +83,9 @@ func newKeyPEM(t *testing.T) (string, ssh.PublicKey) {
 // clustershell over SSH: map, plan empty, import, move to the other host
 // (unmap first), unmap on destroy; every command over SSH.
 func TestAccSANLunMapping_ontapSSH(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	acctest.RequireAcc(t)
+	t.Parallel()
+	l := testLab(t)
 	lun := accLUN(t, l, "ontap9")
 	before := sshLogins(l)
 	var since uint64
@@ -92,10 +96,12 @@ func TestAccSANLunMapping_ontapSSH(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: ontapMapping(l, "", lun.Path, "server1"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "serial", knownvalue.StringExact(lun.Serial)),
+					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.NotNull()),
+				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server1"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "serial", lun.Serial),
-					resource.TestCheckResourceAttrSet("winfs_san_lun_mapping.m", "lun_id"),
 					func(*terraform.State) error {
 						if sshLogins(l) == before {
 							return fmt.Errorf("no SSH login on the array")
@@ -129,7 +135,7 @@ func TestAccSANLunMapping_ontapSSH(t *testing.T) {
 			{
 				// The clustershell's refusal, verbatim.
 				Config:      ontapMapping(l, "", "/vol/acc/nope", "server1"),
-				ExpectError: spaced(`lun show -vserver svm1 -path /vol/acc/nope -fields serial`, `There are no entries matching your query.`),
+				ExpectError: acctest.Phrases(`lun show -vserver svm1 -path /vol/acc/nope -fields serial`, `There are no entries matching your query.`),
 			},
 		},
 	})
@@ -138,14 +144,14 @@ func TestAccSANLunMapping_ontapSSH(t *testing.T) {
 // TestAccSANLunMapping_ontapSSHKey: a private key from the environment
 // logs in; no password anywhere.
 func TestAccSANLunMapping_ontapSSHKey(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "ontap9key")
 	keyPEM, pub := newKeyPEM(t)
 	l.Array().AuthorizeKey(pub)
 	t.Setenv(EnvSANPrivateKey, keyPEM)
 	t.Setenv(EnvSANPassword, "")
-	body := fmt.Sprintf("    username  = %s\n    host_key  = %s\n", hclString(l.SANUsername()), hclString(l.SANHostKey()))
+	body := fmt.Sprintf("    username  = %s\n    host_key  = %s\n", acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANHostKey()))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		CheckDestroy:             arrayHolds(l, lun.Path),
@@ -170,8 +176,8 @@ func TestAccSANLunMapping_ontapSSHKey(t *testing.T) {
 // pinned one, and a key the array does not know, are refused with errors
 // that say why; the array is left as it was.
 func TestAccSANLunMapping_sshRefused(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "ontap9refused")
 	_, impostor := newKeyPEM(t)
 	wrongPEM, _ := newKeyPEM(t)
@@ -183,9 +189,9 @@ func TestAccSANLunMapping_sshRefused(t *testing.T) {
 	t.Setenv(EnvSANPrivateKey, "")
 	pinned := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(impostor)))
 	mismatch := fmt.Sprintf("    username  = %s\n    password  = %s\n    host_key  = %s\n",
-		hclString(l.SANUsername()), hclString(l.SANPassword()), hclString(pinned))
+		acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANPassword()), acctest.HCLString(pinned))
 	wrongKey := fmt.Sprintf("    username  = %s\n    private_key_file = %s\n    host_key  = %s\n",
-		hclString(l.SANUsername()), hclString(keyFile), hclString(l.SANHostKey()))
+		acctest.HCLString(l.SANUsername()), acctest.HCLString(keyFile), acctest.HCLString(l.SANHostKey()))
 	before := l.Array().Mappings()
 	unchanged := func() {
 		if got := l.Array().Mappings(); fmt.Sprint(got) != fmt.Sprint(before) {
@@ -197,13 +203,13 @@ func TestAccSANLunMapping_sshRefused(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: ontapMapping(l, mismatch, lun.Path, "server1"),
-				ExpectError: spaced("refusing the array at "+l.SANSSHAddress(), ssh.FingerprintSHA256(l.Array().HostKey()),
+				ExpectError: acctest.Phrases("refusing the array at "+l.SANSSHAddress(), ssh.FingerprintSHA256(l.Array().HostKey()),
 					"san.host_key expects", ssh.FingerprintSHA256(impostor)),
 			},
 			{
 				PreConfig:   unchanged,
 				Config:      ontapMapping(l, wrongKey, lun.Path, "server1"),
-				ExpectError: spaced(`refused the SSH login of user "root"`, "san.private_key"),
+				ExpectError: acctest.Phrases(`refused the SSH login of user "root"`, "san.private_key"),
 			},
 		},
 	})
@@ -216,8 +222,8 @@ func TestAccSANLunMapping_sshRefused(t *testing.T) {
 // TestAccSANLunMapping_sshPlanTimeErrors: bad SSH and ONTAP 9 settings fail
 // at plan time naming the attribute.
 func TestAccSANLunMapping_sshPlanTimeErrors(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	t.Setenv(EnvSANPassword, "")
 	t.Setenv(EnvSANPrivateKey, "")
 	res := "resource \"winfs_san_lun_mapping\" \"bad\" {\n  lun = \"/vol/vol1/files_x\"\n  igroup = \"server1\"\n}\n"
@@ -225,7 +231,7 @@ func TestAccSANLunMapping_sshPlanTimeErrors(t *testing.T) {
 	cases := map[string]struct{ cfg, want string }{
 		"unknown transport": {strings.Replace(ok, `dialect   = "ontap"`, `dialect = "ontap"`+"\n    transport = \"rsh\"", 1), `san.transport value must be one of`},
 		"unknown dialect":   {strings.Replace(ok, `dialect   = "ontap"`, `dialect = "ontap9"`, 1), `san.dialect value must be one of`},
-		"no key no password": {ontapBlock(l, fmt.Sprintf("    username = %s\n    host_key = %s\n", hclString(l.SANUsername()), hclString(l.SANHostKey()))),
+		"no key no password": {ontapBlock(l, fmt.Sprintf("    username = %s\n    host_key = %s\n", acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANHostKey()))),
 			`needs a user name and a private key or password`},
 		"bad host key":        {strings.Replace(ok, l.SANHostKey(), "ssh-ed25519 not-base64!", 1), `san.host_key is not an SSH public key`},
 		"vserver with spaces": {strings.Replace(ok, `vserver   = "svm1"`, `vserver = "svm 1"`, 1), `vserver "svm 1" must be 1-47`},
@@ -233,18 +239,11 @@ func TestAccSANLunMapping_sshPlanTimeErrors(t *testing.T) {
 		"ssh option on telnet": {strings.Replace(ok, `dialect   = "ontap"`, `dialect = "ontap"`+"\n    transport = \"telnet\"", 1),
 			`san.host_key is only used over SSH`},
 		"bad private key": {ontapBlock(l, fmt.Sprintf("    username = %s\n    private_key = \"-----BEGIN OPENSSH PRIVATE KEY-----\\nnope\\n-----END OPENSSH PRIVATE KEY-----\\n\"\n    host_key = %s\n",
-			hclString(l.SANUsername()), hclString(l.SANHostKey()))), `must be an unencrypted private key`},
+			acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANHostKey()))), `must be an unencrypted private key`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				Steps: []resource.TestStep{{
-					Config:      c.cfg + res,
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)),
-				}},
-			})
+			expectPlanError(t, c.cfg+res, regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)))
 		})
 	}
 }
