@@ -180,7 +180,7 @@ for (const { file, tree } of trees) {
     if (!/\.exe$/i.test(name)) { report(file, n, `${name || n.text.split(/\s/)[0]}: not a cmdlet of cmdlets.json, an agent function or a native program (name.exe)`); continue; }
     if (a.redirections.some((r) => /^2>&1$|^\*>&1$/.test(r.text.trim()))) {
       const fn = enclosingFunction(n);
-      const local = fn ? eapAssignments(fn).filter((x) => x.fn === fn && x.at < n.startIndex).pop() : null;
+      const local = fn ? eapAssignments(fn).filter((x) => x.fn?.id === fn.id && x.at < n.startIndex).pop() : null;
       const eap = local ? local.value : scriptEap;
       if (/^stop$/i.test(eap)) report(file, n, `${name}: stderr merged with 2>&1 while $ErrorActionPreference is Stop: the first stderr line throws in Windows PowerShell 5.1 (set it to 'Continue' in the function and judge by $LASTEXITCODE)`);
     }

@@ -103,7 +103,7 @@ function Invoke-WinfsDnsCNameSet($Params) {
     $span = [System.TimeSpan]::FromSeconds($ttl)
     $old = $node.CName
     if ($null -eq $old) {
-        [void](Add-DnsServerResourceRecordCName -ZoneName $ref.Zone -Name $ref.Name -HostNameAlias $target -TimeToLive $span)
+        [void](Add-DnsServerResourceRecordCName -ZoneName $ref.Zone -Name $ref.Name -HostNameAlias $target -TimeToLive $span -Confirm:$false)
         return [ordered]@{ replaced = $false }
     }
     $current = [string]$old.RecordData.HostNameAlias
@@ -115,7 +115,7 @@ function Invoke-WinfsDnsCNameSet($Params) {
     $new = $old.Clone()
     $new.RecordData.HostNameAlias = $target
     $new.TimeToLive = $span
-    [void](Set-DnsServerResourceRecord -ZoneName $ref.Zone -OldInputObject $old -NewInputObject $new)
+    [void](Set-DnsServerResourceRecord -ZoneName $ref.Zone -OldInputObject $old -NewInputObject $new -Confirm:$false)
     return [ordered]@{ replaced = $true }
 }
 
@@ -127,6 +127,6 @@ function Invoke-WinfsDnsCNameDelete($Params) {
     if ($null -eq $node.CName) {
         return [ordered]@{ existed = $false }
     }
-    [void](Remove-DnsServerResourceRecord -ZoneName $ref.Zone -InputObject $node.CName -Force)
+    [void](Remove-DnsServerResourceRecord -ZoneName $ref.Zone -InputObject $node.CName -Force -Confirm:$false)
     return [ordered]@{ existed = $true }
 }

@@ -141,7 +141,7 @@ function Get-WinfsShareObject([string]$Name) {
 # with the SID it compares by.
 function Get-WinfsShareAccess($Share) {
     $list = New-Object 'System.Collections.Generic.List[object]'
-    foreach ($a in @(Get-SmbShareAccess -InputObject $Share -ErrorAction Stop)) {
+    foreach ($a in @(Get-SmbShareAccess -InputObject $Share -Confirm:$false -ErrorAction Stop)) {
         $account = [string]$a.AccountName
         $sid = $account
         try {
@@ -256,7 +256,7 @@ function Sync-WinfsShareAccess($Share, $Want) {
             if ($c.type -eq 'deny' -and $c.sid -eq $w.sid) { $present = $true }
         }
         if (-not $present) {
-            Block-SmbShareAccess -InputObject $Share -AccountName $w.account -Force -ErrorAction Stop | Out-Null
+            Block-SmbShareAccess -InputObject $Share -AccountName $w.account -Force -Confirm:$false -ErrorAction Stop | Out-Null
         }
     }
     foreach ($c in $current) {
@@ -268,9 +268,9 @@ function Sync-WinfsShareAccess($Share, $Want) {
             continue
         }
         if ($c.type -eq 'deny') {
-            Unblock-SmbShareAccess -InputObject $Share -AccountName $c.account -Force -ErrorAction Stop | Out-Null
+            Unblock-SmbShareAccess -InputObject $Share -AccountName $c.account -Force -Confirm:$false -ErrorAction Stop | Out-Null
         } else {
-            Revoke-SmbShareAccess -InputObject $Share -AccountName $c.account -Force -ErrorAction Stop | Out-Null
+            Revoke-SmbShareAccess -InputObject $Share -AccountName $c.account -Force -Confirm:$false -ErrorAction Stop | Out-Null
         }
     }
     foreach ($w in $Want) {
@@ -285,7 +285,7 @@ function Sync-WinfsShareAccess($Share, $Want) {
             $right = 'Read'
             if ($w.right -eq 'full') { $right = 'Full' }
             if ($w.right -eq 'change') { $right = 'Change' }
-            Grant-SmbShareAccess -InputObject $Share -AccountName $w.account -AccessRight $right -Force -ErrorAction Stop | Out-Null
+            Grant-SmbShareAccess -InputObject $Share -AccountName $w.account -AccessRight $right -Force -Confirm:$false -ErrorAction Stop | Out-Null
         }
     }
 }
@@ -348,7 +348,7 @@ function Invoke-WinfsShareSet($Params) {
     }
     if ($null -ne $cur -and -not [string]::Equals([string]$cur.Path, $want.Path, [System.StringComparison]::OrdinalIgnoreCase)) {
         # The path of a share cannot be changed: remove it and create it again.
-        Remove-SmbShare -InputObject $cur -Force -ErrorAction Stop | Out-Null
+        Remove-SmbShare -InputObject $cur -Force -Confirm:$false -ErrorAction Stop | Out-Null
         $cur = $null
     }
     $mode = 'Unrestricted'
@@ -360,10 +360,10 @@ function Invoke-WinfsShareSet($Params) {
         # Everyone:Read never exists; the declared list replaces it below.
         $cur = New-SmbShare -Name $want.Name -Path $want.Path -Description $want.Description -CachingMode $want.Caching `
             -FolderEnumerationMode $mode -ConcurrentUserLimit ([uint32]$want.Limit) -EncryptData $want.Encrypt `
-            -FullAccess (Get-WinfsAccountName 'S-1-5-32-544') -ErrorAction Stop
+            -FullAccess (Get-WinfsAccountName 'S-1-5-32-544') -Confirm:$false -ErrorAction Stop
     } else {
         Set-SmbShare -InputObject $cur -Description $want.Description -CachingMode $want.Caching -FolderEnumerationMode $mode `
-            -ConcurrentUserLimit ([uint32]$want.Limit) -EncryptData $want.Encrypt -Force -ErrorAction Stop | Out-Null
+            -ConcurrentUserLimit ([uint32]$want.Limit) -EncryptData $want.Encrypt -Force -Confirm:$false -ErrorAction Stop | Out-Null
     }
     Sync-WinfsShareAccess $cur $want.Access
     return [ordered]@{ action = $action }
@@ -384,6 +384,6 @@ function Invoke-WinfsShareRemove($Params) {
     if ([bool]$cur.Special -or -not (Test-WinfsInScope ([string]$cur.Path) $scope)) {
         throw (New-WinfsError 'share_conflict' ('share "' + [string]$cur.Name + '" on ' + [System.Environment]::MachineName + ' points at ' + [string]$cur.Path + ', outside the scope: it is not removed'))
     }
-    Remove-SmbShare -InputObject $cur -Force -ErrorAction Stop | Out-Null
+    Remove-SmbShare -InputObject $cur -Force -Confirm:$false -ErrorAction Stop | Out-Null
     return [ordered]@{ existed = $true }
 }

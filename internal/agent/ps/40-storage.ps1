@@ -38,7 +38,11 @@ function Get-WinfsMountPath([string]$Path) {
 }
 
 # Test-WinfsDirty asks NTFS for the volume's dirty bit.
+# Native programs run with stderr merged into their output under a local
+# $ErrorActionPreference of 'Continue': under 'Stop', Windows PowerShell 5.1
+# throws on the first stderr line. The exit code is the verdict.
 function Test-WinfsDirty([string]$Guid) {
+    $ErrorActionPreference = 'Continue'
     $out = (& fsutil.exe dirty query ('\\?\Volume{' + $Guid + '}\') 2>&1 | Out-String)
     if ($LASTEXITCODE -ne 0) {
         return $false
@@ -316,7 +320,7 @@ function Invoke-WinfsVolumeMount($Params) {
             }
         }
     }
-    Add-PartitionAccessPath -DiskNumber $v.Part.DiskNumber -PartitionNumber $v.Part.PartitionNumber -AccessPath ($mp.Text + '\') | Out-Null
+    Add-PartitionAccessPath -DiskNumber $v.Part.DiskNumber -PartitionNumber $v.Part.PartitionNumber -AccessPath ($mp.Text + '\') -Confirm:$false | Out-Null
     return [ordered]@{ changed = $true }
 }
 
@@ -359,7 +363,9 @@ function Invoke-WinfsVolumeDismount($Params) {
         $part = Find-WinfsPartition $cur.volume_guid
     }
     if ($null -eq $part) {
-        # A letter whose volume is gone: only MountedDevices holds it.
+        # A letter whose volume is gone: only MountedDevices holds it. Both
+        # ways out of this branch leave the function (see Test-WinfsDirty).
+        $ErrorActionPreference = 'Continue'
         $output = (& mountvol.exe $mp.Text /D 2>&1 | Out-String)
         if ($LASTEXITCODE -ne 0) {
             throw (New-WinfsError 'internal' ('mountvol ' + $mp.Text + ' /D failed: ' + $output.Trim()))
@@ -374,7 +380,7 @@ function Invoke-WinfsVolumeDismount($Params) {
         }
         throw (New-WinfsError 'volume_in_use' ('cannot remove ' + $mp.Text + ': ' + $open.Count + ' file(s) open on the volume by SMB clients (' + [string]::Join(', ', $names.ToArray()) + '); close them first'))
     }
-    Remove-PartitionAccessPath -DiskNumber $part.DiskNumber -PartitionNumber $part.PartitionNumber -AccessPath ($mp.Text + '\') | Out-Null
+    Remove-PartitionAccessPath -DiskNumber $part.DiskNumber -PartitionNumber $part.PartitionNumber -AccessPath ($mp.Text + '\') -Confirm:$false | Out-Null
     return [ordered]@{ removed = $true }
 }
 
@@ -398,7 +404,9 @@ function Invoke-WinfsVolumeRepair($Params) {
         throw (New-WinfsError 'disk_read_only' ('disk ' + $v.Disk.Number + ' is read-only: chkdsk /F cannot fix it; make it writable first'))
     }
     $was = Test-WinfsDirty $guid
-    # 'N' answers a prompt to schedule the check at the next restart.
+    # 'N' answers a prompt to schedule the check at the next restart. Only
+    # the exit code and the text follow (see Test-WinfsDirty).
+    $ErrorActionPreference = 'Continue'
     $output = ('N' | & chkdsk.exe ('\\?\Volume{' + $guid + '}') /F /X 2>&1 | Out-String)
     # chkdsk: 0 no errors, 1 errors fixed, 2 cleanup performed; 3 means the
     # volume could not be checked or not every error was fixed.
@@ -420,14 +428,14 @@ function Invoke-WinfsVolumeCloseSessions($Params) {
     $sessions = @{}
     foreach ($f in $files) {
         $sessions[[string]$f.SessionId] = $f.SessionId
-        Close-SmbOpenFile -FileId $f.FileId -Force | Out-Null
+        Close-SmbOpenFile -FileId $f.FileId -Force -Confirm:$false | Out-Null
     }
     $closed = 0
     foreach ($sid in $sessions.Values) {
         # A session that still holds files elsewhere stays.
         $rest = @(Get-SmbOpenFile -SessionId $sid -ErrorAction SilentlyContinue)
         if ($rest.Count -eq 0) {
-            Close-SmbSession -SessionId $sid -Force -ErrorAction SilentlyContinue | Out-Null
+            Close-SmbSession -SessionId $sid -Force -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
             $closed++
         }
     }

@@ -17,9 +17,10 @@ function ConvertTo-WinfsServiceState([string]$Status) {
 }
 
 # Get-WinfsServiceStatus reports one service by its service name; a match
-# on the display name alone does not count, as in the lab.
+# on the display name alone does not count, as in the lab. The name is
+# compared exactly: Get-Service -Name takes wildcards.
 function Get-WinfsServiceStatus([string]$Name) {
-    $svc = Get-Service -Name $Name -ErrorAction SilentlyContinue
+    $svc = @(Get-Service -ErrorAction SilentlyContinue | Where-Object { $_.ServiceName -eq $Name }) | Select-Object -First 1
     if ($null -eq $svc -or -not [string]::Equals([string]$svc.ServiceName, $Name, [System.StringComparison]::OrdinalIgnoreCase)) {
         return [ordered]@{ name = $Name; display_name = ''; state = 'not_found' }
     }
