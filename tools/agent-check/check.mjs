@@ -161,7 +161,10 @@ for (const { tree } of trees) {
 for (const { file, tree } of trees) {
   for (const n of walk(tree.rootNode)) {
     if (n.type === 'ERROR' || n.isMissing) {
-      const ps7 = [...walk(n)].some((c) => c.text === '?' || c.text.startsWith('?'));
+      // The grammar has no ?? ?. ?[ or ternary: they show up as syntax
+      // errors; the error's line tells which message helps more.
+      const line = tree.rootNode.text.split('\n')[n.startPosition.row] ?? '';
+      const ps7 = /\?\?|\?\.|\?\[|\s\?\s/.test(line.replace(/'[^']*'|"[^"]*"|#.*$/g, ''));
       report(file, n, ps7 ? 'syntax error: ??, ?., ?[ and the ternary operator are PowerShell 7, not Windows PowerShell 5.1'
         : n.isMissing ? `syntax error: missing ${n.type}` : 'syntax error');
       continue;
