@@ -8,12 +8,25 @@
 //     nor a native program named with .exe;
 //   - cmdlet calls with an unknown or ambiguous parameter, named parameters
 //     no single parameter set has, or more positional arguments than a set takes;
-//   - cmdlets that may prompt (cmdlets.json confirm_impact High or unknown)
-//     called without -Confirm:$false: a prompt fails in a non-interactive host;
-//   - a variable or expression given to a parameter that takes wildcards;
+//   - cmdlets that may prompt called without -Confirm:$false. The agent runs
+//     under -NonInteractive, where a prompt is an error. A prompt comes when
+//     ConfirmImpact >= $ConfirmPreference (High by default,
+//     about_Preference_Variables). The reference states ConfirmImpact for no
+//     cmdlet, so cmdlets.json records "High" where an example shows a prompt
+//     and "unknown" for the other cmdlets with -Confirm; both need
+//     -Confirm:$false, the one documented switch that suppresses the prompt
+//     for one command. -Force does not count: what it skips differs per
+//     cmdlet, and for some it is a parameter of the underlying CIM method;
+//   - a variable or expression given to a parameter the reference marks
+//     "Accept wildcard characters: True";
 //   - a native program whose stderr is merged (2>&1) while
 //     $ErrorActionPreference is Stop: Windows PowerShell 5.1 turns each
-//     stderr line into an error record, and Stop makes the first one throw.
+//     stderr line into an error record and applies the preference to it
+//     (PowerShell 7.2 stopped doing so: Microsoft's "Differences between
+//     Windows PowerShell 5.1 and PowerShell 7"), so the first line throws.
+//     The preference in force is the last assignment before the call in its
+//     function, else the script's last top-level one.
+// [Type]::new() is allowed: PowerShell 5.0 added it (about_Object_Creation).
 //
 //   node check.mjs file.ps1... (in the order the files are joined)
 import { Parser, Language } from 'web-tree-sitter';

@@ -55,9 +55,11 @@ function parsePage(md) {
     sets.push({ name: (m[1] || '__AllParameterSets').trim(), ...parseSyntax(m[2].replace(/^\S+/, ''), switches) });
   }
   const parameters = {};
+  let forceText = '';
   const paramText = section(md, 'PARAMETERS');
   for (const m of paramText.matchAll(/^### -(\w+)\s*$([\s\S]*?)(?=^### |(?![\s\S]))/gm)) {
     const body = m[2];
+    if (m[1] === 'Force') forceText = body;
     const aliases = [...body.matchAll(/^Aliases:[ \t]*(.*)$/gm)].flatMap((a) => a[1].split(',').map((s) => s.trim()).filter(Boolean));
     parameters[m[1]] = {
       ...(switches.has(m[1]) ? { switch: true } : {}),
@@ -71,7 +73,7 @@ function parsePage(md) {
   const examples = section(md, 'EXAMPLES');
   const prompted = [...examples.matchAll(/^```\w*\n([\s\S]*?)^```/gm)].some((b) =>
     /Are you sure you want to perform this action\?/.test(b[1]) && !/-Confirm\b/i.test(b[1].split('\n')[0]));
-  const force = parameters.Force !== undefined && /### -Force\s*$[\s\S]*?(without (asking for )?(user )?confirmation|suppress(es)? (the )?(user )?(prompt|confirmation))/im.test(paramText.split(/^### -(?!Force)/m)[0] + paramText.slice(paramText.indexOf('### -Force')).split(/^### -(?!Force)/m)[0]);
+  const force = /without (asking for )?(user )?confirmation|suppress(es)? (the )?(user )?(prompt|confirmation)/i.test(forceText);
   return {
     title, module,
     cmdlet: {
