@@ -166,7 +166,7 @@ const functions = new Set();
 let scriptEap = 'Continue'; // PowerShell's default; the last top-level assignment holds while the main loop runs
 for (const { tree } of trees) {
   for (const n of walk(tree.rootNode)) {
-    if (n.type === 'function_statement') functions.add(n.childForFieldName?.('function_name')?.text.toLowerCase() ?? n.children.find((c) => c.type === 'function_name').text.toLowerCase());
+    if (n.type === 'function_statement') functions.add(n.children.find((c) => c.type === 'function_name').text.toLowerCase());
   }
   for (const a of eapAssignments(tree.rootNode)) if (!a.fn) scriptEap = a.value;
 }
