@@ -29,11 +29,15 @@ provider "winfs" {
     https          = true
     ca_certificate = var.winrm_ca_certificate_file == null ? null : file(var.winrm_ca_certificate_file)
   }
+  # The array over SSH (ONTAP 9 clustershell), its host key pinned.
   san = {
-    address  = var.san_address
-    username = var.san_username
-    password = var.san_password
-    dialect  = var.san_dialect
+    address   = var.san_address
+    transport = var.san_transport
+    dialect   = var.san_dialect
+    vserver   = var.san_vserver
+    host_key  = var.san_host_key
+    username  = var.san_username
+    password  = var.san_password
   }
   dns = {
     backend = "rfc2136"

@@ -50,8 +50,26 @@ variable "winrm_ca_certificate_file" {
 }
 
 variable "san_address" {
-  description = "The array's management address (telnet, host:port)."
+  description = "The array's management address (host:port; SSH port 22 by default)."
   type        = string
+}
+
+variable "san_transport" {
+  description = "ssh (recommended) or telnet (clear text, for arrays that offer nothing else)."
+  type        = string
+  default     = "ssh"
+}
+
+variable "san_vserver" {
+  description = "The SVM that holds the LUNs (dialect ontap only)."
+  type        = string
+  default     = null
+}
+
+variable "san_host_key" {
+  description = "The array's SSH host key, as ssh-keyscan prints it (verify its fingerprint with the array's administrator)."
+  type        = string
+  default     = null
 }
 
 variable "san_username" {
@@ -59,14 +77,15 @@ variable "san_username" {
 }
 
 variable "san_password" {
-  description = "Sent in clear text by telnet: keep the array's management network private."
+  description = "The array password (over telnet it crosses the network in clear text)."
   type        = string
   sensitive   = true
 }
 
 variable "san_dialect" {
-  type    = string
-  default = "ontap7"
+  description = "ontap (ONTAP 9 clustershell), ontap7 or generic."
+  type        = string
+  default     = "ontap"
 }
 
 variable "dns_server" {

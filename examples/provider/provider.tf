@@ -27,14 +27,16 @@ provider "winfs" {
     }
   }
 
-  # The array, over telnet: the user name and password cross the network in
-  # clear text. Keep the management network private.
+  # The array, over telnet (legacy: a Data ONTAP 7-mode filer with nothing
+  # else): the user name and password cross the network in clear text. Keep
+  # the management network private. Arrays with SSH: see san-ontap9-ssh.tf.
   san = {
-    address  = "filer1.corp.example.com" # port 23 unless given as host:port
-    username = "root"                    # or WINFS_SAN_USERNAME
-    password = var.san_password          # or WINFS_SAN_PASSWORD
-    dialect  = "ontap7"                  # the default
-    timeout  = "30s"
+    address   = "filer1.corp.example.com" # port 23 unless given as host:port
+    transport = "telnet"                  # the default with ontap7
+    username  = "root"                    # or WINFS_SAN_USERNAME
+    password  = var.san_password          # or WINFS_SAN_PASSWORD
+    dialect   = "ontap7"                  # the default
+    timeout   = "30s"
   }
 }
 

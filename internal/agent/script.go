@@ -2,7 +2,7 @@ package agent
 
 import (
 	"crypto/sha256"
-	_ "embed" // agent.ps1
+	"embed"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
@@ -23,13 +23,41 @@ const Loader = `$ProgressPreference='SilentlyContinue';` +
 	`$global:WinfsAgentScript=$b.ToString();` +
 	`. ([ScriptBlock]::Create($global:WinfsAgentScript))`
 
-//go:embed agent.ps1
-var rawScript string
+// ScriptDir holds the agent's source files, one per area.
+//
+//go:embed ps
+var ScriptDir embed.FS
 
-// Script is the agent script in its wire form: LF line ends, one final LF.
-// This is exactly the text the loader rebuilds on the host, so both sides
-// hash the same bytes.
-var Script = normalizeScript(rawScript)
+// ScriptFiles lists the files of ScriptDir in the order they are joined:
+// the order is part of the script (later files use earlier functions, the
+// last one runs the main loop), so it is written here, not left to a glob.
+var ScriptFiles = []string{
+	"ps/00-framing.ps1",  // errors, JSON out and in
+	"ps/10-registry.ps1", // registry.*
+	"ps/20-dns.ps1",      // dns.cname.*
+	"ps/30-shares.ps1",   // share.*
+	"ps/40-storage.ps1",  // storage.rescan, disk.*, mountpoint.get, volume.*
+	"ps/50-status.ps1",   // server.status
+	"ps/90-main.ps1",     // hello, dispatch, main loop
+}
+
+// Script is the agent script in its wire form: the files of ScriptFiles
+// joined with one blank line between them, LF line ends, one final LF. This
+// is exactly the text the loader rebuilds on the host, so both sides hash the
+// same bytes.
+var Script = joinScript(ScriptDir, ScriptFiles)
+
+func joinScript(dir embed.FS, files []string) string {
+	parts := make([]string, len(files))
+	for i, name := range files {
+		b, err := dir.ReadFile(name)
+		if err != nil {
+			panic("agent script: " + err.Error()) // a name in ScriptFiles without its file
+		}
+		parts[i] = strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n")
+	}
+	return normalizeScript(strings.Join(parts, "\n\n"))
+}
 
 // ScriptSHA256 is the lowercase hex SHA-256 of Script.
 var ScriptSHA256 = HashScript(Script)

@@ -1,9 +1,33 @@
 package agent
 
 import (
+	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 )
+
+// A file added to ps/ but not to ScriptFiles would silently not be sent.
+func TestScriptFilesAreTheDirectory(t *testing.T) {
+	var inDir []string
+	err := fs.WalkDir(ScriptDir, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			inDir = append(inDir, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := slices.Clone(ScriptFiles)
+	slices.Sort(listed)
+	if !slices.Equal(inDir, listed) {
+		t.Fatalf("ps/ holds %q, ScriptFiles lists %q", inDir, ScriptFiles)
+	}
+	if !strings.HasPrefix(Script, "# winfs agent") || !strings.HasSuffix(Script, "\nexit 0\n") {
+		t.Error("the joined script must start with the framing file and end with the main loop")
+	}
+}
 
 func TestScriptWireForm(t *testing.T) {
 	if strings.Contains(Script, "\r") || !strings.HasSuffix(Script, "\n") || strings.HasSuffix(Script, "\n\n") {

@@ -44,20 +44,21 @@ type Options struct {
 type Lab struct {
 	Timeline *timeline.Timeline
 
-	opts     Options
-	ca       *pki.CA
-	servers  map[string]*server
-	dns      *dnsService
-	admin    *adminServer
-	latency  Latency
-	array    *array.Array
-	lunData  *lundata.Store
-	sanPort  int
-	mu       sync.Mutex
-	probe    *probeWatcher // the client probe's watcher, last started
-	agents   atomic.Int64  // PowerShell processes running on any server
-	closed   bool
-	closeFns []func()
+	opts       Options
+	ca         *pki.CA
+	servers    map[string]*server
+	dns        *dnsService
+	admin      *adminServer
+	latency    Latency
+	array      *array.Array
+	lunData    *lundata.Store
+	sanPort    int
+	sanSSHPort int
+	mu         sync.Mutex
+	probe      *probeWatcher // the client probe's watcher, last started
+	agents     atomic.Int64  // PowerShell processes running on any server
+	closed     bool
+	closeFns   []func()
 }
 
 // server is one emulated Windows host and its WinRM listeners.

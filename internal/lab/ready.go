@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // ReadyFile is what `winfs-lab serve --ready-file` writes once everything
@@ -35,14 +37,21 @@ type ReadyTSIG struct {
 	Secret    string `json:"secret"`
 }
 
-// ReadySAN is the array's telnet CLI. Dialect is the CLI the lab speaks:
-// ontap7 (the provider's default dialect) or msa (drive it with the
-// provider's generic dialect).
+// ReadySAN is the array's CLI. Address and Dialect are telnet: ontap7
+// (the provider's default dialect) or msa (drive it with the provider's
+// generic dialect). SSHAddress serves SSHDialect: ontap (the ONTAP 9
+// clustershell, in SVM Vserver) or msa, with the host key HostKey
+// (authorized_keys form) whose fingerprint is HostKeyFingerprint.
 type ReadySAN struct {
-	Address  string `json:"address"`
-	Username string `json:"username"`
-	Password string `json:"password"`
-	Dialect  string `json:"dialect"`
+	Address            string `json:"address"`
+	Username           string `json:"username"`
+	Password           string `json:"password"`
+	Dialect            string `json:"dialect"`
+	SSHAddress         string `json:"ssh_address"`
+	SSHDialect         string `json:"ssh_dialect"`
+	Vserver            string `json:"vserver"`
+	HostKey            string `json:"host_key"`
+	HostKeyFingerprint string `json:"host_key_fingerprint"`
 }
 
 // ReadyServer is one host's WinRM endpoint.
@@ -67,7 +76,9 @@ func (l *Lab) Ready(caFile string) ReadyFile {
 		Latency:  l.Latency().Name,
 		Servers:  map[string]ReadyServer{},
 		WinRM:    ReadyWinRM{Username: l.opts.Username, Password: l.opts.Password, CACertificateFile: caFile},
-		SAN:      ReadySAN{Address: l.SANAddress(), Username: l.opts.SANUsername, Password: l.opts.SANPassword, Dialect: l.opts.SANDialect},
+		SAN: ReadySAN{Address: l.SANAddress(), Username: l.opts.SANUsername, Password: l.opts.SANPassword, Dialect: l.opts.SANDialect,
+			SSHAddress: l.SANSSHAddress(), SSHDialect: l.SANSSHDialect(), Vserver: l.SANVserver(),
+			HostKey: l.SANHostKey(), HostKeyFingerprint: ssh.FingerprintSHA256(l.array.HostKey())},
 	}
 	rf.DNS = ReadyDNS{Server: l.DNSAddr(), Zone: DNSZone, TSIG: l.DNSKey(), WindowsServers: []string{}}
 	for _, name := range l.ServerNames() {
@@ -119,10 +130,22 @@ func (rf ReadyFile) Variables(withSAN, withDNS bool) map[string]any {
 		"winrm_ca_certificate_file": rf.WinRM.CACertificateFile,
 	}
 	if withSAN {
-		out["san_address"], out["san_username"], out["san_password"], out["san_dialect"] = rf.SAN.Address, rf.SAN.Username, rf.SAN.Password, rf.SAN.Dialect
+		// The array over SSH, as the docs recommend; TelnetVariables has
+		// the legacy path.
+		out["san_address"], out["san_username"], out["san_password"] = rf.SAN.SSHAddress, rf.SAN.Username, rf.SAN.Password
+		out["san_transport"], out["san_dialect"], out["san_host_key"] = "ssh", rf.SAN.SSHDialect, rf.SAN.HostKey
+		if rf.SAN.SSHDialect == "ontap" {
+			out["san_vserver"] = rf.SAN.Vserver
+		}
 	}
 	if withDNS {
 		out["dns_server"], out["dns_tsig_key_name"], out["dns_tsig_algorithm"], out["dns_tsig_secret"] = rf.DNS.Server, rf.DNS.TSIG.Name, rf.DNS.TSIG.Algorithm, rf.DNS.TSIG.Secret
 	}
 	return out
+}
+
+// TelnetVariables override the SAN variables of Variables to reach the
+// array over telnet instead.
+func (rf ReadyFile) TelnetVariables() map[string]any {
+	return map[string]any{"san_address": rf.SAN.Address, "san_transport": "telnet", "san_dialect": rf.SAN.Dialect, "san_vserver": nil, "san_host_key": nil}
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/lundata"
 )
@@ -61,6 +63,14 @@ func (l *Lab) startArray(sd SANSeed) error {
 	if err != nil {
 		return fmt.Errorf("lab array: %w", err)
 	}
+	// SSH serves the same array: the ONTAP 9 clustershell next to the
+	// 7-mode telnet CLI, or the MSA CLI on both.
+	sshAddr, err := a.ListenSSH("127.0.0.1:0", l.SANSSHDialect())
+	if err != nil {
+		a.Close()
+		return fmt.Errorf("lab array over SSH: %w", err)
+	}
+	l.sanSSHPort = sshAddr.(*net.TCPAddr).Port
 	l.array = a
 	// Hosts see the array's LUNs through their rescans; the LUNs' contents
 	// live in one store all hosts share.
@@ -82,6 +92,26 @@ func (l *Lab) Array() *array.Array { return l.array }
 
 // SANAddress is the array's telnet address, 127.0.0.1:port.
 func (l *Lab) SANAddress() string { return fmt.Sprintf("127.0.0.1:%d", l.sanPort) }
+
+// SANSSHAddress is the array's SSH address, 127.0.0.1:port.
+func (l *Lab) SANSSHAddress() string { return fmt.Sprintf("127.0.0.1:%d", l.sanSSHPort) }
+
+// SANSSHDialect is the CLI the array speaks over SSH: ontap (the ONTAP 9
+// clustershell) when telnet speaks ontap7, msa when telnet speaks msa.
+func (l *Lab) SANSSHDialect() string {
+	if l.opts.SANDialect == array.DialectMSA {
+		return array.DialectMSA
+	}
+	return array.DialectONTAP
+}
+
+// SANHostKey is the array's SSH host key as an authorized_keys line.
+func (l *Lab) SANHostKey() string {
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(l.array.HostKey())))
+}
+
+// SANVserver is the SVM of the array's clustershell.
+func (l *Lab) SANVserver() string { return l.array.Vserver() }
 
 // SANUsername and SANPassword are the array's login.
 func (l *Lab) SANUsername() string { return l.opts.SANUsername }

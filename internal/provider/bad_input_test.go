@@ -6,24 +6,25 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 )
 
 // TestAccBadInputsRefusedAtPlan: inputs Windows, DNS or the provider would
 // refuse half-way through an apply are refused by the plan, naming the
 // attribute and what it accepts.
 func TestAccBadInputsRefusedAtPlan(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	mount := func(server, mountPoint, extra string) string {
-		return providerBlock(l, providerOpts{}) + fmt.Sprintf(`
+		return acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_volume_mount" "bad" {
   server      = %s
   disk_serial = "P3OoG4WVLmC0"
   mount_point = %s
   %s
 }
-`, hclString(server), hclString(mountPoint), extra)
+`, acctest.HCLString(server), acctest.HCLString(mountPoint), extra)
 	}
 	mountRule := `mount_point %q must be a drive letter other than C:`
 	shareSet := func(name, scope, access string) string {
@@ -38,7 +39,7 @@ resource "winfs_smb_share_set" %q {
     }
   }
 }
-`, name, hclString(scope), name, hclString(strings.TrimSuffix(scope, `\`)+`\Data`), access)
+`, name, acctest.HCLString(scope), name, acctest.HCLString(strings.TrimSuffix(scope, `\`)+`\Data`), access)
 	}
 	longLabel := strings.Repeat("a", 63)
 	cases := map[string]struct{ cfg, want string }{
@@ -55,7 +56,7 @@ resource "winfs_smb_share_set" %q {
 		"zero timeout":          {mount("server1", "N:", `timeouts = { create = "0s" }`), `"0s" must be a positive duration`},
 		"negative timeout":      {mount("server1", "N:", `timeouts = { create = "-5m" }`), `"-5m" must be a positive duration`},
 		"empty server":          {mount("", "N:", ""), `server "" is not one of the provider's servers; configured servers are: server1, server2`},
-		"hive root": {providerBlock(l, providerOpts{}) + `
+		"hive root": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 resource "winfs_registry_value" "bad" {
   server = "server1"
   path   = "HKLM"
@@ -64,13 +65,13 @@ resource "winfs_registry_value" "bad" {
   value  = "y"
 }
 `, `path "HKLM" is a hive root; it must be a registry key path: a hive`},
-		"system scope":  {providerBlock(l, providerOpts{}) + shareSet("c", `C:\`, ""), `scope root "C:\\\\" is on the system drive`},
-		"windows scope": {providerBlock(l, providerOpts{}) + shareSet("w", `C:\Windows\SYSVOL`, ""), `is on the system drive`},
-		"account twice": {providerBlock(l, providerOpts{}) + shareSet("a", `X:\Acct`, `read_access = ["CORP\\alice", "corp\\ALICE"]`),
+		"system scope":  {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + shareSet("c", `C:\`, ""), `scope root "C:\\\\" is on the system drive`},
+		"windows scope": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + shareSet("w", `C:\Windows\SYSVOL`, ""), `is on the system drive`},
+		"account twice": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + shareSet("a", `X:\Acct`, `read_access = ["CORP\\alice", "corp\\ALICE"]`),
 			`are the same account \(Windows compares account names case-insensitively\); list it once`},
-		"overlapping scopes": {providerBlock(l, providerOpts{}) + shareSet("outer", `X:\`, "") + shareSet("inner", `X:\Finance`, ""),
+		"overlapping scopes": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + shareSet("outer", `X:\`, "") + shareSet("inner", `X:\Finance`, ""),
 			`overlaps the scope .* of another winfs_smb_share_set on server1 in this configuration`},
-		"long alias": {providerBlock(l, providerOpts{dns: "rfc2136"}) + fmt.Sprintf(`
+		"long alias": {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + fmt.Sprintf(`
 resource "winfs_dns_cname" "bad" {
   zone   = "corp.example.com."
   name   = %q
@@ -80,14 +81,8 @@ resource "winfs_dns_cname" "bad" {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				Steps: []resource.TestStep{{
-					Config:      c.cfg,
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(`(?s)` + strings.ReplaceAll(c.want, " ", `\s+`)),
-				}},
-			})
+			t.Parallel()
+			expectPlanError(t, c.cfg, regexp.MustCompile(`(?s)`+strings.ReplaceAll(c.want, " ", `\s+`)))
 		})
 	}
 }

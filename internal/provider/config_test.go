@@ -46,6 +46,7 @@ func servers(t *testing.T, m map[string]attr.Value) types.Map {
 func env(vals map[string]string) func(string) string { return func(k string) string { return vals[k] } }
 
 func TestSettingsDefaultsAndOverrides(t *testing.T) {
+	t.Parallel()
 	p5000, no := int64(5000), false
 	m := providerModel{
 		Servers: servers(t, map[string]attr.Value{
@@ -80,6 +81,7 @@ func TestSettingsDefaultsAndOverrides(t *testing.T) {
 }
 
 func TestSettingsMissingCredentialsNameTheServer(t *testing.T) {
+	t.Parallel()
 	m := providerModel{Servers: servers(t, map[string]attr.Value{"server1": server(t, "10.0.0.1", nil, nil, "")})}
 	_, diags := m.settings(context.Background(), env(nil))
 	if !diags.HasError() {
@@ -94,6 +96,7 @@ func TestSettingsMissingCredentialsNameTheServer(t *testing.T) {
 }
 
 func TestCheckServerListsKnownNames(t *testing.T) {
+	t.Parallel()
 	d := &providerData{settings: providerSettings{servers: map[string]windows.Endpoint{"server2": {}, "server1": {}}}}
 	err := d.checkServer("srv9")
 	if err == nil || !strings.Contains(err.Error(), "configured servers are: server1, server2") {
@@ -105,6 +108,7 @@ func TestCheckServerListsKnownNames(t *testing.T) {
 }
 
 func TestParseRegistryID(t *testing.T) {
+	t.Parallel()
 	tgt, err := parseRegistryID(`server1:HKEY_LOCAL_MACHINE\SYSTEM\X\\Name with \ backslash`)
 	if err != nil || tgt.server != "server1" || tgt.key.String() != `HKLM\SYSTEM\X` || tgt.name != `Name with \ backslash` {
 		t.Fatalf("got %+v, %v", tgt, err)

@@ -17,6 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 )
 
 // The interop tests run BIND 9's named, a real RFC 2136 peer, with its own
@@ -239,10 +241,11 @@ func (b *bindServer) expect(t *testing.T, name, want string) resource.TestCheckF
 // through terraform against BIND 9; dig never sees the alias missing during
 // the in-place updates.
 func TestAccDNSCNAME_bind(t *testing.T) {
-	requireAcc(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
 	b := startBind(t)
-	l := sharedLab(t)
-	o := providerOpts{dns: "rfc2136", dnsServer: fmt.Sprintf("127.0.0.1:%d", b.port), dnsKeyName: "winfs-bind", dnsSecret: bindSecret}
+	l := testLab(t)
+	o := acctest.ProviderOpts{DNS: "rfc2136", DNSServer: fmt.Sprintf("127.0.0.1:%d", b.port), DNSKeyName: "winfs-bind", DNSSecret: bindSecret}
 	const owner = "share.corp.example.com."
 	var w *watcher
 	startWatch := func() { w = b.watch(t, owner) }
@@ -299,19 +302,20 @@ func TestAccDNSCNAME_bind(t *testing.T) {
 // TestAccDNSCNAME_bindBadKey: BIND refuses a wrong secret (NOTAUTH,
 // BADSIG) and an unknown key (BADKEY); the error says so.
 func TestAccDNSCNAME_bindBadKey(t *testing.T) {
-	requireAcc(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
 	b := startBind(t)
-	l := sharedLab(t)
+	l := testLab(t)
 	server := fmt.Sprintf("127.0.0.1:%d", b.port)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
 			{
-				Config:      cnameConfig(l, providerOpts{dns: "rfc2136", dnsServer: server, dnsKeyName: "winfs-bind", dnsSecret: "V3JvbmdXcm9uZ1dyb25nV3JvbmdXcm9uZ1dyb25nV3Jvbmc="}, "bad", "server1.corp.example.com.", 60),
+				Config:      cnameConfig(l, acctest.ProviderOpts{DNS: "rfc2136", DNSServer: server, DNSKeyName: "winfs-bind", DNSSecret: "V3JvbmdXcm9uZ1dyb25nV3JvbmdXcm9uZ1dyb25nV3Jvbmc="}, "bad", "server1.corp.example.com.", 60),
 				ExpectError: regexp.MustCompile(`(?s)NOTAUTH.*BADSIG`),
 			},
 			{
-				Config:      cnameConfig(l, providerOpts{dns: "rfc2136", dnsServer: server, dnsKeyName: "nobody", dnsSecret: bindSecret}, "bad", "server1.corp.example.com.", 60),
+				Config:      cnameConfig(l, acctest.ProviderOpts{DNS: "rfc2136", DNSServer: server, DNSKeyName: "nobody", DNSSecret: bindSecret}, "bad", "server1.corp.example.com.", 60),
 				ExpectError: regexp.MustCompile(`(?s)NOTAUTH.*BADKEY`),
 			},
 		},

@@ -9,9 +9,12 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
 
@@ -34,33 +37,34 @@ func labAlias(l *lab.Lab, owner, target string, ttl uint32) resource.TestCheckFu
 	}
 }
 
-func cnameConfig(l *lab.Lab, o providerOpts, name, target string, ttl int) string {
-	return providerBlock(l, o) + fmt.Sprintf(`
+func cnameConfig(l *lab.Lab, o acctest.ProviderOpts, name, target string, ttl int) string {
+	return acctest.ProviderBlock(l, o) + fmt.Sprintf(`
 resource "winfs_dns_cname" "alias" {
   zone   = "corp.example.com."
   name   = %s
   target = %s
   ttl    = %d
 }
-`, hclString(name), hclString(target), ttl)
+`, acctest.HCLString(name), acctest.HCLString(target), ttl)
 }
 
 // TestAccDNSCNAME_lifecycle: create, import, switch target, change TTL
 // (both in place, each as one change on the server), drift, destroy, for
 // both backends against the same lab zone.
 func TestAccDNSCNAME_lifecycle(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
 	for _, backend := range []string{"rfc2136", "windows"} {
 		t.Run(backend, func(t *testing.T) {
-			o := providerOpts{dns: backend}
+			t.Parallel()
+			l := testLab(t)
+			o := acctest.ProviderOpts{DNS: backend}
 			name := "acc-life-" + backend
 			owner := name + ".corp.example.com."
 			s1, s2 := "server1.corp.example.com.", "server2.corp.example.com."
 			var seq uint64
-			mark := func() { seq = l.Timeline.LastSeq() }
+			mark := func() { seq = acctest.Mark(l) }
 			oneChange := func(*terraform.State) error {
-				evs, _ := l.Timeline.Since(seq)
+				evs := acctest.EventsSince(l, seq)
 				var dnsEvs []string
 				for _, ev := range evs {
 					if ev.Host == "dns" {
@@ -83,8 +87,10 @@ func TestAccDNSCNAME_lifecycle(t *testing.T) {
 						Config: cnameConfig(l, o, name, "server1.corp.example.com", 60),
 						Check: resource.ComposeAggregateTestCheckFunc(
 							labAlias(l, owner, s1, 60),
-							resource.TestCheckResourceAttr("winfs_dns_cname.alias", "id", owner),
 						),
+						ConfigStateChecks: []statecheck.StateCheck{
+							acctest.Attr("winfs_dns_cname.alias", "id", knownvalue.StringExact(owner)),
+						},
 					},
 					// Spelling differences are not diffs: no trailing dot,
 					// upper case.
@@ -149,11 +155,12 @@ func TestAccDNSCNAME_lifecycle(t *testing.T) {
 // is adopted; one pointing elsewhere is refused with import advice; a name
 // holding other data is refused.
 func TestAccDNSCNAME_adoptAndRefuse(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
 	for _, backend := range []string{"rfc2136", "windows"} {
 		t.Run(backend, func(t *testing.T) {
-			o := providerOpts{dns: backend}
+			t.Parallel()
+			l := testLab(t)
+			o := acctest.ProviderOpts{DNS: backend}
 			legacy := "acc-legacy-" + backend
 			owner := legacy + ".corp.example.com."
 			if err := l.Zone().AddRecord(legacy+" 86400 IN CNAME server1", "test"); err != nil {
@@ -190,18 +197,21 @@ func TestAccDNSCNAME_adoptAndRefuse(t *testing.T) {
 // the logs. The secret comes from the environment, so the test harness's
 // own logging of the configuration cannot contain it.
 func TestAccDNSCNAME_badTSIG(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	// Not parallel: t.Setenv changes the environment of the in-process
+	// provider, which every test shares; serial tests finish before the
+	// parallel ones start.
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	const wrong = "V3JvbmdTZWNyZXRXcm9uZ1NlY3JldFdyb25nU2VjcmV0IQ=="
 	logFile := filepath.Join(t.TempDir(), "tf.log")
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv(EnvDNSTSIGSecret, wrong)
-	events := len(l.Timeline.Events())
+	events := acctest.Mark(l)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
-			Config:      cnameConfig(l, providerOpts{dns: "rfc2136", dnsSecret: "-"}, "acc-badkey", "server1.corp.example.com.", 60),
+			Config:      cnameConfig(l, acctest.ProviderOpts{DNS: "rfc2136", DNSSecret: "-"}, "acc-badkey", "server1.corp.example.com.", 60),
 			ExpectError: regexp.MustCompile(`(?s)NOTAUTH.*BADSIG.*winfs-update`),
 		}},
 	})
@@ -216,7 +226,7 @@ func TestAccDNSCNAME_badTSIG(t *testing.T) {
 		i := strings.Index(string(raw), wrong)
 		t.Fatalf("the TSIG secret appears in the logs: ...%s...", raw[max(0, i-300):i])
 	}
-	for _, ev := range l.Timeline.Events()[events:] {
+	for _, ev := range acctest.EventsSince(l, events) {
 		if ev.Host == "dns" && strings.HasPrefix(ev.Kind, "dns.") {
 			t.Fatalf("a refused update changed the zone: %+v", ev)
 		}
@@ -226,9 +236,10 @@ func TestAccDNSCNAME_badTSIG(t *testing.T) {
 // TestAccDNSCNAME_timeout: a DNS server that does not answer fails the
 // apply with a timeout, after the configured retries.
 func TestAccDNSCNAME_timeout(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
-	o := providerOpts{dns: "rfc2136", dnsExtra: "    timeout = \"200ms\"\n    retries = 1\n"}
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	o := acctest.ProviderOpts{DNS: "rfc2136", DNSExtra: "    timeout = \"200ms\"\n    retries = 1\n"}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
@@ -247,37 +258,39 @@ func TestAccDNSCNAME_timeout(t *testing.T) {
 // TestAccDNSCNAME_planTimeErrors: bad configuration fails at plan time and
 // names the attribute.
 func TestAccDNSCNAME_planTimeErrors(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	res := func(name, target, ttl string) string {
 		return fmt.Sprintf("resource \"winfs_dns_cname\" \"a\" {\n  zone = \"corp.example.com\"\n  name = %q\n  target = %q\n  ttl = %s\n}\n", name, target, ttl)
 	}
 	ok := res("acc-plan", "server1.corp.example.com.", "60")
 	cases := map[string]struct{ cfg, want string }{
-		"apex name":       {providerBlock(l, providerOpts{dns: "rfc2136"}) + res("@", "server1.corp.example.com.", "60"), `(?s)name.*relative to the zone`},
-		"fqdn name":       {providerBlock(l, providerOpts{dns: "rfc2136"}) + res("files.corp.example.com.", "server1.corp.example.com.", "60"), `(?s)name.*without a trailing dot`},
-		"bad target":      {providerBlock(l, providerOpts{dns: "rfc2136"}) + res("acc-plan", "server 1", "60"), `(?s)target.*fully qualified`},
-		"negative ttl":    {providerBlock(l, providerOpts{dns: "rfc2136"}) + res("acc-plan", "server1.corp.example.com.", "-1"), `(?s)ttl.*between 0 and 2147483647`},
-		"self alias":      {providerBlock(l, providerOpts{dns: "rfc2136"}) + res("acc-plan", "acc-plan.corp.example.com", "60"), `Alias points at itself`},
-		"bad algorithm":   {strings.Replace(providerBlock(l, providerOpts{dns: "rfc2136"}), `"hmac-sha256"`, `"hmac-sha3"`, 1) + ok, `(?s)dns.tsig.algorithm.*hmac-sha256`},
-		"bad secret":      {providerBlock(l, providerOpts{dns: "rfc2136", dnsSecret: "not base64!"}) + ok, `(?s)dns.tsig.secret.*must be base64`},
-		"bad backend":     {strings.Replace(providerBlock(l, providerOpts{dns: "rfc2136"}), `"rfc2136"`, `"bind"`, 1) + ok, `(?s)dns.backend.*"rfc2136"`},
-		"bad server":      {providerBlock(l, providerOpts{dns: "rfc2136", dnsServer: "ns1:99999"}) + ok, `(?s)dns.server.*:port`},
-		"windows tsig":    {strings.Replace(providerBlock(l, providerOpts{dns: "windows"}), `backend        = "windows"`, "backend = \"windows\"\n    tsig = { key_name = \"k\" }", 1) + ok, `(?s)dns.tsig.*HMAC TSIG`},
-		"windows unknown": {providerBlock(l, providerOpts{dns: "windows", dnsWindowsServer: "server9"}) + ok, `(?s)dns.windows_server.*"server9"`},
-		"rfc2136 windows": {providerBlock(l, providerOpts{dns: "rfc2136", dnsExtra: "    windows_server = \"server1\"\n"}) + ok, `(?s)dns.windows_server.*windows backend`},
-		"no dns block":    {providerBlock(l, providerOpts{}) + ok, `(?s)no dns block`},
+		"apex name":       {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + res("@", "server1.corp.example.com.", "60"), `(?s)name.*relative to the zone`},
+		"fqdn name":       {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + res("files.corp.example.com.", "server1.corp.example.com.", "60"), `(?s)name.*without a trailing dot`},
+		"bad target":      {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + res("acc-plan", "server 1", "60"), `(?s)target.*fully qualified`},
+		"negative ttl":    {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + res("acc-plan", "server1.corp.example.com.", "-1"), `(?s)ttl.*between 0 and 2147483647`},
+		"self alias":      {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + res("acc-plan", "acc-plan.corp.example.com", "60"), `Alias points at itself`},
+		"bad algorithm":   {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}), `"hmac-sha256"`, `"hmac-sha3"`, 1) + ok, `(?s)dns.tsig.algorithm.*hmac-sha256`},
+		"bad secret":      {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136", DNSSecret: "not base64!"}) + ok, `(?s)dns.tsig.secret.*must be base64`},
+		"bad backend":     {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}), `"rfc2136"`, `"bind"`, 1) + ok, `(?s)dns.backend.*"rfc2136"`},
+		"bad server":      {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136", DNSServer: "ns1:99999"}) + ok, `(?s)dns.server.*:port`},
+		"windows tsig":    {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "windows"}), `backend        = "windows"`, "backend = \"windows\"\n    tsig = { key_name = \"k\" }", 1) + ok, `(?s)dns.tsig.*HMAC TSIG`},
+		"windows unknown": {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "windows", DNSWindowsServer: "server9"}) + ok, `(?s)dns.windows_server.*"server9"`},
+		"rfc2136 windows": {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136", DNSExtra: "    windows_server = \"server1\"\n"}) + ok, `(?s)dns.windows_server.*windows backend`},
+		"no dns block":    {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + ok, `(?s)no dns block`},
 	}
-	events := len(l.Timeline.Events())
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				Steps:                    []resource.TestStep{{Config: c.cfg, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)}},
+	events := acctest.Mark(l)
+	// The cases run in parallel; the group ends when all of them have.
+	t.Run("cases", func(t *testing.T) {
+		for name, c := range cases {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				expectPlanError(t, c.cfg, regexp.MustCompile(c.want))
 			})
-		})
-	}
-	for _, ev := range l.Timeline.Events()[events:] {
+		}
+	})
+	for _, ev := range acctest.EventsSince(l, events) {
 		if ev.Host == "dns" {
 			t.Fatalf("a plan-time error changed DNS: %+v", ev)
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 )
@@ -15,9 +16,10 @@ import (
 // mount point and what holds it; the apply stops at the same check, and
 // the estate is untouched: no change on any server, the array or DNS.
 func TestAccFailover_targetMountPointTakenFailsAtPlan(t *testing.T) {
-	l := startEstate(t)
-	tf := newTFRun(t, l, failoverDir)
-	tf.apply("-var", "active=server1")
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l, tf := startEstate(t)
+	tf.Apply("-var", "active=server1")
 
 	other := array.LUN{Path: "/vol/vol1/scratch", Serial: "SCRATCH00001", Size: 10 << 30}
 	l.Array().AddLUN(other)
@@ -27,16 +29,16 @@ func TestAccFailover_targetMountPointTakenFailsAtPlan(t *testing.T) {
 	if err := l.Host("server2").SeedMount(other.Serial, "X:"); err != nil {
 		t.Fatal(err)
 	}
-	mark := l.Timeline.LastSeq()
-	want := spaced(`Mount point X: is in use on server2: it holds`, `serial SCRATCH00001`, `nothing was changed`, `Free X: on server2 first`)
+	mark := acctest.Mark(l)
 	for _, cmd := range [][]string{{"plan"}, {"apply", "-auto-approve"}} {
-		code, out := tf.run(append(cmd, "-var", "active=server2")...)
-		if code == 0 || !want.MatchString(out) {
-			t.Fatalf("terraform %s: want the taken X: refused, got exit %d:\n%s", cmd[0], code, out)
+		res := tf.Run(cmd[0], append(cmd[1:], "-var", "active=server2")...)
+		if res.Code == 0 || !res.HasDiagnostic("error", "Mount point in use on the target server",
+			"Mount point X: is in use on server2: it holds", "serial SCRATCH00001", "nothing was changed", "Free X: on server2 first") {
+			t.Fatalf("terraform %s: want the taken X: refused, got %s", cmd[0], res.Explain())
 		}
 	}
 	var changes []string
-	for _, ev := range eventsSince(l, mark) {
+	for _, ev := range acctest.EventsSince(l, mark) {
 		if ev.Kind == "array.login" {
 			continue // a session, not a change
 		}
@@ -54,15 +56,14 @@ func TestAccFailover_targetMountPointTakenFailsAtPlan(t *testing.T) {
 // polled every few milliseconds through a failover and a failback with
 // realistic latency, never report a violation.
 func TestAccFailover_cleanFailoverNoViolationAtAnyMoment(t *testing.T) {
-	requireAcc(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
 	lat, _ := lab.LatencyProfile("realistic")
-	l, err := lab.Start(lab.Options{Latency: lat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	tf := newTFRun(t, l, failoverDir)
-	tf.apply("-var", "active=server1")
+	l := acctest.StartLab(t, lab.Options{Latency: lat})
+	tf := acctest.NewTerraform(t, providerBin)
+	tf.CopyConfig(failoverDir)
+	tf.UseLab(l)
+	tf.Apply("-var", "active=server1")
 	for _, active := range []string{"server2", "server1"} {
 		stop := make(chan struct{})
 		seen := make(chan []string, 1)
@@ -80,7 +81,7 @@ func TestAccFailover_cleanFailoverNoViolationAtAnyMoment(t *testing.T) {
 				}
 			}
 		}()
-		tf.apply("-var", "active="+active)
+		tf.Apply("-var", "active="+active)
 		close(stop)
 		if found := <-seen; len(found) > 0 {
 			t.Fatalf("failover to %s: violations seen during the apply:\n%s", active, strings.Join(found, "\n"))

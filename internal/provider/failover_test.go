@@ -11,12 +11,12 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
-	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 )
 
 // The failover tests apply the real examples/failover directory to an
-// estate of their own, started as the initial estate (set up by hand).
+// estate of their own, started as it was set up by hand.
 
 const failoverDir = "../../examples/failover"
 
@@ -25,16 +25,15 @@ var seedFiles = map[string]string{
 	`Y:\Public\welcome.txt`:      "Files are at \\\\files\\Public\n",
 }
 
-// startEstate starts a whole lab for one test.
-func startEstate(t *testing.T) *lab.Lab {
+// startEstate starts a whole lab for one test and a terraform working
+// directory holding examples/failover, its variables pointing at the lab.
+func startEstate(t *testing.T) (*lab.Lab, *acctest.Terraform) {
 	t.Helper()
-	requireAcc(t)
-	l, err := lab.Start(lab.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	return l
+	l := acctest.StartLab(t, lab.Options{})
+	tf := acctest.NewTerraform(t, providerBin)
+	tf.CopyConfig(failoverDir)
+	tf.UseLab(l)
+	return l, tf
 }
 
 // labCheck runs a check of the lab's own state after a step. (Check, with
@@ -55,7 +54,7 @@ func estateSound(l *lab.Lab) labCheck {
 	}
 }
 
-// filesIntact reads the initial estate's files through the active server's mounts:
+// filesIntact reads the seed's files through the active server's mounts:
 // nothing on the volumes was lost on the way.
 func filesIntact(l *lab.Lab, server string) labCheck {
 	return func() error {
@@ -69,39 +68,14 @@ func filesIntact(l *lab.Lab, server string) labCheck {
 	}
 }
 
-// events returns what happened since mark.
-func eventsSince(l *lab.Lab, mark uint64) []timeline.Event {
-	evs, _ := l.Timeline.Since(mark)
-	return evs
-}
-
-func match(ev timeline.Event, host, kind, detail string) bool {
-	return ev.Host == host && ev.Kind == kind && strings.Contains(ev.Detail, detail)
-}
-
-// indexes of the matching events.
-func indexes(evs []timeline.Event, host, kind, detail string) []int {
-	var out []int
-	for i, ev := range evs {
-		if match(ev, host, kind, detail) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // checkFailoverOrder checks the timeline of one move from `from` to `to`:
 // shares removed, then for each LUN dismount and offline, unmap, map, a
 // rescan, mount; then shares created, then the alias switched.
 func checkFailoverOrder(l *lab.Lab, mark *uint64, from, to string) labCheck {
 	return func() error {
-		evs := eventsSince(l, *mark)
-		var summary strings.Builder
-		for _, ev := range evs {
-			fmt.Fprintf(&summary, "\n  %-8s %-20s %s", ev.Host, ev.Kind, ev.Detail)
-		}
+		evs := acctest.EventsSince(l, *mark)
 		fail := func(format string, args ...any) error {
-			return fmt.Errorf(format+"\ntimeline:%s", append(args, summary.String())...)
+			return fmt.Errorf(format+"\ntimeline:%s", append(args, evs.String())...)
 		}
 		last := func(ix []int) int {
 			if len(ix) == 0 {
@@ -109,9 +83,9 @@ func checkFailoverOrder(l *lab.Lab, mark *uint64, from, to string) labCheck {
 			}
 			return ix[len(ix)-1]
 		}
-		removed := indexes(evs, from, "share.remove", "")
-		created := indexes(evs, to, "share.create", "")
-		switched := indexes(evs, "dns", "dns.replace", "")
+		removed := evs.Indexes(from, "share.remove", "")
+		created := evs.Indexes(to, "share.create", "")
+		switched := evs.Indexes("dns", "dns.replace", "")
 		if len(removed) == 0 || len(created) == 0 || len(switched) != 1 {
 			return fail("want shares removed on %s, created on %s and one alias switch; got %d, %d, %d", from, to, len(removed), len(created), len(switched))
 		}
@@ -120,16 +94,16 @@ func checkFailoverOrder(l *lab.Lab, mark *uint64, from, to string) labCheck {
 			if !ok {
 				return fail("no LUN %s", path)
 			}
-			dismount := indexes(evs, from, "volume.dismount", lun.Serial)
-			offline := indexes(evs, from, "disk.offline", lun.Serial)
-			unmap := indexes(evs, "array", "lun.unmap", path)
-			mapped := indexes(evs, "array", "lun.map", path)
-			mount := indexes(evs, to, "volume.mount", lun.Serial)
+			dismount := evs.Indexes(from, "volume.dismount", lun.Serial)
+			offline := evs.Indexes(from, "disk.offline", lun.Serial)
+			unmap := evs.Indexes("array", "lun.unmap", path)
+			mapped := evs.Indexes("array", "lun.map", path)
+			mount := evs.Indexes(to, "volume.mount", lun.Serial)
 			if len(dismount) == 0 || len(offline) == 0 || len(unmap) != 1 || len(mapped) != 1 || len(mount) != 1 {
 				return fail("%s: want dismount, offline, one unmap, one map, one mount; got %d %d %d %d %d", path, len(dismount), len(offline), len(unmap), len(mapped), len(mount))
 			}
 			rescanBetween := false
-			for _, i := range indexes(evs, to, "storage.rescan", "") {
+			for _, i := range evs.Indexes(to, "storage.rescan", "") {
 				if i > mapped[0] && i < mount[0] {
 					rescanBetween = true
 				}
@@ -156,8 +130,8 @@ func checkFailoverOrder(l *lab.Lab, mark *uint64, from, to string) labCheck {
 // differs; -var active=server2 fails over in the safe order; -var
 // active=server1 fails back; nothing is lost and no invariant is violated.
 func TestAccFailover_adoptFailoverFailback(t *testing.T) {
-	l := startEstate(t)
-	tf := newTFRun(t, l, failoverDir)
+	t.Parallel()
+	l, tf := startEstate(t)
 	must := func(c labCheck) {
 		t.Helper()
 		if err := c(); err != nil {
@@ -165,11 +139,11 @@ func TestAccFailover_adoptFailoverFailback(t *testing.T) {
 		}
 	}
 
-	mark := l.Timeline.LastSeq()
-	tf.apply("-var", "active=server1")
+	mark := acctest.Mark(l)
+	tf.Apply("-var", "active=server1")
 	must(estateSound(l))
 	must(filesIntact(l, "server1"))
-	for _, ev := range eventsSince(l, mark) {
+	for _, ev := range acctest.EventsSince(l, mark) {
 		switch ev.Kind {
 		case "lun.map", "lun.unmap", "volume.mount", "volume.dismount", "share.create", "share.update", "share.remove":
 			t.Fatalf("adopting the hand-made estate changed it: %s %s %s", ev.Host, ev.Kind, ev.Detail)
@@ -184,28 +158,42 @@ func TestAccFailover_adoptFailoverFailback(t *testing.T) {
 	}
 	// What differed: the alias TTL (86400 -> 60, in place, one update) and
 	// the NetBT cache timeout on both servers.
-	if n := len(indexes(eventsSince(l, mark), "dns", "dns.replace", "")); n != 1 {
+	if n := acctest.EventsSince(l, mark).Count("dns", "dns.replace", ""); n != 1 {
 		t.Fatalf("want one in-place alias update (the TTL), got %d", n)
 	}
-	if n := len(indexes(eventsSince(l, mark), "server1", "registry.set", "CacheTimeout")) + len(indexes(eventsSince(l, mark), "server2", "registry.set", "CacheTimeout")); n != 2 {
+	if n := acctest.EventsSince(l, mark).Count("server1", "registry.set", "CacheTimeout") + acctest.EventsSince(l, mark).Count("server2", "registry.set", "CacheTimeout"); n != 2 {
 		t.Fatalf("want CacheTimeout set on both servers, got %d writes", n)
 	}
 	if target, _, err := l.Resolve("files.corp.example.com."); err != nil || target != "server1.corp.example.com." {
 		t.Fatalf("alias resolves to %q (%v)", target, err)
 	}
-	tf.planIsEmpty("-var", "active=server1")
+	tf.PlanIsEmpty("-var", "active=server1")
 
 	for _, move := range []struct{ from, to string }{{"server1", "server2"}, {"server2", "server1"}} {
-		mark = l.Timeline.LastSeq()
-		tf.apply("-var", "active="+move.to)
+		mark = acctest.Mark(l)
+		tf.Apply("-var", "active="+move.to)
 		must(checkFailoverOrder(l, &mark, move.from, move.to))
 		must(estateSound(l))
 		must(filesIntact(l, move.to))
 		if target, _, err := l.Resolve("files.corp.example.com."); err != nil || target != move.to+".corp.example.com." {
 			t.Fatalf("after the move to %s the alias resolves to %q (%v)", move.to, target, err)
 		}
-		tf.planIsEmpty("-var", "active="+move.to)
+		tf.PlanIsEmpty("-var", "active="+move.to)
 	}
+	// examples/failover reaches the array as the docs recommend: SSH, the
+	// ONTAP 9 clustershell, host key pinned.
+	if got := arrayLogins(l); !strings.Contains(got, "over ssh (ontap, password)") || strings.Contains(got, "telnet") {
+		t.Fatalf("want the array reached over SSH with the ONTAP 9 clustershell only; logins: %s", got)
+	}
+}
+
+// arrayLogins lists the array's login events.
+func arrayLogins(l *lab.Lab) string {
+	var out []string
+	for _, ev := range acctest.AllEvents(l).Filter("array", "array.login", "") {
+		out = append(out, ev.Detail)
+	}
+	return strings.Join(out, "; ")
 }
 
 // hardInvariants are the states that must never happen, even in the middle
@@ -227,8 +215,9 @@ func hardInvariants(l *lab.Lab) labCheck {
 // plain re-apply that converges with no invariant violated and nothing
 // lost on the volumes.
 func TestAccFailover_interrupted(t *testing.T) {
+	t.Parallel()
 	count := func(l *lab.Lab, host, kind, detail string) int {
-		return len(indexes(l.Timeline.Events(), host, kind, detail))
+		return acctest.AllEvents(l).Count(host, kind, detail)
 	}
 	cases := []struct {
 		name  string
@@ -237,7 +226,7 @@ func TestAccFailover_interrupted(t *testing.T) {
 		// interrupted apply and the lab's record.
 		bit func(l *lab.Lab, code int) error
 	}{
-		{"array session cut after unmap", lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun unmap"}, func(l *lab.Lab, code int) error {
+		{"array session cut after unmap", lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun mapping delete"}, func(l *lab.Lab, code int) error {
 			if code == 0 {
 				return fmt.Errorf("the apply cannot know the unmap's outcome and must stop")
 			}
@@ -269,17 +258,18 @@ func TestAccFailover_interrupted(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			l := startEstate(t)
-			tf := newTFRun(t, l, failoverDir)
-			tf.apply("-var", "active=server1")
+			t.Parallel()
+			l, tf := startEstate(t)
+			tf.Apply("-var", "active=server1")
 
 			if err := l.InjectFault(c.fault); err != nil {
 				t.Fatal(err)
 			}
-			code, out := tf.run("apply", "-auto-approve", "-var", "active=server2")
+			res := tf.Run("apply", "-auto-approve", "-var", "active=server2")
+			code := res.Code
 			t.Logf("the interrupted apply exited %d", code)
-			if code != 0 && !strings.Contains(out, "Error") {
-				t.Fatalf("a failed apply must say why:\n%s", out)
+			if code != 0 && len(res.Diagnostics("error")) == 0 {
+				t.Fatalf("a failed apply must say why: %s", res.Explain())
 			}
 			if err := hardInvariants(l)(); err != nil {
 				t.Fatalf("after the interrupted apply: %v", err)
@@ -289,8 +279,8 @@ func TestAccFailover_interrupted(t *testing.T) {
 			}
 			l.ClearFaults()
 
-			tf.apply("-var", "active=server2")
-			tf.planIsEmpty("-var", "active=server2")
+			tf.Apply("-var", "active=server2")
+			tf.PlanIsEmpty("-var", "active=server2")
 			for _, check := range []labCheck{estateSound(l), filesIntact(l, "server2")} {
 				if err := check(); err != nil {
 					t.Fatal(err)
@@ -308,9 +298,9 @@ func TestAccFailover_interrupted(t *testing.T) {
 // the estate. The lock is this design's quorum: only its holder moves the
 // service.
 func TestAccFailover_concurrentApplyIsLocked(t *testing.T) {
-	l := startEstate(t)
-	tf := newTFRun(t, l, failoverDir)
-	tf.apply("-var", "active=server1")
+	t.Parallel()
+	l, tf := startEstate(t)
+	tf.Apply("-var", "active=server1")
 
 	// Slow server2 down so the failover is still running when the second
 	// apply starts.
@@ -319,13 +309,13 @@ func TestAccFailover_concurrentApplyIsLocked(t *testing.T) {
 	}
 	first := make(chan int, 1)
 	go func() {
-		code, out := tf.run("apply", "-auto-approve", "-var", "active=server2")
-		if code != 0 {
-			t.Errorf("the first apply failed (exit %d):\n%s", code, out)
+		res := tf.Run("apply", "-auto-approve", "-var", "active=server2")
+		if res.Code != 0 {
+			t.Errorf("the first apply failed: %s", res.Explain())
 		}
-		first <- code
+		first <- res.Code
 	}()
-	lock := filepath.Join(tf.dir, ".terraform.tfstate.lock.info")
+	lock := filepath.Join(tf.Dir, ".terraform.tfstate.lock.info")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := os.Stat(lock); err == nil {
@@ -336,21 +326,21 @@ func TestAccFailover_concurrentApplyIsLocked(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	mark := l.Timeline.LastSeq()
-	code, out := tf.run("apply", "-auto-approve", "-lock-timeout=0s", "-var", "active=server1")
-	if code == 0 || !strings.Contains(out, "Error acquiring the state lock") {
-		t.Fatalf("the second apply must stop at the state lock; exit %d:\n%s", code, out)
+	mark := acctest.Mark(l)
+	res := tf.Run("apply", "-auto-approve", "-lock-timeout=0s", "-var", "active=server1")
+	if res.Code == 0 || !res.HasDiagnostic("error", "Error acquiring the state lock") {
+		t.Fatalf("the second apply must stop at the state lock; %s", res.Explain())
 	}
 	<-first
 	l.ClearFaults()
 	// Whatever the lab recorded meanwhile came from the first apply only:
 	// the second never reached a server, the array or DNS.
-	for _, ev := range eventsSince(l, mark) {
+	for _, ev := range acctest.EventsSince(l, mark) {
 		if ev.Host == "server1" && (ev.Kind == "volume.mount" || ev.Kind == "share.create") {
 			t.Fatalf("the locked-out apply changed the estate: %s %s %s", ev.Host, ev.Kind, ev.Detail)
 		}
 	}
-	tf.planIsEmpty("-var", "active=server2")
+	tf.PlanIsEmpty("-var", "active=server2")
 	if err := estateSound(l)(); err != nil {
 		t.Fatal(err)
 	}
@@ -361,25 +351,31 @@ func TestAccFailover_concurrentApplyIsLocked(t *testing.T) {
 // server1's resources, the array unmap fencing server1 off the LUNs. When
 // server1 comes back it no longer sees them, and the estate plans empty.
 func TestAccFailover_crashFenced(t *testing.T) {
-	l := startEstate(t)
-	tf := newTFRun(t, l, failoverDir)
-	tf.apply("-var", "active=server1")
+	t.Parallel()
+	l, tf := startEstate(t)
+	// This one reaches the array over telnet (7-mode), the legacy path: a
+	// later *.auto.tfvars.json file overrides the SSH settings.
+	tf.UseTelnet(l)
+	tf.Apply("-var", "active=server1")
+	if got := arrayLogins(l); !strings.Contains(got, "over telnet (ontap7") || strings.Contains(got, "over ssh") {
+		t.Fatalf("want the array reached over telnet only; logins: %s", got)
+	}
 
 	if err := l.InjectFault(lab.FaultRequest{Server: "server1", Kind: "crash"}); err != nil {
 		t.Fatal(err)
 	}
 	// Without fencing the dead primary blocks the failover, and says so.
-	code, out := tf.run("apply", "-auto-approve", "-var", "active=server2")
-	if code == 0 || !strings.Contains(out, "server1") {
-		t.Fatalf("a failover away from a dead server without fencing must fail naming it; exit %d:\n%s", code, out)
+	res := tf.Run("apply", "-auto-approve", "-var", "active=server2")
+	if res.Code == 0 || !res.HasDiagnostic("error", "", "server1") {
+		t.Fatalf("a failover away from a dead server without fencing must fail naming it; %s", res.Explain())
 	}
 	if err := hardInvariants(l)(); err != nil {
 		t.Fatal(err)
 	}
 
-	out = tf.apply("-var", "active=server2", "-var", "unreachable_delete=fenced")
-	if !strings.Contains(out, "treated as fenced") {
-		t.Fatalf("a fenced delete must warn:\n%s", out)
+	res = tf.Apply("-var", "active=server2", "-var", "unreachable_delete=fenced")
+	if !res.HasDiagnostic("warning", "", "treated as fenced") {
+		t.Fatalf("a fenced delete must warn: %s", res.Explain())
 	}
 	for _, check := range []labCheck{estateSound(l), filesIntact(l, "server2")} {
 		if err := check(); err != nil {
@@ -388,12 +384,12 @@ func TestAccFailover_crashFenced(t *testing.T) {
 	}
 	// The volumes were dirty (server1 died with them mounted): repaired
 	// before they were mounted on server2.
-	if n := len(indexes(l.Timeline.Events(), "server2", "volume.repair", "was dirty: true")); n != 2 {
+	if n := acctest.AllEvents(l).Count("server2", "volume.repair", "was dirty: true"); n != 2 {
 		t.Fatalf("want both dirty volumes repaired on server2, got %d repairs", n)
 	}
 
 	l.ClearFaults() // server1 boots
-	tf.planIsEmpty("-var", "active=server2")
+	tf.PlanIsEmpty("-var", "active=server2")
 	if err := estateSound(l)(); err != nil {
 		t.Fatalf("after server1 came back: %v", err)
 	}

@@ -29,6 +29,8 @@ const (
 	EnvWinRMPassword = "WINFS_WINRM_PASSWORD"
 	EnvSANUsername   = "WINFS_SAN_USERNAME"
 	EnvSANPassword   = "WINFS_SAN_PASSWORD"
+	// EnvSANPrivateKey holds a PEM private key for the array's SSH login.
+	EnvSANPrivateKey = "WINFS_SAN_PRIVATE_KEY"
 	// EnvReadCacheAge bounds how long a listing of a registry key or of a
 	// host's shares answers sibling reads within one command (default 5s;
 	// 0 turns the sharing off). For measurements and troubleshooting.
@@ -94,9 +96,10 @@ func (p *winfsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Attributes: dnsAttributes(),
 			},
 			"san": schema.SingleNestedAttribute{
-				MarkdownDescription: "The SAN array that presents the data LUNs, reached over its telnet CLI; needed by `winfs_san_lun_mapping`. " +
-					"**Telnet sends the user name and password in clear text**: anyone who can see the traffic between Terraform and the array " +
-					"can read them. Use a management network or VLAN that only administrators reach, and an array account that can only map LUNs.",
+				MarkdownDescription: "The SAN array that presents the data LUNs, reached over its command line, over SSH (recommended) or telnet; " +
+					"needed by `winfs_san_lun_mapping`. **Telnet sends the user name and password in clear text**: anyone who can see the traffic " +
+					"between Terraform and the array can read them. Use it only for arrays that offer nothing else, on a management network that " +
+					"only administrators reach, with an array account that can only map LUNs.",
 				Optional:   true,
 				Attributes: sanAttributes(),
 			},
@@ -107,9 +110,44 @@ func (p *winfsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 func sanAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"address": schema.StringAttribute{
-			MarkdownDescription: "Host name or IP address of the array's management interface, optionally with `:port` (default port `23`).",
+			MarkdownDescription: "Host name or IP address of the array's management interface, optionally with `:port` (default port `22` over SSH, `23` over telnet).",
 			Required:            true,
 			Validators:          []validator.String{hostPort()},
+		},
+		"transport": schema.StringAttribute{
+			MarkdownDescription: "`ssh` (the default with `dialect = \"ontap\"`) or `telnet` (the default with `ontap7` and `generic`, for compatibility; clear text).",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.OneOf(san.TransportSSH, san.TransportTelnet)},
+		},
+		"vserver": schema.StringAttribute{
+			MarkdownDescription: "With `dialect = \"ontap\"`: the SVM (vserver) that holds the LUNs and initiator groups, e.g. `svm1`. Required with that dialect.",
+			Optional:            true,
+			Validators:          []validator.String{vserverName()},
+		},
+		"private_key": schema.StringAttribute{
+			MarkdownDescription: "SSH: the private key (PEM or OpenSSH format, unencrypted) that logs in as `username`, e.g. `file(\"~/.ssh/array_ed25519\")`. " +
+				"Defaults to the `" + EnvSANPrivateKey + "` environment variable. Never logged, never in an error. With a key, `password` is optional.",
+			Optional:  true,
+			Sensitive: true,
+		},
+		"private_key_file": schema.StringAttribute{
+			MarkdownDescription: "SSH: path of the private key file, instead of `private_key`.",
+			Optional:            true,
+		},
+		"host_key": schema.StringAttribute{
+			MarkdownDescription: "SSH: the array's host key, pinned, as an `authorized_keys` line or `ssh-keyscan` output (`ssh-ed25519 AAAA...`). " +
+				"The connection is refused, before any credential is sent, when the array presents another key; the error shows both fingerprints.",
+			Optional:   true,
+			Validators: []validator.String{sshPublicKey()},
+		},
+		"known_hosts_file": schema.StringAttribute{
+			MarkdownDescription: "SSH: an OpenSSH `known_hosts` file holding the array's host key, instead of `host_key`. " +
+				"Without either, `~/.ssh/known_hosts` is used.",
+			Optional: true,
+		},
+		"insecure_ignore_host_key": schema.BoolAttribute{
+			MarkdownDescription: "SSH: accept any host key. Anyone who can intercept the connection then gets the credentials; only for a lab.",
+			Optional:            true,
 		},
 		"username": schema.StringAttribute{
 			MarkdownDescription: "Array user (`root` on a filer). Defaults to the `" + EnvSANUsername + "` environment variable.",
@@ -117,19 +155,22 @@ func sanAttributes() map[string]schema.Attribute {
 		},
 		"password": schema.StringAttribute{
 			MarkdownDescription: "Password of `username`. Defaults to the `" + EnvSANPassword + "` environment variable. Never logged, never in an error; " +
-				"but telnet itself sends it in clear text.",
+				"but telnet itself sends it in clear text. Over SSH it is optional when a private key is given.",
 			Optional:  true,
 			Sensitive: true,
 		},
 		"dialect": schema.StringAttribute{
-			MarkdownDescription: "The array's CLI: `ontap7` (default; NetApp Data ONTAP 7-mode: `lun map`, `lun unmap`, `lun show -m`, `lun serial`, `igroup show`) " +
+			MarkdownDescription: "The array's CLI: `ontap` (clustered ONTAP 9 clustershell, in the SVM `vserver`: `lun mapping create`, `lun mapping delete`, " +
+				"`lun mapping show`, `lun show -fields serial`, `lun igroup show`; the pager is turned off with `rows 0`), " +
+				"`ontap7` (default; NetApp Data ONTAP 7-mode: `lun map`, `lun unmap`, `lun show -m`, `lun serial`, `igroup show`) " +
 				"or `generic` (any line-oriented CLI, described by the `generic` attribute).",
 			Optional:   true,
-			Validators: []validator.String{stringvalidator.OneOf("ontap7", "generic")},
+			Validators: []validator.String{stringvalidator.OneOf("ontap", "ontap7", "generic")},
 		},
 		"prompt": schema.StringAttribute{
 			MarkdownDescription: "Regular expression (RE2) matching the CLI prompt, tested against the last unfinished line of output. " +
-				"Defaults: `" + san.ONTAP7{}.Prompt().String() + "` for ontap7 (`filer1> `), `" + san.DefaultGenericPrompt + "` for generic (`# `).",
+				"Defaults: `" + san.ONTAP{}.Prompt().String() + "` for ontap (`cluster1::> `), `" + san.ONTAP7{}.Prompt().String() + "` for ontap7 (`filer1> `), `" +
+				san.DefaultGenericPrompt + "` for generic (`# `).",
 			Optional:   true,
 			Validators: []validator.String{regexpString()},
 		},
@@ -299,6 +340,9 @@ func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	if settings.san != nil {
 		ctx = tflog.MaskMessageStrings(ctx, settings.san.config.Password)
+		if settings.san.privateKey != "" {
+			ctx = tflog.MaskMessageStrings(ctx, settings.san.privateKey)
+		}
 	}
 	tflog.Debug(ctx, "winfs provider configured", map[string]any{"servers": settings.names(), "transport": settings.transport})
 	data := newProviderData(settings)
@@ -334,13 +378,20 @@ type providerModel struct {
 }
 
 type sanModel struct {
-	Address  types.String     `tfsdk:"address"`
-	Username types.String     `tfsdk:"username"`
-	Password types.String     `tfsdk:"password"`
-	Dialect  types.String     `tfsdk:"dialect"`
-	Prompt   types.String     `tfsdk:"prompt"`
-	Timeout  types.String     `tfsdk:"timeout"`
-	Generic  *sanGenericModel `tfsdk:"generic"`
+	Address               types.String     `tfsdk:"address"`
+	Transport             types.String     `tfsdk:"transport"`
+	Vserver               types.String     `tfsdk:"vserver"`
+	Username              types.String     `tfsdk:"username"`
+	Password              types.String     `tfsdk:"password"`
+	PrivateKey            types.String     `tfsdk:"private_key"`
+	PrivateKeyFile        types.String     `tfsdk:"private_key_file"`
+	HostKey               types.String     `tfsdk:"host_key"`
+	KnownHostsFile        types.String     `tfsdk:"known_hosts_file"`
+	InsecureIgnoreHostKey types.Bool       `tfsdk:"insecure_ignore_host_key"`
+	Dialect               types.String     `tfsdk:"dialect"`
+	Prompt                types.String     `tfsdk:"prompt"`
+	Timeout               types.String     `tfsdk:"timeout"`
+	Generic               *sanGenericModel `tfsdk:"generic"`
 }
 
 type sanGenericModel struct {

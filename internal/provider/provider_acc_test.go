@@ -7,8 +7,11 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
@@ -16,9 +19,10 @@ import (
 // TestAccProvider_httpBasic: plain HTTP with Basic authentication and
 // per-server port overrides works as well as the HTTPS/NTLM default.
 func TestAccProvider_httpBasic(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
-	cfg := strings.Replace(providerBlock(l, providerOpts{https: new(false)}), "https = false", "https = false\n    auth = \"basic\"", 1) + `
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	cfg := strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{HTTPS: new(false)}), "https = false", "https = false\n    auth = \"basic\"", 1) + `
 data "winfs_registry_value" "name" {
   server = "server2"
   path   = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName"
@@ -28,8 +32,8 @@ data "winfs_registry_value" "name" {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
-			Config: cfg,
-			Check:  resource.TestCheckResourceAttr("data.winfs_registry_value.name", "value", "SERVER2"),
+			Config:            cfg,
+			ConfigStateChecks: []statecheck.StateCheck{acctest.Attr("data.winfs_registry_value.name", "value", knownvalue.StringExact("SERVER2"))},
 		}},
 	})
 }
@@ -37,9 +41,10 @@ data "winfs_registry_value" "name" {
 // TestAccProvider_configErrors: provider settings are checked at plan time
 // with errors naming the attribute and the allowed values.
 func TestAccProvider_configErrors(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
-	base := providerBlock(l, providerOpts{})
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	base := acctest.ProviderBlock(l, acctest.ProviderOpts{})
 	cases := map[string]struct{ from, to, want string }{
 		"auth":      {"https = true", "https = true\n    auth = \"kerberos\"", `value must be one of: ["ntlm" "basic"]`},
 		"transport": {"https = true", "https = true\n    transport = \"pooled\"", `value must be one of: ["persistent" "per_request"]`},
@@ -50,20 +55,14 @@ func TestAccProvider_configErrors(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			cfg := strings.Replace(base, c.from, c.to, 1) + `
 data "winfs_registry_value" "x" {
   server = "server2"
   path   = "HKLM\\SOFTWARE"
 }
 `
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				Steps: []resource.TestStep{{
-					Config:      cfg,
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)),
-				}},
-			})
+			expectPlanError(t, cfg, acctest.Phrases(c.want))
 		})
 	}
 }
@@ -72,10 +71,11 @@ data "winfs_registry_value" "x" {
 // during an apply cost a reconnect, not a failed run, and nothing is
 // written twice.
 func TestAccRegistryValue_survivesDroppedConnections(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	key := testKeyRoot + `\drops`
-	cfg := providerBlock(l, providerOpts{}) + fmt.Sprintf(`
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_registry_value" "a" {
   server = "server1"
   path   = %[1]s
@@ -90,7 +90,7 @@ resource "winfs_registry_value" "b" {
   type   = "string"
   value  = "second"
 }
-`, hclString(`HKLM\`+key))
+`, acctest.HCLString(`HKLM\`+key))
 	a := agent.RegistryValue{Type: agent.RegSZ, Data: "first"}
 	b := agent.RegistryValue{Type: agent.RegSZ, Data: "second"}
 	var mark uint64
@@ -99,10 +99,10 @@ resource "winfs_registry_value" "b" {
 		CheckDestroy:             hostValue(l, "server1", key, "A", nil),
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
-				mark = l.Timeline.LastSeq()
+				mark = acctest.Mark(l)
 				// Cut the next few Receives and Sends: the agent's output
 				// stream and a request in flight.
-				mustFault(t, l, lab.FaultRequest{Server: "server1", Kind: "drop", Count: 2, Action: "Receive"})
+				acctest.Fault(t, l, lab.FaultRequest{Server: "server1", Kind: "drop", Count: 2, Action: "Receive"})
 			},
 			Config: cfg,
 			Check: resource.ComposeAggregateTestCheckFunc(
@@ -111,7 +111,7 @@ resource "winfs_registry_value" "b" {
 				func(*terraform.State) error {
 					l.ClearFaults()
 					sets := 0
-					evs, _ := l.Timeline.Since(mark)
+					evs := acctest.EventsSince(l, mark)
 					for _, ev := range evs {
 						if ev.Kind == "registry.set" && strings.Contains(ev.Detail, `drops\A`) {
 							sets++
@@ -130,9 +130,10 @@ resource "winfs_registry_value" "b" {
 // TestAccRegistryValue_unreachableServer: a dead server is a prompt, clear
 // error that names the server and never shows the password.
 func TestAccRegistryValue_unreachableServer(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
-	cfg := providerBlock(l, providerOpts{}) + `
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 resource "winfs_registry_value" "v" {
   server = "server2"
   path   = "HKLM\\SOFTWARE\\winfs-acc\\unreachable"
@@ -144,7 +145,7 @@ resource "winfs_registry_value" "v" {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
-			PreConfig:   func() { mustFault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
+			PreConfig:   func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
 			Config:      cfg,
 			ExpectError: regexp.MustCompile(`(?s)server2.*127\.0\.0\.1`),
 		}},
@@ -152,12 +153,5 @@ resource "winfs_registry_value" "v" {
 	l.ClearFaults()
 	if _, ok := l.Host("server2").RegistryValue("HKLM", `SOFTWARE\winfs-acc\unreachable`, "V"); ok {
 		t.Fatal("a value was written to an unreachable server")
-	}
-}
-
-func mustFault(t *testing.T, l *lab.Lab, fr lab.FaultRequest) {
-	t.Helper()
-	if err := l.InjectFault(fr); err != nil {
-		t.Fatal(err)
 	}
 }

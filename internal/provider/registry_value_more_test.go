@@ -2,24 +2,27 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
 // TestAccRegistryValue_driftChangedAndRetyped: a value changed by hand is
 // updated in place; a value retyped by hand is replaced.
 func TestAccRegistryValue_driftChangedAndRetyped(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	key := testKeyRoot + `\drift`
-	cfg := providerBlock(l, providerOpts{}) + fmt.Sprintf(`
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_registry_value" "v" {
   server = "server2"
   path   = "HKEY_LOCAL_MACHINE\\%s"
@@ -66,14 +69,15 @@ resource "winfs_registry_value" "v" {
 // TestAccRegistryValue_restoreOnDestroy: the initial estate's CacheTimeout (600000)
 // comes back on destroy; a value that did not exist is deleted.
 func TestAccRegistryValue_restoreOnDestroy(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	const netbt = `SYSTEM\CurrentControlSet\Services\NetBT\Parameters`
 	before, ok := l.Host("server2").RegistryValue("HKLM", netbt, "CacheTimeout")
 	if !ok || before.Data != "600000" {
 		t.Fatalf("the lab should start with the Windows default CacheTimeout 600000, has %+v %v", before, ok)
 	}
-	cfg := providerBlock(l, providerOpts{}) + `
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 resource "winfs_registry_value" "cache" {
   server             = "server2"
   path               = "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\NetBT\\Parameters"
@@ -112,9 +116,10 @@ resource "winfs_registry_value" "proxy" {
 // TestAccRegistryValue_planTimeErrors: bad input fails at plan time, names
 // the attribute and the allowed values, and changes nothing on the hosts.
 func TestAccRegistryValue_planTimeErrors(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
-	eventsBefore := len(l.Timeline.Events())
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	eventsBefore := acctest.Mark(l)
 	cases := map[string]struct{ body, want string }{
 		"unknown hive":       {`path = "HKXX\\Software" ` + "\n" + `type = "dword"` + "\n" + `value = "1"`, `unknown hive "HKXX"`},
 		"dword out of range": {`type = "dword"` + "\n" + `value = "4294967296"`, `out of range; allowed: 0 to 4294967295`},
@@ -128,26 +133,24 @@ func TestAccRegistryValue_planTimeErrors(t *testing.T) {
 		"over-long key":      {`path = "HKLM\\` + strings.Repeat("k", 256) + `"` + "\n" + `type = "string"` + "\n" + `value = "a"`, `at most 255`},
 		"unknown server":     {`server = "server9"` + "\n" + `type = "string"` + "\n" + `value = "a"`, `configured servers are: server1, server2`},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			body := c.body
-			if !strings.Contains(body, "path =") {
-				body = `path = "HKLM\\SOFTWARE\\winfs-acc\\errors"` + "\n" + body
-			}
-			if !strings.Contains(body, "server =") {
-				body = `server = "server1"` + "\n" + body
-			}
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				Steps: []resource.TestStep{{
-					Config:      providerBlock(l, providerOpts{}) + "resource \"winfs_registry_value\" \"bad\" {\n" + body + "\n}\n",
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)),
-				}},
+	// The cases run in parallel; the group ends when all of them have.
+	t.Run("cases", func(t *testing.T) {
+		for name, c := range cases {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				body := c.body
+				if !strings.Contains(body, "path =") {
+					body = `path = "HKLM\\SOFTWARE\\winfs-acc\\errors"` + "\n" + body
+				}
+				if !strings.Contains(body, "server =") {
+					body = `server = "server1"` + "\n" + body
+				}
+				expectPlanError(t, acctest.ProviderBlock(l, acctest.ProviderOpts{})+"resource \"winfs_registry_value\" \"bad\" {\n"+body+"\n}\n",
+					acctest.Phrases(c.want))
 			})
-		})
-	}
-	for _, ev := range l.Timeline.Events()[eventsBefore:] {
+		}
+	})
+	for _, ev := range acctest.EventsSince(l, eventsBefore) {
 		if strings.HasPrefix(ev.Kind, "registry.") && strings.Contains(ev.Detail, "errors") {
 			t.Errorf("a refused plan changed the estate: %+v", ev)
 		}
@@ -157,9 +160,10 @@ func TestAccRegistryValue_planTimeErrors(t *testing.T) {
 // TestAccRegistryValue_dataSource reads what the resource wrote and a value
 // the lab seeded.
 func TestAccRegistryValue_dataSource(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
-	cfg := providerBlock(l, providerOpts{}) + `
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 data "winfs_registry_value" "product" {
   server = "server1"
   path   = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
@@ -180,14 +184,14 @@ data "winfs_registry_value" "cache" {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
 			Config: cfg,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				resource.TestCheckResourceAttr("data.winfs_registry_value.product", "type", "string"),
-				resource.TestCheckResourceAttr("data.winfs_registry_value.product", "value", "Windows Server 2022 Standard"),
-				resource.TestCheckResourceAttr("data.winfs_registry_value.missing", "exists", "false"),
-				resource.TestCheckNoResourceAttr("data.winfs_registry_value.missing", "value"),
-				resource.TestCheckResourceAttr("data.winfs_registry_value.cache", "type", "dword"),
-				resource.TestCheckResourceAttrSet("data.winfs_registry_value.cache", "value"),
-			),
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.Attr("data.winfs_registry_value.product", "type", knownvalue.StringExact("string")),
+				acctest.Attr("data.winfs_registry_value.product", "value", knownvalue.StringExact("Windows Server 2022 Standard")),
+				acctest.Attr("data.winfs_registry_value.missing", "exists", knownvalue.Bool(false)),
+				acctest.Attr("data.winfs_registry_value.missing", "value", knownvalue.Null()),
+				acctest.Attr("data.winfs_registry_value.cache", "type", knownvalue.StringExact("dword")),
+				acctest.Attr("data.winfs_registry_value.cache", "value", knownvalue.NotNull()),
+			},
 		}},
 	})
 }
@@ -196,8 +200,9 @@ data "winfs_registry_value" "cache" {
 // start per host and Terraform command, however many resources; per_request
 // costs at least one per operation. Both converge to the same state.
 func TestAccRegistryValue_transports(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	const n = 12
 	starts := map[string]int{}
 	for _, mode := range []string{"persistent", "per_request"} {
@@ -217,7 +222,7 @@ resource "winfs_registry_value" "v%d" {
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: protoV6Factories,
 			Steps: []resource.TestStep{{
-				Config: providerBlock(l, providerOpts{transport: mode}) + res.String(),
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{Transport: mode}) + res.String(),
 				Check: func(_ *terraform.State) error {
 					for i := 0; i < n; i++ {
 						if _, ok := l.Host("server2").RegistryValue("HKLM", `SOFTWARE\winfs-acc\transport-`+mode, fmt.Sprintf("V%d", i)); !ok {

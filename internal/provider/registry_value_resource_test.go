@@ -6,8 +6,12 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
@@ -48,7 +52,7 @@ func registryCases() []valueCase {
 		{"dword_hex", "dword", `value = "0xea60"`, agent.RegistryValue{Type: agent.RegDWord, Data: "60000"}, []string{"value"}},
 		{"dword_max", "dword", `value = "4294967295"`, agent.RegistryValue{Type: agent.RegDWord, Data: "4294967295"}, nil},
 		{"qword_max", "qword", `value = "0xFFFFFFFFFFFFFFFF"`, agent.RegistryValue{Type: agent.RegQWord, Data: "18446744073709551615"}, []string{"value"}},
-		{"string_awkward", "string", "value = " + hclString(awkward), agent.RegistryValue{Type: agent.RegSZ, Data: awkward}, nil},
+		{"string_awkward", "string", "value = " + acctest.HCLString(awkward), agent.RegistryValue{Type: agent.RegSZ, Data: awkward}, nil},
 		{"string_empty", "string", `value = ""`, agent.RegistryValue{Type: agent.RegSZ, Data: ""}, nil},
 		{"expand_unexpanded", "expand_string", `value = "%SystemRoot%\\System32"`, agent.RegistryValue{Type: agent.RegExpandSZ, Data: `%SystemRoot%\System32`}, nil},
 		{"multi_empty", "multi_string", `values = []`, agent.RegistryValue{Type: agent.RegMultiSZ}, nil},
@@ -63,58 +67,68 @@ func registryCases() []valueCase {
 // TestAccRegistryValue_types creates, imports, detects drift on, repairs and
 // destroys a value of every type, with data that breaks naive quoting.
 func TestAccRegistryValue_types(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
-	for _, c := range registryCases() {
-		t.Run(c.name, func(t *testing.T) {
-			key := testKeyRoot + `\types`
-			name := "Value " + c.name + " $`'\""
-			cfg := providerBlock(l, providerOpts{}) + fmt.Sprintf(`
-resource "winfs_registry_value" "v" {
+	t.Parallel()
+	l := testLab(t)
+	key := testKeyRoot + `\types`
+	cases := registryCases()
+	// One configuration holds a value of every type: one terraform run
+	// per step for all of them, each still checked on its own.
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{})
+	valueName := func(c valueCase) string { return "Value " + c.name + " $`'\"" }
+	address := func(c valueCase) string { return "winfs_registry_value." + c.name }
+	id := func(c valueCase) string { return `server1:HKLM\` + key + `\\` + valueName(c) }
+	var onHost, gone []resource.TestCheckFunc
+	var inState []statecheck.StateCheck
+	var recreated []plancheck.PlanCheck
+	imports := []resource.TestStep{}
+	for _, c := range cases {
+		cfg += fmt.Sprintf(`
+resource "winfs_registry_value" %q {
   server = "server1"
   path   = %s
   name   = %s
   type   = %q
   %s
 }
-`, hclString(`HKLM\`+key), hclString(name), c.typ, c.attr)
-			want := c.want
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				CheckDestroy:             hostValue(l, "server1", key, name, nil),
-				Steps: []resource.TestStep{
-					{
-						Config: cfg,
-						Check: resource.ComposeAggregateTestCheckFunc(
-							hostValue(l, "server1", key, name, &want),
-							resource.TestCheckResourceAttr("winfs_registry_value.v", "id", `server1:HKLM\`+key+`\\`+name),
-							resource.TestCheckResourceAttr("winfs_registry_value.v", "type", c.typ),
-						),
-					},
-					{
-						ResourceName:            "winfs_registry_value.v",
-						ImportState:             true,
-						ImportStateId:           `server1:HKLM\` + key + `\\` + name,
-						ImportStateVerify:       true,
-						ImportStateVerifyIgnore: c.ignore,
-					},
-					{
-						// An administrator deletes the value: the next plan recreates it.
-						PreConfig: func() {
-							if _, err := l.Host("server1").DeleteRegistryValue("HKLM", key, name); err != nil {
-								t.Fatal(err)
-							}
-						},
-						Config:             cfg,
-						PlanOnly:           true,
-						ExpectNonEmptyPlan: true,
-					},
-					{
-						Config: cfg,
-						Check:  hostValue(l, "server1", key, name, &want),
-					},
-				},
-			})
+`, c.name, acctest.HCLString(`HKLM\`+key), acctest.HCLString(valueName(c)), c.typ, c.attr)
+		want := c.want
+		onHost = append(onHost, hostValue(l, "server1", key, valueName(c), &want))
+		gone = append(gone, hostValue(l, "server1", key, valueName(c), nil))
+		inState = append(inState,
+			acctest.Attr(address(c), "id", knownvalue.StringExact(id(c))),
+			acctest.Attr(address(c), "type", knownvalue.StringExact(c.typ)))
+		recreated = append(recreated, plancheck.ExpectResourceAction(address(c), plancheck.ResourceActionCreate))
+		imports = append(imports, resource.TestStep{
+			ResourceName:            address(c),
+			ImportState:             true,
+			ImportStateId:           id(c),
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: c.ignore,
 		})
 	}
+	steps := []resource.TestStep{{
+		Config:            cfg,
+		Check:             resource.ComposeAggregateTestCheckFunc(onHost...),
+		ConfigStateChecks: inState,
+	}}
+	steps = append(steps, imports...)
+	steps = append(steps, resource.TestStep{
+		// An administrator deletes the values: the next plan recreates
+		// each of them, and the apply puts them back.
+		PreConfig: func() {
+			for _, c := range cases {
+				if _, err := l.Host("server1").DeleteRegistryValue("HKLM", key, valueName(c)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+		Config:           cfg,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: recreated},
+		Check:            resource.ComposeAggregateTestCheckFunc(onHost...),
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		CheckDestroy:             resource.ComposeAggregateTestCheckFunc(gone...),
+		Steps:                    steps,
+	})
 }

@@ -2,32 +2,23 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 )
 
-// spaced matches the phrases in order, whatever line wrapping terraform
-// applied to the diagnostic.
-func spaced(phrases ...string) *regexp.Regexp {
-	parts := make([]string, len(phrases))
-	for i, p := range phrases {
-		parts[i] = strings.ReplaceAll(regexp.QuoteMeta(p), " ", `\s+`)
-	}
-	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
-}
-
-// Every SAN test works on LUNs of its own, so that the initial estate's X: and Y:
-// LUNs stay as the scenario made them for the other tests.
+// Every SAN test works on LUNs of its own, so that the estate's X: and Y:
+// LUNs stay as the scenario made them.
 func accLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 	t.Helper()
 	lun := array.LUN{Path: "/vol/acc/" + name, Serial: fmt.Sprintf("ACC%09d", len(name)*7919+int(name[0])), Size: 1 << 30}
@@ -57,7 +48,7 @@ func arrayHolds(l *lab.Lab, lun string, igroups ...string) resource.TestCheckFun
 // lunEvents are the array's map/unmap events of one LUN since seq, as
 // "map server2" / "unmap server1".
 func lunEvents(l *lab.Lab, lun string, since uint64) []string {
-	evs, _ := l.Timeline.Since(since)
+	evs := acctest.EventsSince(l, since)
 	var out []string
 	for _, ev := range evs {
 		m, ok := array.ParseEvent(ev.Detail)
@@ -73,29 +64,30 @@ func lunEvents(l *lab.Lab, lun string, since uint64) []string {
 // at no moment was a LUN mapped to two igroups.
 func neverTwice(l *lab.Lab, start []array.Mapping, since uint64) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		evs, _ := l.Timeline.Since(since)
+		evs := acctest.EventsSince(l, since)
 		if v := array.ReplayDoubleMappings(start, evs); len(v) > 0 {
-			return fmt.Errorf("safety rule one host per LUN broken: %s", strings.Join(v, "; "))
+			return fmt.Errorf("one host per LUN broken: %s", strings.Join(v, "; "))
 		}
 		return nil
 	}
 }
 
 func mappingConfig(l *lab.Lab, lun, igroup, extra string) string {
-	return providerBlock(l, providerOpts{}) + fmt.Sprintf(`
+	return acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_san_lun_mapping" "m" {
   lun    = %s
   igroup = %s
   %s
 }
-`, hclString(lun), hclString(igroup), extra)
+`, acctest.HCLString(lun), acctest.HCLString(igroup), extra)
 }
 
 // TestAccSANLunMapping_basic maps, imports, detects an unmap behind
 // Terraform's back and repairs it, then unmaps on destroy.
 func TestAccSANLunMapping_basic(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "basic")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
 	resource.Test(t, resource.TestCase{
@@ -106,11 +98,13 @@ func TestAccSANLunMapping_basic(t *testing.T) {
 				Config: cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server1"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "id", lun.Path+":server1"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "serial", lun.Serial),
-					resource.TestCheckResourceAttrSet("winfs_san_lun_mapping.m", "lun_id"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "takeover", "false"),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "id", knownvalue.StringExact(lun.Path+":server1")),
+					acctest.Attr("winfs_san_lun_mapping.m", "serial", knownvalue.StringExact(lun.Serial)),
+					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.NotNull()),
+					acctest.Attr("winfs_san_lun_mapping.m", "takeover", knownvalue.Bool(false)),
+				},
 			},
 			{Config: cfg, PlanOnly: true},
 			{
@@ -139,8 +133,9 @@ func TestAccSANLunMapping_basic(t *testing.T) {
 // TestAccSANLunMapping_move: changing igroup unmaps from the old host
 // first and maps to the new one second; the LUN is never mapped twice.
 func TestAccSANLunMapping_move(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "move")
 	var since uint64
 	var start []array.Mapping
@@ -150,14 +145,13 @@ func TestAccSANLunMapping_move(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: mappingConfig(l, lun.Path, "server1", ""), Check: arrayHolds(l, lun.Path, "server1")},
 			{
-				PreConfig: func() { since, start = l.Timeline.LastSeq(), l.Array().Mappings() },
+				PreConfig: func() { since, start = acctest.Mark(l), l.Array().Mappings() },
 				Config:    mappingConfig(l, lun.Path, "server2", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("winfs_san_lun_mapping.m", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server2"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "serial", lun.Serial),
 					func(*terraform.State) error {
 						got := strings.Join(lunEvents(l, lun.Path, since), ", ")
 						if got != "unmap server1, map server2" {
@@ -167,6 +161,9 @@ func TestAccSANLunMapping_move(t *testing.T) {
 					},
 					func(s *terraform.State) error { return neverTwice(l, start, since)(s) },
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "serial", knownvalue.StringExact(lun.Serial)),
+				},
 			},
 		},
 	})
@@ -181,14 +178,15 @@ func TestAccSANLunMapping_move(t *testing.T) {
 // by hand is not mapped to server2 as well; the error names server1 and
 // says what to do. takeover = true unmaps server1 first.
 func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "takeover")
 	if _, err := l.Array().Map(lun.Path, "server1", 9); err != nil {
 		t.Fatal(err)
 	}
-	since, start := l.Timeline.LastSeq(), l.Array().Mappings()
-	want := spaced(
+	since, start := acctest.Mark(l), l.Array().Mappings()
+	want := acctest.Phrases(
 		`LUN /vol/acc/takeover is mapped to initiator group server1 (LUN ID 9)`,
 		`would let two hosts see the same disk`,
 		`set takeover = true`,
@@ -225,28 +223,28 @@ func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
 }
 
 // TestAccSANLunMapping_adopt: a mapping already as declared is adopted
-// without a command that changes the array ("adopt what is right"); a different LUN ID is an
+// without a command that changes the array (S8); a different LUN ID is an
 // error that says what is there.
 func TestAccSANLunMapping_adopt(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "adopt")
 	if _, err := l.Array().Map(lun.Path, "server2", 77); err != nil {
 		t.Fatal(err)
 	}
-	since := l.Timeline.LastSeq()
+	since := acctest.Mark(l)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		CheckDestroy:             arrayHolds(l, lun.Path),
 		Steps: []resource.TestStep{
 			{
 				Config:      mappingConfig(l, lun.Path, "server2", "lun_id = 5"),
-				ExpectError: spaced(`with LUN ID 77, not 5. Set lun_id = 77`),
+				ExpectError: acctest.Phrases(`with LUN ID 77, not 5. Set lun_id = 77`),
 			},
 			{
 				Config: mappingConfig(l, lun.Path, "server2", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "lun_id", "77"),
 					func(*terraform.State) error {
 						if got := lunEvents(l, lun.Path, since); len(got) != 0 {
 							return fmt.Errorf("adopting changed the array: %v", got)
@@ -254,6 +252,9 @@ func TestAccSANLunMapping_adopt(t *testing.T) {
 						return nil
 					},
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.Int64Exact(77)),
+				},
 			},
 			{Config: mappingConfig(l, lun.Path, "server2", "lun_id = 77"), PlanOnly: true},
 		},
@@ -264,8 +265,9 @@ func TestAccSANLunMapping_adopt(t *testing.T) {
 // map` ran and before it answered. The apply fails saying the outcome is
 // unknown; the next apply reads the array, adopts the mapping and converges.
 func TestAccSANLunMapping_sessionCut(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "cut")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
 	var since uint64
@@ -275,13 +277,13 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
-					since = l.Timeline.LastSeq()
+					since = acctest.Mark(l)
 					if err := l.InjectFault(lab.FaultRequest{Target: "array", Kind: "cut", Command: "lun map " + lun.Path}); err != nil {
 						t.Fatal(err)
 					}
 				},
 				Config:      cfg,
-				ExpectError: spaced(`whether it ran is unknown`, `Run terraform apply again`),
+				ExpectError: acctest.Phrases(`whether it ran is unknown`, `Run terraform apply again`),
 			},
 			{
 				PreConfig: func() {
@@ -292,7 +294,6 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 				Config: cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server1"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "serial", lun.Serial),
 					func(*terraform.State) error {
 						if got := lunEvents(l, lun.Path, since); len(got) != 1 {
 							return fmt.Errorf("the re-apply mapped again instead of adopting: %v", got)
@@ -300,6 +301,9 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 						return nil
 					},
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "serial", knownvalue.StringExact(lun.Serial)),
+				},
 			},
 			{Config: cfg, PlanOnly: true},
 		},
@@ -309,8 +313,9 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 // TestAccSANLunMapping_driftMoved: a LUN moved to the other igroup on the
 // array shows in the next plan, and the apply then refuses to map it twice.
 func TestAccSANLunMapping_driftMoved(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "drift_moved")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
 	resource.Test(t, resource.TestCase{
@@ -332,7 +337,7 @@ func TestAccSANLunMapping_driftMoved(t *testing.T) {
 			},
 			{
 				Config:      cfg,
-				ExpectError: spaced(`is mapped to initiator group server2`, `set takeover = true`),
+				ExpectError: acctest.Phrases(`is mapped to initiator group server2`, `set takeover = true`),
 			},
 			{
 				// Put the array back as the configuration says, for the destroy.
@@ -351,23 +356,24 @@ func TestAccSANLunMapping_driftMoved(t *testing.T) {
 // TestAccSANLunMapping_unknownTargets: an unknown LUN or igroup is a clear
 // error naming it, and nothing changes.
 func TestAccSANLunMapping_unknownTargets(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
-	since := l.Timeline.LastSeq()
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	since := acctest.Mark(l)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
 			{
 				Config:      mappingConfig(l, "/vol/acc/does_not_exist", "server1", ""),
-				ExpectError: spaced(`does not know LUN /vol/acc/does_not_exist`, `lun serial: /vol/acc/does_not_exist : No such LUN exists`),
+				ExpectError: acctest.Phrases(`does not know LUN /vol/acc/does_not_exist`, `lun serial: /vol/acc/does_not_exist : No such LUN exists`),
 			},
 			{
 				Config:      mappingConfig(l, "/vol/vol1/files_x", "server9", ""),
-				ExpectError: spaced(`no initiator group "server9"; it has: server1, server2`),
+				ExpectError: acctest.Phrases(`no initiator group "server9"; it has: server1, server2`),
 			},
 		},
 	})
-	evs, _ := l.Timeline.Since(since)
+	evs := acctest.EventsSince(l, since)
 	for _, ev := range evs {
 		if ev.Kind == "lun.map" || ev.Kind == "lun.unmap" {
 			t.Errorf("a refused apply changed the array: %+v", ev)
@@ -378,36 +384,31 @@ func TestAccSANLunMapping_unknownTargets(t *testing.T) {
 // TestAccSANLunMapping_planTimeErrors: bad input fails at plan time and
 // names the attribute.
 func TestAccSANLunMapping_planTimeErrors(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	res := func(body string) string { return "resource \"winfs_san_lun_mapping\" \"bad\" {\n" + body + "\n}\n" }
 	ok := `lun = "/vol/vol1/files_x"` + "\n" + `igroup = "server1"` + "\n"
 	cases := map[string]struct{ cfg, want string }{
-		"blank in lun":     {providerBlock(l, providerOpts{}) + res(`lun = "/vol/vol1/a b"`+"\n"+`igroup = "server1"`), `lun "/vol/vol1/a b" must be 1-255`},
-		"semicolon igroup": {providerBlock(l, providerOpts{}) + res(`lun = "/vol/vol1/x"`+"\n"+`igroup = "s1;reboot"`), `igroup "s1;reboot" must be`},
-		"leading dash":     {providerBlock(l, providerOpts{}) + res(`lun = "/vol/vol1/x"`+"\n"+`igroup = "-f"`), `igroup "-f" must be`},
-		"lun_id range":     {providerBlock(l, providerOpts{}) + res(ok+`lun_id = 4096`), `lun_id value must be between 0 and 4095`},
-		"ontap7 path":      {providerBlock(l, providerOpts{}) + res(`lun = "files_x"`+"\n"+`igroup = "server1"`), `must look like /vol/<volume>/<lun>`},
-		"no san block":     {providerBlock(l, providerOpts{noSAN: true}) + res(ok), "no `san` block"},
-		"bad dialect": {strings.Replace(providerBlock(l, providerOpts{}), `timeout  = "5s"`, `dialect = "ontap9"`, 1) + res(ok),
+		"blank in lun":     {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + res(`lun = "/vol/vol1/a b"`+"\n"+`igroup = "server1"`), `lun "/vol/vol1/a b" must be 1-255`},
+		"semicolon igroup": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + res(`lun = "/vol/vol1/x"`+"\n"+`igroup = "s1;reboot"`), `igroup "s1;reboot" must be`},
+		"leading dash":     {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + res(`lun = "/vol/vol1/x"`+"\n"+`igroup = "-f"`), `igroup "-f" must be`},
+		"lun_id range":     {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + res(ok+`lun_id = 4096`), `lun_id value must be between 0 and 4095`},
+		"ontap7 path":      {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + res(`lun = "files_x"`+"\n"+`igroup = "server1"`), `must look like /vol/<volume>/<lun>`},
+		"no san block":     {acctest.ProviderBlock(l, acctest.ProviderOpts{NoSAN: true}) + res(ok), "no `san` block"},
+		"bad dialect": {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), `timeout  = "5s"`, `dialect = "ontap9"`, 1) + res(ok),
 			`value must be one of`},
-		"generic missing": {strings.Replace(providerBlock(l, providerOpts{}), `timeout  = "5s"`, `dialect = "generic"`, 1) + res(ok),
+		"generic missing": {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), `timeout  = "5s"`, `dialect = "generic"`, 1) + res(ok),
 			`needs the generic attribute`},
-		"bad prompt": {strings.Replace(providerBlock(l, providerOpts{}), `timeout  = "5s"`, `prompt = "(["`, 1) + res(ok),
+		"bad prompt": {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), `timeout  = "5s"`, `prompt = "(["`, 1) + res(ok),
 			`valid RE2 regular expression`},
-		"bad address": {strings.Replace(providerBlock(l, providerOpts{}), l.SANAddress(), "filer1:99999", 1) + res(ok),
+		"bad address": {strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), l.SANAddress(), "filer1:99999", 1) + res(ok),
 			`"filer1:99999" must be a host name`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				Steps: []resource.TestStep{{
-					Config:      c.cfg,
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)),
-				}},
-			})
+			t.Parallel()
+			expectPlanError(t, c.cfg, acctest.Phrases(c.want))
 		})
 	}
 }
@@ -415,15 +416,18 @@ func TestAccSANLunMapping_planTimeErrors(t *testing.T) {
 // TestAccSANLunMapping_credentialsFromEnv: WINFS_SAN_USERNAME and
 // WINFS_SAN_PASSWORD stand in for the san block's credentials.
 func TestAccSANLunMapping_credentialsFromEnv(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	// Not parallel: t.Setenv changes the environment of the in-process
+	// provider, which every test shares; serial tests finish before the
+	// parallel ones start.
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := accLUN(t, l, "env")
 	t.Setenv(EnvSANUsername, l.SANUsername())
 	t.Setenv(EnvSANPassword, l.SANPassword())
 	cfg := mappingConfig(l, lun.Path, "server2", "")
-	cfg = strings.Replace(cfg, "    username = "+hclString(l.SANUsername())+"\n", "", 1)
-	cfg = strings.Replace(cfg, "    password = "+hclString(l.SANPassword())+"\n", "", 1)
-	if strings.Contains(cfg, hclString(l.SANPassword())) || strings.Contains(cfg, hclString(l.SANUsername())) {
+	cfg = strings.Replace(cfg, "    username = "+acctest.HCLString(l.SANUsername())+"\n", "", 1)
+	cfg = strings.Replace(cfg, "    password = "+acctest.HCLString(l.SANPassword())+"\n", "", 1)
+	if strings.Contains(cfg, acctest.HCLString(l.SANPassword())) || strings.Contains(cfg, acctest.HCLString(l.SANUsername())) {
 		t.Fatal("the test did not take the SAN credentials out of the configuration")
 	}
 	resource.Test(t, resource.TestCase{
@@ -433,33 +437,19 @@ func TestAccSANLunMapping_credentialsFromEnv(t *testing.T) {
 	})
 }
 
-// genericLab is a second lab whose array speaks the MSA-style CLI, driven
-// through the provider's generic dialect.
-var (
-	genericLabOnce sync.Once
-	genericLab     *lab.Lab
-	genericLabErr  error
-)
-
+// msaLab is a lab whose array speaks the MSA-style CLI, driven through the
+// provider's generic dialect.
 func msaLab(t *testing.T) *lab.Lab {
 	t.Helper()
-	genericLabOnce.Do(func() {
-		genericLab, genericLabErr = lab.Start(lab.Options{SANDialect: "msa"})
-		if genericLabErr == nil {
-			extraCleanup = append(extraCleanup, genericLab.Close)
-		}
-	})
-	if genericLabErr != nil {
-		t.Fatalf("starting the MSA lab: %v", genericLabErr)
-	}
-	return genericLab
+	return acctest.StartLab(t, lab.Options{SANDialect: "msa"})
 }
 
 // TestAccSANLunMapping_genericMSA: the generic dialect, configured as the
 // docs show, maps, moves and imports on an MSA-style array with no Go code
 // for that CLI.
 func TestAccSANLunMapping_genericMSA(t *testing.T) {
-	requireAcc(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
 	l := msaLab(t)
 	lun := accLUN(t, l, "msa_lun")
 	name := "msa_lun"
@@ -473,16 +463,17 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 				Config: mappingConfig(l, name, "server1", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server1"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "lun_id", "2"), // 0 and 1 are X: and Y:
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "serial", lun.Serial),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.Int64Exact(2)), // 0 and 1 are X: and Y:
+					acctest.Attr("winfs_san_lun_mapping.m", "serial", knownvalue.StringExact(lun.Serial)),
+				},
 			},
 			{
-				PreConfig: func() { since, start = l.Timeline.LastSeq(), l.Array().Mappings() },
+				PreConfig: func() { since, start = acctest.Mark(l), l.Array().Mappings() },
 				Config:    mappingConfig(l, name, "server2", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					arrayHolds(l, lun.Path, "server2"),
-					resource.TestCheckResourceAttr("winfs_san_lun_mapping.m", "lun_id", "0"),
 					func(*terraform.State) error {
 						if got := strings.Join(lunEvents(l, lun.Path, since), ", "); got != "unmap server1, map server2" {
 							return fmt.Errorf("timeline: %s", got)
@@ -491,6 +482,9 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 					},
 					func(s *terraform.State) error { return neverTwice(l, start, since)(s) },
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.Int64Exact(0)),
+				},
 			},
 			{
 				ResourceName:      "winfs_san_lun_mapping.m",
@@ -500,7 +494,7 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 			},
 			{
 				Config:      mappingConfig(l, "nope", "server1", ""),
-				ExpectError: spaced(`Error: The specified volume was not found. (nope)`),
+				ExpectError: acctest.Phrases(`Error: The specified volume was not found. (nope)`),
 			},
 		},
 	})

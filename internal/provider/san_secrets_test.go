@@ -1,13 +1,13 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
 
@@ -17,16 +17,14 @@ import (
 // its TRACE log (terraform's and the provider's) nor the state shows the
 // password, raw or escaped.
 func TestAccSANPasswordNeverLeaks(t *testing.T) {
-	requireAcc(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
 	for i, pw := range []string{`q"uo'te\back\\slash`, "mot-de-passe-é€ü-\"\\"} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			l, err := lab.Start(lab.Options{SANPassword: pw})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(l.Close)
+			t.Parallel()
+			l := acctest.StartLab(t, lab.Options{SANPassword: pw})
 			lun := accLUN(t, l, "secret")
-			tf := newTFConfig(t, mappingConfig(l, lun.Path, "server1", ""))
+			tf := mappingDir(t, l, lun.Path, "server1")
 			forms := []string{pw, strings.Trim(fmt.Sprintf("%q", pw), `"`), strings.Trim(fmt.Sprintf("%+q", pw), `"`)}
 			leaks := func(what, text string) {
 				t.Helper()
@@ -36,7 +34,7 @@ func TestAccSANPasswordNeverLeaks(t *testing.T) {
 					}
 				}
 			}
-			traced := func(faults ...lab.FaultRequest) (int, string) {
+			traced := func(faults ...lab.FaultRequest) acctest.Result {
 				l.ClearFaults()
 				for _, f := range faults {
 					if err := l.InjectFault(f); err != nil {
@@ -44,33 +42,30 @@ func TestAccSANPasswordNeverLeaks(t *testing.T) {
 					}
 				}
 				logFile := filepath.Join(t.TempDir(), "trace.log")
-				res, err := tf.cli.Run(context.Background(), tf.dir, []string{"TF_LOG=TRACE", "TF_LOG_PATH=" + logFile}, "apply", "-auto-approve", "-no-color")
-				if err != nil {
-					t.Fatal(err)
-				}
+				res := tf.RunEnv([]string{"TF_LOG=TRACE", "TF_LOG_PATH=" + logFile}, "apply", "-auto-approve")
 				log, err := os.ReadFile(logFile)
 				if err != nil || len(log) == 0 {
 					t.Fatalf("no TRACE log: %v", err)
 				}
 				leaks("terraform's output", res.Output)
 				leaks("the TRACE log", string(log))
-				return res.Code, res.Output
+				return res
 			}
 			echo := lab.FaultRequest{Target: lab.TargetArray, Kind: "echo_password"}
-			code, out := traced(echo, lab.FaultRequest{Target: lab.TargetArray, Kind: "login_refused"})
-			if code == 0 || !spaced("refused the login", "password ********").MatchString(out) {
-				t.Fatalf("want the refused login reported with the echoed password masked, got exit %d:\n%s", code, out)
+			res := traced(echo, lab.FaultRequest{Target: lab.TargetArray, Kind: "login_refused"})
+			if res.Code == 0 || !res.HasDiagnostic("error", "", "refused the login", "password ********") {
+				t.Fatalf("want the refused login reported with the echoed password masked, got %s", res.Explain())
 			}
-			if code, out := traced(echo); code != 0 {
-				t.Fatalf("apply against the echoing array failed (exit %d):\n%s", code, out)
+			if res := traced(echo); res.Code != 0 {
+				t.Fatalf("apply against the echoing array failed: %s", res.Explain())
 			}
-			state, err := os.ReadFile(filepath.Join(tf.dir, "terraform.tfstate"))
+			state, err := os.ReadFile(filepath.Join(tf.Dir, "terraform.tfstate"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			leaks("the state", string(state))
 			l.ClearFaults()
-			tf.run("destroy", "-auto-approve")
+			tf.Run("destroy", "-auto-approve")
 		})
 	}
 }

@@ -4,44 +4,29 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
 
-// The status tests get a lab of their own: they assert on the untouched
-// initial estate (X: and Y: on server1, files -> server1), which other
-// tests of the shared lab change.
-var (
-	statusLabOnce sync.Once
-	statusLabInst *lab.Lab
-	statusLabErr  error
-)
-
+// statusLab starts the estate as set up by hand, share included: the status
+// tests assert on it untouched (X: and Y: on server1, files -> server1).
 func statusLab(t *testing.T) *lab.Lab {
 	t.Helper()
-	statusLabOnce.Do(func() {
-		statusLabInst, statusLabErr = lab.Start(lab.Options{})
-		if statusLabErr != nil {
-			return
-		}
-		extraCleanup = append(extraCleanup, statusLabInst.Close)
-		// The estate as set up by hand also has a share on X:, its name with a space.
-		h := statusLabInst.Host("server1")
-		raw := fmt.Sprintf(`{"share":{"name":"Finance Team","path":"X:\\Finance","description":"","caching_mode":"manual","access_based_enumeration":false,`+
-			`"concurrent_user_limit":0,"encrypt_data":false,"access":[{"account":"Everyone","right":"change","type":"allow"}]},"scope":[%q]}`, `X:\`)
-		if _, aerr := h.Execute(agent.ShareSet.Name, []byte(raw)); aerr != nil {
-			statusLabErr = aerr
-		}
-	})
-	if statusLabErr != nil {
-		t.Fatalf("starting the status lab: %v", statusLabErr)
+	l := acctest.StartLab(t, lab.Options{})
+	// The estate as set up by hand also has a share on X:, its name with a space.
+	raw := fmt.Sprintf(`{"share":{"name":"Finance Team","path":"X:\\Finance","description":"","caching_mode":"manual","access_based_enumeration":false,`+
+		`"concurrent_user_limit":0,"encrypt_data":false,"access":[{"account":"Everyone","right":"change","type":"allow"}]},"scope":[%q]}`, `X:\`)
+	if _, aerr := l.Host("server1").Execute(agent.ShareSet.Name, []byte(raw)); aerr != nil {
+		t.Fatalf("the hand-made share: %v", aerr)
 	}
-	return statusLabInst
+	return l
 }
 
 func statusData(name, server, extra string) string {
@@ -53,7 +38,8 @@ const filesAlias = "  alias = \"files\"\n  zone  = \"corp.example.com\"\n"
 var guidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 func TestAccServerStatus(t *testing.T) {
-	requireAcc(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
 	l := statusLab(t)
 	sc := lab.DefaultScenario()
 	x, y := sc.SAN.LUNs[0].Serial, sc.SAN.LUNs[1].Serial
@@ -64,70 +50,79 @@ func TestAccServerStatus(t *testing.T) {
 			{
 				// rfc2136: the alias is read from the lab's DNS server; s2 gives
 				// it fully qualified, so its zone is found by asking.
-				Config: providerBlock(l, providerOpts{dns: "rfc2136"}) + statusData("s1", "server1", filesAlias) +
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + statusData("s1", "server1", filesAlias) +
 					statusData("s2", "server2", "  alias = \"files.corp.example.com\"\n"),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(s1, "id", "server1"),
-					resource.TestCheckResourceAttr(s1, "reachable", "true"),
-					resource.TestCheckResourceAttr(s1, "computer_name", "SERVER1"),
-					resource.TestCheckResourceAttr(s1, "server_service_running", "true"),
-					resource.TestCheckResourceAttr(s1, "services.%", "4"),
-					resource.TestCheckResourceAttr(s1, "services.LanmanServer", "running"),
-					resource.TestCheckResourceAttr(s1, "services.Dfs", "running"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.#", "2"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.mount_point", "X:"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.disk_serial", x),
-					resource.TestMatchResourceAttr(s1, "mounted_volumes.0.volume_guid", guidPattern),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.online", "true"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.read_only", "false"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.0.dirty", "false"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.1.mount_point", "Y:"),
-					resource.TestCheckResourceAttr(s1, "mounted_volumes.1.disk_serial", y),
-					// The initial estate's shares (the test's own share.set is one of them).
-					resource.TestCheckResourceAttr(s1, "shares.#", fmt.Sprint(len(lab.SeedShares()))),
-					resource.TestCheckTypeSetElemAttr(s1, "shares.*", "Finance Team"),
-					resource.TestCheckTypeSetElemAttr(s1, "shares.*", "Projets Été"),
-					resource.TestCheckResourceAttr(s1, "alias_target", "server1.corp.example.com."),
-					resource.TestCheckResourceAttr(s1, "serves_alias", "true"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr(s1, "id", knownvalue.StringExact("server1")),
+					acctest.Attr(s1, "reachable", knownvalue.Bool(true)),
+					acctest.Attr(s1, "computer_name", knownvalue.StringExact("SERVER1")),
+					acctest.Attr(s1, "server_service_running", knownvalue.Bool(true)),
+					acctest.Attr(s1, "services", knownvalue.MapSizeExact(4)),
+					acctest.Attr(s1, "services", knownvalue.MapPartial(map[string]knownvalue.Check{
+						"LanmanServer": knownvalue.StringExact("running"),
+						"Dfs":          knownvalue.StringExact("running"),
+					})),
+					acctest.Attr(s1, "mounted_volumes", knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"mount_point": knownvalue.StringExact("X:"),
+							"disk_serial": knownvalue.StringExact(x),
+							"volume_guid": knownvalue.StringRegexp(guidPattern),
+							"online":      knownvalue.Bool(true),
+							"read_only":   knownvalue.Bool(false),
+							"dirty":       knownvalue.Bool(false),
+						}),
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"mount_point": knownvalue.StringExact("Y:"),
+							"disk_serial": knownvalue.StringExact(y),
+						}),
+					})),
+					// The hand-made estate's shares (the test's own share.set is one of them).
+					acctest.Attr(s1, "shares", knownvalue.SetSizeExact(len(lab.SeedShares()))),
+					acctest.Attr(s1, "shares", knownvalue.SetPartial([]knownvalue.Check{
+						knownvalue.StringExact("Finance Team"),
+						knownvalue.StringExact("Projets Été"),
+					})),
+					acctest.Attr(s1, "alias_target", knownvalue.StringExact("server1.corp.example.com.")),
+					acctest.Attr(s1, "serves_alias", knownvalue.Bool(true)),
 
-					resource.TestCheckResourceAttr(s2, "reachable", "true"),
-					resource.TestCheckResourceAttr(s2, "server_service_running", "true"),
-					resource.TestCheckResourceAttr(s2, "mounted_volumes.#", "0"),
-					resource.TestCheckResourceAttr(s2, "shares.#", "0"),
-					resource.TestCheckResourceAttr(s2, "alias_target", "server1.corp.example.com."),
-					resource.TestCheckResourceAttr(s2, "serves_alias", "false"),
-				),
+					acctest.Attr(s2, "reachable", knownvalue.Bool(true)),
+					acctest.Attr(s2, "server_service_running", knownvalue.Bool(true)),
+					acctest.Attr(s2, "mounted_volumes", knownvalue.ListSizeExact(0)),
+					acctest.Attr(s2, "shares", knownvalue.SetSizeExact(0)),
+					acctest.Attr(s2, "alias_target", knownvalue.StringExact("server1.corp.example.com.")),
+					acctest.Attr(s2, "serves_alias", knownvalue.Bool(false)),
+				},
 			},
 			{
 				// server2 dead, the windows backend on server1: no error, and
 				// the alias is still read. Without alias the alias attributes are null.
-				PreConfig: func() { mustFault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
-				Config: providerBlock(l, providerOpts{dns: "windows"}) + statusData("s1", "server1", filesAlias) +
+				PreConfig: func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "windows"}) + statusData("s1", "server1", filesAlias) +
 					statusData("s2", "server2", filesAlias) + statusData("bare", "server2", ""),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(s1, "reachable", "true"),
-					resource.TestCheckResourceAttr(s1, "serves_alias", "true"),
-					resource.TestCheckResourceAttr(s2, "reachable", "false"),
-					resource.TestCheckResourceAttr(s2, "server_service_running", "false"),
-					resource.TestCheckNoResourceAttr(s2, "computer_name"),
-					resource.TestCheckResourceAttr(s2, "services.%", "0"),
-					resource.TestCheckResourceAttr(s2, "mounted_volumes.#", "0"),
-					resource.TestCheckResourceAttr(s2, "shares.#", "0"),
-					resource.TestCheckResourceAttr(s2, "alias_target", "server1.corp.example.com."),
-					resource.TestCheckResourceAttr(s2, "serves_alias", "false"),
-					resource.TestCheckResourceAttr("data.winfs_server_status.bare", "reachable", "false"),
-					resource.TestCheckNoResourceAttr("data.winfs_server_status.bare", "alias_target"),
-					resource.TestCheckNoResourceAttr("data.winfs_server_status.bare", "serves_alias"),
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr(s1, "reachable", knownvalue.Bool(true)),
+					acctest.Attr(s1, "serves_alias", knownvalue.Bool(true)),
+					acctest.Attr(s2, "reachable", knownvalue.Bool(false)),
+					acctest.Attr(s2, "server_service_running", knownvalue.Bool(false)),
+					acctest.Attr(s2, "computer_name", knownvalue.Null()),
+					acctest.Attr(s2, "services", knownvalue.MapSizeExact(0)),
+					acctest.Attr(s2, "mounted_volumes", knownvalue.ListSizeExact(0)),
+					acctest.Attr(s2, "shares", knownvalue.SetSizeExact(0)),
+					acctest.Attr(s2, "alias_target", knownvalue.StringExact("server1.corp.example.com.")),
+					acctest.Attr(s2, "serves_alias", knownvalue.Bool(false)),
+					acctest.Attr("data.winfs_server_status.bare", "reachable", knownvalue.Bool(false)),
+					acctest.Attr("data.winfs_server_status.bare", "alias_target", knownvalue.Null()),
+					acctest.Attr("data.winfs_server_status.bare", "serves_alias", knownvalue.Null()),
+				},
 			},
 			{
 				// The Windows DNS server itself is the dead one: a warning, not an error.
-				Config: providerBlock(l, providerOpts{dns: "windows", dnsWindowsServer: "server2"}) + statusData("s1", "server1", filesAlias),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr(s1, "reachable", "true"),
-					resource.TestCheckNoResourceAttr(s1, "alias_target"),
-					resource.TestCheckResourceAttr(s1, "serves_alias", "false"),
-				),
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "windows", DNSWindowsServer: "server2"}) + statusData("s1", "server1", filesAlias),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr(s1, "reachable", knownvalue.Bool(true)),
+					acctest.Attr(s1, "alias_target", knownvalue.Null()),
+					acctest.Attr(s1, "serves_alias", knownvalue.Bool(false)),
+				},
 			},
 			{
 				// A passing check block. Terraform plans a check block's data
@@ -135,7 +130,7 @@ func TestAccServerStatus(t *testing.T) {
 				// reloaded to verify a check block"), so no plan with one is
 				// empty, passing or not.
 				ExpectNonEmptyPlan: true,
-				Config: providerBlock(l, providerOpts{dns: "rfc2136"}) + `
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + `
 check "server1_serves_files" {
   data "winfs_server_status" "s1" {
     server = "server1"
@@ -148,13 +143,13 @@ check "server1_serves_files" {
   }
 }
 `,
-				Check: resource.TestCheckResourceAttr(s1, "serves_alias", "true"),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.Attr(s1, "serves_alias", knownvalue.Bool(true))},
 			},
 			{
 				// A failing check block is a warning: the apply succeeds
 				// (TestAccServerStatus_checkWarning reads the warning itself).
 				ExpectNonEmptyPlan: true,
-				Config: providerBlock(l, providerOpts{dns: "rfc2136"}) + `
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + `
 check "server2_serves_files" {
   data "winfs_server_status" "s2" {
     server = "server2"
@@ -174,15 +169,16 @@ check "server2_serves_files" {
 }
 
 func TestAccServerStatus_errors(t *testing.T) {
-	requireAcc(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
 	l := statusLab(t)
 	// Bad credentials are an answer from a live server: an error, never reachable = false.
-	badPassword := strings.Replace(providerBlock(l, providerOpts{}), hclString(l.Password()), `"not-the-password"`, 1)
+	badPassword := strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), acctest.HCLString(l.Password()), `"not-the-password"`, 1)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
 			{
-				Config:      providerBlock(l, providerOpts{}) + statusData("s", "server9", ""),
+				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + statusData("s", "server9", ""),
 				ExpectError: regexp.MustCompile(`server "server9" is not one of the provider's servers`),
 			},
 			{
@@ -190,15 +186,15 @@ func TestAccServerStatus_errors(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Cannot read server status.*HTTP 401 Unauthorized`),
 			},
 			{
-				Config:      providerBlock(l, providerOpts{}) + statusData("s", "server1", "  alias = \"files\"\n"),
+				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + statusData("s", "server1", "  alias = \"files\"\n"),
 				ExpectError: regexp.MustCompile(`alias "files" is a single label: set zone`),
 			},
 			{
-				Config:      providerBlock(l, providerOpts{}) + statusData("s", "server1", "  zone = \"corp.example.com\"\n"),
+				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + statusData("s", "server1", "  zone = \"corp.example.com\"\n"),
 				ExpectError: regexp.MustCompile(`zone only says where alias is`),
 			},
 			{
-				Config:      providerBlock(l, providerOpts{}) + statusData("s", "server1", filesAlias),
+				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + statusData("s", "server1", filesAlias),
 				ExpectError: regexp.MustCompile(`(?s)DNS backend unavailable.*no dns\s+block`),
 			},
 		},

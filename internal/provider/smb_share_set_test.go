@@ -5,18 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
-	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
 	"github.com/winfs/terraform-provider-winfs/internal/smbshare"
 )
@@ -131,19 +133,19 @@ func awkwardShares() []agent.Share {
 // shareSetConfig renders a winfs_smb_share_set the way a user would write it.
 func shareSetConfig(l *lab.Lab, server string, scope []string, shares []agent.Share) string {
 	var b strings.Builder
-	b.WriteString(providerBlock(l, providerOpts{}))
+	b.WriteString(acctest.ProviderBlock(l, acctest.ProviderOpts{}))
 	fmt.Fprintf(&b, "resource \"winfs_smb_share_set\" \"s\" {\n  server = %q\n  scope  = [", server)
 	for i, r := range scope {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(hclString(r))
+		b.WriteString(acctest.HCLString(r))
 	}
 	b.WriteString("]\n  shares = {\n")
 	for _, s := range shares {
-		fmt.Fprintf(&b, "    %s = {\n      path = %s\n", hclString(s.Name), hclString(s.Path))
+		fmt.Fprintf(&b, "    %s = {\n      path = %s\n", acctest.HCLString(s.Name), acctest.HCLString(s.Path))
 		if s.Description != "" {
-			fmt.Fprintf(&b, "      description = %s\n", hclString(s.Description))
+			fmt.Fprintf(&b, "      description = %s\n", acctest.HCLString(s.Description))
 		}
 		lists := map[string][]string{}
 		for _, a := range s.Access {
@@ -151,7 +153,7 @@ func shareSetConfig(l *lab.Lab, server string, scope []string, shares []agent.Sh
 			if a.Type == agent.AccessDeny {
 				attr = "no_access"
 			}
-			lists[attr] = append(lists[attr], hclString(a.Account))
+			lists[attr] = append(lists[attr], acctest.HCLString(a.Account))
 		}
 		for _, attr := range []string{"full_access", "change_access", "read_access", "no_access"} {
 			if len(lists[attr]) > 0 {
@@ -177,15 +179,8 @@ func shareSetConfig(l *lab.Lab, server string, scope []string, shares []agent.Sh
 }
 
 // shareEventsSince returns the share.* events on server after seq.
-func shareEventsSince(l *lab.Lab, server string, seq uint64) []timeline.Event {
-	evs, _ := l.Timeline.Since(seq)
-	var out []timeline.Event
-	for _, ev := range evs {
-		if ev.Host == server && strings.HasPrefix(ev.Kind, "share.") {
-			out = append(out, ev)
-		}
-	}
-	return out
+func shareEventsSince(l *lab.Lab, server string, seq uint64) acctest.Events {
+	return acctest.EventsSince(l, seq).Filter(server, "share.", "")
 }
 
 // TestAccShareSet_lifecycle: a set with awkward names is created, plans
@@ -194,8 +189,9 @@ func shareEventsSince(l *lab.Lab, server string, seq uint64) []timeline.Event {
 // share deleted from the registry), is imported, and is destroyed without
 // touching C:\ or administrative shares.
 func TestAccShareSet_lifecycle(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	mountDrives(t, l, "server1", "X", "Y")
 	scope := []string{`X:\`, `Y:\`}
 	shares := awkwardShares()
@@ -213,7 +209,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 	cfgChanged := shareSetConfig(l, "server1", scope, changed)
 
 	var seq uint64
-	mark := func() { seq = l.Timeline.LastSeq() }
+	mark := func() { seq = acctest.Mark(l) }
 	onlyTouched := func(kind, name string) resource.TestCheckFunc {
 		return func(*terraform.State) error {
 			evs := shareEventsSince(l, "server1", seq)
@@ -243,9 +239,11 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 				Config: cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					expectShares(l, "server1", scope, shares...),
-					resource.TestCheckResourceAttr("winfs_smb_share_set.s", "id", `server1:X:\,Y:\`),
-					resource.TestCheckResourceAttr("winfs_smb_share_set.s", "shares.%", "3"),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_smb_share_set.s", "id", knownvalue.StringExact(`server1:X:\,Y:\`)),
+					acctest.Attr("winfs_smb_share_set.s", "shares", knownvalue.MapSizeExact(3)),
+				},
 			},
 			// One share's access changes: an in-place update touching that share only.
 			{
@@ -297,7 +295,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 					},
 				),
 			},
-			// An administrator deletes a share's registry values (as a hand-written copy script does).
+			// An administrator deletes a share's registry values (a clean-up script run by hand).
 			{
 				PreConfig: func() {
 					for _, key := range []string{winhost.KeyLanmanServerShares, winhost.KeyShareSecurity} {
@@ -325,11 +323,12 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 }
 
 // TestAccShareSet_dataSourceCopies: shares made by hand on server1 are read
-// by the data source and declared on server2, as a daily registry copy would;
+// by the data source and declared on server2, as a daily copy job would;
 // the copy plans empty afterwards.
 func TestAccShareSet_dataSourceCopies(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	mountDrives(t, l, "server1", "X", "Y")
 	mountDrives(t, l, "server2", "X", "Y")
 	scope := []string{`X:\`, `Y:\`}
@@ -342,7 +341,7 @@ func TestAccShareSet_dataSourceCopies(t *testing.T) {
 			adminAgent(t, l, "server1", agent.ShareRemove.Name, agent.ShareRemoveParams{Name: s.Name, Scope: scope})
 		}
 	})
-	cfg := providerBlock(l, providerOpts{}) + `
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 data "winfs_smb_shares" "primary" {
   server = "server1"
   scope  = ["X:\\", "Y:\\"]
@@ -363,11 +362,13 @@ resource "winfs_smb_share_set" "standby" {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					expectShares(l, "server2", scope, shares...),
 					expectShares(l, "server1", scope, shares...),
-					resource.TestCheckResourceAttr("data.winfs_smb_shares.primary", "shares.%", "3"),
-					resource.TestCheckResourceAttr("data.winfs_smb_shares.primary", "shares."+awkwardName+".path", awkwardPath),
-					resource.TestCheckResourceAttr("data.winfs_smb_shares.primary", "shares."+awkwardName+".description", awkwardDesc),
-					resource.TestCheckResourceAttr("data.winfs_smb_shares.primary", "shares.Públic$.concurrent_user_limit", "50"),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("data.winfs_smb_shares.primary", "shares", knownvalue.MapSizeExact(3)),
+					statecheck.ExpectKnownValue("data.winfs_smb_shares.primary", tfjsonpath.New("shares").AtMapKey(awkwardName).AtMapKey("path"), knownvalue.StringExact(awkwardPath)),
+					statecheck.ExpectKnownValue("data.winfs_smb_shares.primary", tfjsonpath.New("shares").AtMapKey(awkwardName).AtMapKey("description"), knownvalue.StringExact(awkwardDesc)),
+					statecheck.ExpectKnownValue("data.winfs_smb_shares.primary", tfjsonpath.New("shares").AtMapKey("Públic$").AtMapKey("concurrent_user_limit"), knownvalue.Int64Exact(50)),
+				},
 			},
 		},
 	})
@@ -378,8 +379,9 @@ resource "winfs_smb_share_set" "standby" {
 // nothing changed; once mounted it applies. A create that finds a
 // different share under the scope refuses and says how to import.
 func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	mountDrives(t, l, "server2", "X")
 	unmountDrive(t, l, "server2", "Y")
 	scope := []string{`X:\`, `Y:\`}
@@ -391,9 +393,9 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 		CheckDestroy:             expectShares(l, "server2", scope),
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { seq = l.Timeline.LastSeq() },
+				PreConfig:   func() { seq = acctest.Mark(l) },
 				Config:      cfg,
-				ExpectError: wrapped(`Cannot share "Públic$" on server2: its path Y:\Public is on volume Y:, which is not mounted on server2.`, `Nothing was changed.`),
+				ExpectError: acctest.Phrases(`Cannot share "Públic$" on server2: its path Y:\Public is on volume Y:, which is not mounted on server2.`, `Nothing was changed.`),
 			},
 			{
 				PreConfig: func() {
@@ -407,13 +409,13 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 					adminAgent(t, l, "server2", agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scope})
 				},
 				Config:      cfg,
-				ExpectError: wrapped(`"Nobody" differs: description is "made by hand", not ""`, `terraform import`),
+				ExpectError: acctest.Phrases(`"Nobody" differs: description is "made by hand", not ""`, `terraform import`),
 			},
 			{
 				// Exactly as declared: adopted without a change.
 				PreConfig: func() {
 					adminAgent(t, l, "server2", agent.ShareSet.Name, agent.ShareSetParams{Share: shares[2], Scope: scope})
-					seq = l.Timeline.LastSeq()
+					seq = acctest.Mark(l)
 				},
 				Config: cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
@@ -435,8 +437,9 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 // TestAccShareSet_planTimeErrors: invalid names, paths outside the scope and
 // unknown account formats fail the plan, naming the share.
 func TestAccShareSet_planTimeErrors(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	one := func(name, path, account string) string {
 		return shareSetConfig(l, "server1", []string{`X:\`}, []agent.Share{{Name: name, Path: path, CachingMode: agent.CachingManual,
 			Access: []agent.ShareAccess{allow(account, agent.RightRead)}}})
@@ -454,23 +457,10 @@ func TestAccShareSet_planTimeErrors(t *testing.T) {
 		name := "Bad" + string(c) + "Name"
 		cases = append(cases, planCase{one(name, `X:\a`, "Everyone"), fmt.Sprintf("share name %q contains %q", name, c)})
 	}
-	steps := make([]resource.TestStep, 0, len(cases))
-	for _, c := range cases {
-		steps = append(steps, resource.TestStep{
-			Config:      c.cfg,
-			PlanOnly:    true,
-			ExpectError: wrapped(c.want),
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			expectPlanError(t, c.cfg, acctest.Phrases(c.want))
 		})
 	}
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: protoV6Factories, Steps: steps})
-}
-
-// wrapped matches the texts in order, whatever line wrapping terraform
-// applies to the error message.
-func wrapped(texts ...string) *regexp.Regexp {
-	parts := make([]string, 0, len(texts))
-	for _, t := range texts {
-		parts = append(parts, strings.ReplaceAll(regexp.QuoteMeta(t), " ", `\s+`))
-	}
-	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
 }

@@ -139,6 +139,26 @@ func registryPath() validator.String {
 	}}
 }
 
+// sshPublicKey validates a pinned SSH host key.
+func sshPublicKey() validator.String {
+	const d = `must be an SSH public key as in authorized_keys or ssh-keyscan output, e.g. "ssh-ed25519 AAAAC3Nza..."`
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if _, err := san.ParseHostKey(s); err != nil {
+			diags.AddAttributeError(at, "Invalid host key", fmt.Sprintf("%s is %s; it %s.", at, err, d))
+		}
+	}}
+}
+
+// vserverName validates an ONTAP SVM name.
+func vserverName() validator.String {
+	const d = "must be an SVM name: 1-47 letters, digits, '_', '.' or '-', starting with a letter or '_'"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if err := san.CheckVserver(s); err != nil {
+			diags.AddAttributeError(at, "Invalid vserver", fmt.Sprintf("%s: %v", at, err))
+		}
+	}}
+}
+
 // mountPointRule is what mount_point accepts, for every error about it.
 const mountPointRule = `must be a drive letter other than C: such as "X:", or a folder on a drive such as "C:\Mounts\Data" ` +
 	`(no trailing backslash; folder names without control characters, <>:"/\|?*, a trailing dot or space, . or .., ` +

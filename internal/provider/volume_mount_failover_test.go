@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
 
@@ -17,14 +18,15 @@ import (
 // no invariant violated and the data following the LUN; then, for a fault
 // at each phase of the move back, the apply fails and the next converges.
 func TestAccVolumeMount_failover(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := volLUN(t, l, "failover")
 	cfg := func(active string) string {
-		return pairConfig(l, providerOpts{}, lun.Path, active, "Q:", `repair = "always"`)
+		return pairConfig(l, acctest.ProviderOpts{}, lun.Path, active, "Q:", `repair = "always"`)
 	}
 	var since uint64
-	mark := func() { since = l.Timeline.LastSeq() }
+	mark := func() { since = acctest.Mark(l) }
 	moved := func(from, to string) resource.TestCheckFunc {
 		return resource.ComposeAggregateTestCheckFunc(
 			hostMount(l, to, "Q:", lun.Serial),
@@ -41,9 +43,9 @@ func TestAccVolumeMount_failover(t *testing.T) {
 	}
 	faultStep := func(fr lab.FaultRequest, to string) resource.TestStep {
 		return resource.TestStep{
-			PreConfig:   func() { mark(); mustFault(t, l, fr) },
+			PreConfig:   func() { mark(); acctest.Fault(t, l, fr) },
 			Config:      cfg(to),
-			ExpectError: spaced("Error"),
+			ExpectError: acctest.Phrases("Error"),
 		}
 	}
 	convergeStep := func(from, to string) resource.TestStep {
@@ -101,19 +103,20 @@ func TestAccVolumeMount_failover(t *testing.T) {
 // unreachable_delete = "fenced" the failover away from it goes through,
 // warns, and the array unmap fences the dead server.
 func TestAccVolumeMount_unreachableServer(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := volLUN(t, l, "unreachable")
-	failCfg := pairConfig(l, providerOpts{}, lun.Path, "server2", "R:", "")
+	failCfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "R:", "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		CheckDestroy:             noMount(l, "server2", lun.Serial),
 		Steps: []resource.TestStep{
 			{Config: failCfg, Check: hostMount(l, "server2", "R:", lun.Serial)},
 			{
-				PreConfig:   func() { mustFault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
-				Config:      pairConfig(l, providerOpts{}, lun.Path, "server1", "R:", ""),
-				ExpectError: spaced("server2", "127.0.0.1"),
+				PreConfig:   func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
+				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "R:", ""),
+				ExpectError: acctest.Phrases("server2", "127.0.0.1"),
 			},
 			{
 				PreConfig: func() { l.ClearFaults() },
@@ -122,8 +125,8 @@ func TestAccVolumeMount_unreachableServer(t *testing.T) {
 			},
 			{
 				// server2 dies; fenced: the move to server1 proceeds.
-				PreConfig: func() { mustFault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
-				Config:    pairConfig(l, providerOpts{fenced: true}, lun.Path, "server1", "R:", ""),
+				PreConfig: func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
+				Config:    pairConfig(l, acctest.ProviderOpts{Fenced: true}, lun.Path, "server1", "R:", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					hostMount(l, "server1", "R:", lun.Serial),
 					arrayHolds(l, lun.Path, "server1"),
@@ -146,7 +149,7 @@ func TestAccVolumeMount_unreachableServer(t *testing.T) {
 						t.Error("server2 had no stale R: after being fenced")
 					}
 				},
-				Config: pairConfig(l, providerOpts{fenced: true}, lun.Path, "server1", "R:", ""),
+				Config: pairConfig(l, acctest.ProviderOpts{Fenced: true}, lun.Path, "server1", "R:", ""),
 				Check:  noViolations(l, lun),
 			},
 		},
@@ -156,8 +159,9 @@ func TestAccVolumeMount_unreachableServer(t *testing.T) {
 // TestAccRegistryValue_unreachableDelete: the "fencing by unmap" setting applies to every
 // resource that lives on a server, the registry value included.
 func TestAccRegistryValue_unreachableDelete(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	value := `
 resource "winfs_registry_value" "v" {
   server = "server2"
@@ -170,15 +174,15 @@ resource "winfs_registry_value" "v" {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
-			{Config: providerBlock(l, providerOpts{}) + value},
+			{Config: acctest.ProviderBlock(l, acctest.ProviderOpts{}) + value},
 			{
-				PreConfig:   func() { mustFault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
-				Config:      providerBlock(l, providerOpts{}) + value,
+				PreConfig:   func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
+				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + value,
 				Destroy:     true,
-				ExpectError: spaced("server2", "127.0.0.1"),
+				ExpectError: acctest.Phrases("server2", "127.0.0.1"),
 			},
 			{
-				Config:  providerBlock(l, providerOpts{fenced: true}) + value,
+				Config:  acctest.ProviderBlock(l, acctest.ProviderOpts{Fenced: true}) + value,
 				Destroy: true,
 			},
 		},

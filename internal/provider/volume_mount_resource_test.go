@@ -8,15 +8,18 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
 )
 
-// volLUN is a LUN of the test's own (the initial estate's X: and Y: stay as they are
-// for the other tests), with a serial derived from its name.
+// volLUN is a LUN of the test's own (the estate's X: and Y: stay as they
+// are), with a serial derived from its name.
 func volLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 	t.Helper()
 	h := fnv.New32a()
@@ -26,10 +29,10 @@ func volLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 	return lun
 }
 
-// pairConfig is a mapping and a mount on one server, as in the failover chain of DESIGN.md:
+// pairConfig is a mapping and a mount on one server, as in DESIGN.md §1:
 // igroup and server from the same value, disk_serial from the mapping.
-func pairConfig(l *lab.Lab, o providerOpts, lun, server, mountPoint, extra string) string {
-	return providerBlock(l, o) + fmt.Sprintf(`
+func pairConfig(l *lab.Lab, o acctest.ProviderOpts, lun, server, mountPoint, extra string) string {
+	return acctest.ProviderBlock(l, o) + fmt.Sprintf(`
 variable "active" {
   type    = string
   default = %[2]s
@@ -44,7 +47,7 @@ resource "winfs_volume_mount" "v" {
   mount_point = %[3]s
   %[4]s
 }
-`, hclString(lun), hclString(server), hclString(mountPoint), extra)
+`, acctest.HCLString(lun), acctest.HCLString(server), acctest.HCLString(mountPoint), extra)
 }
 
 // hostMount checks the host (not the state): mountPoint holds the LUN's
@@ -88,7 +91,7 @@ func noMount(l *lab.Lab, server, serial string) resource.TestCheckFunc {
 // steps are the timeline's storage and array events about one LUN since
 // seq, as "server1 volume.dismount" or "array lun.unmap".
 func steps(l *lab.Lab, lun array.LUN, since uint64) []string {
-	evs, _ := l.Timeline.Since(since)
+	evs := acctest.EventsSince(l, since)
 	var out []string
 	for _, ev := range evs {
 		switch {
@@ -139,10 +142,11 @@ func noViolations(l *lab.Lab, lun array.LUN) resource.TestCheckFunc {
 // imports, sees an administrator remove the letter, restores it, and on
 // destroy dismounts and takes the disk offline before the unmap.
 func TestAccVolumeMount_letter(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := volLUN(t, l, "letter")
-	cfg := pairConfig(l, providerOpts{}, lun.Path, "server1", "M:", "")
+	cfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "M:", "")
 	var since uint64
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -153,19 +157,21 @@ func TestAccVolumeMount_letter(t *testing.T) {
 		),
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() { since = l.Timeline.LastSeq() },
+				PreConfig: func() { since = acctest.Mark(l) },
 				Config:    cfg,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					hostMount(l, "server1", "M:", lun.Serial),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "id", "server1/M:"),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "disk_serial", lun.Serial),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "partition_number", "2"),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "file_system", "NTFS"),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "repair", "if_dirty"),
-					resource.TestMatchResourceAttr("winfs_volume_mount.v", "volume_guid", regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-`)),
 					checkSteps(l, lun, &since, "array lun.map", "server1 storage.rescan", "server1 disk.online", "server1 volume.mount"),
 					noViolations(l, lun),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_volume_mount.v", "id", knownvalue.StringExact("server1/M:")),
+					acctest.Attr("winfs_volume_mount.v", "disk_serial", knownvalue.StringExact(lun.Serial)),
+					acctest.Attr("winfs_volume_mount.v", "partition_number", knownvalue.Int64Exact(2)),
+					acctest.Attr("winfs_volume_mount.v", "file_system", knownvalue.StringExact("NTFS")),
+					acctest.Attr("winfs_volume_mount.v", "repair", knownvalue.StringExact("if_dirty")),
+					acctest.Attr("winfs_volume_mount.v", "volume_guid", knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-`))),
+				},
 			},
 			{
 				ResourceName:            "winfs_volume_mount.v",
@@ -192,7 +198,7 @@ func TestAccVolumeMount_letter(t *testing.T) {
 					if err := l.Host("server1").OpenFile("PC42", `CORP\carol`, `M:\Finance\budget.xlsx`); err != nil {
 						t.Fatal(err)
 					}
-					since = l.Timeline.LastSeq()
+					since = acctest.Mark(l)
 				},
 				Config: cfg,
 			},
@@ -206,8 +212,9 @@ func TestAccVolumeMount_letter(t *testing.T) {
 // TestAccVolumeMount_folder mounts at an empty NTFS folder and refuses a
 // folder that is not empty.
 func TestAccVolumeMount_folder(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := volLUN(t, l, "folder")
 	if err := l.Host("server1").MakeFolder(`C:\Mounts\Data`); err != nil {
 		t.Fatal(err)
@@ -220,15 +227,17 @@ func TestAccVolumeMount_folder(t *testing.T) {
 		CheckDestroy:             noMount(l, "server1", lun.Serial),
 		Steps: []resource.TestStep{
 			{
-				Config:      pairConfig(l, providerOpts{}, lun.Path, "server1", `C:\Mounts\Full`, ""),
-				ExpectError: spaced(`C:\Mounts\Full on server1 is not empty`),
+				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", `C:\Mounts\Full`, ""),
+				ExpectError: acctest.Phrases(`C:\Mounts\Full on server1 is not empty`),
 			},
 			{
-				Config: pairConfig(l, providerOpts{}, lun.Path, "server1", `C:\Mounts\Data`, ""),
+				Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", `C:\Mounts\Data`, ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					hostMount(l, "server1", `C:\Mounts\Data`, lun.Serial),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "id", `server1/C:\Mounts\Data`),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_volume_mount.v", "id", knownvalue.StringExact(`server1/C:\Mounts\Data`)),
+				},
 			},
 			{
 				ResourceName:            "winfs_volume_mount.v",
@@ -241,18 +250,19 @@ func TestAccVolumeMount_folder(t *testing.T) {
 	})
 }
 
-// TestAccVolumeMount_refusals: a taken letter ("free mount point", naming what holds it), a
+// TestAccVolumeMount_refusals: a taken letter (S2, naming what holds it), a
 // disk that never appears (naming serial, server and the likely cause), a
 // disk with two data partitions and no partition_number.
 func TestAccVolumeMount_refusals(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := volLUN(t, l, "refusals")
 	unmapped := volLUN(t, l, "unmapped")
 	two := volLUN(t, l, "twoparts")
 	l.LUNData().AddDataPartition(two.Serial, two.Size, 512<<20, "SECOND")
 	mountOnly := func(serial, mountPoint string) string {
-		return providerBlock(l, providerOpts{}) + fmt.Sprintf(`
+		return acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_volume_mount" "v" {
   server      = "server1"
   disk_serial = %s
@@ -261,7 +271,7 @@ resource "winfs_volume_mount" "v" {
     create = "2s"
   }
 }
-`, hclString(serial), hclString(mountPoint))
+`, acctest.HCLString(serial), acctest.HCLString(mountPoint))
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -269,12 +279,12 @@ resource "winfs_volume_mount" "v" {
 			{
 				// X: is the initial estate's files_x volume on server1: refused
 				// at plan time.
-				Config:      pairConfig(l, providerOpts{}, lun.Path, "server1", "X:", ""),
-				ExpectError: spaced("Mount point X: is in use on server1", "P3OoG4WVLmC0", "nothing was changed", "terraform import"),
+				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "X:", ""),
+				ExpectError: acctest.Phrases("Mount point X: is in use on server1", "P3OoG4WVLmC0", "nothing was changed", "terraform import"),
 			},
 			{
 				Config:      mountOnly(unmapped.Serial, "N:"),
-				ExpectError: spaced(unmapped.Serial, "server1", "within 2s", "not mapped to server1's initiator group"),
+				ExpectError: acctest.Phrases(unmapped.Serial, "server1", "within 2s", "not mapped to server1's initiator group"),
 			},
 			{
 				PreConfig: func() {
@@ -283,14 +293,16 @@ resource "winfs_volume_mount" "v" {
 					}
 				},
 				Config:      mountOnly(two.Serial, "N:"),
-				ExpectError: spaced("has 2 data partitions", "2 (", "3 (", "set partition_number"),
+				ExpectError: acctest.Phrases("has 2 data partitions", "2 (", "3 (", "set partition_number"),
 			},
 			{
 				Config: strings.Replace(mountOnly(two.Serial, "N:"), "mount_point", "partition_number = 3\n  mount_point", 1),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					hostMount(l, "server1", "N:", two.Serial),
-					resource.TestCheckResourceAttr("winfs_volume_mount.v", "label", "SECOND"),
 				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_volume_mount.v", "label", knownvalue.StringExact("SECOND")),
+				},
 			},
 		},
 	})
@@ -306,8 +318,9 @@ resource "winfs_volume_mount" "v" {
 // while mounted (a forced failover) is dirty; taking it over on server2
 // runs chkdsk before the mount.
 func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
-	requireAcc(t)
-	l := sharedLab(t)
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
 	lun := volLUN(t, l, "dirty")
 	var since uint64
 	resource.Test(t, resource.TestCase{
@@ -328,9 +341,9 @@ func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 					t.Fatal("forced unmap left the volume clean")
 				}
 				_, _ = l.Host("server1").RemoveMountPoint("P:") // the admin cleans up the dead side
-				since = l.Timeline.LastSeq()
+				since = acctest.Mark(l)
 			},
-			Config: pairConfig(l, providerOpts{}, lun.Path, "server2", "P:", ""),
+			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", ""),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				hostMount(l, "server2", "P:", lun.Serial),
 				checkSteps(l, lun, &since, "array lun.map", "server2 storage.rescan", "server2 disk.online", "server2 disk.writable", "server2 volume.repair", "server2 volume.mount"),

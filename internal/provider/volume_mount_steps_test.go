@@ -14,7 +14,8 @@ import (
 // wait for a disk that is not presented is reported as a cancel, not as
 // "no disk appeared within 5m0s" with a missing mapping as its likely cause.
 func TestWaitForDiskReportsACancel(t *testing.T) {
-	l := sharedLab(t)
+	t.Parallel()
+	l := testLab(t)
 	httpPort, _, _ := l.Ports("server1")
 	st, err := windows.NewWinRMStarter("server1", windows.Endpoint{Host: "127.0.0.1", Port: httpPort, Username: l.Username(), Password: l.Password(), Timeout: 10 * time.Second})
 	if err != nil {

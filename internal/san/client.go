@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Client is the provider's handle on one array: one telnet session for the
+// Client is the provider's handle on one array: one CLI session for the
 // provider's lifetime, opened on first use, commands serialized over it,
 // reopened after it breaks.
 type Client struct {
@@ -53,7 +53,7 @@ func (c *Client) log(ctx context.Context, level, msg string, fields map[string]a
 func (c *Client) run(ctx context.Context, cmd string) (string, error) {
 	if c.s == nil {
 		began := time.Now()
-		s, err := dial(ctx, c.cfg, c.d.Prompt())
+		s, err := dial(ctx, c.cfg, c.d)
 		if err != nil {
 			return "", err
 		}

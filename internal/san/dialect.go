@@ -52,6 +52,9 @@ type Dialect interface {
 	ParseList(cmd, out string) ([]Mapping, error)
 	SerialCommand(lun string) string
 	ParseSerial(cmd, out string) (string, error)
+	// SessionSetup is what to type once after login (e.g. turning the
+	// pager off); each must answer with nothing.
+	SessionSetup() []string
 	// IGroupsCommand is "" when the CLI cannot list initiator groups.
 	IGroupsCommand() string
 	ParseIGroups(cmd, out string) ([]IGroup, error)
@@ -72,16 +75,22 @@ func CheckToken(what, v string) error {
 }
 
 // DialectNamed returns the dialect a provider configuration names:
-// "ontap7" (the default) or "generic", which needs g.
-func DialectNamed(name string, g *GenericConfig) (Dialect, error) {
+// "ontap7" (the default), "ontap", which needs the SVM, or "generic",
+// which needs g.
+func DialectNamed(name string, g *GenericConfig, vserver string) (Dialect, error) {
 	switch name {
 	case "", "ontap7":
 		return ONTAP7{}, nil
+	case "ontap":
+		if err := CheckVserver(vserver); err != nil {
+			return nil, err
+		}
+		return ONTAP{Vserver: vserver}, nil
 	case "generic":
 		if g == nil {
 			return nil, fmt.Errorf("the generic dialect needs its commands and patterns (san.generic)")
 		}
 		return NewGeneric(*g)
 	}
-	return nil, fmt.Errorf("unknown SAN dialect %q; dialects: ontap7, generic", name)
+	return nil, fmt.Errorf("unknown SAN dialect %q; dialects: ontap, ontap7, generic", name)
 }

@@ -179,3 +179,5 @@ func (g *generic) ParseSerial(cmd, out string) (string, error) {
 func (g *generic) IGroupsCommand() string { return "" }
 
 func (g *generic) ParseIGroups(string, string) ([]IGroup, error) { return nil, nil }
+
+func (g *generic) SessionSetup() []string { return nil }

@@ -141,3 +141,5 @@ func (ONTAP7) ParseIGroups(cmd, out string) ([]IGroup, error) {
 	}
 	return groups, nil
 }
+
+func (ONTAP7) SessionSetup() []string { return nil }

@@ -1,5 +1,5 @@
-// Package san is the array side of the provider: a telnet session to the
-// array's CLI (login, prompts, a time limit on every wait) and dialects
+// Package san is the array side of the provider: a session on the array's
+// CLI over SSH or telnet (login, prompts, a time limit on every wait) and dialects
 // that turn typed operations (map, unmap, list mappings, serial) into the
 // commands of one CLI family and parse its answers. The provider never
 // builds CLI text itself.
@@ -10,9 +10,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/telnetwire"
@@ -31,11 +33,19 @@ const (
 // Logger receives the client's log lines; fields never hold a secret.
 type Logger func(ctx context.Context, level, msg string, fields map[string]any)
 
+// Transports to the array's CLI.
+const (
+	TransportSSH    = "ssh"
+	TransportTelnet = "telnet"
+)
+
 // Config is how to reach and log into an array.
 type Config struct {
-	Address  string // host:port
-	Username string
-	Password string
+	Address   string // host:port
+	Transport string // TransportTelnet (default) or TransportSSH
+	Username  string
+	Password  string // telnet login; over SSH, password authentication when set
+	SSH       SSHConfig
 	// Prompt overrides the dialect's prompt pattern. It is matched against
 	// the last, unfinished line of output.
 	Prompt  *regexp.Regexp
@@ -58,9 +68,14 @@ func (e *outcomeUnknown) Unwrap() []error { return []error{ErrOutcomeUnknown, e.
 // LoginError is a login the array refused.
 type LoginError struct {
 	Address, Username, Answer string
+	SSH                       bool
 }
 
 func (e *LoginError) Error() string {
+	if e.SSH {
+		return fmt.Sprintf("the array at %s refused the SSH login of user %q (%s); check san.username and san.private_key, san.private_key_file or san.password",
+			e.Address, e.Username, e.Answer)
+	}
 	return fmt.Sprintf("the array at %s refused the login of user %q (it answered %q); check san.username and san.password",
 		e.Address, e.Username, e.Answer)
 }
@@ -72,21 +87,55 @@ var (
 	loginRefused   = regexp.MustCompile(`(?i)(login incorrect|access denied|authentication failed|permission denied|invalid (user|login|password))`)
 )
 
-// session is one logged-in telnet connection. It is not safe for
-// concurrent use: Client serializes commands.
+// session is one logged-in CLI session, over telnet or an SSH shell
+// channel. It is not safe for concurrent use: Client serializes commands.
 type session struct {
 	cfg    Config
 	prompt *regexp.Regexp
-	t      *telnetwire.Conn
-	buf    bytes.Buffer // received, not yet consumed
-	cr     bool         // the last byte received was CR
+	conn   io.ReadWriter // the telnet connection or the SSH shell channel
+	end    func() error  // closes conn and everything under it
+	once   sync.Once
+	done   chan struct{} // closed by close
+	chunks chan []byte   // what a reader goroutine received; closed at EOF or error
+	rerr   error         // why chunks closed; read after it is closed
+	buf    bytes.Buffer  // received, not yet consumed
+	cr     bool          // the last byte received was CR
 }
 
-// dial connects and logs in.
-func dial(ctx context.Context, cfg Config, prompt *regexp.Regexp) (*session, error) {
+// dial connects and logs in over the configured transport, then runs the
+// dialect's session setup (e.g. turning the pager off).
+func dial(ctx context.Context, cfg Config, d Dialect) (*session, error) {
+	prompt := d.Prompt()
 	if cfg.Prompt != nil {
 		prompt = cfg.Prompt
 	}
+	var s *session
+	var err error
+	switch cfg.Transport {
+	case "", TransportTelnet:
+		s, err = dialTelnet(ctx, cfg, prompt)
+	case TransportSSH:
+		s, err = dialSSH(ctx, cfg, prompt)
+	default:
+		return nil, fmt.Errorf("unknown SAN transport %q; transports: %s, %s", cfg.Transport, TransportSSH, TransportTelnet)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, cmd := range d.SessionSetup() {
+		out, err := s.run(ctx, cmd)
+		if err == nil && strings.TrimSpace(out) != "" {
+			err = &ArrayError{Command: cmd, Output: out}
+		}
+		if err != nil {
+			_ = s.close()
+			return nil, fmt.Errorf("setting up the session on the array at %s: %w", cfg.Address, err)
+		}
+	}
+	return s, nil
+}
+
+func dialTelnet(ctx context.Context, cfg Config, prompt *regexp.Regexp) (*session, error) {
 	d := net.Dialer{Timeout: cfg.Timeout}
 	c, err := d.DialContext(ctx, "tcp", cfg.Address)
 	if err != nil {
@@ -94,18 +143,51 @@ func dial(ctx context.Context, cfg Config, prompt *regexp.Regexp) (*session, err
 	}
 	// We let the array echo and suppress go-ahead, as a terminal would;
 	// everything else (terminal type, window size, linemode) is refused.
-	s := &session{cfg: cfg, prompt: prompt, t: telnetwire.New(c, telnetwire.Policy{
+	t := telnetwire.New(c, telnetwire.Policy{
 		Will: []byte{telnetwire.OptSGA},
 		Do:   []byte{telnetwire.OptEcho, telnetwire.OptSGA},
-	})}
+	})
+	s := newSession(cfg, prompt, t, t.Close)
 	if err := s.login(ctx); err != nil {
-		_ = c.Close()
+		_ = s.close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *session) close() error { return s.t.Close() }
+func newSession(cfg Config, prompt *regexp.Regexp, conn io.ReadWriter, end func() error) *session {
+	s := &session{cfg: cfg, prompt: prompt, conn: conn, end: end, done: make(chan struct{}), chunks: make(chan []byte, 16)}
+	// One reader for the session's life: every wait selects on it, a timer
+	// and the context, so no wait depends on the transport's deadlines.
+	go func() {
+		defer close(s.chunks)
+		for {
+			p := make([]byte, 4096)
+			n, err := conn.Read(p)
+			if n > 0 {
+				select {
+				case s.chunks <- p[:n]:
+				case <-s.done:
+					return
+				}
+			}
+			if err != nil {
+				s.rerr = err
+				return
+			}
+		}
+	}()
+	return s
+}
+
+func (s *session) close() error {
+	err := net.ErrClosed
+	s.once.Do(func() {
+		close(s.done)
+		err = s.end()
+	})
+	return err
+}
 
 func (s *session) login(ctx context.Context) error {
 	if _, err := s.expect(ctx, "the login prompt", loginPrompt); err != nil {
@@ -159,9 +241,12 @@ func (s *session) run(ctx context.Context, cmd string) (string, error) {
 	return strings.Join(lines, "\n"), nil
 }
 
+// send writes one line. A write the array does not take within the
+// timeout ends the session, so a full window or a dead peer cannot hang us.
 func (s *session) send(line string) error {
-	_ = s.t.SetWriteDeadline(time.Now().Add(s.cfg.Timeout))
-	_, err := s.t.Write([]byte(line + "\r\n"))
+	stuck := time.AfterFunc(s.cfg.Timeout, func() { _ = s.close() })
+	defer stuck.Stop()
+	_, err := s.conn.Write([]byte(line + "\r\n"))
 	return err
 }
 
@@ -169,36 +254,36 @@ func (s *session) send(line string) error {
 // the patterns and returns which. Every wait ends: at the timeout, at the
 // context's end, or when the array closes the connection.
 func (s *session) expect(ctx context.Context, what string, patterns ...*regexp.Regexp) (int, error) {
-	deadline := time.Now().Add(s.cfg.Timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+	wait := s.cfg.Timeout
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
+		wait = time.Until(d)
 	}
-	_ = s.t.SetReadDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { _ = s.t.SetReadDeadline(time.Now()) })
-	defer stop()
-	chunk := make([]byte, 4096)
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
 	for {
 		if i := s.match(patterns); i >= 0 {
 			return i, nil
 		}
-		n, err := s.t.Read(chunk)
-		s.append(chunk[:n])
-		if err != nil {
+		var err error
+		select {
+		case p, ok := <-s.chunks:
+			if ok {
+				s.append(p)
+				if s.buf.Len() > 4<<20 {
+					return -1, fmt.Errorf("waiting for %s from the array at %s: more than 4 MiB of output without a prompt; check san.prompt", what, s.cfg.Address)
+				}
+				continue
+			}
 			if i := s.match(patterns); i >= 0 {
 				return i, nil
 			}
-			var ne net.Error
-			switch {
-			case ctx.Err() != nil:
-				err = ctx.Err()
-			case errors.As(err, &ne) && ne.Timeout():
-				err = fmt.Errorf("timed out after %s", s.cfg.Timeout)
-			}
-			return -1, s.cfg.RedactErr(fmt.Errorf("waiting for %s from the array at %s: %w (last output: %q)", what, s.cfg.Address, err, s.tail()))
+			err = s.rerr
+		case <-timer.C:
+			err = fmt.Errorf("timed out after %s", s.cfg.Timeout)
+		case <-ctx.Done():
+			err = ctx.Err()
 		}
-		if s.buf.Len() > 4<<20 {
-			return -1, fmt.Errorf("waiting for %s from the array at %s: more than 4 MiB of output without a prompt; check san.prompt", what, s.cfg.Address)
-		}
+		return -1, s.cfg.RedactErr(fmt.Errorf("waiting for %s from the array at %s: %w (last output: %q)", what, s.cfg.Address, err, s.tail()))
 	}
 }
 

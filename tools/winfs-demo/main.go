@@ -67,7 +67,7 @@ func run(latencyName, workDir string) error {
 		return err
 	}
 
-	heading("starting the lab: two Windows hosts (WinRM over HTTPS, NTLM), the array (telnet, ONTAP 7-mode CLI), DNS (RFC 2136, TSIG)")
+	heading("starting the lab: two Windows hosts (WinRM over HTTPS, NTLM), the array (SSH, ONTAP 9 clustershell; telnet 7-mode alongside), DNS (RFC 2136, TSIG)")
 	l, err := lab.Start(lab.Options{Latency: lat})
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ func readReady(path string) (lab.ReadyFile, error) {
 func tfvarsCmd(args []string) error {
 	fs := flag.NewFlagSet("tfvars", flag.ExitOnError)
 	readyFile := fs.String("ready-file", "", "the lab's ready file (required)")
-	withSAN := fs.Bool("san", false, "also print san_address, san_username, san_password and san_dialect (for configurations that declare them)")
+	withSAN := fs.Bool("san", false, "also print the array's SSH variables: san_address, san_transport, san_dialect, san_vserver, san_host_key, san_username, san_password (for configurations that declare them)")
 	withDNS := fs.Bool("dns", false, "also print dns_server, dns_tsig_key_name, dns_tsig_algorithm and dns_tsig_secret")
 	_ = fs.Parse(args)
 	rf, err := readReady(*readyFile)

@@ -1,5 +1,5 @@
 // Command winfs-lab runs the emulated estate (Windows hosts over WinRM, the
-// SAN array over telnet, DNS) that the provider is tested and demonstrated
+// SAN array over SSH and telnet, DNS) that the provider is tested and demonstrated
 // against, and talks to a running one.
 //
 //	winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic] [--rtt D] [--process-start D] [--rescan D] [--chkdsk D] [--array-command D] [--dns-update D] [--san-dialect ontap7|msa]

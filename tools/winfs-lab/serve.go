@@ -52,8 +52,8 @@ func serveCmd(args []string) error {
 	if err := l.WriteReadyFile(*readyFile); err != nil {
 		return fmt.Errorf("writing ready file: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "winfs-lab: scenario %s, latency %s, admin API %s, array %s (%s), ready file %s\n",
-		sc.Name, lat, l.AdminURL(), l.SANAddress(), l.SANDialect(), *readyFile)
+	fmt.Fprintf(os.Stderr, "winfs-lab: scenario %s, latency %s, admin API %s, array telnet %s (%s), ssh %s (%s), ready file %s\n",
+		sc.Name, lat, l.AdminURL(), l.SANAddress(), l.SANDialect(), l.SANSSHAddress(), l.SANSSHDialect(), *readyFile)
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	<-stop

@@ -1,7 +1,8 @@
 // Package array is the lab's SAN array: LUNs with serial numbers and sizes,
-// initiator groups (one per Windows host), LUN mappings, and a telnet CLI in
-// the style of NetApp Data ONTAP 7-mode (dialect "ontap7") or of an HP MSA
-// (dialect "msa"). Every map and unmap is recorded on the lab timeline with
+// initiator groups (one per Windows host), LUN mappings, and a CLI in the
+// style of NetApp Data ONTAP 7-mode (dialect "ontap7", telnet or SSH), of
+// the clustered ONTAP 9 clustershell (dialect "ontap", SSH) or of an HP MSA
+// (dialect "msa", telnet or SSH). Every map and unmap is recorded on the lab timeline with
 // host "array".
 //
 // The hook for the Windows host model: PresentedTo(host) lists the LUNs the
@@ -18,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 )
@@ -70,6 +73,8 @@ var (
 // Config configures an array.
 type Config struct {
 	Hostname string // shown in the banner, prompt and EMS lines; default filer1
+	Cluster  string // the ONTAP 9 cluster name in the clustershell prompt; default cluster1
+	Vserver  string // the one SVM holding the LUNs in the clustershell; default svm1
 	Username string
 	Password string
 	Timeline *timeline.Timeline
@@ -89,12 +94,20 @@ type Array struct {
 	servers  []*server
 	latency  struct{ rtt, command time.Duration } // the lab's model, not a fault
 	stats    Stats
+	hostKey  ssh.Signer      // the SSH server's key, made on first use
+	userKeys []ssh.PublicKey // public keys that may log in as Username
 }
 
 // New returns an empty array.
 func New(cfg Config) *Array {
 	if cfg.Hostname == "" {
 		cfg.Hostname = "filer1"
+	}
+	if cfg.Cluster == "" {
+		cfg.Cluster = "cluster1"
+	}
+	if cfg.Vserver == "" {
+		cfg.Vserver = "svm1"
 	}
 	if cfg.Timeline == nil {
 		cfg.Timeline = timeline.New()
@@ -107,6 +120,9 @@ func New(cfg Config) *Array {
 
 // Hostname is the array's name.
 func (a *Array) Hostname() string { return a.cfg.Hostname }
+
+// Vserver is the SVM the clustershell keeps the LUNs in.
+func (a *Array) Vserver() string { return a.cfg.Vserver }
 
 // AddLUN creates a LUN.
 func (a *Array) AddLUN(l LUN) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -92,21 +93,25 @@ func (a *Array) count(f func(*Stats)) {
 
 // pause sleeps for the model's round trip, plus the command cost when
 // command is true.
-func (s *session) pause(command bool) {
-	s.a.mu.Lock()
-	d := s.a.latency.rtt
+func (s *session) pause(command bool) { s.a.pause(command) }
+
+func (a *Array) pause(command bool) {
+	a.mu.Lock()
+	d := a.latency.rtt
 	if command {
-		d += s.a.latency.command
+		d += a.latency.command
 	}
-	s.a.mu.Unlock()
+	a.mu.Unlock()
 	if d > 0 {
 		time.Sleep(d)
 	}
 }
 
-// Dialects the CLI speaks.
+// Dialects the CLI speaks. Telnet serves ontap7 and msa; SSH serves all
+// three.
 const (
 	DialectONTAP7 = "ontap7"
+	DialectONTAP  = "ontap" // the clustered ONTAP 9 clustershell
 	DialectMSA    = "msa"
 )
 
@@ -114,23 +119,28 @@ const (
 const idleTimeout = 30 * time.Minute
 
 type server struct {
-	ln      net.Listener
-	dialect string
-	mu      sync.Mutex
-	conns   map[net.Conn]bool
-	wg      sync.WaitGroup
+	ln    net.Listener
+	mu    sync.Mutex
+	conns map[net.Conn]bool
+	wg    sync.WaitGroup
 }
 
-// Listen serves the CLI of dialect on addr (e.g. "127.0.0.1:0") until Close.
+// Listen serves the telnet CLI of dialect (ontap7 or msa) on addr (e.g.
+// "127.0.0.1:0") until Close.
 func (a *Array) Listen(addr, dialect string) (net.Addr, error) {
 	if dialect != DialectONTAP7 && dialect != DialectMSA {
-		return nil, fmt.Errorf("array: unknown dialect %q (ontap7, msa)", dialect)
+		return nil, fmt.Errorf("array: telnet serves the dialects ontap7 and msa, not %q", dialect)
 	}
+	return a.listen(addr, func(c net.Conn) { a.serve(c, dialect) })
+}
+
+// listen accepts connections on addr and runs handle on each.
+func (a *Array) listen(addr string, handle func(net.Conn)) (net.Addr, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{ln: ln, dialect: dialect, conns: map[net.Conn]bool{}}
+	s := &server{ln: ln, conns: map[net.Conn]bool{}}
 	a.mu.Lock()
 	a.servers = append(a.servers, s)
 	a.mu.Unlock()
@@ -148,7 +158,7 @@ func (a *Array) Listen(addr, dialect string) (net.Addr, error) {
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				a.serve(c, dialect)
+				handle(c)
 				s.mu.Lock()
 				delete(s.conns, c)
 				s.mu.Unlock()
@@ -175,13 +185,18 @@ func (a *Array) Close() {
 	}
 }
 
-// session is one telnet login on the array.
+// session is one login on the array, over telnet or SSH.
 type session struct {
 	a       *Array
-	t       *telnetwire.Conn
+	rw      io.ReadWriter // the telnet connection or the SSH channel
+	conn    net.Conn      // for deadlines
+	echo    func() bool   // whether the array echoes what is typed
 	dialect string
 	skipLF  bool
 	pending []byte // read but not yet consumed (type-ahead)
+	// rows is the clustershell pager: output pauses every rows-1 lines; 0
+	// never pauses.
+	rows int
 }
 
 var errClosed = errors.New("session closed")
@@ -195,13 +210,19 @@ func (a *Array) serve(c net.Conn, dialect string) {
 		Will: []byte{telnetwire.OptEcho, telnetwire.OptSGA},
 		Do:   []byte{telnetwire.OptSGA},
 	})
-	s := &session{a: a, t: t, dialect: dialect}
+	s := &session{a: a, rw: t, conn: c, echo: func() bool { return t.Local(telnetwire.OptEcho) }, dialect: dialect}
 	_ = t.Offer(telnetwire.WILL, telnetwire.OptEcho)
 	_ = t.Offer(telnetwire.WILL, telnetwire.OptSGA)
 	_ = t.Offer(telnetwire.DO, telnetwire.OptSGA)
 	if !s.login() {
 		return
 	}
+	s.cli()
+}
+
+// cli runs the command loop of a logged-in session until logout or hangup.
+func (s *session) cli() {
+	a := s.a
 	for {
 		s.delay()
 		if err := s.write(s.prompt()); err != nil {
@@ -223,7 +244,7 @@ func (a *Array) serve(c net.Conn, dialect string) {
 			return
 		}
 		s.delay()
-		if err := s.write(out); err != nil || quit {
+		if err := s.output(out); err != nil || quit {
 			return
 		}
 	}
@@ -236,8 +257,11 @@ func (s *session) delay() {
 }
 
 func (s *session) prompt() string {
-	if s.dialect == DialectMSA {
+	switch s.dialect {
+	case DialectMSA:
 		return "# "
+	case DialectONTAP:
+		return s.a.cfg.Cluster + "::> "
 	}
 	return s.a.cfg.Hostname + "> "
 }
@@ -276,7 +300,7 @@ func (s *session) login() bool {
 		if ok {
 			s.a.count(func(st *Stats) { st.Logins++ })
 			echo := "off"
-			if s.t.Local(telnetwire.OptEcho) {
+			if s.echo() {
 				echo = "on"
 			}
 			s.a.cfg.Timeline.Record("array", "array.login", fmt.Sprintf("user %s logged in over telnet (%s, server echo %s)", user, s.dialect, echo))
@@ -301,8 +325,8 @@ func (s *session) login() bool {
 // write sends text with every line end as CR LF.
 func (s *session) write(text string) error {
 	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\n", "\r\n")
-	_ = s.t.SetWriteDeadline(time.Now().Add(30 * time.Second))
-	_, err := s.t.Write([]byte(text))
+	_ = s.conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	_, err := s.rw.Write([]byte(text))
 	return err
 }
 
@@ -314,8 +338,8 @@ func (s *session) readLine(echo bool) (string, error) {
 	buf := make([]byte, 256)
 	for {
 		if len(s.pending) == 0 {
-			_ = s.t.SetReadDeadline(time.Now().Add(idleTimeout))
-			n, err := s.t.Read(buf)
+			_ = s.conn.SetReadDeadline(time.Now().Add(idleTimeout))
+			n, err := s.rw.Read(buf)
 			if err != nil {
 				return "", err
 			}
@@ -330,11 +354,11 @@ func (s *session) readLine(echo bool) (string, error) {
 					continue
 				}
 			}
-			doEcho := echo && s.t.Local(telnetwire.OptEcho)
+			doEcho := echo && s.echo()
 			switch b {
 			case '\r', '\n':
 				s.skipLF = b == '\r'
-				if s.t.Local(telnetwire.OptEcho) {
+				if s.echo() {
 					_ = s.write("\r\n")
 				}
 				return line.String(), nil
@@ -353,7 +377,7 @@ func (s *session) readLine(echo bool) (string, error) {
 				}
 				line.WriteByte(b)
 				if doEcho {
-					_, _ = s.t.Write([]byte{b})
+					_, _ = s.rw.Write([]byte{b})
 				}
 			}
 			if line.Len() > 4096 {
@@ -364,8 +388,73 @@ func (s *session) readLine(echo bool) (string, error) {
 }
 
 func (s *session) exec(cmd string) (string, bool) {
-	if s.dialect == DialectMSA {
+	switch s.dialect {
+	case DialectMSA:
 		return s.a.execMSA(cmd)
+	case DialectONTAP:
+		return s.execCluster(cmd)
 	}
 	return s.a.execONTAP(cmd)
+}
+
+// output writes a command's answer. The clustershell pauses every rows-1
+// lines at its pager prompt until a key: space for the next page, return
+// for the next line, q to stop (the rows command of the ONTAP 9 command
+// reference; 24 rows when the terminal's height is unknown). The other
+// CLIs do not page.
+func (s *session) output(out string) error {
+	if s.dialect != DialectONTAP || s.rows <= 1 {
+		return s.write(out)
+	}
+	lines := strings.SplitAfter(out, "\n")
+	budget := s.rows - 1
+	for len(lines) > 0 {
+		n := min(budget, len(lines))
+		if err := s.write(strings.Join(lines[:n], "")); err != nil {
+			return err
+		}
+		lines = lines[n:]
+		if len(lines) == 0 || (len(lines) == 1 && lines[0] == "") {
+			return nil
+		}
+		if err := s.write(pagerPrompt); err != nil {
+			return err
+		}
+		key, err := s.readKey()
+		if err != nil {
+			return err
+		}
+		if err := s.write("\r" + strings.Repeat(" ", len(pagerPrompt)) + "\r"); err != nil {
+			return err
+		}
+		switch key {
+		case ' ':
+			budget = s.rows - 1
+		case '\r', '\n':
+			budget = 1
+		default: // q, and anything else the pager does not know, stops
+			return nil
+		}
+	}
+	return nil
+}
+
+// pagerPrompt is the clustershell's pause.
+const pagerPrompt = "Press <space> to page down, <return> for next line, or 'q' to quit... "
+
+// readKey reads one keystroke (a CR LF pair counts as one).
+func (s *session) readKey() (byte, error) {
+	buf := make([]byte, 64)
+	for len(s.pending) == 0 {
+		_ = s.conn.SetReadDeadline(time.Now().Add(idleTimeout))
+		n, err := s.rw.Read(buf)
+		if err != nil {
+			return 0, err
+		}
+		s.pending = append(s.pending, buf[:n]...)
+	}
+	b := s.pending[0]
+	s.pending = s.pending[1:]
+	s.skipLF = b == '\r'
+	return b, nil
 }

@@ -1,0 +1,115 @@
+package acctest
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/winfs/terraform-provider-winfs/internal/lab"
+)
+
+// ProviderOpts vary the provider block.
+type ProviderOpts struct {
+	Transport string // "" = default (persistent)
+	HTTPS     *bool  // nil = HTTPS
+	// DNS emits a dns block: "rfc2136" (the lab's DNS server with its TSIG
+	// key) or "windows" (the Windows DNS role of DNSWindowsServer, default
+	// server1); "" emits none.
+	DNS              string
+	DNSSecret        string // overrides the lab's TSIG secret (bad-key tests); "-" leaves it out (from the environment)
+	DNSServer        string // overrides the lab DNS server address (BIND tests)
+	DNSKeyName       string
+	DNSWindowsServer string
+	DNSExtra         string // more HCL inside the dns block
+	NoSAN            bool   // leave out the san block
+	Fenced           bool   // unreachable_delete = "fenced"
+}
+
+// ProviderBlock configures the provider against the lab over HTTPS with the
+// lab's CA and NTLM, as a real deployment would be.
+func ProviderBlock(l *lab.Lab, o ProviderOpts) string {
+	var b strings.Builder
+	b.WriteString("provider \"winfs\" {\n  servers = {\n")
+	useHTTPS := o.HTTPS == nil || *o.HTTPS
+	for _, name := range l.ServerNames() {
+		httpPort, httpsPort, _ := l.Ports(name)
+		port := httpsPort
+		if !useHTTPS {
+			port = httpPort
+		}
+		fmt.Fprintf(&b, "    %s = { address = \"127.0.0.1\", port = %d }\n", name, port)
+	}
+	b.WriteString("  }\n")
+	if o.Fenced {
+		b.WriteString("  unreachable_delete = \"fenced\"\n")
+	}
+	b.WriteString("  winrm = {\n")
+	fmt.Fprintf(&b, "    username = %s\n    password = %s\n", HCLString(l.Username()), HCLString(l.Password()))
+	fmt.Fprintf(&b, "    https = %t\n", useHTTPS)
+	if useHTTPS {
+		fmt.Fprintf(&b, "    ca_certificate = %s\n", HCLString(string(l.CACertPEM())))
+	}
+	if o.Transport != "" {
+		fmt.Fprintf(&b, "    transport = %q\n", o.Transport)
+	}
+	b.WriteString("  }\n")
+	switch o.DNS {
+	case "rfc2136":
+		key := l.DNSKey()
+		server := firstNonEmpty(o.DNSServer, l.DNSAddr())
+		fmt.Fprintf(&b, "  dns = {\n    backend = \"rfc2136\"\n    server  = %s\n", HCLString(server))
+		secret := "      secret    = " + HCLString(firstNonEmpty(o.DNSSecret, key.Secret)) + "\n"
+		if o.DNSSecret == "-" {
+			secret = ""
+		}
+		fmt.Fprintf(&b, "    tsig = {\n      key_name  = %s\n      algorithm = %s\n%s    }\n",
+			HCLString(firstNonEmpty(o.DNSKeyName, key.Name)), HCLString(key.Algorithm), secret)
+		b.WriteString(o.DNSExtra + "  }\n")
+	case "windows":
+		fmt.Fprintf(&b, "  dns = {\n    backend        = \"windows\"\n    windows_server = %s\n%s  }\n",
+			HCLString(firstNonEmpty(o.DNSWindowsServer, "server1")), o.DNSExtra)
+	}
+	if !o.NoSAN {
+		b.WriteString(SANBlock(l))
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// SANBlock points the provider at the lab's array: the ontap7 dialect, or
+// the generic one configured for the lab's MSA-style CLI (as the docs show).
+func SANBlock(l *lab.Lab) string {
+	var b strings.Builder
+	b.WriteString("  san = {\n")
+	fmt.Fprintf(&b, "    address  = %s\n    username = %s\n    password = %s\n    timeout  = \"5s\"\n",
+		HCLString(l.SANAddress()), HCLString(l.SANUsername()), HCLString(l.SANPassword()))
+	if l.SANDialect() == "msa" {
+		b.WriteString(MSAGenericHCL)
+	}
+	b.WriteString("  }\n")
+	return b.String()
+}
+
+// MSAGenericHCL is the generic dialect for an HP MSA style CLI; the same
+// text is in examples/provider/san-generic-msa.tf.
+const MSAGenericHCL = `    dialect  = "generic"
+    prompt   = "^# ?$"
+    generic = {
+      map_command     = "map volume {lun} host {igroup} lun {lun_id}"
+      unmap_command   = "unmap volume {lun} host {igroup}"
+      list_command    = "show volume-maps"
+      list_pattern    = "^(?P<lun>\\S+)\\s+(?P<igroup>\\S+)\\s+(?P<lun_id>\\d+)\\s+read-write"
+      serial_command  = "show volumes {lun}"
+      serial_pattern  = "(?m)^\\S+\\s+\\S+\\s+(?P<serial>\\S+)\\s*$"
+      success_pattern = "Success: Command completed successfully"
+      error_pattern   = "(?m)^Error:.*$"
+    }
+`
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
