@@ -63,7 +63,10 @@ var shareDocs = map[string]string{
 	"concurrent_user_limit":    "Maximum number of simultaneous connections; `0` (the default) is unlimited.",
 	"encrypt_data":             "Require SMB 3 encryption for this share (default `false`).",
 	"scope": "Path roots whose shares this set manages, such as `X:\\` and `Y:\\` (a folder such as `X:\\Data` also works). " +
-		"Shares outside them, C:\\ shares and administrative shares are never read, changed or removed.",
+		"Shares outside them, C:\\ shares and administrative shares are never read, changed or removed. " +
+		"A root on the system drive where Windows keeps its own shares (`C:\\`, `C:\\Windows` and below: NETLOGON, SYSVOL, print$) is refused; " +
+		"a folder of its own such as `C:\\Shares` is allowed. Two sets of one server in one configuration must not overlap " +
+		"(`X:\\` and `X:\\Finance` would delete each other's shares); a set in another state cannot be seen at plan time.",
 }
 
 const accountDoc = "Each account is `DOMAIN\\name` (`BUILTIN\\Administrators`, `NT AUTHORITY\\Authenticated Users`, `CORP\\Finance`), " +

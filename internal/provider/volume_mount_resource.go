@@ -72,7 +72,9 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"Create rescans the server's storage until the disk of `disk_serial` appears (bounded by `timeouts.create`), brings it online and " +
 			"writable, runs `chkdsk /F /X` when its NTFS journal is dirty (see `repair`), then adds the mount point. Destroy closes the SMB " +
 			"open files and sessions on the volume, flushes it, removes the mount point and takes the disk offline, so that the LUN unmap " +
-			"that follows (a `winfs_san_lun_mapping` this resource depends on) is clean. A mount point in use by anything else is never taken.",
+			"that follows (a `winfs_san_lun_mapping` this resource depends on) is clean. A mount point in use by anything else is never taken: " +
+			"the plan of a new mount (the new side of a failover included) reads the target server and fails, before anything is touched, " +
+			"when the mount point holds another volume, a folder mount point is missing, not empty or not on NTFS, or the server does not answer.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`<server>/<mount_point>`, for example `server1/X:` or `server1/C:\\Mounts\\Data`. This is also the import ID.",
@@ -96,7 +98,9 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"mount_point": schema.StringAttribute{
 				MarkdownDescription: "Where to mount the volume: a drive letter such as `X:`, or an existing empty folder on an NTFS volume such as " +
-					"`C:\\Mounts\\Data` (no trailing backslash). Compared case-insensitively. Changing it replaces the mount.",
+					"`C:\\Mounts\\Data` (no trailing backslash). Not `C:` (the system volume), not a relative path, and folder names Windows accepts " +
+					"(no control characters, `<>:\"/\\|?*`, `.` or `..`, trailing dot or space, or reserved device names such as `CON` or `LPT1`). " +
+					"Compared case-insensitively. Changing it replaces the mount.",
 				Required:      true,
 				Validators:    []validator.String{mountPoint()},
 				PlanModifiers: []planmodifier.String{requiresReplaceUnlessEqualFold()},
