@@ -88,3 +88,20 @@ func TestAccFailover_cleanFailoverNoViolationAtAnyMoment(t *testing.T) {
 		}
 	}
 }
+
+// TestAccVolumeMount_unreachableTargetFailsAtPlan: the plan of a mount on a
+// server that does not answer fails at plan time, naming the server and
+// the mount point.
+func TestAccVolumeMount_unreachableTargetFailsAtPlan(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"})
+	expectPlanError(t, acctest.ProviderBlock(l, acctest.ProviderOpts{})+`
+resource "winfs_volume_mount" "v" {
+  server      = "server2"
+  disk_serial = "P3OoG4WVLmC0"
+  mount_point = "X:"
+}
+`, acctest.Phrases("Cannot check the target server before mounting", "Reading mount point X: on server2 failed", "server2 must answer; nothing was changed"))
+}
