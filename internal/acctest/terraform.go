@@ -177,8 +177,15 @@ const devOverridesWarning = "Provider development overrides are in effect"
 // a non-zero exit is a result, not a test failure.
 func (tf *Terraform) Run(command string, args ...string) Result {
 	tf.t.Helper()
+	return tf.RunEnv(nil, command, args...)
+}
+
+// RunEnv is Run with env (KEY=value) added for terraform and the provider,
+// e.g. TF_LOG=TRACE.
+func (tf *Terraform) RunEnv(env []string, command string, args ...string) Result {
+	tf.t.Helper()
 	full := append([]string{command, "-json"}, args...)
-	res, err := tf.cli.Run(context.Background(), tf.Dir, nil, full...)
+	res, err := tf.cli.Run(context.Background(), tf.Dir, env, full...)
 	if err != nil {
 		tf.t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/winfs/terraform-provider-winfs/internal/secret"
 )
 
 // Algorithms are the TSIG algorithms accepted, by the names BIND uses.
@@ -166,6 +168,9 @@ func (c *Client) attempt(ctx context.Context, server, network string, sign bool,
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	r, _, err := cl.ExchangeContext(actx, m, server)
+	if c.key != nil {
+		err = secret.Error(err, c.key.Secret) // the DNS library formats its own errors
+	}
 	return r, err
 }
 

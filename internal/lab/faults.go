@@ -22,7 +22,8 @@ import (
 // gone, volumes mounted there left dirty; clearing the faults boots it).
 // Array kinds: cut (the session is cut after the next `count` commands
 // starting with `command` ran, before their answer) | login_refused |
-// latency (latency_ms before every answer).
+// latency (latency_ms before every answer) | echo_password (the password
+// echoed as typed and repeated in a refused login's answer).
 // DNS kind: timeout (the DNS server ignores the next `count` requests;
 // count 0: every request until the faults are cleared).
 type FaultRequest struct {
@@ -82,6 +83,10 @@ var faultKinds = []faultKind{
 	{TargetArray, "login_refused", arrayFault(func(_ FaultRequest, f *array.Faults) (string, error) {
 		f.RefuseLogin = true
 		return "login_refused", nil
+	})},
+	{TargetArray, "echo_password", arrayFault(func(_ FaultRequest, f *array.Faults) (string, error) {
+		f.EchoPassword = true
+		return "echo the password at login", nil
 	})},
 	{TargetArray, "latency", arrayFault(func(fr FaultRequest, f *array.Faults) (string, error) {
 		if fr.LatencyMS < 0 {

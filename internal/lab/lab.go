@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
@@ -55,6 +56,7 @@ type Lab struct {
 	sanSSHPort int
 	mu         sync.Mutex
 	probe      *probeWatcher // the client probe's watcher, last started
+	agents     atomic.Int64  // PowerShell processes running on any server
 	closed     bool
 	closeFns   []func()
 }
@@ -166,6 +168,8 @@ func (l *Lab) startServer(name string) error {
 // cmd.exe does for an unknown program.
 func (l *Lab) runCommand(ctx context.Context, s *server, p *winrm.Process) int {
 	if isPowerShell(p.CommandLine) {
+		l.agents.Add(1)
+		defer l.agents.Add(-1)
 		s.stats.add(func(st *Stats) { st.ProcessStarts++ })
 		if d := l.Latency().ProcessStart; d > 0 {
 			select {

@@ -141,11 +141,34 @@ func (r *dnsCNAMEResource) ValidateConfig(ctx context.Context, req resource.Vali
 	if resp.Diagnostics.HasError() || m.Zone.IsUnknown() || m.Target.IsUnknown() || m.Name.IsUnknown() {
 		return
 	}
+	for _, n := range []struct {
+		attr string
+		name string
+	}{{"target", m.Target.ValueString()}, {"zone", m.Zone.ValueString()}, {"name", m.owner()}} {
+		if n.name != "" && dnsNameTooLong(n.name) {
+			what := n.name
+			if n.attr == "name" {
+				what = "name + zone (" + n.name + ")"
+			}
+			resp.Diagnostics.AddAttributeError(path.Root(n.attr), "DNS name too long",
+				fmt.Sprintf("%s is %d characters long; a domain name must be at most %d characters (255 octets on the wire, RFC 1035 section 3.1).",
+					what, len(strings.TrimSuffix(dnsupdate.Canonical(n.name), ".")), maxDNSNameText))
+		}
+	}
 	if !m.Name.IsNull() && !m.Zone.IsNull() && !m.Target.IsNull() &&
 		dnsupdate.Absolute(m.Name.ValueString(), m.Zone.ValueString()) == dnsupdate.Canonical(m.Target.ValueString()) {
 		resp.Diagnostics.AddAttributeError(path.Root("target"), "Alias points at itself",
 			"target must differ from the alias's own name (name + zone).")
 	}
+}
+
+// maxDNSNameText is the longest domain name in text form without the
+// final dot: 255 octets on the wire are the labels' text plus one length
+// octet per label and the root's zero octet.
+const maxDNSNameText = 253
+
+func dnsNameTooLong(name string) bool {
+	return len(strings.TrimSuffix(dnsupdate.Canonical(name), ".")) > maxDNSNameText
 }
 
 // ModifyPlan refuses, at plan time, an alias with no dns block to manage it.

@@ -28,6 +28,7 @@ type providerData struct {
 	caches    map[string]*windows.ReadCache // by host:port: two names for one endpoint share it
 	dnsClient *dnsupdate.Client             // rfc2136 backend, created on first use
 	array     *san.Client                   // one session per provider run, opened on first use
+	scopes    plannedScopes                 // share set scopes planned in this command
 }
 
 // live tracks every providerData of this process so main can end the agents

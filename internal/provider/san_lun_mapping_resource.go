@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -42,6 +43,7 @@ type sanLunMappingResourceModel struct {
 	LUNID    types.Int64  `tfsdk:"lun_id"`
 	Takeover types.Bool   `tfsdk:"takeover"`
 	Serial   types.String `tfsdk:"serial"`
+	Others   types.List   `tfsdk:"other_igroups"`
 }
 
 func (r *sanLunMappingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -54,7 +56,9 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 			"A LUN is mapped to **one** igroup at a time (NTFS is corrupted when two Windows hosts see the same disk): creating a mapping " +
 			"for a LUN another igroup holds fails and names that igroup, unless `takeover = true`. Changing `igroup` replaces the mapping, " +
 			"and Terraform then unmaps the LUN from the old igroup before it maps it to the new one. A mapping that already exists exactly " +
-			"as declared is adopted. A mapping removed or moved on the array shows as drift in the next plan.",
+			"as declared is adopted. After mapping, the LUN's mappings are read again: if another igroup got the LUN meanwhile (a concurrent run with " +
+			"another state, an administrator), the new mapping is undone and the apply fails naming that igroup. A mapping removed or moved on the array, " +
+			"or another igroup mapped to the LUN beside this one, shows as drift in the next plan.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`<lun>:<igroup>`, for example `/vol/vol1/files_x:server1`. This is also the import ID.",
@@ -93,6 +97,13 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 			},
+			"other_igroups": schema.ListAttribute{
+				MarkdownDescription: "The other initiator groups the array presents the LUN to besides `igroup`, as last read; always planned empty. " +
+					"When it is not empty, two hosts see the same disk: the plan shows it as a change, and the apply fails naming the igroups and what to do " +
+					"rather than unmapping a host that may be using the disk.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
 			"serial": schema.StringAttribute{
 				MarkdownDescription: "The LUN's serial number, which Windows shows as the disk's serial number; `winfs_volume_mount` finds the disk by it. " +
 					"Empty with a generic dialect that has no `serial_command`.",
@@ -122,6 +133,9 @@ func (r *sanLunMappingResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The declared state: no other igroup holds the LUN. A Read that found
+	// one makes this a change in the plan ("one host per LUN").
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("other_igroups"), noOthers)...)
 	d := r.data.settings.san.dialect
 	if !plan.LUN.IsUnknown() {
 		if err := d.CheckLUN(plan.LUN.ValueString()); err != nil {
@@ -133,6 +147,34 @@ func (r *sanLunMappingResource) ModifyPlan(ctx context.Context, req resource.Mod
 			resp.Diagnostics.AddAttributeError(path.Root("igroup"), "Invalid initiator group for the "+d.Name()+" dialect", err.Error())
 		}
 	}
+	// The serial is the LUN's, whichever igroup sees it: reading it now
+	// lets the plan of a failover check the target's mount point for this
+	// disk. A failed read leaves it to the apply, which reports it.
+	if plan.Serial.IsUnknown() && !plan.LUN.IsUnknown() && !resp.Diagnostics.HasError() {
+		if c, err := r.data.sanClient(); err == nil {
+			if serial, err := c.Serial(ctx, plan.LUN.ValueString()); err == nil {
+				resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("serial"), serial)...)
+			}
+		}
+	}
+}
+
+var noOthers = types.ListValueMust(types.StringType, []attr.Value{})
+
+// othersValue lists the igroups of maps other than igroup, sorted.
+func othersValue(maps []san.Mapping, igroup string) (types.List, []string) {
+	var names []string
+	for _, m := range maps {
+		if m.IGroup != igroup {
+			names = append(names, m.IGroup)
+		}
+	}
+	sort.Strings(names)
+	vals := make([]attr.Value, len(names))
+	for i, n := range names {
+		vals[i] = types.StringValue(n)
+	}
+	return types.ListValueMust(types.StringType, vals), names
 }
 
 func mappingID(lun, igroup string) string { return lun + ":" + igroup }
@@ -222,16 +264,27 @@ func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateR
 			plan.LUNID = lunIDValue(mine.ID)
 			break
 		}
-		m, err := c.Map(ctx, lun, igroup, want)
-		if err != nil {
+		m, err := c.MapAlone(ctx, lun, igroup, want)
+		var held *san.HeldError
+		switch {
+		case errors.As(err, &held) && !held.Mapped:
+			resp.Diagnostics.AddError("LUN is mapped to another initiator group", refusal(lun, igroup, held.Others, false))
+			return
+		case errors.As(err, &held):
+			resp.Diagnostics.AddError("Another initiator group got the LUN while it was being mapped", held.Error()+".\n\n"+
+				"Find out which run or administrator mapped it to "+strings.Join(held.OtherNames(), ", ")+
+				"; a LUN moves between servers through one Terraform state (its lock lets one apply run at a time).")
+			return
+		case err != nil:
 			resp.Diagnostics.AddError("Cannot map the LUN", fmt.Sprintf("Mapping %s to initiator group %s: %s", lun, igroup, sanErr(err)))
 			return
 		}
-		tflog.Info(ctx, "LUN mapped", map[string]any{"lun_id": m.ID})
+		tflog.Info(ctx, "LUN mapped and checked to be held by this igroup alone", map[string]any{"lun_id": m.ID})
 		plan.LUNID = lunIDValue(m.ID)
 	}
 	plan.ID = types.StringValue(mappingID(lun, igroup))
 	plan.Serial = types.StringValue(serial)
+	plan.Others = noOthers
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
@@ -257,7 +310,7 @@ func refusal(lun, igroup string, others []san.Mapping, alsoMine bool) string {
 	fmt.Fprintf(&b, "To move the LUN to %s, either:\n", igroup)
 	fmt.Fprintf(&b, "  - set takeover = true on this resource: it unmaps the LUN from %s first, then maps it to %s "+
 		"(make sure %s no longer uses the disk); or\n", first, igroup, first)
-	fmt.Fprintf(&b, "  - or bring the existing mapping under Terraform: declare it with igroup = %q, run "+
+	fmt.Fprintf(&b, "  - bring the existing mapping under Terraform: declare it with igroup = %q, run "+
 		"terraform import winfs_san_lun_mapping.<name> '%s', then change igroup to %q (Terraform unmaps first, maps second).",
 		first, mappingID(lun, first), igroup)
 	return b.String()
@@ -329,22 +382,27 @@ func (r *sanLunMappingResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
 		return
 	}
-	var held []string
+	others, held := othersValue(maps, igroup)
 	for _, m := range maps {
 		if m.IGroup == igroup {
 			if m.ID >= 0 {
 				state.LUNID = types.Int64Value(int64(m.ID))
 			}
+			if len(held) > 0 {
+				tflog.Warn(ctx, "LUN is mapped to other initiator groups too: two hosts see the same disk", map[string]any{"lun": lun, "igroup": igroup, "others": held})
+			}
+			state.Others = others
 			resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 			return
 		}
-		held = append(held, m.IGroup)
 	}
 	tflog.Info(ctx, "LUN mapping is gone from the array; it will be created again", map[string]any{"lun": lun, "igroup": igroup, "now_mapped_to": held})
 	resp.State.RemoveResource(ctx)
 }
 
-// Update only records takeover: every other attribute replaces the mapping.
+// Update records takeover (every other attribute replaces the mapping) and
+// refuses to go on while other igroups hold the LUN: which host should keep
+// the disk is the operator's decision, not the provider's.
 func (r *sanLunMappingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state sanLunMappingResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -352,8 +410,37 @@ func (r *sanLunMappingResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	plan.LUNID, plan.Serial, plan.ID = state.LUNID, state.Serial, state.ID
+	if len(state.Others.Elements()) > 0 {
+		c := r.client(&resp.Diagnostics)
+		if c == nil {
+			return
+		}
+		lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
+		maps, err := c.MappingsOf(ctx, lun)
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
+			return
+		}
+		if _, held := othersValue(maps, igroup); len(held) > 0 {
+			resp.Diagnostics.AddError("LUN is mapped to two hosts", doubleMapped(c.Dialect(), lun, igroup, held))
+			return
+		}
+	}
+	plan.LUNID, plan.Serial, plan.ID, plan.Others = state.LUNID, state.Serial, state.ID, noOthers
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// doubleMapped says who holds the LUN besides igroup and how to end it by hand.
+func doubleMapped(d san.Dialect, lun, igroup string, others []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "LUN %s is mapped to initiator group %s and also to %s: two hosts see the same disk, which corrupts NTFS "+
+		"once both write to it. The provider does not choose which host keeps it, so nothing was changed.\n\n", lun, igroup, strings.Join(others, ", "))
+	fmt.Fprintf(&b, "If %s should keep the LUN, make sure %s no longer uses the disk, then remove its mapping on the array:\n", igroup, strings.Join(others, ", "))
+	for _, o := range others {
+		fmt.Fprintf(&b, "  %s\n", d.UnmapCommand(lun, o))
+	}
+	fmt.Fprintf(&b, "and run terraform apply again. If %s should have it instead, change igroup to it with takeover = true.", others[0])
+	return b.String()
 }
 
 func (r *sanLunMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -411,6 +498,7 @@ func (r *sanLunMappingResource) ImportState(ctx context.Context, req resource.Im
 			resp.Diagnostics.AddError("Cannot read the LUN's serial number", sanErr(err))
 			return
 		}
+		others, _ := othersValue(maps, igroup)
 		resp.Diagnostics.Append(resp.State.Set(ctx, sanLunMappingResourceModel{
 			ID:       types.StringValue(mappingID(lun, igroup)),
 			LUN:      types.StringValue(lun),
@@ -418,6 +506,7 @@ func (r *sanLunMappingResource) ImportState(ctx context.Context, req resource.Im
 			LUNID:    lunIDValue(m.ID),
 			Takeover: types.BoolValue(false),
 			Serial:   types.StringValue(serial),
+			Others:   others,
 		})...)
 		return
 	}

@@ -52,7 +52,7 @@ func (s *serverScoped) checkPlannedServer(ctx context.Context, plan tfsdk.Plan, 
 	}
 	var server types.String
 	diags.Append(plan.GetAttribute(ctx, path.Root("server"), &server)...)
-	if server.IsUnknown() || server.ValueString() == "" {
+	if server.IsUnknown() || server.IsNull() {
 		return
 	}
 	if err := s.data.checkServer(server.ValueString()); err != nil {

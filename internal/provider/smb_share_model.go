@@ -63,7 +63,10 @@ var shareDocs = map[string]string{
 	"concurrent_user_limit":    "Maximum number of simultaneous connections; `0` (the default) is unlimited.",
 	"encrypt_data":             "Require SMB 3 encryption for this share (default `false`).",
 	"scope": "Path roots whose shares this set manages, such as `X:\\` and `Y:\\` (a folder such as `X:\\Data` also works). " +
-		"Shares outside them, C:\\ shares and administrative shares are never read, changed or removed.",
+		"Shares outside them, C:\\ shares and administrative shares are never read, changed or removed. " +
+		"A root on the system drive where Windows keeps its own shares (`C:\\`, `C:\\Windows` and below: NETLOGON, SYSVOL, print$) is refused; " +
+		"a folder of its own such as `C:\\Shares` is allowed. Two sets of one server in one configuration must not overlap " +
+		"(`X:\\` and `X:\\Finance` would delete each other's shares); a set in another state cannot be seen at plan time.",
 }
 
 const accountDoc = "Each account is `DOMAIN\\name` (`BUILTIN\\Administrators`, `NT AUTHORITY\\Authenticated Users`, `CORP\\Finance`), " +
@@ -193,6 +196,10 @@ func normalizeScope(roots []string, diags *diag.Diagnostics) []string {
 			diags.AddAttributeError(path.Root("scope"), "Invalid scope root", err.Error())
 			continue
 		}
+		if why := systemScopeProblem(n); why != "" {
+			diags.AddAttributeError(path.Root("scope"), "Scope root on the system drive", why+".")
+			continue
+		}
 		if !slices.Contains(out, n) {
 			out = append(out, n)
 		}
@@ -246,6 +253,7 @@ func validateShares(ctx context.Context, shares types.Map, scope []string, scope
 			if l.set.IsUnknown() {
 				continue
 			}
+			inList := map[string]string{}
 			for _, e := range l.set.Elements() {
 				s, ok := e.(types.String)
 				if !ok || s.IsUnknown() || s.IsNull() {
@@ -256,6 +264,12 @@ func validateShares(ctx context.Context, shares types.Map, scope []string, scope
 					diags.AddAttributeError(at.AtName(l.attr), "Invalid account", fmt.Sprintf("Share %q, %s: %v", name, l.attr, err))
 					continue
 				}
+				if prev, dup := inList[smbshare.Fold(acct)]; dup {
+					diags.AddAttributeError(at.AtName(l.attr), "Account listed twice",
+						fmt.Sprintf("Share %q, %s: %q and %q are the same account (Windows compares account names case-insensitively); list it once.",
+							name, l.attr, prev, acct))
+				}
+				inList[smbshare.Fold(acct)] = acct
 				if l.attr == "no_access" {
 					continue
 				}

@@ -145,6 +145,27 @@ func (r *smbShareSetResource) ValidateConfig(ctx context.Context, req resource.V
 
 func (r *smbShareSetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
+	if req.Plan.Raw.IsNull() || r.data == nil || resp.Diagnostics.HasError() {
+		return
+	}
+	var plan smbShareSetResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.Server.IsUnknown() || plan.Scope.IsUnknown() || plan.Scope.IsNull() {
+		return
+	}
+	for _, e := range plan.Scope.Elements() {
+		if e.IsUnknown() {
+			return
+		}
+	}
+	t := plan.target(ctx, &resp.Diagnostics)
+	ep, ok := r.data.settings.servers[t.server]
+	if resp.Diagnostics.HasError() || !ok {
+		return
+	}
+	if other, root, overlap := r.data.scopes.claim(strings.ToLower(ep.Addr()), t.server, t.scope, req.Config.Raw.String()); overlap {
+		resp.Diagnostics.AddAttributeError(path.Root("scope"), "Share set scopes overlap", other.describe(root))
+	}
 }
 
 // smbShareSetTarget is a set's address: server and normalized scope.

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/winfs/terraform-provider-winfs/internal/regpath"
@@ -123,9 +125,16 @@ func sanName(what string, colonOK bool) validator.String {
 
 // registryPath validates a key path at plan time.
 func registryPath() validator.String {
-	return stringValidator{"must be a registry key path starting with a hive: " + regpath.AllowedHives, func(at path.Path, s string, diags *diag.Diagnostics) {
-		if _, err := regpath.Parse(s); err != nil {
+	const d = "must be a registry key path: a hive (" + regpath.AllowedHives + ") and a key below it, such as HKLM\\SOFTWARE\\Example"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		p, err := regpath.Parse(s)
+		switch {
+		case err != nil:
 			diags.AddAttributeError(at, "Invalid registry path", err.Error())
+		case p.Key == "":
+			// A hive root is a predefined handle, not a key values are
+			// managed in; its subkeys belong to the system.
+			diags.AddAttributeError(at, "Invalid registry path", fmt.Sprintf("%s %q is a hive root; it %s.", at, s, d))
 		}
 	}}
 }
@@ -148,4 +157,74 @@ func vserverName() validator.String {
 			diags.AddAttributeError(at, "Invalid vserver", fmt.Sprintf("%s: %v", at, err))
 		}
 	}}
+}
+
+// mountPointRule is what mount_point accepts, for every error about it.
+const mountPointRule = `must be a drive letter other than C: such as "X:", or a folder on a drive such as "C:\Mounts\Data" ` +
+	`(no trailing backslash; folder names without control characters, <>:"/\|?*, a trailing dot or space, . or .., ` +
+	`or a reserved device name such as CON, PRN, AUX, NUL, COM1 or LPT1)`
+
+// mountPoint validates a mount point as Windows would accept it: an
+// absolute path (a drive-relative "C:Data" or root-relative "\Data" is
+// resolved against a current directory the agent does not share), never
+// the system drive itself, and folder names that are legal Win32 names
+// (Microsoft's "Naming Files, Paths, and Namespaces").
+func mountPoint() validator.String {
+	return stringValidator{mountPointRule, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if why := mountPointProblem(s); why != "" {
+			diags.AddAttributeError(at, "Invalid mount point", fmt.Sprintf("%s %q %s: %s.", at, s, mountPointRule, why))
+		}
+	}}
+}
+
+var driveLetter = regexp.MustCompile(`^[A-Za-z]:$`)
+
+// reservedDeviceNames are the DOS device names Win32 maps to devices in
+// every folder, alone or with an extension (CON.txt); COM and LPT also
+// take the superscript digits 1-3.
+var reservedDeviceName = regexp.MustCompile(`(?i)^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$`)
+
+// mountPointProblem says why Windows would refuse s as a mount point, or "".
+func mountPointProblem(s string) string {
+	if len(s) < 2 || !driveLetter.MatchString(s[:2]) {
+		return "it does not start with a drive letter and a colon, so it is a relative path"
+	}
+	if len(s) == 2 {
+		if strings.EqualFold(s, "C:") {
+			return "C: is the system volume"
+		}
+		return ""
+	}
+	if s[2] != '\\' {
+		return `a drive letter must be followed by "\" (a drive-relative path such as "C:Data" depends on a current directory)`
+	}
+	for _, seg := range strings.Split(s[3:], `\`) {
+		switch {
+		case seg == "":
+			return "it has an empty folder name (a doubled or trailing backslash)"
+		case seg == "." || seg == "..":
+			return fmt.Sprintf("%q is not a folder name", seg)
+		case strings.ContainsFunc(seg, func(r rune) bool { return r < 0x20 || strings.ContainsRune(`<>:"/\|?*`, r) }):
+			return fmt.Sprintf("folder name %q has a control character or one of <>:\"/\\|?*", seg)
+		case strings.HasSuffix(seg, ".") || strings.HasSuffix(seg, " "):
+			return fmt.Sprintf("folder name %q ends in a dot or a space, which Windows strips", seg)
+		case reservedDeviceName.MatchString(strings.TrimRight(seg, " ")):
+			return fmt.Sprintf("folder name %q is a reserved device name", seg)
+		case len(seg) > 255:
+			return "a folder name is longer than 255 characters"
+		}
+	}
+	return ""
+}
+
+// positiveTimeouts is a timeouts attribute whose durations must be
+// positive: a zero or negative limit would fail every operation at once.
+func positiveTimeouts(ctx context.Context, opts timeouts.Opts) schema.Attribute {
+	a := timeouts.Attributes(ctx, opts).(schema.SingleNestedAttribute)
+	for name, sub := range a.Attributes {
+		s := sub.(schema.StringAttribute)
+		s.Validators = append(s.Validators, duration())
+		a.Attributes[name] = s
+	}
+	return a
 }

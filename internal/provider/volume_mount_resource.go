@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -43,10 +42,6 @@ const (
 	repairNever   = "never"
 )
 
-// mountPointPattern: a drive letter, or a folder path without a trailing
-// backslash; the agent checks the folder's names further.
-var mountPointPattern = regexp.MustCompile(`^[A-Za-z]:(\\[^\\/:*?"<>|]+)*$`)
-
 // NewVolumeMountResource is the winfs_volume_mount factory.
 func NewVolumeMountResource() resource.Resource { return &volumeMountResource{} }
 
@@ -77,7 +72,9 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"Create rescans the server's storage until the disk of `disk_serial` appears (bounded by `timeouts.create`), brings it online and " +
 			"writable, runs `chkdsk /F /X` when its NTFS journal is dirty (see `repair`), then adds the mount point. Destroy closes the SMB " +
 			"open files and sessions on the volume, flushes it, removes the mount point and takes the disk offline, so that the LUN unmap " +
-			"that follows (a `winfs_san_lun_mapping` this resource depends on) is clean. A mount point in use by anything else is never taken.",
+			"that follows (a `winfs_san_lun_mapping` this resource depends on) is clean. A mount point in use by anything else is never taken: " +
+			"the plan of a new mount (the new side of a failover included) reads the target server and fails, before anything is touched, " +
+			"when the mount point holds another volume, a folder mount point is missing, not empty or not on NTFS, or the server does not answer.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`<server>/<mount_point>`, for example `server1/X:` or `server1/C:\\Mounts\\Data`. This is also the import ID.",
@@ -101,10 +98,11 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			"mount_point": schema.StringAttribute{
 				MarkdownDescription: "Where to mount the volume: a drive letter such as `X:`, or an existing empty folder on an NTFS volume such as " +
-					"`C:\\Mounts\\Data` (no trailing backslash). Compared case-insensitively. Changing it replaces the mount.",
-				Required: true,
-				Validators: []validator.String{stringvalidator.RegexMatches(mountPointPattern,
-					`must be a drive letter such as "X:" or a folder such as "C:\Mounts\Data", without a trailing backslash`)},
+					"`C:\\Mounts\\Data` (no trailing backslash). Not `C:` (the system volume), not a relative path, and folder names Windows accepts " +
+					"(no control characters, `<>:\"/\\|?*`, `.` or `..`, trailing dot or space, or reserved device names such as `CON` or `LPT1`). " +
+					"Compared case-insensitively. Changing it replaces the mount.",
+				Required:      true,
+				Validators:    []validator.String{mountPoint()},
 				PlanModifiers: []planmodifier.String{requiresReplaceUnlessEqualFold()},
 			},
 			"repair": schema.StringAttribute{
@@ -144,7 +142,7 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 			// An attribute, like winfs_dns_cname's: one syntax (timeouts = {...})
 			// across the provider.
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Delete: true}),
+			"timeouts": positiveTimeouts(ctx, timeouts.Opts{Create: true, Delete: true}),
 		},
 	}
 }
@@ -155,6 +153,9 @@ func (r *volumeMountResource) Configure(_ context.Context, req resource.Configur
 
 func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
+	if !resp.Diagnostics.HasError() {
+		r.preflight(ctx, req, &resp.Diagnostics)
+	}
 }
 
 func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -263,8 +264,8 @@ func (r *volumeMountResource) Delete(ctx context.Context, req resource.DeleteReq
 
 func (r *volumeMountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	server, mountPoint, ok := strings.Cut(req.ID, "/")
-	if !ok || server == "" || !mountPointPattern.MatchString(mountPoint) {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(`import ID %q must be <server>/<mount point>, for example server1/X: or server1/C:\Mounts\Data`, req.ID))
+	if !ok || server == "" || mountPointProblem(mountPoint) != "" {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf(`import ID %q must be <server>/<mount point>, for example server1/X: or server1/C:\Mounts\Data; the mount point %s`, req.ID, mountPointRule))
 		return
 	}
 	client := r.client(ctx, server, &resp.Diagnostics)

@@ -277,9 +277,10 @@ resource "winfs_volume_mount" "v" {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
 			{
-				// X: is the seed's files_x volume on server1.
+				// X: is the initial estate's files_x volume on server1: refused
+				// at plan time.
 				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "X:", ""),
-				ExpectError: acctest.Phrases("mount point X: is in use on server1", "P3OoG4WVLmC0", "terraform import"),
+				ExpectError: acctest.Phrases("Mount point X: is in use on server1", "P3OoG4WVLmC0", "nothing was changed", "terraform import"),
 			},
 			{
 				Config:      mountOnly(unmapped.Serial, "N:"),

@@ -77,12 +77,14 @@ func currentMount(disks []agent.Disk, number int, mountPoint string) (agent.Part
 // visible (a volume being adopted, a disk Windows found by itself) needs
 // none.
 func (m *mounter) waitForDisk(ctx context.Context, limit time.Duration) (agent.Disk, error) {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	// The LUN was presented before this wait began (the mount depends on
 	// its mapping), so any rescan issued from now on will see it: mounts
 	// of several volumes share one.
 	since := time.Now()
+	since0 := since
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			if err := m.client.StorageRescanSince(ctx, since); err != nil && ctx.Err() == nil {
@@ -107,6 +109,12 @@ func (m *mounter) waitForDisk(ctx context.Context, limit time.Duration) (agent.D
 		tflog.Debug(ctx, "disk not visible yet; rescanning", map[string]any{"server": m.server, "disk": m.serial, "attempt": attempt})
 		select {
 		case <-ctx.Done():
+			if parent.Err() != nil {
+				// Terraform was interrupted (Ctrl-C) or its own deadline
+				// passed: not the wait's limit, and no sign of a missing mapping.
+				return agent.Disk{}, fmt.Errorf("waiting for disk %q on %s was cancelled after %s and %d rescan(s): %w",
+					m.serial, m.server, time.Since(since0).Round(time.Millisecond), attempt, parent.Err())
+			}
 			return agent.Disk{}, fmt.Errorf("no disk with serial number or unique id %q appeared on %s within %s, after %d rescan(s). "+
 				"The likely cause: the LUN is not mapped to %s's initiator group on the array (check the winfs_san_lun_mapping "+
 				"that disk_serial should come from, and that its igroup belongs to %s)", m.serial, m.server, limit, attempt, m.server, m.server)

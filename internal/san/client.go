@@ -80,6 +80,10 @@ func (c *Client) read(ctx context.Context, cmd string) (string, error) {
 		c.log(ctx, LevelDebug, "repeating a read on a new array session", map[string]any{"command": cmd})
 		out, err = c.run(ctx, cmd)
 	}
+	var uo *outcomeUnknown
+	if errors.As(err, &uo) {
+		err = uo.err // a read has no outcome to be unknown
+	}
 	return out, err
 }
 
@@ -122,6 +126,10 @@ func (c *Client) Map(ctx context.Context, lun, igroup string, id int) (Mapping, 
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.mapLocked(ctx, lun, igroup, id)
+}
+
+func (c *Client) mapLocked(ctx context.Context, lun, igroup string, id int) (Mapping, error) {
 	if id < 0 && c.d.NeedsID() {
 		all, err := c.mappings(ctx)
 		if err != nil {
@@ -158,6 +166,10 @@ func (c *Client) Unmap(ctx context.Context, lun, igroup string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.unmapLocked(ctx, lun, igroup)
+}
+
+func (c *Client) unmapLocked(ctx context.Context, lun, igroup string) error {
 	cmd := c.d.UnmapCommand(lun, igroup)
 	out, err := c.run(ctx, cmd)
 	if err != nil {

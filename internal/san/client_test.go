@@ -3,6 +3,7 @@ package san
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -218,5 +219,89 @@ func TestClientSlowArrayWithinTimeout(t *testing.T) {
 	defer c2.Close()
 	if _, err := c2.Mappings(context.Background()); err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Fatalf("want a timeout, got %v", err)
+	}
+}
+
+// TestNoPasswordLeaksFromAnEchoingArray: an array that echoes the password
+// as it is typed and repeats it when it refuses the login. Neither the
+// login error nor the timeout error (whose "last output" holds the echo)
+// shows the password, raw or escaped, whatever characters it has.
+func TestNoPasswordLeaksFromAnEchoingArray(t *testing.T) {
+	for _, pw := range []string{`quo"te'd`, `back\slash\\`, "mot-de-passe-é€ü", `all"of\them-ß`} {
+		a := array.New(array.Config{Username: "root", Password: pw, Timeline: timeline.New()})
+		addr, err := a.Listen("127.0.0.1:0", array.DialectONTAP7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logged []string
+		logger := func(_ context.Context, _, msg string, fields map[string]any) {
+			logged = append(logged, msg+" "+fmt.Sprint(fields))
+		}
+		check := func(what, text string) {
+			t.Helper()
+			for _, form := range []string{pw, fmt.Sprintf("%q", pw), fmt.Sprintf("%+q", pw)} {
+				if strings.Contains(text, strings.Trim(form, `"`)) {
+					t.Fatalf("%s shows the password %q: %s", what, pw, text)
+				}
+			}
+		}
+
+		// A refused login: the refusal repeats the password.
+		a.SetFaults(array.Faults{EchoPassword: true, RefuseLogin: true})
+		c := NewClient(Config{Address: addr.String(), Username: "root", Password: pw, Timeout: 2 * time.Second, Logger: logger}, ONTAP7{})
+		_, err = c.Mappings(context.Background())
+		var le *LoginError
+		if !errors.As(err, &le) || !strings.Contains(err.Error(), "password ********") {
+			t.Fatalf("want a login error with the echoed password masked, got %v", err)
+		}
+		check("the login error", err.Error())
+		_ = c.Close()
+
+		// The command prompt comes 1s after the echoed password; the run
+		// ends before it, and its error quotes the last output, the echo.
+		a.SetFaults(array.Faults{EchoPassword: true, Latency: time.Second})
+		c = NewClient(Config{Address: addr.String(), Username: "root", Password: pw, Timeout: 5 * time.Second, Logger: logger}, ONTAP7{})
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		_, err = c.Mappings(ctx)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "the command prompt after login") || !strings.Contains(err.Error(), "last output: \"********") {
+			t.Fatalf("want the wait after the echoed password to end, quoting it masked, got %v", err)
+		}
+		check("the timeout error", err.Error())
+		for _, line := range logged {
+			check("the log", line)
+		}
+		_ = c.Close()
+		a.Close()
+	}
+}
+
+// TestCancelledReadIsNotOutcomeUnknown: a read the user interrupts is a
+// cancel; only a command that changes the array has an unknown outcome.
+func TestCancelledReadIsNotOutcomeUnknown(t *testing.T) {
+	a, addr := startArray(t, array.DialectONTAP7)
+	c := NewClient(testConfig(addr), ONTAP7{})
+	defer c.Close()
+	if _, err := c.Mappings(context.Background()); err != nil { // log in first
+		t.Fatal(err)
+	}
+	a.SetFaults(array.Faults{Latency: 2 * time.Second})
+	cancelled := func() context.Context {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(300*time.Millisecond, cancel)
+		return ctx
+	}
+	_, err := c.Mappings(cancelled())
+	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrOutcomeUnknown) || strings.Contains(err.Error(), "unknown") {
+		t.Fatalf("a cancelled read: %v", err)
+	}
+	a.SetFaults(array.Faults{})
+	if _, err := c.Mappings(context.Background()); err != nil { // a new session
+		t.Fatal(err)
+	}
+	a.SetFaults(array.Faults{Latency: 2 * time.Second})
+	_, err = c.Map(cancelled(), "/vol/vol1/files_y", "server2", 4)
+	if !errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled map must be of unknown outcome: %v", err)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"io"
 	"net"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +56,14 @@ type Config struct {
 // ErrOutcomeUnknown is wrapped by errors of commands whose session broke
 // after the command was sent: the array may or may not have run it.
 var ErrOutcomeUnknown = errors.New("the array session broke after the command was sent, so whether it ran is unknown")
+
+// outcomeUnknown is a command whose session broke after it was sent. It is
+// ErrOutcomeUnknown for a command that changes the array; a read drops it
+// (Client.read), since whether a read ran changes nothing.
+type outcomeUnknown struct{ err error }
+
+func (e *outcomeUnknown) Error() string   { return ErrOutcomeUnknown.Error() + ": " + e.err.Error() }
+func (e *outcomeUnknown) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }
 
 // LoginError is a login the array refused.
 type LoginError struct {
@@ -188,14 +195,14 @@ func (s *session) login(ctx context.Context) error {
 	}
 	s.buf.Reset()
 	if err := s.send(s.cfg.Username); err != nil {
-		return s.redactErr(fmt.Errorf("sending the user name to %s: %w", s.cfg.Address, err))
+		return s.cfg.RedactErr(fmt.Errorf("sending the user name to %s: %w", s.cfg.Address, err))
 	}
 	if _, err := s.expect(ctx, "the password prompt", passwordPrompt); err != nil {
 		return err
 	}
 	s.buf.Reset()
 	if err := s.send(s.cfg.Password); err != nil {
-		return s.redactErr(fmt.Errorf("sending the password to %s: %w", s.cfg.Address, err))
+		return s.cfg.RedactErr(fmt.Errorf("sending the password to %s: %w", s.cfg.Address, err))
 	}
 	i, err := s.expect(ctx, "the command prompt after login", s.prompt, loginPrompt, passwordPrompt)
 	if err != nil {
@@ -208,7 +215,7 @@ func (s *session) login(ctx context.Context) error {
 				answer = strings.TrimSpace(line)
 			}
 		}
-		return &LoginError{Address: s.cfg.Address, Username: s.cfg.Username, Answer: s.redact(answer)}
+		return &LoginError{Address: s.cfg.Address, Username: s.cfg.Username, Answer: s.cfg.Redact(answer)}
 	}
 	s.buf.Reset()
 	return nil
@@ -219,12 +226,12 @@ func (s *session) login(ctx context.Context) error {
 func (s *session) run(ctx context.Context, cmd string) (string, error) {
 	s.buf.Reset()
 	if err := s.send(cmd); err != nil {
-		return "", fmt.Errorf("%w: sending %q to %s: %v", ErrOutcomeUnknown, cmd, s.cfg.Address, s.redact(err.Error()))
+		return "", &outcomeUnknown{s.cfg.RedactErr(fmt.Errorf("sending %q to %s: %w", cmd, s.cfg.Address, err))}
 	}
 	if _, err := s.expect(ctx, "the answer to "+fmt.Sprintf("%q", cmd), s.prompt); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrOutcomeUnknown, err)
+		return "", &outcomeUnknown{err}
 	}
-	out := s.buf.String()
+	out := s.cfg.Redact(s.buf.String())
 	s.buf.Reset()
 	lines := strings.Split(out, "\n")
 	lines = lines[:len(lines)-1] // the prompt
@@ -276,7 +283,7 @@ func (s *session) expect(ctx context.Context, what string, patterns ...*regexp.R
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
-		return -1, s.redactErr(fmt.Errorf("waiting for %s from the array at %s: %w (last output: %q)", what, s.cfg.Address, err, s.tail()))
+		return -1, s.cfg.RedactErr(fmt.Errorf("waiting for %s from the array at %s: %w (last output: %q)", what, s.cfg.Address, err, s.tail()))
 	}
 }
 
@@ -309,45 +316,12 @@ func (s *session) match(patterns []*regexp.Regexp) int {
 	return -1
 }
 
+// tail is the end of the output received, the password redacted before it
+// is cut so that no part of it is left.
 func (s *session) tail() string {
-	b := s.buf.String()
+	b := s.cfg.Redact(s.buf.String())
 	if len(b) > 200 {
 		b = "..." + b[len(b)-200:]
 	}
 	return b
 }
-
-// redact removes the password from text bound for an error or a log.
-func (s *session) redact(text string) string { return redact(text, s.cfg.Password) }
-
-func (s *session) redactErr(err error) error { return redactErr(err, s.cfg.Password) }
-
-// redactErr is the one redaction path of both transports.
-func redactErr(err error, secret string) error {
-	if msg := redact(err.Error(), secret); msg != err.Error() {
-		return redactedError{msg: msg, err: err}
-	}
-	return err
-}
-
-// redact hides the secret as is and as %q writes it (an error that quotes
-// the array's output escapes quotes and backslashes in it).
-func redact(text, secret string) string {
-	if secret == "" {
-		return text
-	}
-	text = strings.ReplaceAll(text, secret, "********")
-	if q := strconv.Quote(secret); len(q) > 2 && q[1:len(q)-1] != secret {
-		text = strings.ReplaceAll(text, q[1:len(q)-1], "********")
-	}
-	return text
-}
-
-// redactedError keeps errors.Is working while hiding the secret.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e redactedError) Error() string { return e.msg }
-func (e redactedError) Unwrap() error { return e.err }

@@ -165,9 +165,9 @@ func dialSSH(ctx context.Context, cfg Config, prompt *regexp.Regexp) (*session, 
 			return nil, he
 		}
 		if strings.Contains(err.Error(), "unable to authenticate") {
-			return nil, &LoginError{Address: cfg.Address, Username: cfg.Username, Answer: redact(err.Error(), cfg.Password), SSH: true}
+			return nil, &LoginError{Address: cfg.Address, Username: cfg.Username, Answer: cfg.Redact(err.Error()), SSH: true}
 		}
-		return nil, redactErr(fmt.Errorf("SSH handshake with the array at %s: %w", cfg.Address, err), cfg.Password)
+		return nil, cfg.RedactErr(fmt.Errorf("SSH handshake with the array at %s: %w", cfg.Address, err))
 	}
 	_ = c.SetDeadline(time.Time{})
 	client := ssh.NewClient(sc, chans, reqs)

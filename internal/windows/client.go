@@ -189,12 +189,18 @@ func (c *Client) exchange(ctx context.Context, op string, params json.RawMessage
 		}
 		var broken *SessionError
 		isBroken := errors.As(err, &broken)
+		// A start cut off by a dropped connection ran nothing of this
+		// request: starting an agent has no side effect, so it is retried
+		// as a read is, whatever the request.
+		startDropped := !sent && startWasDropped(err)
 		switch {
 		case sent && !readOnly && (isBroken || ctx.Err() != nil):
 			return agent.Response{}, fmt.Errorf("%s on %s: %w: %w", op, c.name, ErrOutcomeUnknown, err)
 		case ctx.Err() != nil:
 			return agent.Response{}, fmt.Errorf("%s on %s: %w", op, c.name, err)
-		case !isBroken || attempt >= maxSessionRetries:
+		case startDropped && attempt >= maxSessionRetries:
+			return agent.Response{}, fmt.Errorf("starting the agent on %s failed %d times, each time on a dropped connection; giving up: %w", c.name, attempt+1, err)
+		case !isBroken && !startDropped || attempt >= maxSessionRetries:
 			return agent.Response{}, err
 		}
 		c.log(ctx, LevelDebug, "agent session broke; sending the request again on a new agent",

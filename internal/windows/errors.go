@@ -67,13 +67,3 @@ func transportHint(msg string) string {
 	}
 	return ""
 }
-
-// scrubbed returns err with every occurrence of secret removed from its
-// text. When there is nothing to remove the original (unwrappable) error is
-// kept.
-func scrubbed(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
-		return err
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), secret, "********"))
-}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"syscall"
 )
 
 // IsUnreachable says whether err means the server could not be reached at
@@ -43,4 +44,18 @@ func IsUnreachable(err error) bool {
 		return true
 	}
 	return errors.Is(te.Err, context.DeadlineExceeded) || errors.Is(te.Err, io.EOF) || errors.Is(te.Err, io.ErrUnexpectedEOF)
+}
+
+// startWasDropped says whether an agent start failed because the
+// connection dropped under it (the server accepted, then the connection
+// ended without an answer): worth another start. A refusal, a timeout, an
+// HTTP answer or a certificate problem is not: another start would meet
+// the same, or wait as long again.
+func startWasDropped(err error) bool {
+	var te *TransportError
+	if !errors.As(err, &te) || te.Err == nil {
+		return false
+	}
+	return errors.Is(te.Err, io.EOF) || errors.Is(te.Err, io.ErrUnexpectedEOF) ||
+		errors.Is(te.Err, syscall.ECONNRESET) || errors.Is(te.Err, syscall.EPIPE)
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/masterzen/winrm"
+
+	"github.com/winfs/terraform-provider-winfs/internal/secret"
 )
 
 // Endpoint says how to reach one server over WinRM.
@@ -86,7 +88,7 @@ type winrmStarter struct {
 }
 
 func (s *winrmStarter) fail(step string, err error) error {
-	err = scrubbed(err, s.ep.Password)
+	err = secret.Error(err, s.ep.Password) // the WinRM library formats its own errors
 	return &TransportError{Host: s.name, Addr: s.ep.Addr(), Step: step, Err: err, Hint: transportHint(err.Error())}
 }
 

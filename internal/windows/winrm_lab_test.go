@@ -3,6 +3,7 @@ package windows_test
 import (
 	"context"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -120,4 +121,45 @@ func TestOverLabWinRMReadSurvivesTwoDroppedConnections(t *testing.T) {
 	if n := commands.Load(); n != 3 {
 		t.Errorf("%d agent commands started, want 3 (two cut sessions and the one that answered)", n)
 	}
+}
+
+// A connection dropped while the agent starts (the command that starts
+// powershell.exe) is retried like a read, even for a write: nothing of the
+// request ran. When every start is dropped, the error says so, with the
+// cause.
+func TestOverLabWinRMAgentStartSurvivesADroppedConnection(t *testing.T) {
+	for _, action := range []string{"Command"} {
+		t.Run(action, func(t *testing.T) {
+			srv, host, ep, _ := startLabWinRM(t)
+			st, err := windows.NewWinRMStarter("server1", ep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newClientWith(t, st, windows.ModePersistent)
+			ctx := testCtx(t)
+			srv.SetFaults(labwinrm.Faults{DropNext: 1, DropAction: action})
+			p := agent.RegistrySetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters},
+				Name: "StartRetry", Value: agent.RegistryValue{Type: agent.RegSZ, Data: "set"}}
+			if err := c.RegistrySet(ctx, p); err != nil {
+				t.Fatalf("a write after a dropped %s: %v", action, err)
+			}
+			if got, ok := host.RegistryValue("HKLM", winhost.KeyNetBTParameters, "StartRetry"); !ok || got.Data != "set" {
+				t.Fatalf("host holds %+v", got)
+			}
+		})
+	}
+	t.Run("gives up", func(t *testing.T) {
+		srv, _, ep, _ := startLabWinRM(t)
+		st, err := windows.NewWinRMStarter("server1", ep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newClientWith(t, st, windows.ModePersistent)
+		srv.SetFaults(labwinrm.Faults{DropNext: 10, DropAction: "Command"})
+		_, err = c.Hello(testCtx(t))
+		if err == nil || !strings.Contains(err.Error(), "starting the agent on server1 failed 3 times, each time on a dropped connection") ||
+			!strings.Contains(err.Error(), "starting the agent: ") {
+			t.Fatalf("want the give-up with its reason, got %v", err)
+		}
+	})
 }

@@ -24,6 +24,12 @@ type Faults struct {
 	RefuseLogin bool `json:"refuse_login,omitempty"`
 	// Latency delays every answer (and the login prompts).
 	Latency time.Duration `json:"latency,omitempty"`
+	// EchoPassword echoes the password as it is typed and repeats it in
+	// the answer to a refused login. Under RFC 857 the side that agreed to
+	// ECHO echoes whatever it receives, and a device that does not turn
+	// echo off at its password prompt sends the password back in clear;
+	// some also repeat the rejected input. The lab does neither by default.
+	EchoPassword bool `json:"echo_password,omitempty"`
 }
 
 // SetFaults replaces the active faults.
@@ -285,7 +291,8 @@ func (s *session) login() bool {
 		if s.write("Password: ") != nil {
 			return false
 		}
-		pass, err := s.readLine(false)
+		echoPass := s.a.Faults().EchoPassword
+		pass, err := s.readLine(echoPass)
 		if err != nil {
 			return false
 		}
@@ -304,7 +311,11 @@ func (s *session) login() bool {
 		}
 		s.a.cfg.Timeline.Record("array", "array.login_failed", "login refused for user "+user)
 		time.Sleep(20 * time.Millisecond)
-		if s.write("Login incorrect\r\n") != nil {
+		refusal := "Login incorrect\r\n"
+		if echoPass {
+			refusal = fmt.Sprintf("Login incorrect: user %s, password %s\r\n", user, pass)
+		}
+		if s.write(refusal) != nil {
 			return false
 		}
 	}

@@ -1,0 +1,88 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
+)
+
+// TestAccBadInputsRefusedAtPlan: inputs Windows, DNS or the provider would
+// refuse half-way through an apply are refused by the plan, naming the
+// attribute and what it accepts.
+func TestAccBadInputsRefusedAtPlan(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	mount := func(server, mountPoint, extra string) string {
+		return acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
+resource "winfs_volume_mount" "bad" {
+  server      = %s
+  disk_serial = "P3OoG4WVLmC0"
+  mount_point = %s
+  %s
+}
+`, acctest.HCLString(server), acctest.HCLString(mountPoint), extra)
+	}
+	mountRule := `mount_point %q must be a drive letter other than C:`
+	shareSet := func(name, scope, access string) string {
+		return fmt.Sprintf(`
+resource "winfs_smb_share_set" %q {
+  server = "server1"
+  scope  = [%s]
+  shares = {
+    "Bad%s" = {
+      path = %s
+      %s
+    }
+  }
+}
+`, name, acctest.HCLString(scope), name, acctest.HCLString(strings.TrimSuffix(scope, `\`)+`\Data`), access)
+	}
+	longLabel := strings.Repeat("a", 63)
+	cases := map[string]struct{ cfg, want string }{
+		"system drive":          {mount("server1", "C:", ""), fmt.Sprintf(mountRule, "C:") + ` .* C: is the system volume`},
+		"dot dot":               {mount("server1", `X:\Mounts\..`, ""), `".." is not a folder name`},
+		"bare dot dot":          {mount("server1", `..`, ""), `so it is a relative path`},
+		"device name":           {mount("server1", `C:\CON`, ""), `folder name "CON" is a reserved device name`},
+		"device name extension": {mount("server1", `C:\Mounts\lpt1.data`, ""), `folder name "lpt1.data" is a reserved device name`},
+		"trailing dot":          {mount("server1", `C:\Mounts\Data.`, ""), `ends in a dot or a space`},
+		"trailing space":        {mount("server1", `C:\Mounts\Data `, ""), `ends in a dot or a space`},
+		"control character":     {mount("server1", "C:\\Mounts\\Da\tta", ""), `has a control character`},
+		"relative":              {mount("server1", `Mounts\Data`, ""), `so it is a relative path`},
+		"drive relative":        {mount("server1", `C:Data`, ""), `must be followed by`},
+		"zero timeout":          {mount("server1", "N:", `timeouts = { create = "0s" }`), `"0s" must be a positive duration`},
+		"negative timeout":      {mount("server1", "N:", `timeouts = { create = "-5m" }`), `"-5m" must be a positive duration`},
+		"empty server":          {mount("", "N:", ""), `server "" is not one of the provider's servers; configured servers are: server1, server2`},
+		"hive root": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
+resource "winfs_registry_value" "bad" {
+  server = "server1"
+  path   = "HKLM"
+  name   = "x"
+  type   = "REG_SZ"
+  value  = "y"
+}
+`, `path "HKLM" is a hive root; it must be a registry key path: a hive`},
+		"system scope":  {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + shareSet("c", `C:\`, ""), `scope root "C:\\\\" is on the system drive`},
+		"windows scope": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + shareSet("w", `C:\Windows\SYSVOL`, ""), `is on the system drive`},
+		"account twice": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + shareSet("a", `X:\Acct`, `read_access = ["CORP\\alice", "corp\\ALICE"]`),
+			`are the same account \(Windows compares account names case-insensitively\); list it once`},
+		"overlapping scopes": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + shareSet("outer", `X:\`, "") + shareSet("inner", `X:\Finance`, ""),
+			`overlaps the scope .* of another winfs_smb_share_set on server1 in this configuration`},
+		"long alias": {acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + fmt.Sprintf(`
+resource "winfs_dns_cname" "bad" {
+  zone   = "corp.example.com."
+  name   = %q
+  target = "server1.corp.example.com."
+}
+`, strings.Join([]string{longLabel, longLabel, longLabel, longLabel}, ".")), `is 272 characters long; a domain name must be at most 253 characters`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			expectPlanError(t, c.cfg, regexp.MustCompile(`(?s)`+strings.ReplaceAll(c.want, " ", `\s+`)))
+		})
+	}
+}
