@@ -95,8 +95,8 @@ func TestAgentPassesTheCheck(t *testing.T) {
 // catch; want is part of the finding, which names the mutated file.
 func TestCheckCatchesEachMutation(t *testing.T) {
 	node := nodeReady(t)
-	replace := func(old, new string) func(string) string {
-		return func(s string) string { return strings.Replace(s, old, new, 1) }
+	replace := func(old, repl string) func(string) string {
+		return func(s string) string { return strings.Replace(s, old, repl, 1) }
 	}
 	appendLine := func(line string) func(string) string {
 		return func(s string) string { return s + line + "\n" }
