@@ -3,6 +3,7 @@ package agent
 import (
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -105,5 +106,16 @@ func TestScriptCoversTheContract(t *testing.T) {
 		if !strings.Contains(Script, "'"+h+"' { $hive = ") {
 			t.Errorf("agent.ps1 does not accept hive %s", h)
 		}
+	}
+}
+
+// The loader must refuse a console stdin with the documented exit code.
+func TestLoaderRefusesAConsoleStdin(t *testing.T) {
+	want := "if(-not [Console]::IsInputRedirected){[Console]::Error.WriteLine('" + ConsoleStdinRefusal + "');exit " + strconv.Itoa(ExitConsoleStdin) + "};"
+	if !strings.Contains(Loader, want) || strings.Contains(ConsoleStdinRefusal, "'") {
+		t.Fatalf("the loader must start with %q", want)
+	}
+	if strings.Contains(Loader, "OutputEncoding") {
+		t.Fatal("the loader must not set [Console]::OutputEncoding (it throws without a console)")
 	}
 }
