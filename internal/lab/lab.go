@@ -70,6 +70,7 @@ type server struct {
 
 	faultMu     sync.Mutex
 	killAfterOp string // kill_agent: the operation after which the agent dies
+	hangOp      string // hang_agent: the operation the agent never answers
 }
 
 // Start brings the whole estate up on 127.0.0.1 ports of its own choosing.
@@ -178,7 +179,7 @@ func (l *Lab) runCommand(ctx context.Context, s *server, p *winrm.Process) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := &gatedWriter{w: p.Stdout}
-	exec := hostExec{ctx: ctx, lab: l, s: s, next: &faultingExecutor{lab: l, s: s, out: out, kill: cancel}}
+	exec := hostExec{ctx: ctx, lab: l, s: s, next: &faultingExecutor{ctx: ctx, lab: l, s: s, out: out, kill: cancel}}
 	return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, out, p.Stderr, exec)
 }
 
