@@ -22,6 +22,7 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/lab/lundata"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pwsh"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/secdesc"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
@@ -37,6 +38,10 @@ type Options struct {
 	// (default root and a generated password); SANDialect is the CLI it
 	// speaks: ontap7 (default) or msa.
 	SANUsername, SANPassword, SANDialect string
+	// Locale is the Windows servers' display language: en-US (default),
+	// de-DE or fr-FR. Built-in account names and the text of native tools
+	// are localized; SIDs are not.
+	Locale string
 }
 
 // Lab is a running estate.
@@ -93,6 +98,9 @@ func Start(opts Options) (*Lab, error) {
 	if opts.SANDialect == "" {
 		opts.SANDialect = array.DialectONTAP7
 	}
+	if err := secdesc.CheckLocale(opts.Locale); err != nil {
+		return nil, err
+	}
 	ca, err := pki.NewCA("winfs lab CA")
 	if err != nil {
 		return nil, err
@@ -134,6 +142,9 @@ func Start(opts Options) (*Lab, error) {
 
 func (l *Lab) startServer(name string) error {
 	h := winhost.New(name, l.Timeline)
+	if err := h.SetLocale(l.opts.Locale); err != nil {
+		return err
+	}
 	s := &server{name: name, host: h, stats: &hostStats{}}
 	s.winrm = winrm.New(winrm.Config{
 		Username: l.opts.Username,
