@@ -10,6 +10,7 @@ import (
 // ProviderOpts vary the provider block.
 type ProviderOpts struct {
 	Transport string // "" = default (persistent)
+	Timeout   string // the winrm timeout ("" = the provider's default)
 	HTTPS     *bool  // nil = HTTPS
 	// DNS emits a dns block: "rfc2136" (the lab's DNS server with its TSIG
 	// key) or "windows" (the Windows DNS role of DNSWindowsServer, default
@@ -50,6 +51,9 @@ func ProviderBlock(l *lab.Lab, o ProviderOpts) string {
 	}
 	if o.Transport != "" {
 		fmt.Fprintf(&b, "    transport = %q\n", o.Transport)
+	}
+	if o.Timeout != "" {
+		fmt.Fprintf(&b, "    timeout = %q\n", o.Timeout)
 	}
 	b.WriteString("  }\n")
 	switch o.DNS {

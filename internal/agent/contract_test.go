@@ -125,3 +125,18 @@ func TestEveryReadIsAnOperationAndWritesAreNotReads(t *testing.T) {
 		}
 	}
 }
+
+func TestWellKnownAccounts(t *testing.T) {
+	for _, tc := range []struct{ in, sid string }{
+		{"Everyone", "S-1-1-0"}, {"everyone", "S-1-1-0"}, {"s-1-1-0", "S-1-1-0"},
+		{`BUILTIN\Administrators`, "S-1-5-32-544"}, {"Administrators", "S-1-5-32-544"},
+		{"Authenticated Users", "S-1-5-11"}, {`CORP\Finance`, ""}, {"Jeder", ""}, {`\`, ""},
+	} {
+		if sid, ok := WellKnownSID(tc.in); sid != tc.sid || ok != (tc.sid != "") {
+			t.Errorf("WellKnownSID(%q) = %q, %t; want %q", tc.in, sid, ok, tc.sid)
+		}
+	}
+	if n, ok := WellKnownName("S-1-5-32-544"); !ok || n != `BUILTIN\Administrators` {
+		t.Errorf("WellKnownName = %q, %t", n, ok)
+	}
+}

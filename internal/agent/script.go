@@ -12,12 +12,26 @@ import (
 // EndOfScript is the line that ends the agent script on the loader's stdin.
 const EndOfScript = "#winfs-agent-end"
 
+// ConsoleStdinRefusal is what the loader writes to stderr, before exiting
+// with ExitConsoleStdin, when its stdin is a console rather than a pipe
+// (WinRS console mode, WINRS_CONSOLEMODE_STDIN=TRUE): a console hands a
+// .NET Framework reader at most 254 characters of a line and no end of
+// file, so long requests would be cut and the agent would never end.
+const ConsoleStdinRefusal = "winfs agent: standard input is a console, not a pipe; " +
+	"the WinRM command must be started with WINRS_CONSOLEMODE_STDIN=FALSE"
+
+// ExitConsoleStdin is the loader's exit code after ConsoleStdinRefusal.
+const ExitConsoleStdin = 3
+
 // Loader is the short PowerShell program passed with -EncodedCommand. It
-// reads the agent script from stdin up to EndOfScript and runs it; the agent
-// then answers requests on the same stdin until EOF. It is short on purpose:
-// the Windows command line is limited to 8191 characters.
+// refuses a console stdin, reads the agent script from stdin up to
+// EndOfScript and runs it; the agent then answers requests on the same stdin
+// until EOF. It is short on purpose: the Windows command line is limited to
+// 8191 characters. It leaves [Console]::OutputEncoding alone: the wire is
+// ASCII both ways, and setting it calls SetConsoleOutputCP, which fails
+// when the process has no console.
 const Loader = `$ProgressPreference='SilentlyContinue';` +
-	`[Console]::OutputEncoding=New-Object Text.UTF8Encoding $false;` +
+	`if(-not [Console]::IsInputRedirected){[Console]::Error.WriteLine('` + ConsoleStdinRefusal + `');exit 3};` + // ExitConsoleStdin
 	`$b=New-Object Text.StringBuilder;` +
 	`while($true){$l=[Console]::In.ReadLine();if($null -eq $l -or $l -eq '` + EndOfScript + `'){break};[void]$b.Append($l).Append("` + "`n" + `")};` +
 	`$global:WinfsAgentScript=$b.ToString();` +

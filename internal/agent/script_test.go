@@ -2,7 +2,9 @@ package agent
 
 import (
 	"io/fs"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -104,6 +106,55 @@ func TestScriptCoversTheContract(t *testing.T) {
 	for _, h := range Hives {
 		if !strings.Contains(Script, "'"+h+"' { $hive = ") {
 			t.Errorf("agent.ps1 does not accept hive %s", h)
+		}
+	}
+}
+
+// The loader must refuse a console stdin with the documented exit code.
+func TestLoaderRefusesAConsoleStdin(t *testing.T) {
+	want := "if(-not [Console]::IsInputRedirected){[Console]::Error.WriteLine('" + ConsoleStdinRefusal + "');exit " + strconv.Itoa(ExitConsoleStdin) + "};"
+	if !strings.Contains(Loader, want) || strings.Contains(ConsoleStdinRefusal, "'") {
+		t.Fatalf("the loader must start with %q", want)
+	}
+	if strings.Contains(Loader, "OutputEncoding") {
+		t.Fatal("the loader must not set [Console]::OutputEncoding (it throws without a console)")
+	}
+}
+
+// The agent's table of well-known accounts is WellKnownAccounts.
+func TestScriptWellKnownAccountsAreTheContracts(t *testing.T) {
+	start := strings.Index(Script, "$WinfsWellKnownAccounts = @(")
+	if start < 0 {
+		t.Fatal("the script has no $WinfsWellKnownAccounts")
+	}
+	block := Script[start:]
+	block = block[:strings.Index(block, "\n)\n")]
+	var got []WellKnownAccount
+	for _, m := range regexp.MustCompile(`@\('([^']+)', '(S-1-[0-9-]+)'\)`).FindAllStringSubmatch(block, -1) {
+		got = append(got, WellKnownAccount{Name: m[1], SID: m[2]})
+	}
+	if !slices.Equal(got, WellKnownAccounts) {
+		t.Fatalf("the script's table\n%v\nis not WellKnownAccounts\n%v", got, WellKnownAccounts)
+	}
+}
+
+// Dirty volumes are found by a property, not by the localized text of a
+// native tool.
+func TestScriptReadsTheDirtyBitLocaleFree(t *testing.T) {
+	if regexp.MustCompile(`(?i)&\s*'?fsutil`).MatchString(Script) {
+		t.Error("the agent must not parse fsutil's output: it is localized")
+	}
+	if !strings.Contains(Script, "DirtyBitSet") {
+		t.Error("the agent must read Win32_Volume.DirtyBitSet")
+	}
+}
+
+// The console host writes warnings to a redirected stdout: the agent keeps
+// them off the wire.
+func TestScriptKeepsHostOutputOffStdout(t *testing.T) {
+	for _, want := range []string{"$WarningPreference = 'SilentlyContinue'", "$InformationPreference = 'SilentlyContinue'"} {
+		if !strings.Contains(Script, "\n"+want+"\n") {
+			t.Errorf("the script must set %s", want)
 		}
 	}
 }

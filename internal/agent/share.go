@@ -1,5 +1,7 @@
 package agent
 
+import "strings"
+
 // Error codes of the share area.
 const (
 	CodeVolumeNotMounted = "volume_not_mounted" // a share path's volume is not mounted on the host
@@ -126,4 +128,53 @@ type ShareRemoveParams struct {
 // ShareRemoveResult says whether there was something to remove.
 type ShareRemoveResult struct {
 	Existed bool `json:"existed"`
+}
+
+// WellKnownAccount is a built-in account whose name Windows localizes
+// ("Everyone" is "Jeder" on a German server, "Tout le monde" on a French
+// one) while its SID is the same in every language.
+type WellKnownAccount struct {
+	Name string // the English name, as an English Windows reports it
+	SID  string
+}
+
+// WellKnownAccounts are the built-in accounts the agent maps by their
+// English name (with or without the domain part) or SID string to the SID
+// before asking Windows, and reports by their English name, so that
+// configurations and plans read the same on every display language. The
+// agent script holds the same table ($WinfsWellKnownAccounts).
+var WellKnownAccounts = []WellKnownAccount{
+	{`Everyone`, "S-1-1-0"},
+	{`CREATOR OWNER`, "S-1-3-0"},
+	{`NT AUTHORITY\NETWORK`, "S-1-5-2"},
+	{`NT AUTHORITY\INTERACTIVE`, "S-1-5-4"},
+	{`NT AUTHORITY\Authenticated Users`, "S-1-5-11"},
+	{`NT AUTHORITY\SYSTEM`, "S-1-5-18"},
+	{`BUILTIN\Administrators`, "S-1-5-32-544"},
+	{`BUILTIN\Users`, "S-1-5-32-545"},
+	{`BUILTIN\Guests`, "S-1-5-32-546"},
+	{`BUILTIN\Backup Operators`, "S-1-5-32-551"},
+}
+
+// WellKnownSID maps an account of WellKnownAccounts, named in English with
+// or without its domain ("Administrators", "BUILTIN\Administrators") or by
+// its SID string, to the SID string, case-insensitively.
+func WellKnownSID(account string) (string, bool) {
+	for _, w := range WellKnownAccounts {
+		_, short, _ := strings.Cut(w.Name, `\`)
+		if strings.EqualFold(account, w.Name) || strings.EqualFold(account, w.SID) || (short != "" && strings.EqualFold(account, short)) {
+			return w.SID, true
+		}
+	}
+	return "", false
+}
+
+// WellKnownName is the English name of a SID of WellKnownAccounts.
+func WellKnownName(sid string) (string, bool) {
+	for _, w := range WellKnownAccounts {
+		if strings.EqualFold(sid, w.SID) {
+			return w.Name, true
+		}
+	}
+	return "", false
 }

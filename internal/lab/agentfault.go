@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"strings"
@@ -13,8 +14,10 @@ import (
 // kill_agent fault: after the named operation has run on the host, the
 // agent process dies before its answer leaves, so the provider cannot know
 // whether the operation happened (a WinRM connection or PowerShell process
-// lost mid-request).
+// lost mid-request). With the hang_agent fault the named operation never
+// answers: the agent blocks in it until its process is ended.
 type faultingExecutor struct {
+	ctx  context.Context // the agent process's life
 	lab  *Lab
 	s    *server
 	out  *gatedWriter
@@ -24,6 +27,16 @@ type faultingExecutor struct {
 func (e *faultingExecutor) ComputerName() string { return e.s.host.ComputerName() }
 
 func (e *faultingExecutor) Execute(op string, params json.RawMessage) (any, *agent.Error) {
+	if e.s.takeHang(op) {
+		// A Storage cmdlet waiting on I/O to a LUN whose paths are gone: the
+		// disk class driver and MPIO hold such I/O for DiskTimeoutValue (120 s
+		// by default) and retry it RetryCount (3) times (Get-MPIOSetting
+		// documentation), and a stuck I/O can block the cmdlet for longer
+		// still. The lab makes that wait endless: it ends with the process.
+		e.lab.Timeline.Record(e.s.name, "fault.fire", "agent stuck in "+op+": it never answers")
+		<-e.ctx.Done()
+		return nil, agent.Errorf(agent.CodeInternal, "the agent process ended")
+	}
 	result, aerr := e.s.host.Execute(op, params)
 	if e.s.takeKill(op) {
 		e.out.close()
@@ -41,6 +54,17 @@ func (s *server) takeKill(op string) bool {
 		return false
 	}
 	s.killAfterOp = ""
+	return true
+}
+
+// takeHang consumes an armed hang_agent fault for op.
+func (s *server) takeHang(op string) bool {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	if s.hangOp == "" || !strings.EqualFold(s.hangOp, op) {
+		return false
+	}
+	s.hangOp = ""
 	return true
 }
 

@@ -17,7 +17,9 @@ import (
 //
 // Server kinds: unreachable | drop (count, action) | latency (latency_ms) |
 // kill_agent (op: the agent dies after that operation ran, before its
-// answer) | slow_disk (count: rescans that miss newly presented disks) |
+// answer) | hang_agent (op: the agent's next call of that operation never
+// answers, as a Storage cmdlet stuck on a LUN whose paths are gone; it
+// blocks until the agent process ends) | slow_disk (count: rescans that miss newly presented disks) |
 // crash (power loss: the host goes down, WinRM unreachable, SMB sessions
 // gone, volumes mounted there left dirty; clearing the faults boots it).
 // Array kinds: cut (the session is cut after the next `count` commands
@@ -33,7 +35,7 @@ type FaultRequest struct {
 	Count     int    `json:"count,omitempty"`
 	Action    string `json:"action,omitempty"`
 	Command   string `json:"command,omitempty"`
-	Op        string `json:"op,omitempty"` // kill_agent: the agent operation after which the agent dies
+	Op        string `json:"op,omitempty"` // kill_agent, hang_agent: the agent operation
 	LatencyMS int    `json:"latency_ms,omitempty"`
 }
 
@@ -72,6 +74,7 @@ var faultKinds = []faultKind{
 	})},
 	{TargetServer, "crash", injectCrash},
 	{TargetServer, "kill_agent", injectKillAgent},
+	{TargetServer, "hang_agent", injectHangAgent},
 	{TargetServer, "slow_disk", func(l *Lab, fr FaultRequest) (string, error) {
 		l.servers[fr.Server].host.SetSlowDiscovery(max(fr.Count, 1))
 		return fmt.Sprintf("the next %d rescans miss newly presented disks", max(fr.Count, 1)), nil
@@ -167,17 +170,37 @@ func injectCrash(l *Lab, fr FaultRequest) (string, error) {
 
 // injectKillAgent arms the agent to die after the next fr.Op (agentfault.go).
 func injectKillAgent(l *Lab, fr FaultRequest) (string, error) {
-	if fr.Op == "" {
-		return "", errors.New(`kill_agent needs "op", the agent operation after which the agent dies (e.g. volume.mount)`)
-	}
-	if _, ok := agent.Lookup(fr.Op); !ok {
-		return "", fmt.Errorf("kill_agent: %q is not an agent operation (e.g. volume.mount)", fr.Op)
+	if err := checkFaultOp(fr, "after which the agent dies"); err != nil {
+		return "", err
 	}
 	s := l.servers[fr.Server]
 	s.faultMu.Lock()
 	s.killAfterOp = fr.Op
 	s.faultMu.Unlock()
 	return "kill the agent after the next " + fr.Op, nil
+}
+
+// injectHangAgent arms the agent to get stuck in the next fr.Op (agentfault.go).
+func injectHangAgent(l *Lab, fr FaultRequest) (string, error) {
+	if err := checkFaultOp(fr, "in which the agent gets stuck"); err != nil {
+		return "", err
+	}
+	s := l.servers[fr.Server]
+	s.faultMu.Lock()
+	s.hangOp = fr.Op
+	s.faultMu.Unlock()
+	return "the agent gets stuck in the next " + fr.Op, nil
+}
+
+// checkFaultOp checks the op of an agent fault.
+func checkFaultOp(fr FaultRequest, what string) error {
+	if fr.Op == "" {
+		return fmt.Errorf(`%s needs "op", the agent operation %s (e.g. volume.mount)`, fr.Kind, what)
+	}
+	if _, ok := agent.Lookup(fr.Op); !ok {
+		return fmt.Errorf("%s: %q is not an agent operation (e.g. volume.mount)", fr.Kind, fr.Op)
+	}
+	return nil
 }
 
 // arrayFault changes the array's faults with set.
@@ -229,10 +252,15 @@ func (l *Lab) ClearFaults() {
 		s.faultMu.Lock()
 		armed := s.killAfterOp != ""
 		s.killAfterOp = ""
+		hang := s.hangOp != ""
+		s.hangOp = ""
 		s.faultMu.Unlock()
 		s.host.SetSlowDiscovery(0)
 		if armed {
 			l.Timeline.Record(name, "fault.clear", "kill_agent disarmed")
+		}
+		if hang {
+			l.Timeline.Record(name, "fault.clear", "hang_agent disarmed")
 		}
 		if s.winrm.Faults() != (winrm.Faults{Latency: l.Latency().RTT}) {
 			l.Timeline.Record(name, "fault.clear", "all faults cleared")

@@ -23,6 +23,7 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/lab/lundata"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pwsh"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/secdesc"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
@@ -38,6 +39,10 @@ type Options struct {
 	// (default root and a generated password); SANDialect is the CLI it
 	// speaks: ontap7 (default) or msa.
 	SANUsername, SANPassword, SANDialect string
+	// Locale is the Windows servers' display language: en-US (default),
+	// de-DE or fr-FR. Built-in account names and the text of native tools
+	// are localized; SIDs are not.
+	Locale string
 }
 
 // Lab is a running estate.
@@ -72,6 +77,7 @@ type server struct {
 
 	faultMu     sync.Mutex
 	killAfterOp string // kill_agent: the operation after which the agent dies
+	hangOp      string // hang_agent: the operation the agent never answers
 }
 
 // Start brings the whole estate up on 127.0.0.1 ports of its own choosing.
@@ -93,6 +99,9 @@ func Start(opts Options) (*Lab, error) {
 	}
 	if opts.SANDialect == "" {
 		opts.SANDialect = array.DialectONTAP7
+	}
+	if err := secdesc.CheckLocale(opts.Locale); err != nil {
+		return nil, err
 	}
 	ca, err := pki.NewCA("winfs lab CA")
 	if err != nil {
@@ -135,6 +144,9 @@ func Start(opts Options) (*Lab, error) {
 
 func (l *Lab) startServer(name string) error {
 	h := winhost.New(name, l.Timeline)
+	if err := h.SetLocale(l.opts.Locale); err != nil {
+		return err
+	}
 	s := &server{name: name, host: h, stats: &hostStats{}}
 	s.winrm = winrm.New(winrm.Config{
 		Username: l.opts.Username,
@@ -182,7 +194,7 @@ func (l *Lab) runCommand(ctx context.Context, s *server, p *winrm.Process) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := &gatedWriter{w: p.Stdout}
-	exec := hostExec{ctx: ctx, lab: l, s: s, next: &faultingExecutor{lab: l, s: s, out: out, kill: cancel}}
+	exec := hostExec{ctx: ctx, lab: l, s: s, next: &faultingExecutor{ctx: ctx, lab: l, s: s, out: out, kill: cancel}}
 	return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, out, p.Stderr, exec)
 }
 

@@ -273,11 +273,11 @@ func validateShares(ctx context.Context, shares types.Map, scope []string, scope
 				if l.attr == "no_access" {
 					continue
 				}
-				if prev, dup := allow[smbshare.Fold(acct)]; dup && prev != l.attr {
+				if prev, dup := allow[smbshare.AccountKey(acct)]; dup && prev != l.attr {
 					diags.AddAttributeError(at.AtName(l.attr), "Account granted twice",
 						fmt.Sprintf("Share %q: %s is in both %s and %s; a share grants an account one right.", name, acct, prev, l.attr))
 				}
-				allow[smbshare.Fold(acct)] = l.attr
+				allow[smbshare.AccountKey(acct)] = l.attr
 			}
 		}
 	}

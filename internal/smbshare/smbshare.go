@@ -221,7 +221,7 @@ func ValidateShare(s agent.Share) error {
 		if a.Right != agent.RightFull && a.Right != agent.RightChange && a.Right != agent.RightRead {
 			return fmt.Errorf("access right %q for %s is not %s, %s or %s", a.Right, a.Account, agent.RightFull, agent.RightChange, agent.RightRead)
 		}
-		key := a.Type + " " + Fold(a.Account)
+		key := a.Type + " " + AccountKey(a.Account)
 		if prev, dup := seen[key]; dup {
 			return fmt.Errorf("account %s is given %s and %s %s access; give it one", a.Account, prev, a.Right, a.Type)
 		}
@@ -230,9 +230,19 @@ func ValidateShare(s agent.Share) error {
 	return nil
 }
 
-// SameAccess compares two access lists as sets, accounts case-insensitively.
+// AccountKey is what an account compares by: the SID of a well-known
+// account (agent.WellKnownAccounts) however it is spelled (Everyone,
+// S-1-1-0), any other name case-insensitively.
+func AccountKey(account string) string {
+	if sid, ok := agent.WellKnownSID(account); ok {
+		return sid
+	}
+	return Fold(account)
+}
+
+// SameAccess compares two access lists as sets, accounts by AccountKey.
 func SameAccess(a, b []agent.ShareAccess) bool {
-	key := func(e agent.ShareAccess) string { return e.Type + "\x00" + e.Right + "\x00" + Fold(e.Account) }
+	key := func(e agent.ShareAccess) string { return e.Type + "\x00" + e.Right + "\x00" + AccountKey(e.Account) }
 	ka := make([]string, 0, len(a))
 	for _, e := range a {
 		ka = append(ka, key(e))

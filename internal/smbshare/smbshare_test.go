@@ -121,3 +121,24 @@ func TestSameAndValidateShare(t *testing.T) {
 		t.Fatal("two allow rights for one account accepted")
 	}
 }
+
+// Well-known accounts compare by SID however they are spelled, so that a
+// configuration with S-1-1-0 matches a host that reports Everyone.
+func TestWellKnownAccountsCompareBySID(t *testing.T) {
+	a := []agent.ShareAccess{{Account: "S-1-1-0", Right: agent.RightRead, Type: agent.AccessAllow},
+		{Account: "Administrators", Right: agent.RightFull, Type: agent.AccessAllow}}
+	b := []agent.ShareAccess{{Account: "everyone", Right: agent.RightRead, Type: agent.AccessAllow},
+		{Account: `BUILTIN\Administrators`, Right: agent.RightFull, Type: agent.AccessAllow}}
+	if !SameAccess(a, b) {
+		t.Fatal("S-1-1-0 and Everyone, Administrators and BUILTIN\\Administrators must be the same accounts")
+	}
+	b[0].Account = "Jeder"
+	if SameAccess(a, b) {
+		t.Fatal("a localized name is not known to the client")
+	}
+	s := agent.Share{Name: "F", Path: `X:\F`, CachingMode: agent.CachingManual, Access: []agent.ShareAccess{
+		{Account: "Everyone", Right: agent.RightRead, Type: agent.AccessAllow}, {Account: "S-1-1-0", Right: agent.RightFull, Type: agent.AccessAllow}}}
+	if err := ValidateShare(s); err == nil {
+		t.Fatal("Everyone and S-1-1-0 given two rights: accepted")
+	}
+}

@@ -234,30 +234,72 @@ func TestDeleteOfUnknownOutcome(t *testing.T) {
 	}
 }
 
-func TestContextTimeoutReturnsPromptly(t *testing.T) {
+// A call the agent does not answer in time fails promptly, naming the
+// operation and the server, and ends the agent: everything queued behind
+// it goes on on a new agent.
+func TestUnansweredCallEndsTheAgentAndOthersGoOn(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	defer close(lab.release)
+	lab.failNext(agent.DiskList.Name, hang)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	behind := make(chan error, 1)
+	go func() {
+		time.Sleep(50 * time.Millisecond) // queued behind the stuck call
+		got, err := c.RegistryGet(testCtx(t), agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyComputerName}, Name: "ComputerName"})
+		if err == nil && got.Value.Data != "SERVER1" {
+			err = fmt.Errorf("read %+v", got)
+		}
+		behind <- err
+	}()
+	began := time.Now()
+	_, err := c.DiskList(ctx, "")
+	var stuck *windows.NoAnswerError
+	if !errors.As(err, &stuck) || stuck.Op != agent.DiskList.Name || stuck.Host != "server1" || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want a NoAnswerError for disk.list on server1, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "disk.list") || !strings.Contains(err.Error(), "server1") {
+		t.Errorf("the error must name the operation and the server: %v", err)
+	}
+	if d := time.Since(began); d > time.Second {
+		t.Fatalf("took %v", d)
+	}
+	if err := <-behind; err != nil {
+		t.Fatalf("the call queued behind the stuck one: %v", err)
+	}
+	if _, err := c.DiskList(testCtx(t), ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := lab.starts.Load(); n != 2 {
+		t.Errorf("the stuck agent must be replaced once: %d starts", n)
+	}
+}
+
+// A caller that gives up (cancel, not a deadline) leaves the agent alone.
+func TestCancelledCallKeepsTheAgent(t *testing.T) {
 	lab := newLab()
 	c := newClient(t, lab, windows.ModePersistent)
 	if _, err := c.Hello(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
 	lab.failNext(agent.RegistryGet.Name, hang)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	began := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
 	_, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "x"})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("want DeadlineExceeded, got %v", err)
-	}
-	if d := time.Since(began); d > time.Second {
-		t.Fatalf("took %v", d)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want Canceled, got %v", err)
 	}
 	close(lab.release) // the late answer arrives and is dropped
 	got, err := c.RegistryGet(testCtx(t), agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyComputerName}, Name: "ComputerName"})
 	if err != nil || got.Value.Data != "SERVER1" {
-		t.Fatalf("after the timeout: %+v, %v", got, err)
+		t.Fatalf("after the cancel: %+v, %v", got, err)
 	}
 	if n := lab.starts.Load(); n != 1 {
-		t.Errorf("a timeout must not cost the session: %d starts", n)
+		t.Errorf("a cancel must not cost the session: %d starts", n)
 	}
 }
 

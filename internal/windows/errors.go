@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ErrOutcomeUnknown means a write request reached the agent but no answer
@@ -27,6 +28,24 @@ func (e *SessionError) Error() string {
 }
 
 func (e *SessionError) Unwrap() error { return e.Cause }
+
+// NoAnswerError means the agent got a request and did not answer it before
+// the caller's deadline. The agent serves one request at a time, so the
+// session was ended: a new agent serves the next calls. It wraps the
+// context's error.
+type NoAnswerError struct {
+	Host   string
+	Op     string
+	Waited time.Duration
+	Err    error
+}
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("the agent on %s did not answer %s within %v and was ended (it is stuck in that call, e.g. a storage "+
+		"call waiting on a LUN whose paths are gone); the next call starts a new agent", e.Host, e.Op, e.Waited)
+}
+
+func (e *NoAnswerError) Unwrap() error { return e.Err }
 
 // TransportError is a WinRM failure, named after the server and its address,
 // with a hint about the usual cause. It never contains the password.

@@ -41,6 +41,7 @@ type labStarter struct {
 	ops     map[string]int   // operations executed, by name
 	faults  map[string]fault // op -> fault, fired once
 	tamper  bool
+	console bool // the agent's stdin is a console (WinRS console mode)
 	release chan struct{}
 }
 
@@ -92,8 +93,12 @@ func (l *labStarter) Start(ctx context.Context, commandLine string) (windows.Pro
 	l.mu.Unlock()
 	p.stdin = &countingStdin{lab: l, w: p.stdinW, tamper: tamper}
 	exec := &faultyHost{Host: l.host, lab: l, proc: p}
+	var stdin io.Reader = p.stdinR
+	if l.console {
+		stdin = consoleStdin{p.stdinR}
+	}
 	go func() {
-		p.code = pwsh.Run(context.Background(), commandLine, nil, p.stdinR, p.stdoutW, p.stderrW, exec)
+		p.code = pwsh.Run(context.Background(), commandLine, nil, stdin, p.stdoutW, p.stderrW, exec)
 		_ = p.stdoutW.Close()
 		_ = p.stderrW.Close()
 		_ = p.stdinR.Close()
@@ -111,6 +116,12 @@ func (l *labStarter) registrySetEvents(detailPrefix string) int {
 	}
 	return n
 }
+
+// consoleStdin is a stdin that says it is a console, as the lab's WinRM
+// server's is in console mode.
+type consoleStdin struct{ io.Reader }
+
+func (consoleStdin) IsConsole() bool { return true }
 
 type labProcess struct {
 	stdinR           *io.PipeReader

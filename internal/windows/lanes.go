@@ -90,7 +90,7 @@ func (t *laneTransport) Transport(ep *winrm.Endpoint) error {
 // SOAP content type; unlike it, a non-200 answer (a WS-Management fault) is
 // an error, so that its text (e.g. OperationTimeout) reaches masterzen.
 func (t *laneTransport) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, error) {
-	body := msg.String()
+	body := pipeModeStdin(msg.String())
 	l := t.other
 	if strings.Contains(body, receiveAction) {
 		l = t.receive
@@ -127,6 +127,24 @@ func (t *laneTransport) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, er
 		return "", fmt.Errorf("http error %d: %s", resp.StatusCode, faultText(data))
 	}
 	return string(data), nil
+}
+
+// consoleModeOption is the Command option as masterzen/winrm writes it: it
+// always asks for console mode (TRUE). In console mode Windows hands the
+// command a console, not a pipe ("console if TRUE and pipe if FALSE",
+// MS-WSMV 3.1.4.11 Command): lines end only with CR, a .NET Framework
+// reader gets at most 254 characters of each, and closing the input is not
+// an end of file. The agent needs a pipe.
+var consoleModeOption = regexp.MustCompile(`(Name="WINRS_CONSOLEMODE_STDIN"\s*>\s*)TRUE(\s*<)`)
+
+// pipeModeStdin rewrites a Command request to ask for pipe-mode stdin.
+// Should masterzen ever write the option differently, the request goes out
+// unchanged and the loader refuses the console stdin loudly.
+func pipeModeStdin(body string) string {
+	if !strings.Contains(body, "WINRS_CONSOLEMODE_STDIN") {
+		return body
+	}
+	return consoleModeOption.ReplaceAllString(body, "${1}FALSE${2}")
 }
 
 func (t *laneTransport) closeIdle() {

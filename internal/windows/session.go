@@ -97,26 +97,37 @@ func (s *session) roundTrip(ctx context.Context, req agent.Request) (agent.Respo
 	default: // the writer is already due to run
 	}
 
+	began := time.Now()
 	select {
 	case <-p.done:
 		return p.resp, p.sent, p.err
 	case <-ctx.Done():
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		select {
-		case <-p.done: // answered while we were giving up: use it
-			return p.resp, p.sent, p.err
-		default:
-		}
-		delete(s.waiting, p.id)
-		for i, q := range s.queue {
-			if q == p {
-				s.queue = append(s.queue[:i], s.queue[i+1:]...)
-				break
-			}
-		}
-		return agent.Response{}, p.sent, ctx.Err()
 	}
+	s.mu.Lock()
+	select {
+	case <-p.done: // answered while we were giving up: use it
+		s.mu.Unlock()
+		return p.resp, p.sent, p.err
+	default:
+	}
+	delete(s.waiting, p.id)
+	for i, q := range s.queue {
+		if q == p {
+			s.queue = append(s.queue[:i], s.queue[i+1:]...)
+			break
+		}
+	}
+	sent := p.sent
+	s.mu.Unlock()
+	if !sent || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return agent.Response{}, sent, ctx.Err()
+	}
+	// The agent answers one request at a time: one it does not answer in
+	// time (a storage call stuck on a LUN whose paths are gone) holds up
+	// every request behind it. End this agent; the next call starts another.
+	stuck := &NoAnswerError{Host: s.c.name, Op: req.Op, Waited: time.Since(began).Round(time.Millisecond), Err: ctx.Err()}
+	s.fail(stuck)
+	return agent.Response{}, sent, stuck
 }
 
 func (s *session) writeLoop() {

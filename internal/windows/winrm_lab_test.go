@@ -2,11 +2,14 @@ package windows_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	masterzen "github.com/masterzen/winrm"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pwsh"
@@ -162,4 +165,57 @@ func TestOverLabWinRMAgentStartSurvivesADroppedConnection(t *testing.T) {
 			t.Fatalf("want the give-up with its reason, got %v", err)
 		}
 	})
+}
+
+// The client asks WinRM for pipe-mode stdin, so a request line far longer
+// than the 254 characters a console would pass reaches the agent whole.
+func TestOverLabWinRMLongRequestsReachTheAgent(t *testing.T) {
+	_, host, ep, _ := startLabWinRM(t)
+	if err := host.SetRegistryValue("HKLM", winhost.KeyMountedDevices, `\DosDevices\X:`, agent.RegistryValue{Type: agent.RegBinary, Data: "00"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := windows.NewWinRMStarter("server1", ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClientWith(t, st, windows.ModePersistent)
+	share := agent.Share{Name: "Finance", Path: `X:\Finance`, CachingMode: agent.CachingManual,
+		Description: strings.Repeat("quarterly closing ", 20),
+		Access:      []agent.ShareAccess{{Account: "Everyone", Right: agent.RightRead, Type: agent.AccessAllow}}}
+	p := agent.ShareSetParams{Share: share, Scope: []string{`X:\`}}
+	if raw, _ := json.Marshal(p); len(raw) <= 400 {
+		t.Fatalf("the request is only %d bytes long", len(raw))
+	}
+	if _, err := c.ShareSet(testCtx(t), p); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.ShareList(testCtx(t), []string{`X:\`})
+	if err != nil || len(list.Shares) != 1 || list.Shares[0].Description != share.Description {
+		t.Fatalf("list %+v, %v", list, err)
+	}
+}
+
+// On a console stdin the loader refuses to start, and the client says why.
+func TestConsoleStdinIsRefusedLoudly(t *testing.T) {
+	lab := newLab()
+	lab.console = true
+	c := newClient(t, lab, windows.ModePersistent)
+	_, err := c.Hello(testCtx(t))
+	if err == nil || !strings.Contains(err.Error(), agent.ConsoleStdinRefusal) || !strings.Contains(err.Error(), "code 3") {
+		t.Fatalf("want the loader's refusal with exit code 3, got %v", err)
+	}
+}
+
+// masterzen/winrm asks for console mode: the lab's WinRM server then gives
+// powershell.exe a console stdin and the loader refuses it.
+func TestOverLabWinRMConsoleModeIsRefusedByTheLoader(t *testing.T) {
+	_, _, ep, _ := startLabWinRM(t)
+	c, err := masterzen.NewClient(&masterzen.Endpoint{Host: ep.Host, Port: ep.Port, Timeout: ep.Timeout}, ep.Username, ep.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code, err := c.RunWithContextWithString(testCtx(t), agent.LoaderCommandLine(), agent.Script+agent.EndOfScript+"\r\n")
+	if err != nil || code != agent.ExitConsoleStdin || stdout != "" || !strings.Contains(stderr, agent.ConsoleStdinRefusal) {
+		t.Fatalf("code %d, stdout %q, stderr %q, %v", code, stdout, stderr, err)
+	}
 }

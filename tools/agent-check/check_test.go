@@ -117,7 +117,7 @@ func TestCheckCatchesEachMutation(t *testing.T) {
 		{"pipeline chain", "ps/50-status.ps1", appendLine("Get-Disk && Get-Volume"), "&& pipeline chains are PowerShell 7"},
 		{"syntax error", "ps/10-registry.ps1", replace("function Invoke-WinfsRegistryGet($Params) {", "function Invoke-WinfsRegistryGet($Params) {\n    if ($true) {"), "syntax error"},
 		{"missing -Confirm:$false", "ps/30-shares.ps1", replace("Remove-SmbShare -InputObject $cur -Force -Confirm:$false", "Remove-SmbShare -InputObject $cur -Force"), "Remove-SmbShare: without -Confirm:$false (ConfirmImpact High)"},
-		{"native stderr merged under Stop", "ps/40-storage.ps1", replace("function Test-WinfsDirty([string]$Guid) {\n    $ErrorActionPreference = 'Continue'", "function Test-WinfsDirty([string]$Guid) {"), "fsutil.exe: stderr merged with 2>&1 while $ErrorActionPreference is Stop"},
+		{"native stderr merged under Stop", "ps/40-storage.ps1", replace("    $ErrorActionPreference = 'Continue'\n    $output = ('N' | & chkdsk.exe", "    $output = ('N' | & chkdsk.exe"), "chkdsk.exe: stderr merged with 2>&1 while $ErrorActionPreference is Stop"},
 		{"wildcard parameter given data", "ps/50-status.ps1", replace("@(Get-Service -ErrorAction SilentlyContinue |", "@(Get-Service -Name $Name -ErrorAction SilentlyContinue |"), "Get-Service: -Name takes wildcards"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

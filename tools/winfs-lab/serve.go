@@ -28,6 +28,7 @@ func serveCmd(args []string) error {
 		figures[f.name] = fs.String(f.name, "", f.usage)
 	}
 	sanDialect := fs.String("san-dialect", "ontap7", "the array's CLI: ontap7 or msa (drive msa with the provider's generic dialect)")
+	locale := fs.String("locale", "en-US", "the Windows servers' display language: en-US, de-DE or fr-FR (localized built-in account names and tool output)")
 	_ = fs.Parse(args)
 	if *readyFile == "" {
 		return errors.New("serve: --ready-file is required")
@@ -44,7 +45,7 @@ func serveCmd(args []string) error {
 	if err != nil {
 		return fmt.Errorf("--latency: %w", err)
 	}
-	l, err := lab.Start(lab.Options{Scenario: sc, Latency: lat, SANDialect: *sanDialect})
+	l, err := lab.Start(lab.Options{Scenario: sc, Latency: lat, SANDialect: *sanDialect, Locale: *locale})
 	if err != nil {
 		return err
 	}

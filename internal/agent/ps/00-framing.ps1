@@ -18,6 +18,10 @@
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
+# With stdout redirected, the console host writes warnings (and host output)
+# to stdout, between the responses: keep them off the wire.
+$WarningPreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
 
 $WinfsProtocol = 1
 $WinfsInvariant = [System.Globalization.CultureInfo]::InvariantCulture
@@ -40,6 +44,12 @@ function Get-WinfsErrorInfo($Exception) {
             return @{ code = [string]$e.Data['winfs_code']; message = [string]$e.Message }
         }
         if ($e -is [System.UnauthorizedAccessException] -or $e -is [System.Security.SecurityException]) {
+            return @{ code = 'access_denied'; message = [string]$e.Message }
+        }
+        # Storage, SMB and DNS cmdlets fail with a CimException; E_ACCESSDENIED
+        # (0x80070005) is how COM and Win32 errors say the same.
+        if (($e.GetType().FullName -eq 'Microsoft.Management.Infrastructure.CimException' -and [string]$e.NativeErrorCode -eq 'AccessDenied') -or
+            $e.HResult -eq -2147024891) {
             return @{ code = 'access_denied'; message = [string]$e.Message }
         }
         $e = $e.InnerException

@@ -21,6 +21,16 @@ function Get-WinfsDnsRef($Params) {
     if (-not (Get-Command -Name 'Get-DnsServerResourceRecord' -ErrorAction SilentlyContinue)) {
         throw (New-WinfsError 'dns_unavailable' ('the DNS Server role (DnsServer module) is not installed on ' + [System.Environment]::MachineName))
     }
+    # The DnsServer module also comes with the remote administration tools,
+    # without the role: the role is its service, DNS. Without it running the
+    # cmdlets fail with an RPC error that reads like a missing zone.
+    $service = Get-Service -Name 'DNS' -ErrorAction SilentlyContinue
+    if ($null -eq $service) {
+        throw (New-WinfsError 'dns_unavailable' ('the DNS Server role is not installed on ' + [System.Environment]::MachineName + ' (no DNS service)'))
+    }
+    if ([string]$service.Status -ne 'Running') {
+        throw (New-WinfsError 'dns_unavailable' ('the DNS Server service (DNS) is ' + ([string]$service.Status).ToLowerInvariant() + ' on ' + [System.Environment]::MachineName))
+    }
     try {
         [void](Get-DnsServerZone -Name $zone)
     } catch {
@@ -34,7 +44,8 @@ function Get-WinfsDnsRef($Params) {
 function Get-WinfsDnsNode($Ref) {
     $records = @()
     try {
-        $records = @(Get-DnsServerResourceRecord -ZoneName $Ref.Zone -Name $Ref.Name)
+        # -Node: the records of this name only, not of the names below it.
+        $records = @(Get-DnsServerResourceRecord -ZoneName $Ref.Zone -Name $Ref.Name -Node)
     } catch {
         if ($_.CategoryInfo.Category -ne 'ObjectNotFound') {
             throw
@@ -43,7 +54,7 @@ function Get-WinfsDnsNode($Ref) {
     $cname = $null
     $others = New-Object 'System.Collections.Generic.List[string]'
     foreach ($r in $records) {
-        # -Name may also return records of names below this one.
+        # Only this name's records count, whatever the cmdlet returns.
         if ($r.HostName -ne $Ref.Name) {
             continue
         }

@@ -81,6 +81,51 @@ function Test-WinfsInScope([string]$Path, $Roots) {
     return $false
 }
 
+# $WinfsWellKnownAccounts are built-in accounts by English name and SID (the
+# table WellKnownAccounts in internal/agent/share.go). Windows localizes
+# their names ("Everyone" is "Jeder" on a German server and does not
+# resolve there), never their SIDs: the agent maps them to SIDs before asking
+# Windows, and reports them by their English name.
+$WinfsWellKnownAccounts = @(
+    @('Everyone', 'S-1-1-0'),
+    @('CREATOR OWNER', 'S-1-3-0'),
+    @('NT AUTHORITY\NETWORK', 'S-1-5-2'),
+    @('NT AUTHORITY\INTERACTIVE', 'S-1-5-4'),
+    @('NT AUTHORITY\Authenticated Users', 'S-1-5-11'),
+    @('NT AUTHORITY\SYSTEM', 'S-1-5-18'),
+    @('BUILTIN\Administrators', 'S-1-5-32-544'),
+    @('BUILTIN\Users', 'S-1-5-32-545'),
+    @('BUILTIN\Guests', 'S-1-5-32-546'),
+    @('BUILTIN\Backup Operators', 'S-1-5-32-551')
+)
+
+# Get-WinfsWellKnownSid maps an English well-known name (with or without its
+# domain) or SID string of the table to the SID string; '' when not there.
+function Get-WinfsWellKnownSid([string]$Account) {
+    foreach ($w in $WinfsWellKnownAccounts) {
+        $short = ''
+        $i = $w[0].IndexOf('\')
+        if ($i -ge 0) {
+            $short = $w[0].Substring($i + 1)
+        }
+        if ($Account -eq $w[0] -or $Account -eq $w[1] -or ($short -ne '' -and $Account -eq $short)) {
+            return $w[1]
+        }
+    }
+    return ''
+}
+
+# ConvertTo-WinfsWireAccount is how an account is reported: a well-known SID
+# by its English name, anything else as Windows names it.
+function ConvertTo-WinfsWireAccount([string]$Sid, [string]$Name) {
+    foreach ($w in $WinfsWellKnownAccounts) {
+        if ($Sid -eq $w[1]) {
+            return $w[0]
+        }
+    }
+    return $Name
+}
+
 # Get-WinfsAccountName is the local spelling of a SID string, for the
 # cmdlets' -AccountName (names of built-in groups are localized).
 function Get-WinfsAccountName([string]$Sid) {
@@ -94,7 +139,13 @@ function Get-WinfsAccountName([string]$Sid) {
 
 # Resolve-WinfsSid maps an account (DOMAIN\name, a well-known name or a SID
 # string) to its SID string; an account that does not resolve is unknown_account.
+# English well-known names are mapped by the table, as Windows knows them
+# only in its display language.
 function Resolve-WinfsSid([string]$Account) {
+    $known = Get-WinfsWellKnownSid $Account
+    if ($known -ne '') {
+        return $known
+    }
     try {
         if ($Account -match '\A[Ss]-1-') {
             return (New-Object System.Security.Principal.SecurityIdentifier -ArgumentList $Account).Value
@@ -161,7 +212,7 @@ function Get-WinfsShareAccess($Share) {
 function ConvertTo-WinfsShareWire($Share) {
     $access = New-Object 'System.Collections.Generic.List[object]'
     foreach ($a in (Get-WinfsShareAccess $Share)) {
-        $access.Add([ordered]@{ account = $a.account; right = $a.right; type = $a.type })
+        $access.Add([ordered]@{ account = (ConvertTo-WinfsWireAccount $a.sid $a.account); right = $a.right; type = $a.type })
     }
     $path = [string]$Share.Path
     $available = ([string]$Share.ShareState -eq 'Online')

@@ -37,17 +37,16 @@ function Get-WinfsMountPath([string]$Path) {
     throw (New-WinfsError 'invalid_mount_point' ('mount point "' + $Path + '" must be a drive letter such as X: or a folder such as C:\Mounts\Data (no trailing backslash)'))
 }
 
-# Test-WinfsDirty asks NTFS for the volume's dirty bit.
-# Native programs run with stderr merged into their output under a local
-# $ErrorActionPreference of 'Continue': under 'Stop', Windows PowerShell 5.1
-# throws on the first stderr line. The exit code is the verdict.
+# Test-WinfsDirty reads the volume's NTFS dirty bit as WMI reports it
+# (Win32_Volume.DirtyBitSet): a property reads the same in every display
+# language, where fsutil's answer is localized text.
 function Test-WinfsDirty([string]$Guid) {
-    $ErrorActionPreference = 'Continue'
-    $out = (& fsutil.exe dirty query ('\\?\Volume{' + $Guid + '}\') 2>&1 | Out-String)
-    if ($LASTEXITCODE -ne 0) {
+    $filter = "DeviceID='\\\\?\\Volume{" + $Guid + "}\\'"
+    $v = @(Get-WmiObject -Class Win32_Volume -Filter $filter -ErrorAction SilentlyContinue)
+    if ($v.Count -eq 0) {
         return $false
     }
-    return ($out -match 'is Dirty') -and -not ($out -match 'is NOT Dirty')
+    return [bool]$v[0].DirtyBitSet
 }
 
 function Get-WinfsDiskText($Value) {
@@ -364,7 +363,7 @@ function Invoke-WinfsVolumeDismount($Params) {
     }
     if ($null -eq $part) {
         # A letter whose volume is gone: only MountedDevices holds it. Both
-        # ways out of this branch leave the function (see Test-WinfsDirty).
+        # ways out of this branch leave the function (see Invoke-WinfsVolumeRepair).
         $ErrorActionPreference = 'Continue'
         $output = (& mountvol.exe $mp.Text /D 2>&1 | Out-String)
         if ($LASTEXITCODE -ne 0) {
@@ -404,16 +403,23 @@ function Invoke-WinfsVolumeRepair($Params) {
         throw (New-WinfsError 'disk_read_only' ('disk ' + $v.Disk.Number + ' is read-only: chkdsk /F cannot fix it; make it writable first'))
     }
     $was = Test-WinfsDirty $guid
-    # 'N' answers a prompt to schedule the check at the next restart. Only
-    # the exit code and the text follow (see Test-WinfsDirty).
+    # 'N' answers a prompt to schedule the check at the next restart.
+    # Native programs run with stderr merged into their output under a local
+    # $ErrorActionPreference of 'Continue': under 'Stop', Windows PowerShell
+    # 5.1 throws on the first stderr line. The exit code is the verdict.
     $ErrorActionPreference = 'Continue'
-    $output = ('N' | & chkdsk.exe ('\\?\Volume{' + $guid + '}') /F /X 2>&1 | Out-String)
+    $output = ('N' | & chkdsk.exe ('\\?\Volume{' + $guid + '}') /F /X 2>&1 | Out-String).Trim()
+    # Progress lines make chkdsk's text long on a large volume: its end says
+    # what happened.
+    if ($output.Length -gt 4096) {
+        $output = '...' + $output.Substring($output.Length - 4096)
+    }
     # chkdsk: 0 no errors, 1 errors fixed, 2 cleanup performed; 3 means the
     # volume could not be checked or not every error was fixed.
     if ($LASTEXITCODE -gt 2) {
-        throw (New-WinfsError 'internal' ('chkdsk /F /X failed with exit code ' + $LASTEXITCODE + ': ' + $output.Trim()))
+        throw (New-WinfsError 'internal' ('chkdsk /F /X failed with exit code ' + $LASTEXITCODE + ': ' + $output))
     }
-    return [ordered]@{ was_dirty = [bool]$was; output = $output.Trim() }
+    return [ordered]@{ was_dirty = [bool]$was; output = $output }
 }
 
 function Invoke-WinfsVolumeCloseSessions($Params) {

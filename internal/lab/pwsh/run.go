@@ -66,7 +66,21 @@ func runPowerShell(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		writeCLIXMLError(stderr, "The winfs lab emulates only the winfs agent loader; this PowerShell script is not supported.")
 		return 1
 	}
+	if isConsole(stdin) {
+		// The loader's first check: [Console]::IsInputRedirected is false
+		// for a console (IsHandleRedirected in the .NET Framework's
+		// Console.cs: a character device whose GetConsoleMode succeeds).
+		fmt.Fprintf(stderr, "%s\r\n", agent.ConsoleStdinRefusal)
+		return agent.ExitConsoleStdin
+	}
 	return serveAgent(ctx, stdin, stdout, exec)
+}
+
+// isConsole reports whether stdin is a console rather than a pipe: the lab's
+// WinRM server gives a command in console mode a stdin with IsConsole.
+func isConsole(stdin io.Reader) bool {
+	c, ok := stdin.(interface{ IsConsole() bool })
+	return ok && c.IsConsole()
 }
 
 // writeCLIXMLError writes an error record as powershell.exe does on a

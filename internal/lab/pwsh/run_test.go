@@ -217,3 +217,18 @@ func TestContextEndsTheAgent(t *testing.T) {
 	}
 	_ = w.Close()
 }
+
+type consoleReader struct{ io.Reader }
+
+func (consoleReader) IsConsole() bool { return true }
+
+// On a console stdin ([Console]::IsInputRedirected false) the loader
+// writes its refusal to stderr and exits before reading anything.
+func TestLoaderRefusesAConsoleStdin(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	in := consoleReader{strings.NewReader(agent.Script + agent.EndOfScript + "\r\n")}
+	code := Run(context.Background(), agent.LoaderCommandLine(), nil, in, &stdout, &stderr, winhost.New("server1", nil))
+	if code != agent.ExitConsoleStdin || stdout.Len() != 0 || stderr.String() != agent.ConsoleStdinRefusal+"\r\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}

@@ -21,7 +21,14 @@ func (h *Host) AddDNSZone(z *dnszone.Zone) {
 		h.dnsZones = map[string]*dnszone.Zone{}
 	}
 	h.dnsZones[z.Origin()] = z
+	// The role runs as the service DNS ("DNS Server").
+	if h.services[fold(dnsServiceName)] == nil {
+		h.services[fold(dnsServiceName)] = &service{name: dnsServiceName, display: "DNS Server", running: true}
+	}
 }
+
+// dnsServiceName is the DNS Server role's service.
+const dnsServiceName = "DNS"
 
 // HasDNSRole says whether the host runs the DNS Server role.
 func (h *Host) HasDNSRole() bool {
@@ -47,9 +54,15 @@ func (h *Host) dnsNode(ref agent.DNSNameRef) (*dnszone.Zone, string, *agent.Erro
 	h.mu.Lock()
 	zones := h.dnsZones
 	z := zones[strings.ToLower(ref.Zone)+"."]
+	running := h.serviceRunningLocked(dnsServiceName)
 	h.mu.Unlock()
 	if len(zones) == 0 {
 		return nil, "", agent.Errorf(agent.CodeDNSUnavailable, "the DNS Server role (DnsServer module) is not installed on %s", h.ComputerName())
+	}
+	// With the DNS service stopped the DnsServer cmdlets fail (RPC server
+	// unavailable); the agent checks the service first, as Get-WinfsDnsRef.
+	if !running {
+		return nil, "", agent.Errorf(agent.CodeDNSUnavailable, "the DNS Server service (DNS) is stopped on %s", h.ComputerName())
 	}
 	if z == nil {
 		return nil, "", agent.Errorf(agent.CodeZoneNotFound, "this DNS server does not host zone %s", ref.Zone)

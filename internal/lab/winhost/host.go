@@ -16,8 +16,9 @@ import (
 // Host is one emulated Windows server. All state is guarded by mu, so the
 // agent, the lab's fault injection and tests may use it concurrently.
 type Host struct {
-	name string
-	tl   *timeline.Timeline
+	name   string
+	tl     *timeline.Timeline
+	locale string // display language (secdesc.Locales); "" is English
 
 	mu       sync.Mutex
 	reg      *registry

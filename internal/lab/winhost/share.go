@@ -166,10 +166,10 @@ func decodeShareLines(valueName string, lines []string) (agent.Share, error) {
 // encodeAccess turns an access list into a security descriptor: deny
 // entries first (canonical order), then allow entries, as the Server service
 // writes them. Owner BUILTIN\Administrators, group NT AUTHORITY\SYSTEM.
-func encodeAccess(list []agent.ShareAccess) ([]byte, *agent.Error) {
+func encodeAccess(locale string, list []agent.ShareAccess) ([]byte, *agent.Error) {
 	var deny, allow []secdesc.ACE
 	for _, e := range list {
-		sid, err := secdesc.Resolve(e.Account)
+		sid, err := resolveAccount(locale, e.Account)
 		if err != nil {
 			return nil, agent.Errorf(agent.CodeUnknownAccount, "%v", err)
 		}
@@ -199,14 +199,14 @@ func rightMask(right string) uint32 {
 // reports it. A mask that is not one of the three rights is reported as the
 // largest right it fully contains (Windows shows "Custom"; this provider
 // would then show a diff and rewrite it).
-func decodeAccess(raw []byte) ([]agent.ShareAccess, error) {
+func decodeAccess(locale string, raw []byte) ([]agent.ShareAccess, error) {
 	sd, err := secdesc.Decode(raw)
 	if err != nil {
 		return nil, err
 	}
 	out := []agent.ShareAccess{}
 	for _, a := range sd.DACL {
-		e := agent.ShareAccess{Account: secdesc.Name(a.SID), Type: agent.AccessAllow, Right: agent.RightRead}
+		e := agent.ShareAccess{Account: wireAccount(locale, a.SID), Type: agent.AccessAllow, Right: agent.RightRead}
 		switch {
 		case a.Mask&secdesc.MaskFull == secdesc.MaskFull:
 			e.Right = agent.RightFull
@@ -243,7 +243,7 @@ func (h *Host) sharesLocked() []agent.ShareInfo {
 		s.Access = []agent.ShareAccess{{Account: "Everyone", Right: agent.RightFull, Type: agent.AccessAllow}}
 		if sec != nil {
 			if sv := sec.values[fold(v.name)]; sv != nil && sv.kind == agent.RegBinary {
-				if acl, err := decodeAccess(sv.raw); err == nil {
+				if acl, err := decodeAccess(h.locale, sv.raw); err == nil {
 					s.Access = acl
 				}
 			}

@@ -72,7 +72,8 @@ func (h *Host) shareSet(p agent.ShareSetParams) (agent.ShareSetResult, *agent.Er
 	if !smbshare.InScope(want.Path, scope) {
 		return agent.ShareSetResult{}, agent.Errorf(agent.CodeInvalidParams, "path %s of share %q is outside the scope %s", want.Path, want.Name, strings.Join(scope, ", "))
 	}
-	sd, aerr := encodeAccess(want.Access)
+	locale := h.Locale()
+	sd, aerr := encodeAccess(locale, want.Access)
 	if aerr != nil {
 		return agent.ShareSetResult{}, agent.Errorf(aerr.Code, "share %q: %s", want.Name, aerr.Message)
 	}
@@ -87,7 +88,7 @@ func (h *Host) shareSet(p agent.ShareSetParams) (agent.ShareSetResult, *agent.Er
 		return agent.ShareSetResult{}, agent.Errorf(agent.CodeVolumeNotMounted, "cannot share %q on %s: the volume of %s (drive %s:) is not mounted",
 			want.Name, h.ComputerName(), want.Path, smbshare.Drive(want.Path))
 	}
-	if exists && cur.Available && smbshare.Same(cur.Share, want) {
+	if exists && cur.Available && smbshare.Same(cur.Share, withWireAccounts(locale, want)) {
 		return agent.ShareSetResult{Action: agent.ShareUnchanged}, nil
 	}
 	if exists {

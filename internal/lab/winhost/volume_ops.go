@@ -119,11 +119,9 @@ func (h *Host) volumeRepair(p agent.VolumeParams) (agent.VolumeRepairResult, *ag
 	h.st.smb.dropVolume(guid)
 	h.st.data.SetDirty(k.serial, k.part, false)
 	h.record("volume.repair", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d): chkdsk /F /X, was dirty: %t`, guid, d.number, d.serial, k.part, was))
-	out := "Windows has scanned the file system and found no problems.\nNo further action is required."
-	if was {
-		out = "Windows has replayed the NTFS log and corrected the file system.\nNo further action is required."
-	}
-	return agent.VolumeRepairResult{WasDirty: was, Output: out}, nil
+	// was comes from the dirty bit (Win32_Volume.DirtyBitSet), never from
+	// chkdsk's text, which is in the host's language.
+	return agent.VolumeRepairResult{WasDirty: was, Output: chkdskText(h.locale, was)}, nil
 }
 
 func (h *Host) volumeCloseSessions(p agent.VolumeParams) (agent.VolumeCloseSessionsResult, *agent.Error) {

@@ -139,7 +139,7 @@ func (x *exchange) command() (reply, bool) {
 	if cl == nil {
 		return x.fault(faultInvalidParameter)
 	}
-	c := sh.start(x.s.cfg.Handler, cl.Command, cl.Arguments)
+	c := sh.start(x.s.cfg.Handler, cl.Command, cl.Arguments, consoleMode(x.env.Header.OptionSet.Options))
 	x.s.observe(StatCommandStart, x.env.Header.Action)
 	return x.ok(`<rsp:CommandResponse><rsp:CommandId>` + c.id + `</rsp:CommandId></rsp:CommandResponse>`)
 }

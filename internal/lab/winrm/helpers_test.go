@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/masterzen/winrm"
+	"github.com/masterzen/winrm/soap"
 
 	lab "github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
 )
@@ -148,6 +150,50 @@ func basicClient(t *testing.T, ep *winrm.Endpoint, user, password string) *winrm
 		t.Fatal(err)
 	}
 	return c
+}
+
+// pipeClient is a Basic client that asks for pipe-mode stdin
+// (WINRS_CONSOLEMODE_STDIN FALSE), as the provider's client does;
+// masterzen's own request asks for console mode.
+func pipeClient(t *testing.T, ep *winrm.Endpoint) *winrm.Client {
+	t.Helper()
+	params := *winrm.DefaultParameters
+	params.TransportDecorator = func() winrm.Transporter { return &pipeTransport{} }
+	c, err := winrm.NewClientWithParameters(ep, testUser, testPassword, &params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+type pipeTransport struct{ url string }
+
+func (p *pipeTransport) Transport(ep *winrm.Endpoint) error {
+	p.url = fmt.Sprintf("http://%s/wsman", net.JoinHostPort(ep.Host, fmt.Sprint(ep.Port)))
+	return nil
+}
+
+func (p *pipeTransport) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, error) {
+	body := strings.Replace(msg.String(), `Name="WINRS_CONSOLEMODE_STDIN">TRUE<`, `Name="WINRS_CONSOLEMODE_STDIN">FALSE<`, 1)
+	req, err := http.NewRequest(http.MethodPost, p.url, strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.SetBasicAuth(testUser, testPassword)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("http error %d: %s", resp.StatusCode, data)
+	}
+	return string(data), nil
 }
 
 func ntlmClient(t *testing.T, ep *winrm.Endpoint, user, password string) *winrm.Client {

@@ -16,11 +16,14 @@ import (
 
 // Process is one command started in a shell.
 type Process struct {
-	CommandLine string    // text of rsp:Command
-	Arguments   []string  // rsp:Arguments, in order
-	Stdin       io.Reader // bytes from Send requests; io.EOF after a Send with End="true"
-	Stdout      io.Writer // buffered by the server and delivered by Receive
-	Stderr      io.Writer
+	CommandLine string   // text of rsp:Command
+	Arguments   []string // rsp:Arguments, in order
+	// Stdin holds the bytes of Send requests. In pipe mode it ends (io.EOF)
+	// after a Send with End="true"; in console mode (WINRS_CONSOLEMODE_STDIN
+	// TRUE) it behaves as a console does (console.go) and has IsConsole.
+	Stdin  io.Reader
+	Stdout io.Writer // buffered by the server and delivered by Receive
+	Stderr io.Writer
 }
 
 // Handler runs one command to completion and returns its exit code. ctx is cancelled

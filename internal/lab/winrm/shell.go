@@ -58,7 +58,7 @@ type command struct {
 }
 
 // start runs handler for a new command in sh.
-func (sh *shell) start(handler Handler, line string, args []string) *command {
+func (sh *shell) start(handler Handler, line string, args []string, console bool) *command {
 	ctx, cancel := context.WithCancel(sh.ctx)
 	c := &command{id: newGUID(), cancel: cancel, changed: make(chan struct{})}
 	c.stdin = newInputPipe(ctx)
@@ -66,10 +66,14 @@ func (sh *shell) start(handler Handler, line string, args []string) *command {
 	sh.commands[c.id] = c
 	sh.mu.Unlock()
 
+	var stdin io.Reader = c.stdin
+	if console {
+		stdin = &consoleStdin{ctx: ctx, pipe: c.stdin}
+	}
 	p := &Process{
 		CommandLine: line,
 		Arguments:   args,
-		Stdin:       c.stdin,
+		Stdin:       stdin,
 		Stdout:      outputWriter{c: c},
 		Stderr:      outputWriter{c: c, stderr: true},
 	}

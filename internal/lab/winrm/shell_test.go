@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func TestReceiveLongPollTimesOutThenResumes(t *testing.T) {
 
 func TestStdinSendWhileReceiveIsPending(t *testing.T) {
 	f := startLab(t, lab.Config{}, nil)
-	c := basicClient(t, f.endpoint(), testUser, testPassword)
+	c := pipeClient(t, f.endpoint())
 	ctx := testContext(t)
 	sh, err := c.CreateShell()
 	if err != nil {
@@ -98,7 +99,7 @@ func TestStdinSendWhileReceiveIsPending(t *testing.T) {
 
 func TestStdinFromRunWithInput(t *testing.T) {
 	f := startLab(t, lab.Config{}, nil)
-	c := basicClient(t, f.endpoint(), testUser, testPassword)
+	c := pipeClient(t, f.endpoint())
 	input := strings.Repeat("0123456789abcdef", 20_000) // several Sends of MaxEnvelopeSize
 	stdout, _, code, err := c.RunWithContextWithString(testContext(t), "cat", input)
 	if err != nil || code != 0 || stdout != input {
@@ -197,4 +198,46 @@ func requireFault(t *testing.T, err error, texts ...string) {
 			t.Errorf("fault lacks %q: %s", text, ece.Body)
 		}
 	}
+}
+
+// masterzen asks for console-mode stdin: the lab then delivers input as a
+// console does (console.go): only lines ended by CR, each cut to 254
+// characters, and closing the input is no end of file.
+func TestConsoleModeStdinBehavesAsAConsole(t *testing.T) {
+	f := startLab(t, lab.Config{}, nil)
+	c := basicClient(t, f.endpoint(), testUser, testPassword)
+	ctx, cancel := contextWithCancel(t)
+	sh, err := c.CreateShell()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sh.Close()
+	cmd, err := sh.ExecuteWithContext(ctx, "cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("x", 300)
+	if _, err := cmd.Stdin.Write([]byte("short\r" + long + "\r" + "no carriage return\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Stdin.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := "short\r\n" + long[:254] + "\r\n"
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(cmd.Stdout, got); err != nil || string(got) != want {
+		t.Fatalf("console delivered %q, %v; want %q", got, err, want)
+	}
+	select {
+	case <-time.After(300 * time.Millisecond):
+	case <-waitDone(cmd):
+		t.Fatal("the command ended: closing a console's input must not be an end of file")
+	}
+	cancel()
+}
+
+func waitDone(cmd *winrm.Command) <-chan struct{} {
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	return done
 }
