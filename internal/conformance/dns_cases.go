@@ -13,7 +13,9 @@ import (
 // and at the end).
 var dnsNames = []string{DNSPrefix + "alias", DNSPrefix + "doomed"}
 
-func (r *Run) dnsRef(name string) agent.DNSNameRef { return agent.DNSNameRef{Zone: r.DNSZone, Name: name} }
+func (r *Run) dnsRef(name string) agent.DNSNameRef {
+	return agent.DNSNameRef{Zone: r.DNSZone, Name: name}
+}
 
 // dnsTarget is an FQDN in the scratch zone; a CNAME need not resolve.
 func (r *Run) dnsTarget(host string) string { return host + "." + r.DNSZone }
