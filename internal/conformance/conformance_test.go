@@ -93,3 +93,39 @@ func TestPSQuote(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainErrors(t *testing.T) {
+	in := `#< CLIXML <Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><S S="Error">Access to the path &apos;C:\x&apos; is denied._x000D__x000A_</S></Objs>`
+	if got, want := plainErrors(in), `Access to the path 'C:\x' is denied.`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+type disks []agent.Disk
+
+func (d disks) DiskList(context.Context, string) ([]agent.Disk, error) { return d, nil }
+
+// The spare disk check refuses the system disk, a disk with a mounted
+// volume, and a serial that names no disk or several.
+func TestPreflight(t *testing.T) {
+	ctx := context.Background()
+	spare := agent.Disk{Number: 3, SerialNumber: "S", Partitions: []agent.Partition{{Number: 1, Type: agent.PartitionReserved}, {Number: 2, Type: agent.PartitionBasic, VolumeGUID: "g"}}}
+	if err := Preflight(ctx, disks{spare}, "S"); err != nil {
+		t.Fatalf("a spare disk: %v", err)
+	}
+	system := agent.Disk{Number: 0, Partitions: []agent.Partition{{Number: 1, Type: "System"}, {Number: 3, Type: agent.PartitionBasic, AccessPaths: []string{`C:\`}}}}
+	mounted := agent.Disk{Number: 4, Partitions: []agent.Partition{{Number: 2, Type: agent.PartitionBasic, AccessPaths: []string{`E:\`}}}}
+	for name, tc := range map[string]struct {
+		d    disks
+		want string
+	}{
+		"system":  {disks{system}, "holds the system"},
+		"mounted": {disks{mounted}, "mounted volume (E:\\)"},
+		"none":    {disks{}, "0 disks"},
+		"two":     {disks{spare, spare}, "2 disks"},
+	} {
+		if err := Preflight(ctx, tc.d, "S"); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "--disk-serial") {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -72,7 +74,7 @@ func (h RemoteHost) run(ctx context.Context, script string) error {
 		return werr
 	}
 	if code != 0 {
-		return fmt.Errorf("powershell.exe exited with %d: %s", code, oneLine(stderr.String()))
+		return fmt.Errorf("powershell.exe exited with %d: %s", code, plainErrors(stderr.String()))
 	}
 	return nil
 }
@@ -91,4 +93,19 @@ func psQuote(s string) string {
 	}
 	b.WriteByte('\'')
 	return b.String()
+}
+
+var clixmlString = regexp.MustCompile(`<S S="Error">([^<]*)</S>`)
+
+// plainErrors turns powershell.exe's CLIXML error stream (what it writes to
+// a redirected stderr) into its text, one line.
+func plainErrors(stderr string) string {
+	if !strings.HasPrefix(stderr, "#< CLIXML") {
+		return oneLine(stderr)
+	}
+	var parts []string
+	for _, m := range clixmlString.FindAllStringSubmatch(stderr, -1) {
+		parts = append(parts, html.UnescapeString(strings.ReplaceAll(m[1], "_x000D__x000A_", " ")))
+	}
+	return oneLine(strings.Join(parts, " "))
 }
