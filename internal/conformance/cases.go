@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -74,7 +75,9 @@ var statusCases = []Case{
 		if _, err := r.setShare(ctx, s); err != nil {
 			return err
 		}
-		st, err := r.C.ServerStatus(ctx, []string{})
+		// Without the services field, as with an empty list, none is reported.
+		var st agent.ServerStatusResult
+		err := r.C.Call(ctx, agent.ServerStatus.Name, map[string]any{}, &st)
 		if err != nil {
 			return step("server.status", err)
 		}
@@ -91,9 +94,11 @@ var statusCases = []Case{
 		}
 		return failf("server.status does not list %q", s.Name)
 	}},
-	{Op: agent.ServerStatus.Name, Name: "a wildcard or 33 service names are invalid_params", Run: func(ctx context.Context, r *Run) error {
-		if _, err := r.C.ServerStatus(ctx, []string{"Lanman*"}); wantCode(err, agent.CodeInvalidParams) != nil {
-			return failf("a wildcard: %v", wantCode(err, agent.CodeInvalidParams))
+	{Op: agent.ServerStatus.Name, Name: "a wildcard, an empty name or 33 names are invalid_params", Run: func(ctx context.Context, r *Run) error {
+		for _, name := range []string{"Lanman*", ""} {
+			if _, err := r.C.ServerStatus(ctx, []string{name}); wantCode(err, agent.CodeInvalidParams) != nil {
+				return failf("service name %q: %v", name, wantCode(err, agent.CodeInvalidParams))
+			}
 		}
 		many := make([]string, agent.MaxStatusServices+1)
 		for i := range many {
@@ -104,14 +109,20 @@ var statusCases = []Case{
 	}},
 }
 
+// StrictParamsCase is the name of the case every operation gets.
+const StrictParamsCase = "missing params or an unknown field is invalid_params"
+
 // strictParamsCases sends every operation its parameters with one field
-// more: the agent refuses it before doing anything, so a client and an
+// more, and without parameters: the agent refuses both before doing anything, so a client and an
 // agent out of step fail loudly instead of ignoring a setting.
 func strictParamsCases() []Case {
 	var out []Case
 	for _, o := range agent.Ops {
 		op := o.Describe().Name
-		out = append(out, Case{Op: op, Name: "an unknown field is invalid_params", Run: func(ctx context.Context, r *Run) error {
+		out = append(out, Case{Op: op, Name: StrictParamsCase, Run: func(ctx context.Context, r *Run) error {
+			if err := wantCode(r.C.Call(ctx, op, nil, nil), agent.CodeInvalidParams); err != nil {
+				return fmt.Errorf("no params: %w", err)
+			}
 			params := map[string]any{"winfs_conformance_unknown": true}
 			return wantCode(r.C.Call(ctx, op, params, nil), agent.CodeInvalidParams)
 		}})

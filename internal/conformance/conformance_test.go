@@ -19,7 +19,7 @@ func TestEveryOperationHasACase(t *testing.T) {
 		if _, ok := agent.Lookup(c.Op); !ok {
 			t.Errorf("case %q is for %q, which is not an operation of agent.Ops", c.Name, c.Op)
 		}
-		if c.Name != "an unknown field is invalid_params" {
+		if c.Name != StrictParamsCase {
 			cases[c.Op]++
 		}
 		key := c.Op + " " + c.Name

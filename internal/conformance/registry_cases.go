@@ -64,6 +64,33 @@ var registryCases = []Case{
 		}
 		return readBack(ctx, r, "plain", v)
 	}},
+	{Op: agent.RegistrySet.Name, Name: "create_key creates every missing key of the path", Run: func(ctx context.Context, r *Run) error {
+		deep := agent.RegistryKeyRef{Hive: ScratchHive, Key: ScratchKey + `\nested\deep`}
+		if err := r.C.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: deep, Name: "x", Value: agent.RegistryValue{Type: agent.RegSZ, Data: "1"}, CreateKey: true}); err != nil {
+			return step("registry.set", err)
+		}
+		got, err := r.C.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: ScratchHive, Key: strings.ToUpper(ScratchKey) + `\NESTED`}, Name: "x"})
+		if err != nil || !got.KeyExists || got.Exists {
+			return failf("the intermediate key: %+v, %v; want it to exist, empty", got, err)
+		}
+		return nil
+	}},
+	{Op: agent.RegistryGet.Name, Name: "reads numbers in decimal without leading zeros, bytes in lower-case hex", Run: func(ctx context.Context, r *Run) error {
+		for _, c := range []struct{ in, out agent.RegistryValue }{
+			{agent.RegistryValue{Type: agent.RegDWord, Data: "060000"}, agent.RegistryValue{Type: agent.RegDWord, Data: "60000"}},
+			{agent.RegistryValue{Type: agent.RegQWord, Data: "0"}, agent.RegistryValue{Type: agent.RegQWord, Data: "0"}},
+			{agent.RegistryValue{Type: agent.RegBinary, Data: "ABcd"}, agent.RegistryValue{Type: agent.RegBinary, Data: "abcd"}},
+		} {
+			if err := setScratch(ctx, r, "canonical", c.in); err != nil {
+				return err
+			}
+			got, err := r.C.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: scratchRef, Name: "canonical"})
+			if err != nil || got.Value == nil || got.Value.Type != c.out.Type || got.Value.Data != c.out.Data {
+				return failf("wrote %s %q: read %+v, %v; want %q", c.in.Type, c.in.Data, got.Value, err, c.out.Data)
+			}
+		}
+		return nil
+	}},
 	{Op: agent.RegistrySet.Name, Name: "awkward data of every type reads back the same", Run: func(ctx context.Context, r *Run) error {
 		for _, a := range awkwardValues {
 			if err := setScratch(ctx, r, a.name, a.value); err != nil {
@@ -132,7 +159,7 @@ var registryCases = []Case{
 	}},
 	{Op: agent.RegistryGet.Name, Name: "a missing key and a missing value are answers, not errors", Run: func(ctx context.Context, r *Run) error {
 		got, err := r.C.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: ScratchHive, Key: ScratchKey + `\missing`}, Name: "x"})
-		if err != nil || got.KeyExists || got.Exists {
+		if err != nil || got.KeyExists || got.Exists || got.Value != nil {
 			return failf("missing key: got %+v, %v", got, err)
 		}
 		if err := setScratch(ctx, r, "present", agent.RegistryValue{Type: agent.RegSZ, Data: "x"}); err != nil {
@@ -173,9 +200,9 @@ var registryCases = []Case{
 		}
 		return nil
 	}},
-	{Op: agent.RegistryList.Name, Name: "a missing key lists nothing", Run: func(ctx context.Context, r *Run) error {
+	{Op: agent.RegistryList.Name, Name: "a missing key lists nothing (an empty object, not null)", Run: func(ctx context.Context, r *Run) error {
 		got, err := r.C.RegistryList(ctx, agent.RegistryKeyRef{Hive: ScratchHive, Key: ScratchKey + `\missing`})
-		if err != nil || got.KeyExists || len(got.Values) != 0 {
+		if err != nil || got.KeyExists || got.Values == nil || len(got.Values) != 0 {
 			return failf("got %+v, %v", got, err)
 		}
 		return nil
