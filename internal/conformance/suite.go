@@ -188,6 +188,15 @@ func Execute(ctx context.Context, cfg Config) Report {
 			fmt.Fprintln(cfg.Progress, res.Line())
 		}
 	}
+	for _, op := range Uncovered(Cases) {
+		res := Result{Op: op, Case: "has a conformance case", Status: Fail, Reason: "no case checks this operation of the contract: add one to internal/conformance"}
+		rep.Results = append(rep.Results, res)
+		rep.Cases++
+		rep.Failed++
+		if cfg.Progress != nil {
+			fmt.Fprintln(cfg.Progress, res.Line())
+		}
+	}
 	if err := r.cleanUp(ctx); err != nil {
 		rep.Cleanup = err.Error()
 	}
@@ -276,3 +285,21 @@ func (r *Run) path(name string) string { return r.ScratchDir + `\` + name }
 
 // scope is the share scope of every share case.
 func (r *Run) scope() []string { return []string{r.ScratchDir} }
+
+// Uncovered lists the operations of agent.Ops that no case checks beyond
+// the strict-params case every operation gets.
+func Uncovered(cases []Case) []string {
+	covered := map[string]bool{}
+	for _, c := range cases {
+		if c.Name != StrictParamsCase {
+			covered[c.Op] = true
+		}
+	}
+	var out []string
+	for _, o := range agent.Ops {
+		if name := o.Describe().Name; !covered[name] {
+			out = append(out, name)
+		}
+	}
+	return out
+}
