@@ -29,6 +29,7 @@ import (
 type laneTransport struct {
 	url, user, password string
 	ntlm                bool
+	consoleStdin        bool // Endpoint.ConsoleStdin
 	receive, other      *lane
 	// accepted is shared by every agent of one endpoint: set once the
 	// credentials got past authentication, so that a later 401 can be
@@ -52,8 +53,9 @@ func newLaneTransport(ep Endpoint, accepted *atomic.Bool) *laneTransport {
 	return &laneTransport{
 		url:  fmt.Sprintf("%s://%s/wsman", scheme, ep.Addr()),
 		user: ep.Username, password: ep.Password,
-		ntlm:     ep.Auth == "" || ep.Auth == "ntlm",
-		accepted: accepted,
+		ntlm:         ep.Auth == "" || ep.Auth == "ntlm",
+		consoleStdin: ep.ConsoleStdin,
+		accepted:     accepted,
 	}
 }
 
@@ -90,7 +92,10 @@ func (t *laneTransport) Transport(ep *winrm.Endpoint) error {
 // SOAP content type; unlike it, a non-200 answer (a WS-Management fault) is
 // an error, so that its text (e.g. OperationTimeout) reaches masterzen.
 func (t *laneTransport) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, error) {
-	body := pipeModeStdin(msg.String())
+	body := msg.String()
+	if !t.consoleStdin {
+		body = pipeModeStdin(body)
+	}
 	l := t.other
 	if strings.Contains(body, receiveAction) {
 		l = t.receive

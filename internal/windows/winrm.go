@@ -27,6 +27,10 @@ type Endpoint struct {
 	Username      string
 	Password      string
 	Timeout       time.Duration // per HTTP request; 0 means no limit
+	// ConsoleStdin keeps the console-mode stdin masterzen/winrm asks for,
+	// which the loader refuses: only the conformance suite sets it, to check
+	// that refusal on a real server.
+	ConsoleStdin bool
 }
 
 // Addr is host:port.

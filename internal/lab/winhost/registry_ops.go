@@ -4,8 +4,35 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
+// systemOnly says whether a key is one only the SYSTEM account may open:
+// HKLM\SECURITY and everything below it, and HKLM\SAM\SAM. Their DACLs give
+// Administrators no read or write access, so RegistryKey.OpenSubKey and
+// CreateSubKey throw SecurityException for the agent (the .NET reference
+// for both methods), which agent.ps1 reports as access_denied. The lab
+// refuses the whole subtree, existing keys or not.
+func systemOnly(p keyPath) bool {
+	if p.hive != "HKLM" || len(p.segments) == 0 {
+		return false
+	}
+	first := fold(p.segments[0])
+	return first == "SECURITY" || (first == "SAM" && len(p.segments) > 1 && fold(p.segments[1]) == "SAM")
+}
+
+// openKeyRef validates a key reference and refuses the keys the agent's
+// account cannot open.
+func openKeyRef(ref agent.RegistryKeyRef) (keyPath, *agent.Error) {
+	path, err := parseKeyRef(ref)
+	if err != nil {
+		return keyPath{}, err
+	}
+	if systemOnly(path) {
+		return keyPath{}, agent.Errorf(agent.CodeAccessDenied, "Requested registry access is not allowed. (%s)", path)
+	}
+	return path, nil
+}
+
 func (h *Host) registryGet(p agent.RegistryGetParams) (agent.RegistryGetResult, *agent.Error) {
-	path, err := parseKeyRef(p.RegistryKeyRef)
+	path, err := openKeyRef(p.RegistryKeyRef)
 	if err != nil {
 		return agent.RegistryGetResult{}, err
 	}
@@ -24,7 +51,7 @@ func (h *Host) registryGet(p agent.RegistryGetParams) (agent.RegistryGetResult, 
 }
 
 func (h *Host) registrySet(p agent.RegistrySetParams) (agent.Empty, *agent.Error) {
-	path, err := parseKeyRef(p.RegistryKeyRef)
+	path, err := openKeyRef(p.RegistryKeyRef)
 	if err != nil {
 		return agent.Empty{}, err
 	}
@@ -65,7 +92,7 @@ func (h *Host) setValueLocked(path keyPath, v *regValue, createKey bool) *agent.
 }
 
 func (h *Host) registryDelete(p agent.RegistryDeleteParams) (agent.RegistryDeleteResult, *agent.Error) {
-	path, err := parseKeyRef(p.RegistryKeyRef)
+	path, err := openKeyRef(p.RegistryKeyRef)
 	if err != nil {
 		return agent.RegistryDeleteResult{}, err
 	}
@@ -89,7 +116,7 @@ func (h *Host) deleteValueLocked(path keyPath, name string) bool {
 }
 
 func (h *Host) registryList(p agent.RegistryListParams) (agent.RegistryListResult, *agent.Error) {
-	path, err := parseKeyRef(p.RegistryKeyRef)
+	path, err := openKeyRef(p.RegistryKeyRef)
 	if err != nil {
 		return agent.RegistryListResult{}, err
 	}

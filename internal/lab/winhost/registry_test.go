@@ -101,21 +101,6 @@ func TestEveryTypeRoundTrips(t *testing.T) {
 	}
 }
 
-func TestCanonicalEncodings(t *testing.T) {
-	h := New("server1", nil)
-	set := func(v agent.RegistryValue) {
-		mustCall(t, h, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: hklm(KeyNetBTParameters), Name: "v", Value: v}, nil)
-	}
-	set(agent.RegistryValue{Type: agent.RegDWord, Data: "060000"})
-	if got := get(t, h, KeyNetBTParameters, "v"); got.Value.Data != "60000" {
-		t.Errorf("DWORD with leading zero read back as %q", got.Value.Data)
-	}
-	set(agent.RegistryValue{Type: agent.RegBinary, Data: "ABcd"})
-	if got := get(t, h, KeyNetBTParameters, "v"); got.Value.Data != "abcd" {
-		t.Errorf("binary read back as %q, want lowercase", got.Value.Data)
-	}
-}
-
 func TestCaseInsensitiveCasePreserving(t *testing.T) {
 	tl := timeline.New()
 	h := New("server1", tl)
@@ -153,28 +138,6 @@ func TestTypeChangeDeletesThenSets(t *testing.T) {
 	}
 	if !reflect.DeepEqual(kinds, want) {
 		t.Fatalf("timeline %q, want %q", kinds, want)
-	}
-}
-
-func TestKeyCreationAndMissingKeys(t *testing.T) {
-	h := New("server1", nil)
-	err := call(t, h, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: hklm(`SOFTWARE\winfs\a\b`), Name: "x",
-		Value: agent.RegistryValue{Type: agent.RegSZ, Data: "1"}}, nil)
-	if err == nil || err.Code != agent.CodeKeyNotFound {
-		t.Fatalf("set without create_key on a missing key: %v", err)
-	}
-	if got := get(t, h, `SOFTWARE\winfs\a\b`, "x"); got.KeyExists || got.Exists || got.Value != nil {
-		t.Fatalf("get on missing key: %+v", got)
-	}
-	var list agent.RegistryListResult
-	mustCall(t, h, agent.RegistryList.Name, agent.RegistryListParams{RegistryKeyRef: hklm(`SOFTWARE\winfs`)}, &list)
-	if list.KeyExists || list.Values == nil || len(list.Values) != 0 {
-		t.Fatalf("list on missing key: %+v", list)
-	}
-	mustCall(t, h, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: hklm(`SOFTWARE\winfs\a\b`), Name: "x",
-		Value: agent.RegistryValue{Type: agent.RegSZ, Data: "1"}, CreateKey: true}, nil)
-	if got := get(t, h, `SOFTWARE\WinFS\A`, "x"); !got.KeyExists || got.Exists {
-		t.Fatalf("intermediate key must exist and be empty: %+v", got)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/secdesc"
 	"github.com/winfs/terraform-provider-winfs/internal/smbshare"
 )
 
@@ -77,6 +78,10 @@ func (h *Host) shareSet(p agent.ShareSetParams) (agent.ShareSetResult, *agent.Er
 	if aerr != nil {
 		return agent.ShareSetResult{}, agent.Errorf(aerr.Code, "share %q: %s", want.Name, aerr.Message)
 	}
+	// agent.ps1 compares access lists by SID (Get-WinfsAccessKeys): an
+	// account given as a SID string or in another spelling is the same
+	// account. Spell each as the host reports it before comparing.
+	want.Access = spelledAsListed(want.Access)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	cur, exists := h.shareLocked(want.Name)
@@ -141,4 +146,17 @@ func (h *Host) shareRemove(p agent.ShareRemoveParams) (agent.ShareRemoveResult, 
 // describeShare is the timeline form: `Finance -> X:\Finance [Allow CORP\Finance Full, ...]`.
 func describeShare(s agent.Share) string {
 	return s.Name + " -> " + s.Path + " [" + smbshare.DescribeAccess(s.Access) + "]"
+}
+
+// spelledAsListed spells every account of an access list as share.list
+// reports it. encodeAccess has resolved each already.
+func spelledAsListed(list []agent.ShareAccess) []agent.ShareAccess {
+	out := make([]agent.ShareAccess, len(list))
+	for i, e := range list {
+		if sid, err := secdesc.Resolve(e.Account); err == nil {
+			e.Account = secdesc.Name(sid)
+		}
+		out[i] = e
+	}
+	return out
 }

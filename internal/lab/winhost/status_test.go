@@ -96,15 +96,3 @@ func TestServerStatus(t *testing.T) {
 		t.Fatalf("lists must be [] on the wire, never null: %s", raw)
 	}
 }
-
-func TestServerStatusRejectsBadParams(t *testing.T) {
-	h := New("server1", nil)
-	for _, params := range []string{`null`, `{"services":["Lanman*"]}`, `{"services":[""]}`, `{"services":[],"extra":1}`} {
-		if _, aerr := h.Execute(agent.ServerStatus.Name, json.RawMessage(params)); aerr == nil || aerr.Code != agent.CodeInvalidParams {
-			t.Errorf("%s: %v", params, aerr)
-		}
-	}
-	if _, aerr := h.Execute(agent.ServerStatus.Name, json.RawMessage(`{}`)); aerr != nil {
-		t.Errorf("no services asked: %v", aerr)
-	}
-}
