@@ -1,9 +1,16 @@
 package provider
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -11,10 +18,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
+	"github.com/winfs/terraform-provider-winfs/internal/san"
 )
 
 // Every SAN test works on LUNs of its own, so that the estate's X: and Y:
@@ -498,4 +507,444 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 			},
 		},
 	})
+}
+
+// ontapBlock is the provider pointed at the lab array's ONTAP 9
+// clustershell over SSH, host key pinned; body replaces the credentials
+// and host key lines when given.
+func ontapBlock(l *lab.Lab, body string) string {
+	if body == "" {
+		body = fmt.Sprintf("    username  = %s\n    password  = %s\n    host_key  = %s\n",
+			acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANPassword()), acctest.HCLString(l.SANHostKey()))
+	}
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{NoSAN: true})
+	return strings.TrimSuffix(cfg, "}\n") + fmt.Sprintf(`  san = {
+    address   = %s
+    dialect   = "ontap"
+    vserver   = %s
+    timeout   = "5s"
+%s  }
+}
+`, acctest.HCLString(l.SANSSHAddress()), acctest.HCLString(l.SANVserver()), body)
+}
+
+func ontapMapping(l *lab.Lab, body, lun, igroup string) string {
+	return ontapBlock(l, body) + fmt.Sprintf(`
+resource "winfs_san_lun_mapping" "m" {
+  lun    = %s
+  igroup = %s
+}
+`, acctest.HCLString(lun), acctest.HCLString(igroup))
+}
+
+// sshLogins counts the array's SSH logins.
+
+func sshLogins(l *lab.Lab) int {
+	n := 0
+	for _, ev := range l.Timeline.Events() {
+		if ev.Host == "array" && ev.Kind == "array.login" && strings.Contains(ev.Detail, "over ssh (ontap") {
+			n++
+		}
+	}
+	return n
+}
+
+// newKeyPEM is a fresh ed25519 key: its OpenSSH PEM and its public half.
+
+func newKeyPEM(t *testing.T) (string, ssh.PublicKey) {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(block)), sp
+}
+
+// TestAccSANLunMapping_ontapSSH: the mapping resource on the ONTAP 9
+// clustershell over SSH: map, plan empty, import, move to the other host
+// (unmap first), unmap on destroy; every command over SSH.
+
+func TestAccSANLunMapping_ontapSSH(t *testing.T) {
+	acctest.RequireAcc(t)
+	t.Parallel()
+	l := testLab(t)
+	lun := accLUN(t, l, "ontap9")
+	before := sshLogins(l)
+	var since uint64
+	var start []array.Mapping
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		CheckDestroy:             arrayHolds(l, lun.Path),
+		Steps: []resource.TestStep{
+			{
+				Config: ontapMapping(l, "", lun.Path, "server1"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.Attr("winfs_san_lun_mapping.m", "serial", knownvalue.StringExact(lun.Serial)),
+					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.NotNull()),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					arrayHolds(l, lun.Path, "server1"),
+					func(*terraform.State) error {
+						if sshLogins(l) == before {
+							return fmt.Errorf("no SSH login on the array")
+						}
+						return nil
+					},
+				),
+			},
+			{Config: ontapMapping(l, "", lun.Path, "server1"), PlanOnly: true},
+			{
+				ResourceName:      "winfs_san_lun_mapping.m",
+				ImportState:       true,
+				ImportStateId:     lun.Path + ":server1",
+				ImportStateVerify: true,
+				Config:            ontapMapping(l, "", lun.Path, "server1"),
+			},
+			{
+				PreConfig: func() { since, start = l.Timeline.LastSeq(), l.Array().Mappings() },
+				Config:    ontapMapping(l, "", lun.Path, "server2"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					arrayHolds(l, lun.Path, "server2"),
+					func(*terraform.State) error {
+						if got := strings.Join(lunEvents(l, lun.Path, since), ", "); got != "unmap server1, map server2" {
+							return fmt.Errorf("timeline: %s", got)
+						}
+						return nil
+					},
+					func(s *terraform.State) error { return neverTwice(l, start, since)(s) },
+				),
+			},
+			{
+				// The clustershell's refusal, verbatim.
+				Config:      ontapMapping(l, "", "/vol/acc/nope", "server1"),
+				ExpectError: acctest.Phrases(`lun show -vserver svm1 -path /vol/acc/nope -fields serial`, `There are no entries matching your query.`),
+			},
+		},
+	})
+}
+
+// TestAccSANLunMapping_ontapSSHKey: a private key from the environment
+// logs in; no password anywhere.
+
+func TestAccSANLunMapping_ontapSSHKey(t *testing.T) {
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	lun := accLUN(t, l, "ontap9key")
+	keyPEM, pub := newKeyPEM(t)
+	l.Array().AuthorizeKey(pub)
+	t.Setenv(EnvSANPrivateKey, keyPEM)
+	t.Setenv(EnvSANPassword, "")
+	body := fmt.Sprintf("    username  = %s\n    host_key  = %s\n", acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANHostKey()))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		CheckDestroy:             arrayHolds(l, lun.Path),
+		Steps: []resource.TestStep{{
+			Config: ontapMapping(l, body, lun.Path, "server2"),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				arrayHolds(l, lun.Path, "server2"),
+				func(*terraform.State) error {
+					for _, ev := range l.Timeline.Events() {
+						if ev.Kind == "array.login" && strings.Contains(ev.Detail, "over ssh (ontap, publickey)") {
+							return nil
+						}
+					}
+					return fmt.Errorf("no public-key login on the array")
+				},
+			),
+		}},
+	})
+}
+
+// TestAccSANLunMapping_sshRefused: an array whose host key is not the
+// pinned one, and a key the array does not know, are refused with errors
+// that say why; the array is left as it was.
+
+func TestAccSANLunMapping_sshRefused(t *testing.T) {
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	lun := accLUN(t, l, "ontap9refused")
+	_, impostor := newKeyPEM(t)
+	wrongPEM, _ := newKeyPEM(t)
+	keyFile := filepath.Join(t.TempDir(), "id_ed25519")
+	if err := os.WriteFile(keyFile, []byte(wrongPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvSANPassword, "")
+	t.Setenv(EnvSANPrivateKey, "")
+	pinned := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(impostor)))
+	mismatch := fmt.Sprintf("    username  = %s\n    password  = %s\n    host_key  = %s\n",
+		acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANPassword()), acctest.HCLString(pinned))
+	wrongKey := fmt.Sprintf("    username  = %s\n    private_key_file = %s\n    host_key  = %s\n",
+		acctest.HCLString(l.SANUsername()), acctest.HCLString(keyFile), acctest.HCLString(l.SANHostKey()))
+	before := l.Array().Mappings()
+	unchanged := func() {
+		if got := l.Array().Mappings(); fmt.Sprint(got) != fmt.Sprint(before) {
+			t.Fatalf("a refused connection changed the array: %+v", got)
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{
+			{
+				Config: ontapMapping(l, mismatch, lun.Path, "server1"),
+				ExpectError: acctest.Phrases("refusing the array at "+l.SANSSHAddress(), ssh.FingerprintSHA256(l.Array().HostKey()),
+					"san.host_key expects", ssh.FingerprintSHA256(impostor)),
+			},
+			{
+				PreConfig:   unchanged,
+				Config:      ontapMapping(l, wrongKey, lun.Path, "server1"),
+				ExpectError: acctest.Phrases(`refused the SSH login of user "root"`, "san.private_key"),
+			},
+		},
+	})
+	unchanged()
+	if strings.Contains(fmt.Sprint(l.Timeline.Events()), wrongPEM) {
+		t.Fatal("the private key reached the lab's timeline")
+	}
+}
+
+// TestAccSANLunMapping_sshPlanTimeErrors: bad SSH and ONTAP 9 settings fail
+// at plan time naming the attribute.
+
+func TestAccSANLunMapping_sshPlanTimeErrors(t *testing.T) {
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	t.Setenv(EnvSANPassword, "")
+	t.Setenv(EnvSANPrivateKey, "")
+	res := "resource \"winfs_san_lun_mapping\" \"bad\" {\n  lun = \"/vol/vol1/files_x\"\n  igroup = \"server1\"\n}\n"
+	ok := ontapBlock(l, "")
+	cases := map[string]struct{ cfg, want string }{
+		"unknown transport": {strings.Replace(ok, `dialect   = "ontap"`, `dialect = "ontap"`+"\n    transport = \"rsh\"", 1), `san.transport value must be one of`},
+		"unknown dialect":   {strings.Replace(ok, `dialect   = "ontap"`, `dialect = "ontap9"`, 1), `san.dialect value must be one of`},
+		"no key no password": {ontapBlock(l, fmt.Sprintf("    username = %s\n    host_key = %s\n", acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANHostKey()))),
+			`needs a user name and a private key or password`},
+		"bad host key":        {strings.Replace(ok, l.SANHostKey(), "ssh-ed25519 not-base64!", 1), `san.host_key is not an SSH public key`},
+		"vserver with spaces": {strings.Replace(ok, `vserver   = "svm1"`, `vserver = "svm 1"`, 1), `vserver "svm 1" must be 1-47`},
+		"no vserver":          {strings.Replace(ok, `vserver   = "svm1"`, "", 1), `dialect = "ontap" needs san.vserver`},
+		"ssh option on telnet": {strings.Replace(ok, `dialect   = "ontap"`, `dialect = "ontap"`+"\n    transport = \"telnet\"", 1),
+			`san.host_key is only used over SSH`},
+		"bad private key": {ontapBlock(l, fmt.Sprintf("    username = %s\n    private_key = \"-----BEGIN OPENSSH PRIVATE KEY-----\\nnope\\n-----END OPENSSH PRIVATE KEY-----\\n\"\n    host_key = %s\n",
+			acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANHostKey()))), `must be an unencrypted private key`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			expectPlanError(t, c.cfg+res, regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)))
+		})
+	}
+}
+
+// TestRefusalOffersTwoWaysWithOneOr: the takeover refusal lists two ways
+// out joined by one "or".
+func TestRefusalOffersTwoWaysWithOneOr(t *testing.T) {
+	msg := refusal("/vol/vol1/files_x", "server2", []san.Mapping{{LUN: "/vol/vol1/files_x", IGroup: "server1", ID: 0}}, false)
+	if n := strings.Count(msg, " or\n") + strings.Count(msg, "- or "); n != 1 {
+		t.Fatalf("want one \"or\" between the two ways, got %d:\n%s", n, msg)
+	}
+	if !strings.Contains(msg, "  - set takeover = true") || !strings.Contains(msg, "  - bring the existing mapping under Terraform") {
+		t.Fatalf("the two ways:\n%s", msg)
+	}
+}
+
+// TestAccSANPasswordNeverLeaks: an array that echoes the password as it is
+// typed and repeats it when it refuses a login. With passwords full of
+// quotes, backslashes and non-ASCII letters, neither terraform's output nor
+// its TRACE log (terraform's and the provider's) nor the state shows the
+// password, raw or escaped.
+func TestAccSANPasswordNeverLeaks(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	for i, pw := range []string{`q"uo'te\back\\slash`, "mot-de-passe-é€ü-\"\\"} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			l := acctest.StartLab(t, lab.Options{SANPassword: pw})
+			lun := accLUN(t, l, "secret")
+			tf := mappingDir(t, l, lun.Path, "server1")
+			forms := []string{pw, strings.Trim(fmt.Sprintf("%q", pw), `"`), strings.Trim(fmt.Sprintf("%+q", pw), `"`)}
+			leaks := func(what, text string) {
+				t.Helper()
+				for _, f := range forms {
+					if strings.Contains(text, f) {
+						t.Fatalf("%s shows the password (as %q)", what, f)
+					}
+				}
+			}
+			traced := func(faults ...lab.FaultRequest) acctest.Result {
+				l.ClearFaults()
+				for _, f := range faults {
+					if err := l.InjectFault(f); err != nil {
+						t.Fatal(err)
+					}
+				}
+				logFile := filepath.Join(t.TempDir(), "trace.log")
+				res := tf.RunEnv([]string{"TF_LOG=TRACE", "TF_LOG_PATH=" + logFile}, "apply", "-auto-approve")
+				log, err := os.ReadFile(logFile)
+				if err != nil || len(log) == 0 {
+					t.Fatalf("no TRACE log: %v", err)
+				}
+				leaks("terraform's output", res.Output)
+				leaks("the TRACE log", string(log))
+				return res
+			}
+			echo := lab.FaultRequest{Target: lab.TargetArray, Kind: "echo_password"}
+			res := traced(echo, lab.FaultRequest{Target: lab.TargetArray, Kind: "login_refused"})
+			if res.Code == 0 || !res.HasDiagnostic("error", "", "refused the login", "password ********") {
+				t.Fatalf("want the refused login reported with the echoed password masked, got %s", res.Explain())
+			}
+			if res := traced(echo); res.Code != 0 {
+				t.Fatalf("apply against the echoing array failed: %s", res.Explain())
+			}
+			state, err := os.ReadFile(filepath.Join(tf.Dir, "terraform.tfstate"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			leaks("the state", string(state))
+			l.ClearFaults()
+			tf.Run("destroy", "-auto-approve")
+		})
+	}
+}
+
+// lunHolders are the igroups the array maps lun to.
+func lunHolders(l *lab.Lab, lun string) []string {
+	var out []string
+	for _, m := range l.Array().Mappings() {
+		if m.LUN == lun {
+			out = append(out, m.IGroup)
+		}
+	}
+	return out
+}
+
+// mappingDir is a terraform working directory of its own (a state of its
+// own, as a second team's would be) holding one winfs_san_lun_mapping.
+
+func mappingDir(t *testing.T, l *lab.Lab, lun, igroup string) *acctest.Terraform {
+	tf := acctest.NewTerraform(t, providerBin)
+	tf.WriteConfig(mappingConfig(l, lun, igroup, ""))
+	return tf
+}
+
+// TestAccSANLunMapping_handMappedSecondIGroupIsDrift: an administrator maps
+// a managed LUN to a second igroup on the array. The plan shows it (exit
+// 2), the apply refuses to choose a host and says how to end it, and once
+// it is ended by hand the plan is empty again.
+
+func TestAccSANLunMapping_handMappedSecondIGroupIsDrift(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	lun := accLUN(t, l, "handmapped")
+	tf := mappingDir(t, l, lun.Path, "server1")
+	tf.Apply()
+	tf.PlanIsEmpty()
+
+	if _, err := l.Array().Map(lun.Path, "server2", 7); err != nil {
+		t.Fatal(err)
+	}
+	plan := tf.Plan()
+	if len(plan.ResourceChanges) != 1 || !plan.ResourceChanges[0].Change.Actions.Update() {
+		t.Fatalf("want the second igroup planned as an update of the mapping, got %+v", plan.ResourceChanges)
+	}
+	if got := plan.ResourceChanges[0].Change.Before.(map[string]any)["other_igroups"]; len(got.([]any)) != 1 || got.([]any)[0] != "server2" {
+		t.Fatalf("other_igroups before the change: %v", got)
+	}
+	if res := tf.Run("plan", "-detailed-exitcode"); res.Code != 2 {
+		t.Fatalf("plan -detailed-exitcode: want exit 2, got %s", res.Explain())
+	}
+	mark := acctest.Mark(l)
+	res := tf.Run("apply", "-auto-approve")
+	if res.Code == 0 || !res.HasDiagnostic("error", "LUN is mapped to two hosts",
+		"LUN /vol/acc/handmapped is mapped to initiator group server1 and also to server2", "nothing was changed",
+		"lun unmap /vol/acc/handmapped server2", "change igroup to it with takeover = true") {
+		t.Fatalf("want the apply to refuse naming both igroups and the way out, got %s", res.Explain())
+	}
+	if got := lunEvents(l, lun.Path, mark); len(got) != 0 {
+		t.Fatalf("the refused apply changed the array: %v", got)
+	}
+	if _, err := l.Array().Unmap(lun.Path, "server2"); err != nil {
+		t.Fatal(err)
+	}
+	tf.PlanIsEmpty()
+	tf.Run("destroy", "-auto-approve")
+	if got := lunHolders(l, lun.Path); len(got) != 0 {
+		t.Fatalf("after destroy the LUN is still mapped to %v", got)
+	}
+}
+
+// TestAccSANLunMapping_concurrentStatesNeverSplit: two working directories
+// with separate states (no shared lock) map the same LUN, one to server1
+// and one to server2, at the same moment, against an array with realistic
+// latency. Round after round, at most one apply succeeds and the LUN is
+// never left on two igroups; a double mapping lasts at most from one run's
+// map to its own undo.
+
+func TestAccSANLunMapping_concurrentStatesNeverSplit(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	lat, _ := lab.LatencyProfile("realistic")
+	l := acctest.StartLab(t, lab.Options{Latency: lat})
+	lun := accLUN(t, l, "contested")
+	runs := []*acctest.Terraform{mappingDir(t, l, lun.Path, "server1"), mappingDir(t, l, lun.Path, "server2")}
+	const rounds = 20
+	raced, wins := 0, 0
+	for round := 1; round <= rounds; round++ {
+		mark := acctest.Mark(l)
+		results := make([]acctest.Result, len(runs))
+		var wg sync.WaitGroup
+		for i, tf := range runs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = tf.Run("apply", "-auto-approve")
+			}()
+		}
+		wg.Wait()
+		var winners []string
+		for i, res := range results {
+			switch {
+			case res.Code == 0:
+				winners = append(winners, []string{"server1", "server2"}[i])
+			case !res.HasDiagnostic("error", "", "mapped to initiator group"):
+				t.Fatalf("round %d: apply %d failed for another reason than the other igroup: %s", round, i+1, res.Explain())
+			}
+		}
+		holders := lunHolders(l, lun.Path)
+		if len(winners) > 1 || strings.Join(holders, ",") != strings.Join(winners, ",") {
+			t.Fatalf("round %d: applies that succeeded %v, the array maps the LUN to %v\n%s\n%s", round, winners, holders,
+				results[0].Explain(), results[1].Explain())
+		}
+		if acctest.EventsSince(l, mark).Count("array", "lun.map", lun.Path+" ") > 1 {
+			raced++
+		}
+		wins += len(winners)
+		// Back to an unmapped LUN for the next round.
+		for i, res := range results {
+			if res.Code == 0 {
+				if d := runs[i].Run("destroy", "-auto-approve"); d.Code != 0 {
+					t.Fatalf("round %d: destroy: %s", round, d.Explain())
+				}
+			}
+		}
+		if got := lunHolders(l, lun.Path); len(got) != 0 {
+			t.Fatalf("round %d: after the cleanup the LUN is mapped to %v", round, got)
+		}
+	}
+	t.Logf("%d rounds: %d with both runs mapping the LUN, %d won by one run", rounds, raced, wins)
+	if raced == 0 {
+		t.Fatal("no round had both runs map the LUN: the test did not exercise the race")
+	}
+	for _, v := range array.ReplayDoubleMappings(nil, acctest.AllEvents(l)) {
+		t.Logf("transient, undone within its round: %s", v)
+	}
+	if left := l.Array().DoubleMapped(); len(left) != 0 {
+		t.Fatalf("double mappings left: %v", left)
+	}
 }

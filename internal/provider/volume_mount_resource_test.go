@@ -1,21 +1,27 @@
 package provider
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/secdesc"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
+	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
 // volLUN is a LUN of the test's own (the estate's X: and Y: stay as they
@@ -357,4 +363,245 @@ func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 			),
 		}},
 	})
+}
+
+// TestAccVolumeMount_failover is the issue's "done when": moving `server`
+// (and the igroup, from one variable) from server1 to server2 runs
+// dismount, offline, unmap, map, rescan, repair, mount in that order, with
+// no invariant violated and the data following the LUN; then, for a fault
+// at each phase of the move back, the apply fails and the next converges.
+func TestAccVolumeMount_failover(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	lun := volLUN(t, l, "failover")
+	cfg := func(active string) string {
+		return pairConfig(l, acctest.ProviderOpts{}, lun.Path, active, "Q:", `repair = "always"`)
+	}
+	var since uint64
+	mark := func() { since = acctest.Mark(l) }
+	moved := func(from, to string) resource.TestCheckFunc {
+		return resource.ComposeAggregateTestCheckFunc(
+			hostMount(l, to, "Q:", lun.Serial),
+			noMount(l, from, lun.Serial),
+			arrayHolds(l, lun.Path, to),
+			noViolations(l, lun),
+			func(*terraform.State) error {
+				if c, ok := l.Host(to).ReadFile(`Q:\Finance\plan.txt`); !ok || c != "written on server1" {
+					return fmt.Errorf("the file written on server1 reads %q, %v on %s", c, ok, to)
+				}
+				return nil
+			},
+		)
+	}
+	faultStep := func(fr lab.FaultRequest, to string) resource.TestStep {
+		return resource.TestStep{
+			PreConfig:   func() { mark(); acctest.Fault(t, l, fr) },
+			Config:      cfg(to),
+			ExpectError: acctest.Phrases("Error"),
+		}
+	}
+	convergeStep := func(from, to string) resource.TestStep {
+		return resource.TestStep{
+			PreConfig: func() { l.ClearFaults() },
+			Config:    cfg(to),
+			Check:     moved(from, to),
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		CheckDestroy:             resource.ComposeAggregateTestCheckFunc(noMount(l, "server1", lun.Serial), noMount(l, "server2", lun.Serial), arrayHolds(l, lun.Path)),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg("server1"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					hostMount(l, "server1", "Q:", lun.Serial),
+					func(*terraform.State) error {
+						if err := l.Host("server1").WriteFile(`Q:\Finance\plan.txt`, "written on server1"); err != nil {
+							return err
+						}
+						return l.Host("server1").OpenFile("PC7", `CORP\dave`, `Q:\Finance\plan.txt`)
+					},
+				),
+			},
+			{
+				PreConfig: mark,
+				Config:    cfg("server2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("winfs_san_lun_mapping.m", plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectResourceAction("winfs_volume_mount.v", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					moved("server1", "server2"),
+					checkSteps(l, lun, &since,
+						"server1 volume.close_sessions", "server1 volume.flush", "server1 volume.dismount", "server1 disk.offline",
+						"array lun.unmap", "array lun.map",
+						"server2 storage.rescan", "server2 disk.online", "server2 disk.writable", "server2 volume.repair", "server2 volume.mount"),
+				),
+			},
+			// Faults on the way back, one phase each; each re-apply converges.
+			faultStep(lab.FaultRequest{Server: "server2", Kind: "unreachable"}, "server1"), // dismount phase
+			convergeStep("server2", "server1"),
+			{PreConfig: mark, Config: cfg("server2"), Check: moved("server1", "server2")},
+			faultStep(lab.FaultRequest{Target: "array", Kind: "login_refused"}, "server1"), // unmap/map phase
+			convergeStep("server2", "server1"),
+			faultStep(lab.FaultRequest{Server: "server2", Kind: "unreachable"}, "server2"), // mount phase, on the new server
+			convergeStep("server1", "server2"),
+		},
+	})
+}
+
+// TestAccVolumeMount_unreachableServer: with the default setting a dead
+// server blocks the destroy of its mount with an error naming it; with
+// unreachable_delete = "fenced" the failover away from it goes through,
+// warns, and the array unmap fences the dead server.
+
+func TestAccVolumeMount_unreachableServer(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	lun := volLUN(t, l, "unreachable")
+	failCfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "R:", "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		CheckDestroy:             noMount(l, "server2", lun.Serial),
+		Steps: []resource.TestStep{
+			{Config: failCfg, Check: hostMount(l, "server2", "R:", lun.Serial)},
+			{
+				PreConfig:   func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
+				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "R:", ""),
+				ExpectError: acctest.Phrases("server2", "127.0.0.1"),
+			},
+			{
+				PreConfig: func() { l.ClearFaults() },
+				Config:    failCfg,
+				Check:     hostMount(l, "server2", "R:", lun.Serial),
+			},
+			{
+				// server2 dies; fenced: the move to server1 proceeds.
+				PreConfig: func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
+				Config:    pairConfig(l, acctest.ProviderOpts{Fenced: true}, lun.Path, "server1", "R:", ""),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					hostMount(l, "server1", "R:", lun.Serial),
+					arrayHolds(l, lun.Path, "server1"),
+					func(*terraform.State) error {
+						// The dead side was fenced by the unmap: it lost the
+						// disk while mounted (the lab shows the stale mount),
+						// and server1 repaired the volume before mounting it.
+						if l.LUNData().Dirty(lun.Serial, 2) {
+							return fmt.Errorf("server1 serves a dirty volume")
+						}
+						return nil
+					},
+				),
+			},
+			{
+				// server2 comes back; an administrator removes its stale letter.
+				PreConfig: func() {
+					l.ClearFaults()
+					if ok, _ := l.Host("server2").RemoveMountPoint("R:"); !ok {
+						t.Error("server2 had no stale R: after being fenced")
+					}
+				},
+				Config: pairConfig(l, acctest.ProviderOpts{Fenced: true}, lun.Path, "server1", "R:", ""),
+				Check:  noViolations(l, lun),
+			},
+		},
+	})
+}
+
+// TestAccRegistryValue_unreachableDelete: the "fencing by unmap" setting applies to every
+// resource that lives on a server, the registry value included.
+
+func TestAccVolumeMount_unreachableTargetFailsAtPlan(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"})
+	expectPlanError(t, acctest.ProviderBlock(l, acctest.ProviderOpts{})+`
+resource "winfs_volume_mount" "v" {
+  server      = "server2"
+  disk_serial = "P3OoG4WVLmC0"
+  mount_point = "X:"
+}
+`, acctest.Phrases("Cannot check the target server before mounting", "Reading mount point X: on server2 failed", "server2 must answer; nothing was changed"))
+}
+
+func TestAccLocalizedServerRepairsADirtyVolume(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	sc := lab.DefaultScenario()
+	sc.Shares = nil
+	l := acctest.StartLab(t, lab.Options{Scenario: sc, Locale: secdesc.LocaleGerman})
+	lun := volLUN(t, l, "dirty-de")
+	var since uint64
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		CheckDestroy:             noMount(l, "server2", lun.Serial),
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Host("server1").SeedMount(lun.Serial, "P:"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := l.Array().Unmap(lun.Path, "server1"); err != nil { // the crash
+					t.Fatal(err)
+				}
+				if !l.LUNData().Dirty(lun.Serial, 2) {
+					t.Fatal("forced unmap left the volume clean")
+				}
+				_, _ = l.Host("server1").RemoveMountPoint("P:")
+				since = acctest.Mark(l)
+			},
+			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", ""),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				hostMount(l, "server2", "P:", lun.Serial),
+				checkSteps(l, lun, &since, "server2 volume.repair", "server2 volume.mount"),
+				func(*terraform.State) error {
+					if l.LUNData().Dirty(lun.Serial, 2) {
+						return fmt.Errorf("volume still dirty")
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+// TestWaitForDiskReportsACancel: an interrupt (Ctrl-C) one second into the
+// wait for a disk that is not presented is reported as a cancel, not as
+// "no disk appeared within 5m0s" with a missing mapping as its likely cause.
+func TestWaitForDiskReportsACancel(t *testing.T) {
+	t.Parallel()
+	l := testLab(t)
+	httpPort, _, _ := l.Ports("server1")
+	st, err := windows.NewWinRMStarter("server1", windows.Endpoint{Host: "127.0.0.1", Port: httpPort, Username: l.Username(), Password: l.Password(), Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := windows.New("server1", st, windows.ModePersistent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m := &mounter{client: c, server: "server1", serial: "NOSUCHDISK01", mountPoint: "N:"}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(time.Second, cancel)
+	began := time.Now()
+	_, err = m.waitForDisk(ctx, 5*time.Minute)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "was cancelled after") || strings.Contains(err.Error(), "within") {
+		t.Fatalf("want the wait reported as cancelled, got %v", err)
+	}
+	if time.Since(began) > 20*time.Second {
+		t.Fatalf("the cancel took %s to end the wait", time.Since(began))
+	}
+
+	// Its own limit is still the missing-mapping error.
+	_, err = m.waitForDisk(context.Background(), 1500*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "appeared on server1 within 1.5s") {
+		t.Fatalf("want the wait's own limit reported, got %v", err)
+	}
 }

@@ -8,7 +8,11 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
@@ -126,3 +130,59 @@ func TestParseRegistryID(t *testing.T) {
 		}
 	}
 }
+
+// TestAccProvider_httpBasic: plain HTTP with Basic authentication and
+// per-server port overrides works as well as the HTTPS/NTLM default.
+func TestAccProvider_httpBasic(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	cfg := strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{HTTPS: new(false)}), "https = false", "https = false\n    auth = \"basic\"", 1) + `
+data "winfs_registry_value" "name" {
+  server = "server2"
+  path   = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName"
+  name   = "ComputerName"
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{{
+			Config:            cfg,
+			ConfigStateChecks: []statecheck.StateCheck{acctest.Attr("data.winfs_registry_value.name", "value", knownvalue.StringExact("SERVER2"))},
+		}},
+	})
+}
+
+// TestAccProvider_configErrors: provider settings are checked at plan time
+// with errors naming the attribute and the allowed values.
+
+func TestAccProvider_configErrors(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	base := acctest.ProviderBlock(l, acctest.ProviderOpts{})
+	cases := map[string]struct{ from, to, want string }{
+		"auth":      {"https = true", "https = true\n    auth = \"kerberos\"", `value must be one of: ["ntlm" "basic"]`},
+		"transport": {"https = true", "https = true\n    transport = \"pooled\"", `value must be one of: ["persistent" "per_request"]`},
+		"timeout":   {"https = true", "https = true\n    timeout = \"soon\"", `must be a positive duration`},
+		"port":      {"https = true", "https = true\n    port = 70000", `winrm.port`},
+		"ca":        {"ca_certificate = ", "ca_certificate = \"not a pem\"\n    # ", `Invalid CA certificate`},
+		"name":      {"server1 = {", "\"server one\" = {", `must be 1-63 characters`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cfg := strings.Replace(base, c.from, c.to, 1) + `
+data "winfs_registry_value" "x" {
+  server = "server2"
+  path   = "HKLM\\SOFTWARE"
+}
+`
+			expectPlanError(t, cfg, acctest.Phrases(c.want))
+		})
+	}
+}
+
+// TestAccRegistryValue_survivesDroppedConnections: WinRM connections cut
+// during an apply cost a reconnect, not a failed run, and nothing is
+// written twice.
