@@ -97,6 +97,7 @@ func (h *Host) Boot() bool {
 	// before it is mounted, so it is never served dirty.
 	var repaired []string
 	for _, d := range h.st.disks {
+		d.arriving = false // surfaced during the boot, before any logon
 		if d.offline || d.readOnly {
 			continue
 		}

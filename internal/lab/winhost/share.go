@@ -280,7 +280,7 @@ func (h *Host) volumeMounted(path string) bool {
 	}
 	if ap := h.st.paths[fold(drive+":")]; ap != nil {
 		d, _, _ := h.volumeLocked(ap.guid)
-		return d != nil && !d.offline
+		return d != nil && h.volumesPresentLocked(d)
 	}
 	k := h.reg.lookup(mustPath(KeyMountedDevices))
 	return k != nil && k.values[fold(`\DosDevices\`+drive+":")] != nil

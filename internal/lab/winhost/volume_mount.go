@@ -137,6 +137,10 @@ func (h *Host) mountLocked(guid string, mp mountPath) (bool, *agent.Error) {
 	if d.offline {
 		return false, agent.Errorf(agent.CodeDiskOffline, "disk %d (serial %s) is offline: bring it online before mounting", d.number, d.serial)
 	}
+	// Get-Partition finds no partition with that volume name yet.
+	if !h.lookLocked(d) {
+		return false, agent.Errorf(agent.CodeVolumeNotFound, `no volume \\?\Volume{%s}\ on %s`, guid, h.ComputerName())
+	}
 	guid = normGUID(guid)
 	cur := h.mountPointLocked(mp)
 	switch {
