@@ -83,7 +83,7 @@ func TestAccVolumeMount_failover(t *testing.T) {
 					checkSteps(l, lun, &since,
 						"server1 volume.close_sessions", "server1 volume.flush", "server1 volume.dismount", "server1 disk.offline",
 						"array lun.unmap", "array lun.map",
-						"server2 storage.rescan", "server2 disk.online", "server2 disk.writable", "server2 volume.repair", "server2 volume.mount"),
+						"server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.repair", "server2 volume.mount"),
 				),
 			},
 			// Faults on the way back, one phase each; each re-apply converges.

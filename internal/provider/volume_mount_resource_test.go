@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -345,8 +346,61 @@ func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", ""),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				hostMount(l, "server2", "P:", lun.Serial),
-				checkSteps(l, lun, &since, "array lun.map", "server2 storage.rescan", "server2 disk.online", "server2 disk.writable", "server2 volume.repair", "server2 volume.mount"),
+				checkSteps(l, lun, &since, "array lun.map", "server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.repair", "server2 volume.mount"),
 				func(*terraform.State) error {
+					if l.LUNData().Dirty(lun.Serial, 2) {
+						return fmt.Errorf("volume still dirty")
+					}
+					return nil
+				},
+				noViolations(l, lun),
+			),
+		}},
+	})
+}
+
+// TestAccVolumeMount_diskBackOnlineBySelf: a LUN that left server1 while
+// mounted and is mapped back comes back online by itself (Windows keeps a
+// known disk's attributes), and its volume and remembered letter appear
+// only some time after the disk does. The mount waits for the volume
+// rather than calling the returning letter "in use", repairs the dirty
+// volume and adopts the letter the mount manager gave back.
+func TestAccVolumeMount_diskBackOnlineBySelf(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	lun := volLUN(t, l, "backonline")
+	var since uint64
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		CheckDestroy:             noMount(l, "server1", lun.Serial),
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Host("server1").SeedMount(lun.Serial, "Q:"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := l.Array().Unmap(lun.Path, "server1"); err != nil { // a path loss
+					t.Fatal(err)
+				}
+				if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
+					t.Fatal(err)
+				}
+				l.Host("server1").SetVolumeArrival(300 * time.Millisecond)
+				since = acctest.Mark(l)
+			},
+			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "Q:", ""),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				hostMount(l, "server1", "Q:", lun.Serial),
+				checkSteps(l, lun, &since, "server1 storage.rescan", "server1 volume.arrive", "server1 volume.repair"),
+				func(*terraform.State) error {
+					for _, s := range steps(l, lun, since) {
+						if s == "server1 disk.online" || s == "server1 volume.mount" {
+							return fmt.Errorf("%s: the disk came back online with its letter by itself (timeline %v)", s, steps(l, lun, since))
+						}
+					}
 					if l.LUNData().Dirty(lun.Serial, 2) {
 						return fmt.Errorf("volume still dirty")
 					}
