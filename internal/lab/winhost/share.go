@@ -32,6 +32,13 @@ import (
 // The Server service here re-reads the registry on every access, as if it
 // were restarted after each change; the administrative shares C$, ADMIN$ and
 // IPC$ are not in the registry on Windows either: the service creates them.
+// One thing it does only when it starts: it recreates each registry share,
+// and skips one whose folder is missing (event 2511, source Server: "The
+// server service was unable to recreate the share ... because the
+// directory ... no longer exists", Microsoft KB 302829). The share stays in
+// the registry but is neither listed nor served until it is created again
+// (New-SmbShare) or the service restarts with the folder there: a share on
+// a SAN volume whose disk is offline at boot stays away once it is online.
 
 const (
 	cscManual    = 0x00
@@ -237,7 +244,7 @@ func (h *Host) sharesLocked() []agent.ShareInfo {
 			continue
 		}
 		s, err := decodeShareLines(v.name, v.strs)
-		if err != nil {
+		if err != nil || h.lostShares[fold(s.Name)] {
 			continue
 		}
 		s.Access = []agent.ShareAccess{{Account: "Everyone", Right: agent.RightFull, Type: agent.AccessAllow}}
@@ -323,9 +330,27 @@ func (h *Host) Shares() []agent.ShareInfo {
 	return append(slices.Clone(specialShares), h.sharesLocked()...)
 }
 
+// recreateSharesLocked is the Server service starting: every registry share
+// whose folder is missing is skipped (event 2511), the others are served.
+func (h *Host) recreateSharesLocked() {
+	clear(h.lostShares)
+	var lost []string
+	for _, s := range h.sharesLocked() {
+		if !h.volumeMounted(s.Path) {
+			h.lostShares[fold(s.Name)] = true
+			lost = append(lost, fmt.Sprintf("%s (%s)", s.Name, s.Path))
+		}
+	}
+	if len(lost) > 0 {
+		slices.Sort(lost)
+		h.record("share.lost", "event 2511: the server service was unable to recreate these shares because their directory no longer exists: "+strings.Join(lost, ", "))
+	}
+}
+
 // putShareLocked writes a share's two registry values. The registry.set
 // events are not recorded: the caller records one share.* event instead.
 func (h *Host) putShareLocked(s agent.Share, sd []byte) {
+	delete(h.lostShares, fold(s.Name))
 	h.putValueLocked(shareKeys.shares, &regValue{name: s.Name, kind: agent.RegMultiSZ, strs: encodeShareLines(s)})
 	h.putValueLocked(shareKeys.security, &regValue{name: s.Name, kind: agent.RegBinary, raw: sd})
 }
@@ -339,6 +364,7 @@ func (h *Host) putValueLocked(p keyPath, v *regValue) {
 }
 
 func (h *Host) deleteShareLocked(name string) {
+	delete(h.lostShares, fold(name))
 	for _, p := range []keyPath{shareKeys.shares, shareKeys.security} {
 		if k := h.reg.lookup(p); k != nil {
 			delete(k.values, fold(name))
