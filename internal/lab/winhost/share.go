@@ -203,9 +203,10 @@ func rightMask(right string) uint32 {
 }
 
 // decodeAccess reads a share's security descriptor as Get-SmbShareAccess
-// reports it. A mask that is not one of the three rights is reported as the
-// largest right it fully contains (Windows shows "Custom"; this provider
-// would then show a diff and rewrite it).
+// reports it. A mask that is not exactly one of the three rights is Custom
+// (MSFT_SmbShareAccessControlEntry.AccessRight: "Custom is returned when a
+// share ACE is encountered that does not specify a set of access rights
+// that correspond to one of the SMB-style access rights").
 func decodeAccess(raw []byte) ([]agent.ShareAccess, error) {
 	sd, err := secdesc.Decode(raw)
 	if err != nil {
@@ -213,12 +214,14 @@ func decodeAccess(raw []byte) ([]agent.ShareAccess, error) {
 	}
 	out := []agent.ShareAccess{}
 	for _, a := range sd.DACL {
-		e := agent.ShareAccess{Account: secdesc.Name(a.SID), Type: agent.AccessAllow, Right: agent.RightRead}
-		switch {
-		case a.Mask&secdesc.MaskFull == secdesc.MaskFull:
+		e := agent.ShareAccess{Account: secdesc.Name(a.SID), Type: agent.AccessAllow, Right: agent.RightCustom}
+		switch a.Mask {
+		case secdesc.MaskFull:
 			e.Right = agent.RightFull
-		case a.Mask&secdesc.MaskChange == secdesc.MaskChange:
+		case secdesc.MaskChange:
 			e.Right = agent.RightChange
+		case secdesc.MaskRead:
+			e.Right = agent.RightRead
 		}
 		if a.Type == secdesc.AccessDenied {
 			e.Type = agent.AccessDeny
