@@ -521,7 +521,8 @@ function Invoke-WinfsVolumeCloseSessions($Params) {
     $sessions = @{}
     foreach ($f in $files) {
         $sessions[[string]$f.SessionId] = $f.SessionId
-        Close-SmbOpenFile -FileId $f.FileId -Force -Confirm:$false | Out-Null
+        # A file its client closed since the listing is gone: that is the goal.
+        Close-SmbOpenFile -FileId $f.FileId -Force -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
     }
     $closed = 0
     foreach ($sid in $sessions.Values) {

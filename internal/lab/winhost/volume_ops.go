@@ -169,7 +169,11 @@ func (h *Host) volumeCloseSessions(p agent.VolumeParams) (agent.VolumeCloseSessi
 	if _, _, known := h.volumeLocked(guid); !known {
 		return agent.VolumeCloseSessionsResult{}, agent.Errorf(agent.CodeVolumeNotFound, `no volume \\?\Volume{%s}\ on %s`, guid, h.ComputerName())
 	}
-	files, sessions := h.st.smb.closeVolume(guid)
-	h.record("volume.close_sessions", fmt.Sprintf("%s: %d open file(s) and %d session(s) closed", h.describeVolumeLocked(guid), files, sessions))
+	files, sessions, raced := h.st.smb.closeSessions(guid, true)
+	detail := fmt.Sprintf("%s: %d open file(s) and %d session(s) closed", h.describeVolumeLocked(guid), files, sessions)
+	if len(raced) > 0 {
+		detail += fmt.Sprintf(" (%d closed by their clients first: %s)", len(raced), strings.Join(raced, ", "))
+	}
+	h.record("volume.close_sessions", detail)
 	return agent.VolumeCloseSessionsResult{ClosedFiles: files, ClosedSessions: sessions}, nil
 }

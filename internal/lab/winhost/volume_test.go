@@ -333,3 +333,28 @@ func TestStoppingServerStopsDependentsAndEndsSessions(t *testing.T) {
 		t.Fatal("starting Dfs must start Server first, and only that")
 	}
 }
+
+// TestCloseSessionsWhenClientsCloseFirst: files whose clients close them
+// between the listing and Close-SmbOpenFile do not fail the operation.
+func TestCloseSessionsWhenClientsCloseFirst(t *testing.T) {
+	r := newRig(t)
+	_, _ = r.a.Map("/vol/vol1/x", "server1", 0)
+	if err := r.s1.SeedMount(testSerial, "X:"); err != nil {
+		t.Fatal(err)
+	}
+	_ = r.s1.OpenFile("PC1", "bob", `X:\a.txt`)
+	_ = r.s1.OpenFile("PC2", "eve", `X:\b.txt`)
+	r.s1.SetClientCloseRace(1)
+	guid := disks(t, r.s1)[0].Partitions[1].VolumeGUID
+	res := mustS[agent.VolumeCloseSessionsResult](t, r.s1, agent.VolumeCloseSessions.Name, agent.VolumeParams{VolumeGUID: guid})
+	if res.ClosedFiles != 2 || res.ClosedSessions != 2 || len(r.s1.OpenFiles()) != 0 {
+		t.Fatalf("close sessions: %+v, open %v", res, r.s1.OpenFiles())
+	}
+	raced := false
+	for _, e := range r.tl.Events() {
+		raced = raced || (e.Kind == "volume.close_sessions" && strings.Contains(e.Detail, `1 closed by their clients first: X:\a.txt`))
+	}
+	if !raced {
+		t.Fatal("the race did not happen")
+	}
+}
