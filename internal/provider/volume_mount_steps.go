@@ -148,6 +148,13 @@ func (m *mounter) waitForVolume(ctx context.Context, limit time.Duration) (agent
 // pickPartition resolves partition_number: the given one, or the disk's
 // single data partition.
 func (m *mounter) pickPartition(d agent.Disk) (agent.Partition, error) {
+	// The agent names volumes by GPT partition (Type Basic, MountedDevices
+	// DMIO:ID:); an MBR disk's partitions are typed IFS, FAT32, ... and
+	// its letters are recorded differently.
+	if d.PartitionStyle == "MBR" {
+		return agent.Partition{}, fmt.Errorf("disk %s on %s is a %s disk: only GPT data disks are supported (convert it to GPT, which erases it, or copy its data to a GPT LUN)",
+			m.serial, m.server, d.PartitionStyle)
+	}
 	var data []agent.Partition
 	for _, p := range d.Partitions {
 		if m.partition != 0 && p.Number == m.partition {

@@ -456,12 +456,28 @@ function Invoke-WinfsVolumeDismount($Params) {
         $part = Find-WinfsPartition $cur.volume_guid
     }
     if ($null -eq $part) {
-        # A letter whose volume is gone: only MountedDevices holds it. Both
-        # ways out of this branch leave the function (see Test-WinfsDirty).
+        # A letter whose volume is gone: only MountedDevices holds it.
+        # mountvol X:\ /D asks the mount manager to delete the point and its
+        # database entry (IOCTL_MOUNTMGR_DELETE_POINTS); whether it does so
+        # for an absent volume is not documented, so a \DosDevices\X: value
+        # left behind, with no X:\ present, is deleted directly.
         $ErrorActionPreference = 'Continue'
-        $output = (& mountvol.exe $mp.Text /D 2>&1 | Out-String)
-        if ($LASTEXITCODE -ne 0) {
-            throw (New-WinfsError 'internal' ('mountvol ' + $mp.Text + ' /D failed: ' + $output.Trim()))
+        $output = (& mountvol.exe ($mp.Text + '\') /D 2>&1 | Out-String)
+        $code = $LASTEXITCODE
+        $ErrorActionPreference = 'Stop'
+        $name = '\DosDevices\' + $mp.Text
+        $key = Open-WinfsKey @{ Hive = [Microsoft.Win32.RegistryHive]::LocalMachine; Key = 'SYSTEM\MountedDevices'; Path = 'HKLM\SYSTEM\MountedDevices' } $true $false
+        if ($null -ne $key) {
+            try {
+                if ((Test-WinfsValueName $key $name) -and -not [System.IO.Directory]::Exists($mp.Text + '\')) {
+                    $key.DeleteValue($name)
+                }
+                if (Test-WinfsValueName $key $name) {
+                    throw (New-WinfsError 'internal' ('mountvol ' + $mp.Text + '\ /D (exit code ' + $code + ') left ' + $name + ': ' + $output.Trim()))
+                }
+            } finally {
+                $key.Dispose()
+            }
         }
         return [ordered]@{ removed = $true }
     }
