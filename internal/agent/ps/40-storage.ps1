@@ -462,8 +462,13 @@ function Invoke-WinfsVolumeDismount($Params) {
         # for an absent volume is not documented, so a \DosDevices\X: value
         # left behind, with no X:\ present, is deleted directly.
         $ErrorActionPreference = 'Continue'
-        $output = (& mountvol.exe ($mp.Text + '\') /D 2>&1 | Out-String)
+        # Each stderr line arrives as an ErrorRecord: its text, not Out-String's error view.
+        $lines = New-Object 'System.Collections.Generic.List[string]'
+        foreach ($line in @(& mountvol.exe ($mp.Text + '\') /D 2>&1)) {
+            $lines.Add([string]$line)
+        }
         $code = $LASTEXITCODE
+        $output = [string]::Join("`n", $lines.ToArray())
         $ErrorActionPreference = 'Stop'
         $name = '\DosDevices\' + $mp.Text
         $key = Open-WinfsKey @{ Hive = [Microsoft.Win32.RegistryHive]::LocalMachine; Key = 'SYSTEM\MountedDevices'; Path = 'HKLM\SYSTEM\MountedDevices' } $true $false
