@@ -23,11 +23,13 @@ const (
 var CachingModes = []string{CachingNone, CachingManual, CachingDocuments, CachingPrograms, CachingBranchCache}
 
 // Share access rights and entry types, as Get-SmbShareAccess reports them
-// (in lower case on the wire).
+// (in lower case on the wire). RightCustom is only ever reported: an entry
+// whose mask is none of the three rights.
 const (
 	RightFull   = "full"
 	RightChange = "change"
 	RightRead   = "read"
+	RightCustom = "custom"
 	AccessAllow = "allow"
 	AccessDeny  = "deny"
 )

@@ -20,6 +20,8 @@ import (
 // answer) | hang_agent (op: the agent's next call of that operation never
 // answers, as a Storage cmdlet stuck on a LUN whose paths are gone; it
 // blocks until the agent process ends) | slow_disk (count: rescans that miss newly presented disks) |
+// client_close_race (count: open files that their clients close between
+// volume.close_sessions listing them and closing them) |
 // crash (power loss: the host goes down, WinRM unreachable, SMB sessions
 // gone, volumes mounted there left dirty; clearing the faults boots it).
 // Array kinds: cut (the session is cut after the next `count` commands
@@ -78,6 +80,10 @@ var faultKinds = []faultKind{
 	{TargetServer, "slow_disk", func(l *Lab, fr FaultRequest) (string, error) {
 		l.servers[fr.Server].host.SetSlowDiscovery(max(fr.Count, 1))
 		return fmt.Sprintf("the next %d rescans miss newly presented disks", max(fr.Count, 1)), nil
+	}},
+	{TargetServer, "client_close_race", func(l *Lab, fr FaultRequest) (string, error) {
+		l.servers[fr.Server].host.SetClientCloseRace(max(fr.Count, 1))
+		return fmt.Sprintf("the next %d open file(s) volume.close_sessions lists are closed by their clients first", max(fr.Count, 1)), nil
 	}},
 	{TargetArray, "cut", arrayFault(func(fr FaultRequest, f *array.Faults) (string, error) {
 		f.CutNext, f.CutCommand = max(fr.Count, 1), fr.Command
@@ -256,6 +262,7 @@ func (l *Lab) ClearFaults() {
 		s.hangOp = ""
 		s.faultMu.Unlock()
 		s.host.SetSlowDiscovery(0)
+		s.host.SetClientCloseRace(0)
 		if armed {
 			l.Timeline.Record(name, "fault.clear", "kill_agent disarmed")
 		}

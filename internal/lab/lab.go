@@ -170,6 +170,7 @@ func (l *Lab) startServer(name string) error {
 	s.httpPort = httpAddr.(*net.TCPAddr).Port
 	s.httpsPort = httpsAddr.(*net.TCPAddr).Port
 	s.winrm.SetFaults(winrm.Faults{Latency: l.latency.RTT})
+	h.SetVolumeArrival(l.latency.VolumeArrival)
 	l.servers[name] = s
 	l.closeFns = append(l.closeFns, func() { _ = s.winrm.Close() })
 	return nil

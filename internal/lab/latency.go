@@ -20,6 +20,9 @@ import (
 //   - ProcessStart: every powershell.exe a WinRM command starts;
 //   - Rescan: every storage.rescan the agent runs (Update-HostStorageCache);
 //   - Repair: every volume.repair the agent runs (chkdsk /F /X);
+//   - VolumeArrival: how long after a disk comes online Plug and Play
+//     surfaces its volumes (the host model's clock: disk.set waits for
+//     them; a disk that comes back online by itself shows none until then);
 //   - ArrayCommand: the array's own work on every CLI command, after RTT;
 //   - DNSUpdate: applying every RFC 2136 UPDATE on the lab DNS server, and
 //     every dns.cname.set or dns.cname.delete on a host's DNS role.
@@ -32,8 +35,11 @@ type Latency struct {
 	ProcessStart time.Duration `json:"process_start"`
 	Rescan       time.Duration `json:"rescan"`
 	Repair       time.Duration `json:"repair"`
-	ArrayCommand time.Duration `json:"array_command"`
-	DNSUpdate    time.Duration `json:"dns_update"`
+	// VolumeArrival is zero in "none", but a look right after onlining
+	// still misses the volumes (see winhost).
+	VolumeArrival time.Duration `json:"volume_arrival"`
+	ArrayCommand  time.Duration `json:"array_command"`
+	DNSUpdate     time.Duration `json:"dns_update"`
 }
 
 // LatencyProfiles are the named models: none, and realistic (a LAN round
@@ -54,8 +60,10 @@ func LatencyProfile(name string) (Latency, bool) {
 			ProcessStart: 400 * time.Millisecond,
 			Rescan:       1500 * time.Millisecond,
 			Repair:       3 * time.Second,
-			ArrayCommand: 150 * time.Millisecond,
-			DNSUpdate:    20 * time.Millisecond,
+			// Volume devices and the remembered letter of a 100 GB LUN.
+			VolumeArrival: 500 * time.Millisecond,
+			ArrayCommand:  150 * time.Millisecond,
+			DNSUpdate:     20 * time.Millisecond,
 		}, true
 	}
 	return Latency{}, false
@@ -63,8 +71,8 @@ func LatencyProfile(name string) (Latency, bool) {
 
 // String lists every figure, for logs and the benchmark table.
 func (l Latency) String() string {
-	return fmt.Sprintf("%s (rtt %s, process start %s, rescan %s, chkdsk %s, array command %s, dns update %s)",
-		l.Name, l.RTT, l.ProcessStart, l.Rescan, l.Repair, l.ArrayCommand, l.DNSUpdate)
+	return fmt.Sprintf("%s (rtt %s, process start %s, rescan %s, chkdsk %s, volume arrival %s, array command %s, dns update %s)",
+		l.Name, l.RTT, l.ProcessStart, l.Rescan, l.Repair, l.VolumeArrival, l.ArrayCommand, l.DNSUpdate)
 }
 
 // opCost is the time an agent operation takes on the host beyond its
@@ -96,6 +104,7 @@ func (l *Lab) applyLatency(lat Latency) {
 	l.mu.Unlock()
 	for _, s := range l.servers {
 		s.winrm.SetFaults(winrm.Faults{Latency: lat.RTT})
+		s.host.SetVolumeArrival(lat.VolumeArrival)
 	}
 	if l.array != nil {
 		l.array.SetLatency(lat.RTT, lat.ArrayCommand)
@@ -155,7 +164,7 @@ func ParseLatency(profile string, overrides map[string]string) (Latency, error) 
 	}
 	fields := map[string]*time.Duration{
 		"rtt": &lat.RTT, "process-start": &lat.ProcessStart, "rescan": &lat.Rescan,
-		"chkdsk": &lat.Repair, "array-command": &lat.ArrayCommand, "dns-update": &lat.DNSUpdate,
+		"chkdsk": &lat.Repair, "volume-arrival": &lat.VolumeArrival, "array-command": &lat.ArrayCommand, "dns-update": &lat.DNSUpdate,
 	}
 	custom := false
 	for k, v := range overrides {

@@ -18,6 +18,12 @@ func TestParseLatency(t *testing.T) {
 	if lat.RTT != 5*time.Millisecond || lat.DNSUpdate != time.Second || lat.ProcessStart != 400*time.Millisecond || lat.Repair != 3*time.Second {
 		t.Errorf("got %+v", lat)
 	}
+	if r, _ := LatencyProfile("realistic"); r.VolumeArrival <= 0 {
+		t.Error("realistic has no volume arrival time")
+	}
+	if va, err := ParseLatency("none", map[string]string{"volume-arrival": "2s"}); err != nil || va.VolumeArrival != 2*time.Second {
+		t.Errorf("volume-arrival: %+v %v", va, err)
+	}
 	if lat.Name != "realistic+custom" {
 		t.Errorf("name %q: a changed profile must not pass for the profile", lat.Name)
 	}
@@ -83,5 +89,32 @@ func TestLatencyAndCountersReachTheServices(t *testing.T) {
 	l.ResetStats()
 	if st := l.AllStats(); st.Servers["server1"].AgentRequests != 0 || st.DNS.Requests != 0 {
 		t.Errorf("after reset: %+v", st)
+	}
+}
+
+// TestVolumeArrivalReachesTheHosts: disk.set waits out the model's volume
+// arrival when it brings a disk online.
+func TestVolumeArrivalReachesTheHosts(t *testing.T) {
+	l, err := Start(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.SetLatency(Latency{Name: "test", VolumeArrival: 300 * time.Millisecond})
+	h := l.Host("server1")
+	serial := h.Disks()[0].Serial
+	off, on := true, false
+	for _, p := range []agent.DiskSetParams{{Disk: serial, Offline: &off}, {Disk: serial, Offline: &on}} {
+		raw, _ := json.Marshal(p)
+		began := time.Now()
+		res, aerr := h.Execute(agent.DiskSet.Name, raw)
+		if aerr != nil {
+			t.Fatal(aerr)
+		}
+		if d := res.(agent.DiskSetResult).Disk; !d.IsOffline {
+			if took := time.Since(began); took < 300*time.Millisecond || d.Partitions[1].VolumeGUID == "" {
+				t.Errorf("online took %s and shows %+v: want the volume, after the model's arrival time", took, d.Partitions[1])
+			}
+		}
 	}
 }

@@ -317,8 +317,19 @@ func TestCrashAndBoot(t *testing.T) {
 	if len(kinds) < len(want) || !slices.Equal(kinds[:len(want)], want) || !slices.Contains(kinds, "service.start") {
 		t.Fatalf("server1 timeline: %v", kinds)
 	}
+	// server1 booted without X:, so its Server service skipped Finance
+	// (event 2511).
+	if !slices.ContainsFunc(kinds, func(k string) bool { return k == "share.lost" }) {
+		t.Fatalf("no share.lost (event 2511) on server1: %v", kinds)
+	}
+	var finance agent.Share
+	for _, sh := range s2.Shares() {
+		if sh.Name == "Finance" {
+			finance = sh.Share
+		}
+	}
 	// Failback of X: to server1: the disk arrives and its recorded letter
-	// comes back with it.
+	// comes back with it; Finance is served once it is created again.
 	agentDo[agent.ShareRemoveResult](t, s2, agent.ShareRemove.Name, agent.ShareRemoveParams{Name: "Finance", Scope: []string{`X:\`}})
 	agentDo[agent.VolumeDismountResult](t, s2, agent.VolumeDismount.Name, agent.VolumeDismountParams{VolumeGUID: guid, Path: "X:"})
 	if _, err := l.Array().Unmap("/vol/vol1/files_x", "server2"); err != nil {
@@ -329,6 +340,12 @@ func TestCrashAndBoot(t *testing.T) {
 	}
 	agentDo[agent.Empty](t, s1, agent.StorageRescan.Name, agent.StorageRescanParams{})
 	agentDo[agent.DiskSetResult](t, s1, agent.DiskSet.Name, agent.DiskSetParams{Disk: serialX, Offline: &f, ReadOnly: &f})
+	if s1.Serves("Finance") {
+		t.Fatal("server1 serves Finance, which its Server service skipped at boot")
+	}
+	if res := agentDo[agent.ShareSetResult](t, s1, agent.ShareSet.Name, agent.ShareSetParams{Share: finance, Scope: []string{`X:\`}}); res.Action != agent.ShareCreated {
+		t.Fatalf("share.set of the skipped Finance: %+v", res)
+	}
 	if !s1.Serves("Finance") {
 		t.Fatal("server1 does not serve Finance after the failback")
 	}

@@ -107,7 +107,7 @@ func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 					"volume_guid": computedString("This server's GUID of the volume, without braces; empty when it cannot be told."),
 					"disk_serial": computedString("The serial number of the volume's disk (the LUN serial of the array); empty when the disk is gone."),
 					"online":      computedBool("Whether the volume is present and its disk online, so that the mount point can be used."),
-					"read_only":   computedBool("Whether the disk is read-only (a disk another server wrote to last arrives read-only)."),
+					"read_only":   computedBool("Whether the disk is read-only (under the SAN policy OfflineShared a disk the server has not seen before arrives offline and read-only; a known disk keeps its attributes)."),
 					"dirty":       computedBool("Whether NTFS marks the volume dirty (chkdsk must run); only known while `online`."),
 				}},
 			},

@@ -124,14 +124,23 @@ func (m smbShareModel) toWire(ctx context.Context, name string, diags *diag.Diag
 	return s
 }
 
+// customRightsSuffix marks an account whose share rights are custom.
+const customRightsSuffix = " (custom rights)"
+
 // shareFromWire converts a share the server reported. A deny entry is
-// no_access whatever its right.
+// no_access whatever its right. An allow entry with custom rights (none of
+// full, change, read) has no attribute of its own: it shows in read_access
+// as "<account> (custom rights)", an account no configuration declares, so
+// the plan shows it and the apply replaces it.
 func shareFromWire(s agent.Share) smbShareModel {
 	lists := map[string][]string{}
 	for _, a := range s.Access {
 		key := a.Right
 		if a.Type == agent.AccessDeny {
 			key = "deny"
+		}
+		if key == agent.RightCustom {
+			key, a.Account = agent.RightRead, a.Account+customRightsSuffix
 		}
 		lists[key] = append(lists[key], a.Account)
 	}

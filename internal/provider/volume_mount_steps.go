@@ -19,6 +19,9 @@ import (
 // rescanInterval is the pause between rescans while waiting for a disk.
 const rescanInterval = time.Second
 
+// volumeInterval is the pause between looks while waiting for a volume.
+const volumeInterval = 250 * time.Millisecond
+
 // mounter carries one volume mount's identity through its steps.
 type mounter struct {
 	client     *windows.Client
@@ -123,9 +126,43 @@ func (m *mounter) waitForDisk(ctx context.Context, limit time.Duration) (agent.D
 	}
 }
 
+// waitForVolume lists the disk until its partition has a volume: Plug and
+// Play surfaces the volumes of a disk some time after it comes online,
+// and the mount manager gives back a remembered drive letter with them.
+func (m *mounter) waitForVolume(ctx context.Context, limit time.Duration) (agent.Disk, agent.Partition, error) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		disks, err := m.client.DiskList(ctx, m.serial)
+		if err != nil && ctx.Err() == nil {
+			return agent.Disk{}, agent.Partition{}, fmt.Errorf("listing the disks of %s: %w", m.server, err)
+		}
+		if len(disks) == 1 {
+			part, err := m.pickPartition(disks[0])
+			if err != nil || part.VolumeGUID != "" || disks[0].IsOffline {
+				return disks[0], part, err
+			}
+		}
+		tflog.Debug(ctx, "volume not surfaced yet; listing again", map[string]any{"server": m.server, "disk": m.serial, "attempt": attempt})
+		select {
+		case <-ctx.Done():
+			return agent.Disk{}, agent.Partition{}, fmt.Errorf("disk %s is online on %s but its volume did not appear within %s (%d look(s)); "+
+				"check the disk in Disk Management", m.serial, m.server, limit, attempt)
+		case <-time.After(volumeInterval):
+		}
+	}
+}
+
 // pickPartition resolves partition_number: the given one, or the disk's
 // single data partition.
 func (m *mounter) pickPartition(d agent.Disk) (agent.Partition, error) {
+	// The agent names volumes by GPT partition (Type Basic, MountedDevices
+	// DMIO:ID:); an MBR disk's partitions are typed IFS, FAT32, ... and
+	// its letters are recorded differently.
+	if d.PartitionStyle == "MBR" {
+		return agent.Partition{}, fmt.Errorf("disk %s on %s is a %s disk: only GPT data disks are supported (convert it to GPT, which erases it, or copy its data to a GPT LUN)",
+			m.serial, m.server, d.PartitionStyle)
+	}
 	var data []agent.Partition
 	for _, p := range d.Partitions {
 		if m.partition != 0 && p.Number == m.partition {
@@ -170,6 +207,13 @@ func (m *mounter) mount(ctx context.Context, wait time.Duration, repair string, 
 	if err != nil {
 		return part, err
 	}
+	// A disk that came back online by itself (Windows keeps a known disk's
+	// attributes) surfaces its volume a moment later.
+	if !d.IsOffline && part.VolumeGUID == "" {
+		if d, part, err = m.waitForVolume(ctx, wait); err != nil {
+			return part, err
+		}
+	}
 	// A disk already online shows its volume: refuse a taken mount point
 	// before changing anything.
 	if !d.IsOffline {
@@ -185,6 +229,12 @@ func (m *mounter) mount(ctx context.Context, wait time.Duration, repair string, 
 		}
 		if part, err = m.pickPartition(d); err != nil {
 			return part, err
+		}
+		// The agent waits for the volume, within a bound: past it, wait here.
+		if part.VolumeGUID == "" {
+			if _, part, err = m.waitForVolume(ctx, wait); err != nil {
+				return part, err
+			}
 		}
 		if err := m.checkMountPoint(ctx, part.VolumeGUID); err != nil {
 			return part, fmt.Errorf("%w\n\n(Disk %s was brought online on %s before the mount point could be checked; it is left online.)", err, m.serial, m.server)

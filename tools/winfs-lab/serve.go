@@ -22,6 +22,7 @@ func serveCmd(args []string) error {
 		{"process-start", "powershell.exe start (e.g. 400ms)"},
 		{"rescan", "storage rescan on a host (e.g. 1.5s)"},
 		{"chkdsk", "chkdsk /F /X of a volume (e.g. 3s)"},
+		{"volume-arrival", "volumes surfacing after a disk comes online (e.g. 500ms)"},
 		{"array-command", "the array's work on every CLI command (e.g. 150ms)"},
 		{"dns-update", "applying a DNS update (e.g. 20ms)"},
 	} {

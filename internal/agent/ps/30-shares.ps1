@@ -178,12 +178,43 @@ function ConvertFrom-WinfsCaching([string]$Mode) {
     throw (New-WinfsInvalid ('caching mode "' + $Mode + '" is not one of none, manual, documents, programs, branch_cache'))
 }
 
-# Get-WinfsShareObject finds a share by exact name, case-insensitively.
+# Get-WinfsShares lists the shares sorted by name as the lab and Go sort
+# them: ordinal, ignoring case (Sort-Object would use the culture's rules,
+# which ignore '-' and put '_' before letters).
+function Get-WinfsShares {
+    $list = New-Object 'System.Collections.Generic.List[object]'
+    foreach ($s in @(Get-SmbShare -ErrorAction Stop)) {
+        $list.Add($s)
+    }
+    $list.Sort([System.Comparison[object]] {
+            param($a, $b)
+            return [string]::Compare([string]$a.Name, [string]$b.Name, [System.StringComparison]::OrdinalIgnoreCase)
+        })
+    return , $list
+}
+
+# Get-WinfsShareObject finds a share by exact name, case-insensitively. A
+# host with clustered file server roles can have one name in several
+# scopes (ScopeName): the server's own scope '*' is the one managed here.
 function Get-WinfsShareObject([string]$Name) {
+    $found = New-Object 'System.Collections.Generic.List[object]'
     foreach ($s in @(Get-SmbShare -ErrorAction Stop)) {
         if ([string]::Equals([string]$s.Name, $Name, [System.StringComparison]::OrdinalIgnoreCase)) {
-            return $s
+            if ([string]$s.ScopeName -eq '*') {
+                return $s
+            }
+            $found.Add($s)
         }
+    }
+    if ($found.Count -eq 1) {
+        return $found[0]
+    }
+    if ($found.Count -gt 1) {
+        $scopes = New-Object 'System.Collections.Generic.List[string]'
+        foreach ($s in $found) {
+            $scopes.Add([string]$s.ScopeName)
+        }
+        throw (New-WinfsError 'share_conflict' ('share "' + $Name + '" on ' + [System.Environment]::MachineName + ' exists in the scopes ' + [string]::Join(', ', $scopes.ToArray()) + ' (clustered file server roles): it is not managed here'))
     }
     return $null
 }
@@ -200,10 +231,9 @@ function Get-WinfsShareAccess($Share) {
         } catch {
             # an orphaned SID or a name that no longer resolves: keep the text
         }
+        # Custom (an ACE whose mask is none of the three rights) is reported
+        # as such: it never equals a declared right, so share.set rewrites it.
         $right = ([string]$a.AccessRight).ToLowerInvariant()
-        if ($right -eq 'custom') {
-            $right = 'read'
-        }
         $list.Add([ordered]@{ account = $account; right = $right; type = ([string]$a.AccessControlType).ToLowerInvariant(); sid = $sid })
     }
     return , $list
@@ -211,7 +241,19 @@ function Get-WinfsShareAccess($Share) {
 
 function ConvertTo-WinfsShareWire($Share) {
     $access = New-Object 'System.Collections.Generic.List[object]'
-    foreach ($a in (Get-WinfsShareAccess $Share)) {
+    $entries = @()
+    if ([bool]$Share.Special) {
+        # An administrative share's access list is informational; one that
+        # cannot be read must not fail the whole listing.
+        try {
+            $entries = Get-WinfsShareAccess $Share
+        } catch {
+            $entries = @()
+        }
+    } else {
+        $entries = Get-WinfsShareAccess $Share
+    }
+    foreach ($a in $entries) {
         $access.Add([ordered]@{ account = (ConvertTo-WinfsWireAccount $a.sid $a.account); right = $a.right; type = $a.type })
     }
     $path = [string]$Share.Path
@@ -293,52 +335,27 @@ function Test-WinfsShareSame($Current, $Want) {
         ((Get-WinfsAccessKeys (Get-WinfsShareAccess $Current)) -ceq (Get-WinfsAccessKeys $Want.Access)))
 }
 
-# Sync-WinfsShareAccess makes the access list exactly $Want: declared denies
-# first, then stray entries go (New-SmbShare's implicit Everyone:Read among
-# them), then allows are granted with their right.
-function Sync-WinfsShareAccess($Share, $Want) {
-    $current = Get-WinfsShareAccess $Share
+# ConvertTo-WinfsShareSddl is the share security descriptor of an access
+# list, by SID: deny entries first (canonical order), then allows, with the
+# masks Grant-SmbShareAccess and Block-SmbShareAccess write (Full FA,
+# Change 0x1301bf, Read 0x1200a9; a deny denies everything). New-SmbShare
+# and Set-SmbShare -SecurityDescriptor apply it in one step, so the list is
+# exactly the declared one at every moment and no account name is looked up
+# (an orphaned SID is removed like any other entry).
+function ConvertTo-WinfsShareSddl($Want) {
+    $deny = ''
+    $allow = ''
     foreach ($w in $Want) {
-        if ($w.type -ne 'deny') {
+        if ($w.type -eq 'deny') {
+            $deny += '(D;;FA;;;' + $w.sid + ')'
             continue
         }
-        $present = $false
-        foreach ($c in $current) {
-            if ($c.type -eq 'deny' -and $c.sid -eq $w.sid) { $present = $true }
-        }
-        if (-not $present) {
-            Block-SmbShareAccess -InputObject $Share -AccountName $w.account -Force -Confirm:$false -ErrorAction Stop | Out-Null
-        }
+        $mask = '0x1200a9'
+        if ($w.right -eq 'full') { $mask = 'FA' }
+        if ($w.right -eq 'change') { $mask = '0x1301bf' }
+        $allow += '(A;;' + $mask + ';;;' + $w.sid + ')'
     }
-    foreach ($c in $current) {
-        $declared = $false
-        foreach ($w in $Want) {
-            if ($w.type -eq $c.type -and $w.sid -eq $c.sid) { $declared = $true }
-        }
-        if ($declared) {
-            continue
-        }
-        if ($c.type -eq 'deny') {
-            Unblock-SmbShareAccess -InputObject $Share -AccountName $c.account -Force -Confirm:$false -ErrorAction Stop | Out-Null
-        } else {
-            Revoke-SmbShareAccess -InputObject $Share -AccountName $c.account -Force -Confirm:$false -ErrorAction Stop | Out-Null
-        }
-    }
-    foreach ($w in $Want) {
-        if ($w.type -ne 'allow') {
-            continue
-        }
-        $same = $false
-        foreach ($c in $current) {
-            if ($c.type -eq 'allow' -and $c.sid -eq $w.sid -and $c.right -eq $w.right) { $same = $true }
-        }
-        if (-not $same) {
-            $right = 'Read'
-            if ($w.right -eq 'full') { $right = 'Full' }
-            if ($w.right -eq 'change') { $right = 'Change' }
-            Grant-SmbShareAccess -InputObject $Share -AccountName $w.account -AccessRight $right -Force -Confirm:$false -ErrorAction Stop | Out-Null
-        }
-    }
+    return 'O:BAG:SYD:' + $deny + $allow
 }
 
 function Invoke-WinfsShareList($Params) {
@@ -346,8 +363,7 @@ function Invoke-WinfsShareList($Params) {
     Assert-WinfsFields $Params @('scope') 'params'
     $scope = Get-WinfsScope $Params $false
     $shares = New-Object 'System.Collections.Generic.List[object]'
-    $all = @(Get-SmbShare -ErrorAction Stop | Sort-Object -Property Name)
-    foreach ($s in $all) {
+    foreach ($s in (Get-WinfsShares)) {
         if ($scope.Count -gt 0 -and ([bool]$s.Special -or -not (Test-WinfsInScope ([string]$s.Path) $scope))) {
             continue
         }
@@ -406,17 +422,18 @@ function Invoke-WinfsShareSet($Params) {
     if ($want.ABE) {
         $mode = 'AccessBased'
     }
+    # The access list travels as a security descriptor, in the same call:
+    # New-SmbShare's implicit Everyone:Read never exists.
+    $sddl = ConvertTo-WinfsShareSddl $want.Access
     if ($null -eq $cur) {
-        # Created for administrators only, so that New-SmbShare's implicit
-        # Everyone:Read never exists; the declared list replaces it below.
-        $cur = New-SmbShare -Name $want.Name -Path $want.Path -Description $want.Description -CachingMode $want.Caching `
+        New-SmbShare -Name $want.Name -Path $want.Path -Description $want.Description -CachingMode $want.Caching `
             -FolderEnumerationMode $mode -ConcurrentUserLimit ([uint32]$want.Limit) -EncryptData $want.Encrypt `
-            -FullAccess (Get-WinfsAccountName 'S-1-5-32-544') -Confirm:$false -ErrorAction Stop
+            -SecurityDescriptor $sddl -Confirm:$false -ErrorAction Stop | Out-Null
     } else {
         Set-SmbShare -InputObject $cur -Description $want.Description -CachingMode $want.Caching -FolderEnumerationMode $mode `
-            -ConcurrentUserLimit ([uint32]$want.Limit) -EncryptData $want.Encrypt -Force -Confirm:$false -ErrorAction Stop | Out-Null
+            -ConcurrentUserLimit ([uint32]$want.Limit) -EncryptData $want.Encrypt -SecurityDescriptor $sddl `
+            -Force -Confirm:$false -ErrorAction Stop | Out-Null
     }
-    Sync-WinfsShareAccess $cur $want.Access
     return [ordered]@{ action = $action }
 }
 

@@ -259,8 +259,90 @@ function Invoke-WinfsDiskList($Params) {
     return [ordered]@{ disks = $list.ToArray() }
 }
 
-# Invoke-WinfsDiskSet brings a disk online before changing its read-only
-# flag (Set-Disk needs it online for that), and takes it offline last.
+# Get-WinfsRememberedLetters lists, per partition GUID (hex of the
+# MountedDevices data), the drive letters MountedDevices holds for it: the
+# mount manager gives them back when the volume arrives.
+function Get-WinfsRememberedLetters {
+    $out = @{}
+    $key = Open-WinfsKey @{ Hive = [Microsoft.Win32.RegistryHive]::LocalMachine; Key = 'SYSTEM\MountedDevices'; Path = 'HKLM\SYSTEM\MountedDevices' } $false $false
+    if ($null -eq $key) {
+        return $out
+    }
+    try {
+        foreach ($name in $key.GetValueNames()) {
+            if ($name -match '\A\\DosDevices\\([A-Za-z]:)\z') {
+                $letter = $Matches[1].ToUpperInvariant()
+                $data = $key.GetValue($name, $null)
+                if ($data -is [byte[]]) {
+                    $out[(ConvertTo-WinfsHex $data)] = $letter
+                }
+            }
+        }
+    } finally {
+        $key.Dispose()
+    }
+    return $out
+}
+
+# Test-WinfsVolumeArrived says whether a partition's volume is there: its
+# \\?\Volume{GUID}\ access path, and the letter MountedDevices remembers
+# for a GPT partition (DMIO:ID: and the partition GUID's bytes).
+function Test-WinfsVolumeArrived($Part, $Letters) {
+    $paths = @()
+    $hasVolume = $false
+    foreach ($ap in @($Part.AccessPaths)) {
+        if ($null -eq $ap) {
+            continue
+        }
+        $paths += ([string]$ap).TrimEnd('\').ToUpperInvariant()
+        if (([string]$ap) -match '\A\\\\\?\\Volume\{[0-9a-fA-F-]{36}\}\\\z') {
+            $hasVolume = $true
+        }
+    }
+    if (-not $hasVolume) {
+        return $false
+    }
+    $guid = Get-WinfsDiskText $Part.Guid
+    if ($guid -eq '') {
+        return $true
+    }
+    $bytes = New-Object 'System.Collections.Generic.List[byte]'
+    $bytes.AddRange([System.Text.Encoding]::ASCII.GetBytes('DMIO:ID:'))
+    $bytes.AddRange((New-Object System.Guid -ArgumentList $guid).ToByteArray())
+    $hex = ConvertTo-WinfsHex $bytes.ToArray()
+    if ($Letters.ContainsKey($hex)) {
+        return ($paths -contains $Letters[$hex])
+    }
+    return $true
+}
+
+# Wait-WinfsVolumes waits, polling every 250 ms for at most 15 s, until
+# every Basic partition of disk $Number has its volume and its remembered
+# letter: Set-Disk returns before Plug and Play surfaces the volumes of a
+# disk it brought online, and an explicit mount in that window would race
+# the mount manager. Past the limit the caller answers without them.
+function Wait-WinfsVolumes([uint32]$Number) {
+    $deadline = [DateTime]::UtcNow.AddSeconds(15)
+    while ($true) {
+        $letters = Get-WinfsRememberedLetters
+        $all = $true
+        foreach ($p in @(Get-Partition -DiskNumber $Number -ErrorAction SilentlyContinue)) {
+            if ([string]$p.Type -eq 'Basic' -and -not (Test-WinfsVolumeArrived $p $letters)) {
+                $all = $false
+                break
+            }
+        }
+        if ($all -or [DateTime]::UtcNow -ge $deadline) {
+            return
+        }
+        Start-Sleep -Milliseconds 250
+    }
+}
+
+# Invoke-WinfsDiskSet clears read-only before it brings a disk online, so
+# no volume is ever surfaced read-only, and takes a disk offline last. If
+# Set-Disk refuses to change read-only on an offline disk, it is changed
+# once the disk is online.
 function Invoke-WinfsDiskSet($Params) {
     Assert-WinfsObject $Params 'params'
     Assert-WinfsFields $Params @('disk', 'offline', 'read_only') 'params'
@@ -269,12 +351,23 @@ function Invoke-WinfsDiskSet($Params) {
     $readOnly = Get-WinfsOptionalBool $Params 'read_only'
     $disk = Find-WinfsDisk $id
     $n = $disk.Number
+    $readOnlyLater = $false
+    if ($null -ne $readOnly -and [bool]$disk.IsReadOnly -ne $readOnly) {
+        try {
+            Set-Disk -Number $n -IsReadOnly $readOnly -ErrorAction Stop | Out-Null
+        } catch {
+            if (-not $disk.IsOffline) {
+                throw
+            }
+            $readOnlyLater = $true
+        }
+    }
     if ($offline -eq $false -and $disk.IsOffline) {
         Set-Disk -Number $n -IsOffline $false | Out-Null
-        $disk = Get-Disk -Number $n
-    }
-    if ($null -ne $readOnly -and [bool]$disk.IsReadOnly -ne $readOnly) {
-        Set-Disk -Number $n -IsReadOnly $readOnly | Out-Null
+        if ($readOnlyLater) {
+            Set-Disk -Number $n -IsReadOnly $readOnly | Out-Null
+        }
+        Wait-WinfsVolumes $n
     }
     if ($offline -eq $true -and -not $disk.IsOffline) {
         Set-Disk -Number $n -IsOffline $true | Out-Null
@@ -362,12 +455,33 @@ function Invoke-WinfsVolumeDismount($Params) {
         $part = Find-WinfsPartition $cur.volume_guid
     }
     if ($null -eq $part) {
-        # A letter whose volume is gone: only MountedDevices holds it. Both
-        # ways out of this branch leave the function (see Invoke-WinfsVolumeRepair).
+        # A letter whose volume is gone: only MountedDevices holds it.
+        # mountvol X:\ /D asks the mount manager to delete the point and its
+        # database entry (IOCTL_MOUNTMGR_DELETE_POINTS); whether it does so
+        # for an absent volume is not documented, so a \DosDevices\X: value
+        # left behind, with no X:\ present, is deleted directly.
         $ErrorActionPreference = 'Continue'
-        $output = (& mountvol.exe $mp.Text /D 2>&1 | Out-String)
-        if ($LASTEXITCODE -ne 0) {
-            throw (New-WinfsError 'internal' ('mountvol ' + $mp.Text + ' /D failed: ' + $output.Trim()))
+        # Each stderr line arrives as an ErrorRecord: its text, not Out-String's error view.
+        $lines = New-Object 'System.Collections.Generic.List[string]'
+        foreach ($line in @(& mountvol.exe ($mp.Text + '\') /D 2>&1)) {
+            $lines.Add([string]$line)
+        }
+        $code = $LASTEXITCODE
+        $output = [string]::Join("`n", $lines.ToArray())
+        $ErrorActionPreference = 'Stop'
+        $name = '\DosDevices\' + $mp.Text
+        $key = Open-WinfsKey @{ Hive = [Microsoft.Win32.RegistryHive]::LocalMachine; Key = 'SYSTEM\MountedDevices'; Path = 'HKLM\SYSTEM\MountedDevices' } $true $false
+        if ($null -ne $key) {
+            try {
+                if ((Test-WinfsValueName $key $name) -and -not [System.IO.Directory]::Exists($mp.Text + '\')) {
+                    $key.DeleteValue($name)
+                }
+                if (Test-WinfsValueName $key $name) {
+                    throw (New-WinfsError 'internal' ('mountvol ' + $mp.Text + '\ /D (exit code ' + $code + ') left ' + $name + ': ' + $output.Trim()))
+                }
+            } finally {
+                $key.Dispose()
+            }
         }
         return [ordered]@{ removed = $true }
     }
@@ -434,7 +548,8 @@ function Invoke-WinfsVolumeCloseSessions($Params) {
     $sessions = @{}
     foreach ($f in $files) {
         $sessions[[string]$f.SessionId] = $f.SessionId
-        Close-SmbOpenFile -FileId $f.FileId -Force -Confirm:$false | Out-Null
+        # A file its client closed since the listing is gone: that is the goal.
+        Close-SmbOpenFile -FileId $f.FileId -Force -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
     }
     $closed = 0
     foreach ($sid in $sessions.Values) {

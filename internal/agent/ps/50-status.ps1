@@ -155,7 +155,7 @@ function Invoke-WinfsServerStatus($Params) {
     # shared then, and the list says so.
     $shares = New-Object 'System.Collections.Generic.List[object]'
     if ((Get-WinfsServiceStatus 'LanmanServer').state -eq 'running') {
-        foreach ($s in @(Get-SmbShare -ErrorAction Stop | Sort-Object -Property Name)) {
+        foreach ($s in (Get-WinfsShares)) {
             if ([bool]$s.Special) {
                 continue
             }

@@ -30,8 +30,7 @@ type Partition struct {
 }
 
 type lun struct {
-	parts      []*Partition
-	lastOnline string // the host that last had the disk online and writable
+	parts []*Partition
 }
 
 // Store is the content of every LUN, keyed by serial. Safe for concurrent use.
@@ -152,25 +151,6 @@ func (s *Store) FileNames(serial string, number int) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// LastOnline is the host that last had the LUN online and writable ("" if none).
-func (s *Store) LastOnline(serial string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if l := s.luns[serial]; l != nil {
-		return l.lastOnline
-	}
-	return ""
-}
-
-// SetLastOnline records the host that brought the LUN online and writable.
-func (s *Store) SetLastOnline(serial, host string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if l := s.luns[serial]; l != nil {
-		l.lastOnline = host
-	}
 }
 
 // PartitionGUID is the GPT partition GUID written on the LUN: derived from

@@ -26,13 +26,16 @@ type Host struct {
 	st       *storage                 // disks, volumes, mount points, SMB sessions
 	services map[string]*service      // by folded service name
 	down     bool                     // crashed (powered off) until Boot
+	// lostShares are the registry shares (by folded name) the Server
+	// service skipped at its last start because their folder was missing.
+	lostShares map[string]bool
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly
 // installed Windows Server 2022 as far as the provider touches it. Every change
 // is recorded on tl (which may be nil in tests that do not care).
 func New(name string, tl *timeline.Timeline) *Host {
-	h := &Host{name: name, tl: tl, reg: newRegistry(), st: newStorage(), services: newServices()}
+	h := &Host{name: name, tl: tl, reg: newRegistry(), st: newStorage(), services: newServices(), lostShares: map[string]bool{}}
 	h.seedRegistry()
 	return h
 }

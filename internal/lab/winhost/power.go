@@ -112,6 +112,9 @@ func (h *Host) Boot() bool {
 		h.record("volume.repair", r+": autochk at boot, was dirty: true")
 	}
 	h.rescanLocked()
+	for _, d := range h.st.disks {
+		d.arriving = false // volumes surface during the boot, before the services start
+	}
 	// The mount manager mounts only volumes that are there: the access
 	// paths of absent volumes (gone now, or already before the crash) stay
 	// in MountedDevices as records.

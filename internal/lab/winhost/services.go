@@ -121,4 +121,7 @@ func (h *Host) startLocked(s *service) {
 	}
 	s.running = true
 	h.record("service.start", s.name+" ("+s.display+")")
+	if strings.EqualFold(s.name, "LanmanServer") {
+		h.recreateSharesLocked()
+	}
 }

@@ -13,6 +13,10 @@ type smbState struct {
 	nextID   uint64
 	sessions map[uint64]*smbSession
 	files    map[uint64]*openFile
+	// racingCloses is how many more files volume.close_sessions lists are
+	// closed by their clients before Close-SmbOpenFile reaches them (a
+	// race a busy server has; fault injection).
+	racingCloses int
 }
 
 type smbSession struct {
@@ -43,17 +47,30 @@ func (s *smbState) filesOn(guid string) []string {
 	return out
 }
 
-// closeVolume closes the files open on a volume, then the sessions that
-// held them and have nothing open elsewhere (Close-SmbOpenFile, then
-// Close-SmbSession).
-func (s *smbState) closeVolume(guid string) (files, sessions int) {
-	touched := map[uint64]bool{}
+// closeSessions is volume.close_sessions as the agent runs it: list the
+// files open on the volume (Get-SmbOpenFile), close each by id
+// (Close-SmbOpenFile -ErrorAction SilentlyContinue: a file its client
+// closed in between is no longer there, which is the goal), then close the
+// sessions left with nothing open. Listed files count as closed either way;
+// raced lists the ones their clients closed first.
+func (s *smbState) closeSessions(guid string, race bool) (files, sessions int, raced []string) {
+	var ids []uint64
 	for id, f := range s.files {
 		if f.volume == guid {
-			touched[f.session] = true
-			delete(s.files, id)
-			files++
+			ids = append(ids, id)
 		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	touched := map[uint64]bool{}
+	for _, id := range ids {
+		f := s.files[id]
+		touched[f.session] = true
+		if race && s.racingCloses > 0 {
+			s.racingCloses--
+			raced = append(raced, f.path)
+		}
+		delete(s.files, id)
+		files++
 	}
 	for sid := range touched {
 		busy := false
@@ -65,11 +82,19 @@ func (s *smbState) closeVolume(guid string) (files, sessions int) {
 			sessions++
 		}
 	}
-	return files, sessions
+	return files, sessions, raced
+}
+
+// SetClientCloseRace makes the next n files volume.close_sessions lists
+// close by their clients before the agent closes them.
+func (h *Host) SetClientCloseRace(n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.st.smb.racingCloses = n
 }
 
 // dropVolume is what a vanished or offline volume does to its handles.
-func (s *smbState) dropVolume(guid string) { s.closeVolume(guid) }
+func (s *smbState) dropVolume(guid string) { s.closeSessions(guid, false) }
 
 func (s *smbState) dropAll() int {
 	n := len(s.sessions)

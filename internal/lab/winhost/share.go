@@ -32,6 +32,13 @@ import (
 // The Server service here re-reads the registry on every access, as if it
 // were restarted after each change; the administrative shares C$, ADMIN$ and
 // IPC$ are not in the registry on Windows either: the service creates them.
+// One thing it does only when it starts: it recreates each registry share,
+// and skips one whose folder is missing (event 2511, source Server: "The
+// server service was unable to recreate the share ... because the
+// directory ... no longer exists", Microsoft KB 302829). The share stays in
+// the registry but is neither listed nor served until it is created again
+// (New-SmbShare) or the service restarts with the folder there: a share on
+// a SAN volume whose disk is offline at boot stays away once it is online.
 
 const (
 	cscManual    = 0x00
@@ -196,9 +203,10 @@ func rightMask(right string) uint32 {
 }
 
 // decodeAccess reads a share's security descriptor as Get-SmbShareAccess
-// reports it. A mask that is not one of the three rights is reported as the
-// largest right it fully contains (Windows shows "Custom"; this provider
-// would then show a diff and rewrite it).
+// reports it. A mask that is not exactly one of the three rights is Custom
+// (MSFT_SmbShareAccessControlEntry.AccessRight: "Custom is returned when a
+// share ACE is encountered that does not specify a set of access rights
+// that correspond to one of the SMB-style access rights").
 func decodeAccess(locale string, raw []byte) ([]agent.ShareAccess, error) {
 	sd, err := secdesc.Decode(raw)
 	if err != nil {
@@ -206,12 +214,14 @@ func decodeAccess(locale string, raw []byte) ([]agent.ShareAccess, error) {
 	}
 	out := []agent.ShareAccess{}
 	for _, a := range sd.DACL {
-		e := agent.ShareAccess{Account: wireAccount(locale, a.SID), Type: agent.AccessAllow, Right: agent.RightRead}
-		switch {
-		case a.Mask&secdesc.MaskFull == secdesc.MaskFull:
+		e := agent.ShareAccess{Account: wireAccount(locale, a.SID), Type: agent.AccessAllow, Right: agent.RightCustom}
+		switch a.Mask {
+		case secdesc.MaskFull:
 			e.Right = agent.RightFull
-		case a.Mask&secdesc.MaskChange == secdesc.MaskChange:
+		case secdesc.MaskChange:
 			e.Right = agent.RightChange
+		case secdesc.MaskRead:
+			e.Right = agent.RightRead
 		}
 		if a.Type == secdesc.AccessDenied {
 			e.Type = agent.AccessDeny
@@ -237,7 +247,7 @@ func (h *Host) sharesLocked() []agent.ShareInfo {
 			continue
 		}
 		s, err := decodeShareLines(v.name, v.strs)
-		if err != nil {
+		if err != nil || h.lostShares[fold(s.Name)] {
 			continue
 		}
 		s.Access = []agent.ShareAccess{{Account: "Everyone", Right: agent.RightFull, Type: agent.AccessAllow}}
@@ -280,7 +290,7 @@ func (h *Host) volumeMounted(path string) bool {
 	}
 	if ap := h.st.paths[fold(drive+":")]; ap != nil {
 		d, _, _ := h.volumeLocked(ap.guid)
-		return d != nil && !d.offline
+		return d != nil && h.volumesPresentLocked(d)
 	}
 	k := h.reg.lookup(mustPath(KeyMountedDevices))
 	return k != nil && k.values[fold(`\DosDevices\`+drive+":")] != nil
@@ -323,9 +333,27 @@ func (h *Host) Shares() []agent.ShareInfo {
 	return append(slices.Clone(specialShares), h.sharesLocked()...)
 }
 
+// recreateSharesLocked is the Server service starting: every registry share
+// whose folder is missing is skipped (event 2511), the others are served.
+func (h *Host) recreateSharesLocked() {
+	clear(h.lostShares)
+	var lost []string
+	for _, s := range h.sharesLocked() {
+		if !h.volumeMounted(s.Path) {
+			h.lostShares[fold(s.Name)] = true
+			lost = append(lost, fmt.Sprintf("%s (%s)", s.Name, s.Path))
+		}
+	}
+	if len(lost) > 0 {
+		slices.Sort(lost)
+		h.record("share.lost", "event 2511: the server service was unable to recreate these shares because their directory no longer exists: "+strings.Join(lost, ", "))
+	}
+}
+
 // putShareLocked writes a share's two registry values. The registry.set
 // events are not recorded: the caller records one share.* event instead.
 func (h *Host) putShareLocked(s agent.Share, sd []byte) {
+	delete(h.lostShares, fold(s.Name))
 	h.putValueLocked(shareKeys.shares, &regValue{name: s.Name, kind: agent.RegMultiSZ, strs: encodeShareLines(s)})
 	h.putValueLocked(shareKeys.security, &regValue{name: s.Name, kind: agent.RegBinary, raw: sd})
 }
@@ -339,6 +367,7 @@ func (h *Host) putValueLocked(p keyPath, v *regValue) {
 }
 
 func (h *Host) deleteShareLocked(name string) {
+	delete(h.lostShares, fold(name))
 	for _, p := range []keyPath{shareKeys.shares, shareKeys.security} {
 		if k := h.reg.lookup(p); k != nil {
 			delete(k.values, fold(name))

@@ -234,3 +234,32 @@ func TestOrphanSIDAndMissingDescriptor(t *testing.T) {
 		t.Fatalf("no descriptor: %+v", got)
 	}
 }
+
+// TestCustomRightsAndOrphanReplaced: an entry whose mask is none of the
+// three rights is reported as custom, never as a right it contains, and
+// share.set replaces it (and an orphaned SID) with exactly the declared list.
+func TestCustomRightsAndOrphanReplaced(t *testing.T) {
+	h := New("server1", nil)
+	mount(t, h, "X")
+	s := finance()
+	mustCall(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scopeXY}, nil)
+	corp, _ := secdesc.Resolve(`CORP\Finance`)
+	orphan := secdesc.MustSID("S-1-5-21-7-7-7-7777")
+	raw := secdesc.SD{DACL: []secdesc.ACE{
+		{Type: secdesc.AccessAllowed, Mask: secdesc.MaskFull &^ 0x40, SID: corp}, // Full without FILE_DELETE_CHILD
+		{Type: secdesc.AccessAllowed, Mask: secdesc.MaskRead, SID: orphan},
+	}}.Encode()
+	h.mu.Lock()
+	h.putValueLocked(shareKeys.security, &regValue{name: "Finance Team", kind: agent.RegBinary, raw: raw})
+	h.mu.Unlock()
+	all := h.Shares()
+	if got := all[len(all)-1].Access; len(got) != 2 || got[0].Right != agent.RightCustom {
+		t.Fatalf("custom mask reported as %+v", got)
+	}
+	var res agent.ShareSetResult
+	mustCall(t, h, agent.ShareSet.Name, agent.ShareSetParams{Share: s, Scope: scopeXY}, &res)
+	all = h.Shares()
+	if res.Action != agent.ShareUpdated || !reflect.DeepEqual(all[len(all)-1].Access, s.Access) {
+		t.Fatalf("after share.set (%s): %+v, want %+v", res.Action, all[len(all)-1].Access, s.Access)
+	}
+}

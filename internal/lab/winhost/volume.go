@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
@@ -21,9 +22,23 @@ import (
 //     removal: its NTFS dirty bit is set (on the LUN, so the next host finds
 //     it) and its access paths stay recorded, as MountedDevices keeps them
 //     on Windows; the invariant checker reports such stale mounts.
-//   - A disk arrives offline (SAN policy OfflineShared, the Server default
-//     for shared buses) and also read-only when another host was the last
-//     to write to the LUN. It must be brought online and made writable.
+//   - SAN policy applies to newly discovered disks only: with OfflineShared
+//     (the Windows Server default) a disk on a shared bus is left offline,
+//     and "disks that are left offline are read-only by default" (diskpart
+//     "san" and VDS_SAN_POLICY in MS-VDS 2.2.2.2.1.1). A disk this host has
+//     seen before comes back with the online and read-only attributes it
+//     had (Windows keeps them per disk): one that vanished while online
+//     comes back online, and its volumes arrive by themselves.
+//   - Volumes are surfaced by Plug and Play after the disk is online, not
+//     by Set-Disk ("when a disk is online, one or more volume devices are
+//     installed", diskpart "san"); Set-Disk returns before they exist. The
+//     lab's volumes of a disk that came online arrive after the later of
+//     two things: one look at the disk that misses them (so that the race
+//     is always exercised, also with no latency) and the latency model's
+//     volume arrival time. When a volume arrives, the mount manager gives
+//     back the drive letter MountedDevices remembers for it (IVdsService::
+//     CleanupObsoleteMountPoints: "if the disk and volume return to the
+//     same computer, the volume receives the same drive letter").
 //   - Volume GUIDs are per host (lundata.VolumeGUID); a volume comes back
 //     with its recorded access paths when its disk is online again.
 
@@ -46,7 +61,16 @@ type storage struct {
 	// slowRescans is how many more rescans miss newly presented disks: a
 	// host slow to see a remapped LUN (fault injection).
 	slowRescans int
+	// known holds the attributes of every disk this host has seen, by
+	// serial: what a disk that comes back arrives with.
+	known map[string]diskAttrs
+	// arrival is how long after a disk comes online its volumes appear
+	// (the latency model's volume arrival); now is the clock it runs on.
+	arrival time.Duration
+	now     func() time.Time
 }
+
+type diskAttrs struct{ offline, readOnly bool }
 
 type disk struct {
 	serial   string
@@ -55,6 +79,11 @@ type disk struct {
 	size     int64
 	offline  bool
 	readOnly bool
+	// arriving: the disk is online and Plug and Play has not surfaced its
+	// volumes yet; they do at arriveAt, once a look has missed them.
+	arriving bool
+	arriveAt time.Time
+	missed   bool
 }
 
 type volumeKey struct {
@@ -92,7 +121,55 @@ func newStorage() *storage {
 		volumes:  map[string]volumeKey{},
 		folders:  map[string]*folder{},
 		smb:      newSMBState(),
+		known:    map[string]diskAttrs{},
+		now:      time.Now,
 	}
+}
+
+// SetVolumeArrival sets how long after a disk comes online its volumes
+// appear (the latency model's volume arrival; 0 still misses one look).
+func (h *Host) SetVolumeArrival(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.st.arrival = d
+}
+
+// startArrivalLocked: d just came online; its volumes are not there yet.
+func (h *Host) startArrivalLocked(d *disk) {
+	d.arriving, d.missed, d.arriveAt = true, false, h.st.now().Add(h.st.arrival)
+}
+
+// volumesPresentLocked says whether the volume devices of d exist now. It
+// does not count as a look.
+func (h *Host) volumesPresentLocked(d *disk) bool {
+	return !d.offline && (!d.arriving || (d.missed && !h.st.now().Before(d.arriveAt)))
+}
+
+// lookLocked is an agent looking at d's partitions (Get-Partition): a
+// look before the volumes arrived misses them. It reports whether they
+// are present, and records their arrival once.
+func (h *Host) lookLocked(d *disk) bool {
+	if !h.volumesPresentLocked(d) {
+		if !d.offline {
+			d.missed = true
+		}
+		return false
+	}
+	if d.arriving {
+		d.arriving = false
+		var letters []string
+		for _, p := range h.st.data.Partitions(d.serial, d.size) {
+			if p.Type == agent.PartitionBasic {
+				letters = append(letters, h.accessPathsLocked(lundata.VolumeGUID(h.name, d.serial, p.Number))...)
+			}
+		}
+		detail := fmt.Sprintf("disk %d serial %s: volumes surfaced", d.number, d.serial)
+		if len(letters) > 0 {
+			detail += "; the mount manager gave back " + strings.Join(letters, ", ")
+		}
+		h.record("volume.arrive", detail)
+	}
+	return true
 }
 
 // UniqueIDFor is the disk UniqueId Windows shows for a NetApp LUN: the
@@ -133,13 +210,22 @@ func (h *Host) rescanLocked() {
 		if h.st.disks[l.Serial] != nil || slow {
 			continue
 		}
-		d := &disk{serial: l.Serial, uniqueID: UniqueIDFor(l.Serial), number: h.st.nextDisk, size: l.Size, offline: true}
+		// A new disk gets the SAN policy (OfflineShared: offline and
+		// read-only); a known one what it had.
+		attrs, known := h.st.known[l.Serial]
+		if !known {
+			attrs = diskAttrs{offline: true, readOnly: true}
+			h.st.known[l.Serial] = attrs
+		}
+		d := &disk{serial: l.Serial, uniqueID: UniqueIDFor(l.Serial), number: h.st.nextDisk, size: l.Size, offline: attrs.offline, readOnly: attrs.readOnly}
 		h.st.nextDisk++
-		last := h.st.data.LastOnline(l.Serial)
-		d.readOnly = last != "" && last != h.name
 		h.st.disks[l.Serial] = d
 		h.learnVolumesLocked(d)
-		arrived = append(arrived, fmt.Sprintf("disk %d serial %s (offline%s)", d.number, d.serial, map[bool]string{true: ", read-only"}[d.readOnly]))
+		if !d.offline {
+			h.startArrivalLocked(d)
+		}
+		arrived = append(arrived, fmt.Sprintf("disk %d serial %s (%s%s)", d.number, d.serial,
+			map[bool]string{true: "offline", false: "online"}[d.offline], map[bool]string{true: ", read-only"}[d.readOnly]))
 	}
 	var left []string
 	for serial := range h.st.disks {
@@ -247,35 +333,44 @@ func (h *Host) volumeLocked(guid string) (*disk, volumeKey, bool) {
 	return h.st.disks[k.serial], k, true
 }
 
-// setDiskLocked is disk.set: online/offline and read-only.
-func (h *Host) setDiskLocked(d *disk, offline, readOnly *bool) {
-	if offline != nil && *offline != d.offline {
-		d.offline = *offline
-		kind := map[bool]string{true: "disk.offline", false: "disk.online"}[d.offline]
-		h.record(kind, fmt.Sprintf("disk %d serial %s", d.number, d.serial))
-		if d.offline {
-			for _, p := range h.st.data.Partitions(d.serial, d.size) {
-				h.st.smb.dropVolume(lundata.VolumeGUID(h.name, d.serial, p.Number))
-			}
-		}
-	}
+// setDiskLocked is Set-Disk: online/offline and read-only, each
+// remembered for the disk. Read-only is changed first when the disk
+// comes online (diskpart and Set-Disk clear it on an offline disk), so a
+// volume is never surfaced read-only; taking a disk offline comes last.
+// It reports whether the disk came online.
+func (h *Host) setDiskLocked(d *disk, offline, readOnly *bool) bool {
 	if readOnly != nil && *readOnly != d.readOnly {
 		d.readOnly = *readOnly
 		kind := map[bool]string{true: "disk.readonly", false: "disk.writable"}[d.readOnly]
 		h.record(kind, fmt.Sprintf("disk %d serial %s", d.number, d.serial))
 	}
-	if !d.offline && !d.readOnly {
-		h.st.data.SetLastOnline(d.serial, h.name)
+	onlined := false
+	if offline != nil && *offline != d.offline {
+		d.offline = *offline
+		kind := map[bool]string{true: "disk.offline", false: "disk.online"}[d.offline]
+		h.record(kind, fmt.Sprintf("disk %d serial %s", d.number, d.serial))
+		if d.offline {
+			d.arriving = false
+			for _, p := range h.st.data.Partitions(d.serial, d.size) {
+				h.st.smb.dropVolume(lundata.VolumeGUID(h.name, d.serial, p.Number))
+			}
+		} else {
+			onlined = true
+			h.startArrivalLocked(d)
+		}
 	}
+	h.st.known[d.serial] = diskAttrs{offline: d.offline, readOnly: d.readOnly}
+	return onlined
 }
 
 // wireDiskLocked is a disk in its contract form.
 func (h *Host) wireDiskLocked(d *disk) agent.Disk {
 	out := agent.Disk{Number: d.number, SerialNumber: d.serial, UniqueID: d.uniqueID, Size: d.size,
 		PartitionStyle: "GPT", IsOffline: d.offline, IsReadOnly: d.readOnly, Partitions: []agent.Partition{}}
+	present := h.lookLocked(d)
 	for _, p := range h.st.data.Partitions(d.serial, d.size) {
 		wp := agent.Partition{Number: p.Number, Type: p.Type, Size: p.Size, GUID: p.GUID, AccessPaths: []string{}}
-		if p.Type == agent.PartitionBasic && !d.offline {
+		if p.Type == agent.PartitionBasic && present {
 			wp.VolumeGUID = lundata.VolumeGUID(h.name, d.serial, p.Number)
 			wp.AccessPaths = h.accessPathsLocked(wp.VolumeGUID)
 			wp.FileSystem, wp.Label, wp.Dirty = p.FileSystem, p.Label, p.Dirty
@@ -361,6 +456,7 @@ func (h *Host) SeedMount(serial, path string) error {
 	}
 	off, ro := false, false
 	h.setDiskLocked(d, &off, &ro)
+	d.arriving = false // set up long before anyone looks
 	var data []int
 	for _, p := range h.st.data.Partitions(serial, d.size) {
 		if p.Type == agent.PartitionBasic {

@@ -113,6 +113,13 @@ func (h *Host) mountPointLocked(mp mountPath) agent.MountPointGetResult {
 		return agent.MountPointGetResult{Path: mp.text, Kind: "drive", InUse: true, Holder: "the system volume (C:)", Exists: true, NTFS: true}
 	}
 	if ap := h.st.paths[fold(mp.text)]; ap != nil {
+		// A letter whose volume is not there (gone, or not surfaced yet)
+		// is no partition's access path: only MountedDevices holds it, and
+		// the agent cannot tell whose it is.
+		if d, _, _ := h.volumeLocked(ap.guid); mp.drive && (d == nil || !h.volumesPresentLocked(d)) {
+			out.InUse, out.Holder = true, `the MountedDevices entry \DosDevices\`+mp.text+` (a device, or a volume that is not present)`
+			return out
+		}
 		out.InUse, out.VolumeGUID, out.Holder = true, ap.guid, h.describeVolumeLocked(ap.guid)
 		out.Exists, out.NTFS = true, true
 		return out
@@ -136,6 +143,10 @@ func (h *Host) mountLocked(guid string, mp mountPath) (bool, *agent.Error) {
 	}
 	if d.offline {
 		return false, agent.Errorf(agent.CodeDiskOffline, "disk %d (serial %s) is offline: bring it online before mounting", d.number, d.serial)
+	}
+	// Get-Partition finds no partition with that volume name yet.
+	if !h.lookLocked(d) {
+		return false, agent.Errorf(agent.CodeVolumeNotFound, `no volume \\?\Volume{%s}\ on %s`, guid, h.ComputerName())
 	}
 	guid = normGUID(guid)
 	cur := h.mountPointLocked(mp)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
@@ -33,8 +34,40 @@ func (h *Host) diskSet(p agent.DiskSetParams) (agent.DiskSetResult, *agent.Error
 	if d == nil {
 		return agent.DiskSetResult{}, h.noDisk(p.Disk)
 	}
-	h.setDiskLocked(d, p.Offline, p.ReadOnly)
+	if h.setDiskLocked(d, p.Offline, p.ReadOnly) && !h.waitVolumesLocked(d) {
+		return agent.DiskSetResult{}, h.noDisk(p.Disk)
+	}
 	return agent.DiskSetResult{Disk: h.wireDiskLocked(d)}, nil
+}
+
+// disk.set waits for the volumes of a disk it brought online, looking
+// every volumePoll for at most volumeWaitLimit, as Wait-WinfsVolumes in
+// agent.ps1 does; past the limit it answers without them.
+const (
+	volumePoll      = 250 * time.Millisecond
+	volumeWaitLimit = 15 * time.Second
+)
+
+// waitVolumesLocked looks at d until its volumes are there or the limit
+// passes. The lock is released while it sleeps; it reports false when the
+// disk vanished meanwhile. The lab sleeps no longer than until the
+// arrival, where the agent sleeps whole polls: only the time differs.
+func (h *Host) waitVolumesLocked(d *disk) bool {
+	deadline := h.st.now().Add(volumeWaitLimit)
+	for !h.lookLocked(d) {
+		now := h.st.now()
+		if !now.Before(deadline) || d.offline {
+			return true
+		}
+		sleep := min(volumePoll, max(d.arriveAt.Sub(now), 0))
+		h.mu.Unlock()
+		time.Sleep(sleep)
+		h.mu.Lock()
+		if h.st.disks[d.serial] != d {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Host) noDisk(id string) *agent.Error {
@@ -88,6 +121,9 @@ func (h *Host) onlineVolumeLocked(guid string) (*disk, volumeKey, *agent.Error) 
 	if d.offline {
 		return nil, k, agent.Errorf(agent.CodeDiskOffline, "disk %d (serial %s) is offline", d.number, d.serial)
 	}
+	if !h.lookLocked(d) {
+		return nil, k, agent.Errorf(agent.CodeVolumeNotFound, `no volume \\?\Volume{%s}\ on %s`, guid, h.ComputerName())
+	}
 	return d, k, nil
 }
 
@@ -131,7 +167,11 @@ func (h *Host) volumeCloseSessions(p agent.VolumeParams) (agent.VolumeCloseSessi
 	if _, _, known := h.volumeLocked(guid); !known {
 		return agent.VolumeCloseSessionsResult{}, agent.Errorf(agent.CodeVolumeNotFound, `no volume \\?\Volume{%s}\ on %s`, guid, h.ComputerName())
 	}
-	files, sessions := h.st.smb.closeVolume(guid)
-	h.record("volume.close_sessions", fmt.Sprintf("%s: %d open file(s) and %d session(s) closed", h.describeVolumeLocked(guid), files, sessions))
+	files, sessions, raced := h.st.smb.closeSessions(guid, true)
+	detail := fmt.Sprintf("%s: %d open file(s) and %d session(s) closed", h.describeVolumeLocked(guid), files, sessions)
+	if len(raced) > 0 {
+		detail += fmt.Sprintf(" (%d closed by their clients first: %s)", len(raced), strings.Join(raced, ", "))
+	}
+	h.record("volume.close_sessions", detail)
 	return agent.VolumeCloseSessionsResult{ClosedFiles: files, ClosedSessions: sessions}, nil
 }

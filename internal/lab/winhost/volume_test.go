@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
@@ -84,7 +85,8 @@ func TestDiskAppearsOnlyAfterRescanAndVanishesOnUnmap(t *testing.T) {
 	}
 	mustS[agent.Empty](t, r.s1, agent.StorageRescan.Name, agent.StorageRescanParams{})
 	d := disks(t, r.s1)
-	if len(d) != 1 || d[0].SerialNumber != testSerial || !d[0].IsOffline || d[0].IsReadOnly || d[0].UniqueID != UniqueIDFor(testSerial) {
+	// SAN policy OfflineShared: a newly discovered disk is offline and read-only.
+	if len(d) != 1 || d[0].SerialNumber != testSerial || !d[0].IsOffline || !d[0].IsReadOnly || d[0].UniqueID != UniqueIDFor(testSerial) {
 		t.Fatalf("after rescan: %+v", d)
 	}
 	if len(d[0].Partitions) != 2 || d[0].Partitions[0].Type != agent.PartitionReserved || d[0].Partitions[1].VolumeGUID != "" {
@@ -117,8 +119,68 @@ func TestVolumeGUIDsArePerHostAndStable(t *testing.T) {
 	}
 	_, _ = r.a.Unmap("/vol/vol1/x", "server2")
 	_, _ = r.a.Map("/vol/vol1/x", "server1", 0)
-	if again := online(t, r.s1); again != g1 {
+	mustS[agent.Empty](t, r.s1, agent.StorageRescan.Name, agent.StorageRescanParams{})
+	// server1 knew the disk online: it comes back online, and its volume
+	// arrives after a first look has missed it.
+	if d := disks(t, r.s1)[0]; d.IsOffline || d.Partitions[1].VolumeGUID != "" {
+		t.Fatalf("first look at a disk that came back online: %+v", d)
+	}
+	if again := disks(t, r.s1)[0].Partitions[1].VolumeGUID; again != g1 {
 		t.Fatalf("server1's GUID changed from %s to %s", g1, again)
+	}
+}
+
+// TestVolumesArriveAfterOnline: Set-Disk returns before Plug and Play
+// surfaces the volumes, and the mount manager then gives back the letter
+// MountedDevices remembers. disk.set waits for both; a disk that comes
+// back online by itself shows neither until they arrive, and a mount in
+// that window finds no volume.
+func TestVolumesArriveAfterOnline(t *testing.T) {
+	r := newRig(t)
+	_, _ = r.a.Map("/vol/vol1/x", "server1", 0)
+	guid := online(t, r.s1)
+	mustS[agent.VolumeMountResult](t, r.s1, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"})
+	tr, f := true, false
+	mustS[agent.DiskSetResult](t, r.s1, agent.DiskSet.Name, agent.DiskSetParams{Disk: testSerial, Offline: &tr})
+	r.s1.SetVolumeArrival(300 * time.Millisecond)
+	began := time.Now()
+	d := mustS[agent.DiskSetResult](t, r.s1, agent.DiskSet.Name, agent.DiskSetParams{Disk: testSerial, Offline: &f}).Disk
+	if took := time.Since(began); took < 300*time.Millisecond {
+		t.Errorf("disk.set answered after %s, before the volumes arrived", took)
+	}
+	if p := d.Partitions[1]; p.VolumeGUID != guid || len(p.AccessPaths) != 1 || p.AccessPaths[0] != "X:" {
+		t.Fatalf("disk.set must answer with the volume and its remembered letter: %+v", p)
+	}
+
+	// The LUN leaves while online and comes back: online by itself.
+	_, _ = r.a.Unmap("/vol/vol1/x", "server1")
+	_, _ = r.a.Map("/vol/vol1/x", "server1", 0)
+	mustS[agent.Empty](t, r.s1, agent.StorageRescan.Name, agent.StorageRescanParams{})
+	if p := disks(t, r.s1)[0].Partitions[1]; p.VolumeGUID != "" || len(p.AccessPaths) != 0 {
+		t.Fatalf("volume visible before it arrived: %+v", p)
+	}
+	if _, aerr := sCall[agent.VolumeMountResult](t, r.s1, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"}); aerr == nil || aerr.Code != agent.CodeVolumeNotFound {
+		t.Fatalf("mount before the volume arrived: %v", aerr)
+	}
+	r.s1.mu.Lock()
+	mounted := r.s1.volumeMounted(`X:\`)
+	r.s1.mu.Unlock()
+	if mounted {
+		t.Fatal("X: is mounted before its volume arrived")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if p := disks(t, r.s1)[0].Partitions[1]; p.VolumeGUID != guid || len(p.AccessPaths) != 1 || p.AccessPaths[0] != "X:" {
+		t.Fatalf("after the arrival: %+v", p)
+	}
+	if res := mustS[agent.VolumeMountResult](t, r.s1, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"}); res.Changed {
+		t.Fatal("the mount manager gave X: back: mounting it again must be a no-op")
+	}
+	arrived := false
+	for _, e := range r.tl.Events() {
+		arrived = arrived || (e.Host == "server1" && e.Kind == "volume.arrive" && strings.Contains(e.Detail, "gave back X:"))
+	}
+	if !arrived {
+		t.Fatal("no volume.arrive event giving back X:")
 	}
 }
 
@@ -269,5 +331,30 @@ func TestStoppingServerStopsDependentsAndEndsSessions(t *testing.T) {
 	_ = r.s1.StartService("Distributed File System")
 	if !r.s1.ServiceRunning("LanmanServer") || !r.s1.ServiceRunning("Dfs") || r.s1.ServiceRunning("Netlogon") {
 		t.Fatal("starting Dfs must start Server first, and only that")
+	}
+}
+
+// TestCloseSessionsWhenClientsCloseFirst: files whose clients close them
+// between the listing and Close-SmbOpenFile do not fail the operation.
+func TestCloseSessionsWhenClientsCloseFirst(t *testing.T) {
+	r := newRig(t)
+	_, _ = r.a.Map("/vol/vol1/x", "server1", 0)
+	if err := r.s1.SeedMount(testSerial, "X:"); err != nil {
+		t.Fatal(err)
+	}
+	_ = r.s1.OpenFile("PC1", "bob", `X:\a.txt`)
+	_ = r.s1.OpenFile("PC2", "eve", `X:\b.txt`)
+	r.s1.SetClientCloseRace(1)
+	guid := disks(t, r.s1)[0].Partitions[1].VolumeGUID
+	res := mustS[agent.VolumeCloseSessionsResult](t, r.s1, agent.VolumeCloseSessions.Name, agent.VolumeParams{VolumeGUID: guid})
+	if res.ClosedFiles != 2 || res.ClosedSessions != 2 || len(r.s1.OpenFiles()) != 0 {
+		t.Fatalf("close sessions: %+v, open %v", res, r.s1.OpenFiles())
+	}
+	raced := false
+	for _, e := range r.tl.Events() {
+		raced = raced || (e.Kind == "volume.close_sessions" && strings.Contains(e.Detail, `1 closed by their clients first: X:\a.txt`))
+	}
+	if !raced {
+		t.Fatal("the race did not happen")
 	}
 }
