@@ -70,7 +70,12 @@ func mountPointFree(server, mountPoint, serial string, mp agent.MountPointGetRes
 		switch {
 		case holder != nil && serial != "" && diskMatches(*holder, serial):
 			return // this disk's volume: adopted at apply
-		case holder == nil && mp.VolumeGUID != "":
+		case holder == nil:
+			// No volume the server sees holds it: a stale drive letter, or the
+			// letter the mount manager keeps for a volume still arriving (a disk
+			// just back online shows its volumes a moment later). The plan cannot
+			// tell whose it is; the apply waits for the volume and mounts or
+			// refuses then.
 			diags.AddAttributeWarning(at, "Mount point holds a stale entry",
 				fmt.Sprintf("Mount point %s on %s holds %s, a volume the server does not see now. If it is not the volume of disk %s, the mount will fail; "+
 					"remove the stale drive letter on %s (mountvol %s /D) to be sure.", mountPoint, server, mp.Holder, orUnknown(serial), server, mountPoint))
