@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
@@ -37,6 +38,10 @@ type Options struct {
 	// (default root and a generated password); SANDialect is the CLI it
 	// speaks: ontap7 (default) or msa.
 	SANUsername, SANPassword, SANDialect string
+	// Kerberos joins the hosts to a realm served by a real MIT KDC
+	// (krb5kdc, started on loopback): their WinRM listeners then accept
+	// Kerberos in Negotiate besides NTLM and Basic.
+	Kerberos bool
 }
 
 // Lab is a running estate.
@@ -54,7 +59,8 @@ type Lab struct {
 	sanPort    int
 	sanSSHPort int
 	mu         sync.Mutex
-	probe      *probeWatcher // the client probe's watcher, last started
+	probe      *probeWatcher  // the client probe's watcher, last started
+	krb        *kerberosRealm // nil without Options.Kerberos
 	closed     bool
 	closeFns   []func()
 }
@@ -69,7 +75,8 @@ type server struct {
 	stats     *hostStats
 
 	faultMu     sync.Mutex
-	killAfterOp string // kill_agent: the operation after which the agent dies
+	killAfterOp string       // kill_agent: the operation after which the agent dies
+	clockSkew   atomic.Int64 // nanoseconds the host's clock is ahead (SetClockSkew)
 }
 
 // Start brings the whole estate up on 127.0.0.1 ports of its own choosing.
@@ -103,6 +110,12 @@ func Start(opts Options) (*Lab, error) {
 		servers:  map[string]*server{},
 		latency:  opts.Latency,
 	}
+	if opts.Kerberos {
+		if err := l.startKerberos(); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
 	for _, hs := range opts.Scenario.Servers {
 		if err := l.startServer(hs); err != nil {
 			l.Close()
@@ -134,11 +147,19 @@ func Start(opts Options) (*Lab, error) {
 func (l *Lab) startServer(name string) error {
 	h := winhost.New(name, l.Timeline)
 	s := &server{name: name, host: h, stats: &hostStats{}}
+	var krb *winrm.Kerberos
+	if l.krb != nil {
+		var err error
+		if krb, err = l.joinRealm(name, &s.clockSkew); err != nil {
+			return err
+		}
+	}
 	s.winrm = winrm.New(winrm.Config{
 		Username: l.opts.Username,
 		Password: l.opts.Password,
 		Handler:  winrm.HandlerFunc(func(ctx context.Context, p *winrm.Process) int { return l.runCommand(ctx, s, p) }),
 		Observe:  s.stats.observe,
+		Kerberos: krb,
 	})
 	tlsCfg, err := l.ca.ServerTLSConfig("127.0.0.1", "localhost", name, name+".corp.example.com")
 	if err != nil {

@@ -18,6 +18,18 @@ type ReadyFile struct {
 	WinRM    ReadyWinRM             `json:"winrm"`
 	DNS      ReadyDNS               `json:"dns"`
 	SAN      ReadySAN               `json:"san"`
+	// Kerberos is set when the lab runs a KDC (winfs-lab serve --kerberos).
+	Kerberos *ReadyKerberos `json:"kerberos,omitempty"`
+}
+
+// ReadyKerberos is the lab's realm: its KDC, a krb5.conf naming it, and
+// the service principals of each host's WinRM listener. The WinRM account
+// is a user principal of the realm with the same password.
+type ReadyKerberos struct {
+	Realm    string              `json:"realm"`
+	KDC      string              `json:"kdc"` // 127.0.0.1:port, UDP and TCP
+	Krb5Conf string              `json:"krb5_conf"`
+	SPNs     map[string][]string `json:"spns"`
 }
 
 // ReadyDNS is the lab's authoritative DNS server and the TSIG key it
@@ -88,6 +100,12 @@ func (l *Lab) Ready(caFile string) ReadyFile {
 	}
 	for name, s := range l.servers {
 		rf.Servers[name] = ReadyServer{Address: "127.0.0.1", HTTPPort: s.httpPort, HTTPSPort: s.httpsPort}
+	}
+	if l.krb != nil {
+		rf.Kerberos = &ReadyKerberos{Realm: KerberosRealm, KDC: l.KerberosKDC(), Krb5Conf: l.KerberosKrb5Conf(), SPNs: map[string][]string{}}
+		for name := range l.servers {
+			rf.Kerberos.SPNs[name] = HostSPNs(name)
+		}
 	}
 	return rf
 }
