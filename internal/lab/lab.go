@@ -42,6 +42,9 @@ type Options struct {
 	// (krb5kdc, started on loopback): their WinRM listeners then accept
 	// Kerberos in Negotiate besides NTLM and Basic.
 	Kerberos bool
+	// DisableNTLM makes the hosts refuse NTLM, as in an estate where
+	// NTLM is turned off by policy ("Network security: Restrict NTLM").
+	DisableNTLM bool
 }
 
 // Lab is a running estate.
@@ -155,11 +158,12 @@ func (l *Lab) startServer(name string) error {
 		}
 	}
 	s.winrm = winrm.New(winrm.Config{
-		Username: l.opts.Username,
-		Password: l.opts.Password,
-		Handler:  winrm.HandlerFunc(func(ctx context.Context, p *winrm.Process) int { return l.runCommand(ctx, s, p) }),
-		Observe:  s.stats.observe,
-		Kerberos: krb,
+		Username:    l.opts.Username,
+		Password:    l.opts.Password,
+		Handler:     winrm.HandlerFunc(func(ctx context.Context, p *winrm.Process) int { return l.runCommand(ctx, s, p) }),
+		Observe:     s.stats.observe,
+		Kerberos:    krb,
+		DisableNTLM: l.opts.DisableNTLM,
 	})
 	tlsCfg, err := l.ca.ServerTLSConfig("127.0.0.1", "localhost", name, name+".corp.example.com")
 	if err != nil {
