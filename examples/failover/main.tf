@@ -26,6 +26,8 @@ provider "winfs" {
   winrm = {
     username       = var.winrm_username
     password       = var.winrm_password
+    auth           = var.winrm_auth
+    kerberos       = var.winrm_kerberos
     https          = true
     ca_certificate = var.winrm_ca_certificate_file == null ? null : file(var.winrm_ca_certificate_file)
   }

@@ -139,13 +139,22 @@ func (l *Lab) WriteReadyFile(path string) error {
 func (rf ReadyFile) Variables(withSAN, withDNS bool) map[string]any {
 	servers := map[string]any{}
 	for name, s := range rf.Servers {
-		servers[name] = map[string]any{"address": s.Address, "port": s.HTTPSPort}
+		server := map[string]any{"address": s.Address, "port": s.HTTPSPort}
+		if rf.Kerberos != nil {
+			// The address is 127.0.0.1: name the host's principal.
+			server["spn"] = rf.Kerberos.SPNs[name][len(rf.Kerberos.SPNs[name])-1]
+		}
+		servers[name] = server
 	}
 	out := map[string]any{
 		"servers":                   servers,
 		"winrm_username":            rf.WinRM.Username,
 		"winrm_password":            rf.WinRM.Password,
 		"winrm_ca_certificate_file": rf.WinRM.CACertificateFile,
+	}
+	if rf.Kerberos != nil {
+		out["winrm_auth"] = "kerberos"
+		out["winrm_kerberos"] = map[string]any{"realm": rf.Kerberos.Realm, "kdcs": []string{rf.Kerberos.KDC}}
 	}
 	if withSAN {
 		// The array over SSH, as the docs recommend; TelnetVariables has

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
@@ -64,14 +65,14 @@ func kerberosAttribute() schema.Attribute {
 func (m providerModel) validateKerberos() diag.Diagnostics {
 	var diags diag.Diagnostics
 	w := m.WinRM
-	if w == nil || w.Auth.IsUnknown() {
+	if w == nil || w.Auth.IsUnknown() || w.Kerberos.IsUnknown() {
 		return diags
 	}
-	if w.Auth.ValueString() == "kerberos" && w.Kerberos == nil {
+	if w.Auth.ValueString() == "kerberos" && w.Kerberos.IsNull() {
 		diags.AddAttributeError(path.Root("winrm").AtName("kerberos").AtName("realm"), "Kerberos needs a realm",
 			`winrm.auth = "kerberos" needs winrm.kerberos with at least realm (upper case, e.g. "CORP.EXAMPLE.COM"), and kdcs or a krb5_conf naming its KDCs.`)
 	}
-	if w.Auth.ValueString() != "kerberos" && w.Kerberos != nil {
+	if w.Auth.ValueString() != "kerberos" && !w.Kerberos.IsNull() {
 		diags.AddAttributeWarning(path.Root("winrm").AtName("kerberos"), "kerberos is unused",
 			`winrm.kerberos only applies with winrm.auth = "kerberos"; auth is `+firstNonEmpty(w.Auth.ValueString(), "ntlm (the default)")+".")
 	}
@@ -81,12 +82,17 @@ func (m providerModel) validateKerberos() diag.Diagnostics {
 // kerberosSettings resolves winrm.kerberos for one server.
 func (w *winrmModel) kerberosSettings(ctx context.Context, spn string, getenv func(string) string) (*windows.Kerberos, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	if w.Auth.ValueString() != "kerberos" || w.Kerberos == nil {
+	if w.Auth.ValueString() != "kerberos" || w.Kerberos.IsNull() || w.Kerberos.IsUnknown() {
 		return nil, diags
 	}
-	k := &windows.Kerberos{Realm: w.Kerberos.Realm.ValueString(), Keytab: w.Kerberos.Keytab.ValueString(), SPN: spn}
-	diags.Append(w.Kerberos.KDCs.ElementsAs(ctx, &k.KDCs, false)...)
-	k.Krb5Conf = firstNonEmpty(w.Kerberos.Krb5Conf.ValueString(), getenv("KRB5_CONFIG"), defaultKrb5Conf)
+	var m kerberosModel
+	diags.Append(w.Kerberos.As(ctx, &m, basetypes.ObjectAsOptions{})...)
+	if diags.HasError() {
+		return nil, diags
+	}
+	k := &windows.Kerberos{Realm: m.Realm.ValueString(), Keytab: m.Keytab.ValueString(), SPN: spn}
+	diags.Append(m.KDCs.ElementsAs(ctx, &k.KDCs, false)...)
+	k.Krb5Conf = firstNonEmpty(m.Krb5Conf.ValueString(), getenv("KRB5_CONFIG"), defaultKrb5Conf)
 	if len(k.KDCs) == 0 {
 		if _, err := os.Stat(k.Krb5Conf); err != nil {
 			diags.AddAttributeError(path.Root("winrm").AtName("kerberos").AtName("kdcs"), "No KDC configured",

@@ -434,7 +434,7 @@ type winrmModel struct {
 	CACertificate types.String   `tfsdk:"ca_certificate"`
 	TLSServerName types.String   `tfsdk:"tls_server_name"`
 	Auth          types.String   `tfsdk:"auth"`
-	Kerberos      *kerberosModel `tfsdk:"kerberos"`
+	Kerberos      types.Object   `tfsdk:"kerberos"` // kerberosModel; unknown while validating when set from a variable
 	Timeout       types.String   `tfsdk:"timeout"`
 	Transport     types.String   `tfsdk:"transport"`
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/kdc"
 	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 )
 
@@ -67,8 +68,15 @@ func run(latencyName, workDir string) error {
 		return err
 	}
 
-	heading("starting the lab: two Windows hosts (WinRM over HTTPS, NTLM), the array (SSH, ONTAP 9 clustershell; telnet 7-mode alongside), DNS (RFC 2136, TSIG)")
-	l, err := lab.Start(lab.Options{Latency: lat})
+	// With MIT Kerberos installed the hosts join a realm served by a real
+	// KDC and refuse NTLM, and the provider authenticates with tickets.
+	auth := "Kerberos from a real KDC, NTLM refused"
+	_, noKDC := kdc.Find()
+	if noKDC != nil {
+		auth = "NTLM; Kerberos needs the KDC: " + noKDC.Error()
+	}
+	heading("starting the lab: two Windows hosts (WinRM over HTTPS, " + auth + "), the array (SSH, ONTAP 9 clustershell; telnet 7-mode alongside), DNS (RFC 2136, TSIG)")
+	l, err := lab.Start(lab.Options{Latency: lat, Kerberos: noKDC == nil, DisableNTLM: noKDC == nil})
 	if err != nil {
 		return err
 	}
