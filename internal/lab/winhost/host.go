@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/addir"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/dnszone"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 )
@@ -25,6 +26,7 @@ type Host struct {
 	st       *storage                 // disks, volumes, mount points, SMB sessions
 	services map[string]*service      // by folded service name
 	down     bool                     // crashed (powered off) until Boot
+	dir      *addir.Directory         // the domain, when the ActiveDirectory module is installed
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly
