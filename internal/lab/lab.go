@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/addir"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/lundata"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
@@ -64,6 +65,7 @@ type Lab struct {
 	mu         sync.Mutex
 	probe      *probeWatcher  // the client probe's watcher, last started
 	krb        *kerberosRealm // nil without Options.Kerberos
+	dir        *addir.Directory
 	closed     bool
 	closeFns   []func()
 }
@@ -125,6 +127,7 @@ func Start(opts Options) (*Lab, error) {
 			return nil, err
 		}
 	}
+	l.startDirectory()
 	if err := l.startDNS(); err != nil {
 		l.Close()
 		return nil, err
@@ -135,6 +138,10 @@ func Start(opts Options) (*Lab, error) {
 	}
 	l.applyLatency(opts.Latency)
 	if err := opts.Scenario.apply(l); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := l.seedAliasSPNs(opts.Scenario.AliasSPNs); err != nil {
 		l.Close()
 		return nil, err
 	}

@@ -367,6 +367,7 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 		NewVolumeMountResource,
 		NewSANLunMappingResource,
 		NewSMBShareSetResource,
+		NewAliasSPNResource,
 	}
 }
 
@@ -426,15 +427,15 @@ type serverModel struct {
 }
 
 type winrmModel struct {
-	Username      types.String   `tfsdk:"username"`
-	Password      types.String   `tfsdk:"password"`
-	HTTPS         types.Bool     `tfsdk:"https"`
-	Port          types.Int64    `tfsdk:"port"`
-	Insecure      types.Bool     `tfsdk:"insecure"`
-	CACertificate types.String   `tfsdk:"ca_certificate"`
-	TLSServerName types.String   `tfsdk:"tls_server_name"`
-	Auth          types.String   `tfsdk:"auth"`
-	Kerberos      types.Object   `tfsdk:"kerberos"` // kerberosModel; unknown while validating when set from a variable
-	Timeout       types.String   `tfsdk:"timeout"`
-	Transport     types.String   `tfsdk:"transport"`
+	Username      types.String `tfsdk:"username"`
+	Password      types.String `tfsdk:"password"`
+	HTTPS         types.Bool   `tfsdk:"https"`
+	Port          types.Int64  `tfsdk:"port"`
+	Insecure      types.Bool   `tfsdk:"insecure"`
+	CACertificate types.String `tfsdk:"ca_certificate"`
+	TLSServerName types.String `tfsdk:"tls_server_name"`
+	Auth          types.String `tfsdk:"auth"`
+	Kerberos      types.Object `tfsdk:"kerberos"` // kerberosModel; unknown while validating when set from a variable
+	Timeout       types.String `tfsdk:"timeout"`
+	Transport     types.String `tfsdk:"transport"`
 }
