@@ -29,7 +29,8 @@ type Kerberos struct {
 // kerberosAuth logs in to the realm once per endpoint and puts a fresh
 // SPNEGO token (an AP-REQ for the listener's SPN) on every request:
 // gokrb5 keeps the TGT and the service ticket, so only the first request
-// costs round trips to the KDC.
+// costs round trips to the KDC. The login lives as long as the provider
+// process (gokrb5 renews the TGT in the background until then).
 type kerberosAuth struct {
 	user, realm, spn string
 	kdcs             string // for messages
@@ -133,16 +134,6 @@ func (a *kerberosAuth) authorize(req *http.Request) error {
 	return nil
 }
 
-// close ends the client's ticket renewal.
-func (a *kerberosAuth) close() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.cl != nil {
-		a.cl.Destroy()
-		a.cl = nil
-	}
-}
-
 // KerberosError is a Kerberos failure with the usual cause spelled out.
 // It never holds the password or key material.
 type KerberosError struct {
@@ -213,7 +204,7 @@ func (a *kerberosAuth) rejected(resp *http.Response) error {
 		switch ke.ErrorCode {
 		case errorcode.KRB_AP_ERR_SKEW:
 			stime := ke.STime.Add(time.Duration(ke.Susec) * time.Microsecond)
-			diff := stime.Sub(time.Now()).Round(time.Second)
+			diff := time.Until(stime).Round(time.Second)
 			e.Hint = fmt.Sprintf("the server's clock reads %s, %s from this machine's; Kerberos allows 5 minutes by default: synchronise the server's clock with the domain",
 				stime.UTC().Format(time.RFC3339), diff)
 		case errorcode.KRB_AP_ERR_MODIFIED:
