@@ -52,7 +52,11 @@ func isKerberosToken(raw []byte) bool { return len(raw) > 0 && raw[0] == 0x60 }
 // KRB-ERROR in a SPNEGO reject, which is how a client learns why (e.g. the
 // server's time for a skew).
 func (s *Server) kerberosLeg(w http.ResponseWriter, st *connAuth, raw []byte) (string, bool) {
-	user, krbErr := s.acceptKerberos(raw)
+	user, krbErr, err := s.acceptKerberos(raw)
+	if err != nil {
+		s.unauthorized(w) // not a Kerberos AP-REQ at all
+		return "", false
+	}
 	if krbErr != nil {
 		if tok, err := rejectToken(*krbErr); err == nil {
 			w.Header().Set("WWW-Authenticate", "Negotiate "+base64.StdEncoding.EncodeToString(tok))
@@ -82,15 +86,21 @@ func (s *Server) kerberosLeg(w http.ResponseWriter, st *connAuth, raw []byte) (s
 // ticket with the service key, open the authenticator with the session key,
 // the client names must match, the authenticator's time must be within the
 // skew of the host's clock, no replay, and the ticket must be current.
-func (s *Server) acceptKerberos(raw []byte) (string, *messages.KRBError) {
+func (s *Server) acceptKerberos(raw []byte) (string, *messages.KRBError, error) {
 	kc := s.cfg.Kerberos
 	var tok spnego.SPNEGOToken
-	if err := tok.Unmarshal(raw); err != nil || !tok.Init {
-		return "", nil
+	if err := tok.Unmarshal(raw); err != nil {
+		return "", nil, err
+	}
+	if !tok.Init {
+		return "", nil, errors.New("not a NegTokenInit")
 	}
 	var mt spnego.KRB5Token
-	if err := mt.Unmarshal(tok.NegTokenInit.MechTokenBytes); err != nil || !mt.IsAPReq() {
-		return "", nil
+	if err := mt.Unmarshal(tok.NegTokenInit.MechTokenBytes); err != nil {
+		return "", nil, err
+	}
+	if !mt.IsAPReq() {
+		return "", nil, errors.New("not an AP-REQ")
 	}
 	ap := mt.APReq
 	now := time.Now()
@@ -98,12 +108,12 @@ func (s *Server) acceptKerberos(raw []byte) (string, *messages.KRBError) {
 		now = kc.Clock()
 	}
 	now = now.UTC()
-	fail := func(code int32, text string) (string, *messages.KRBError) {
+	fail := func(code int32, text string) (string, *messages.KRBError, error) {
 		e := messages.NewKRBError(ap.Ticket.SName, ap.Ticket.Realm, code, text)
 		// The host's own time, so that the client can tell how far apart
 		// the clocks are (RFC 4120 5.9.1).
 		e.STime, e.Susec = now.Truncate(time.Second), now.Nanosecond()/1000
-		return "", &e
+		return "", &e, nil
 	}
 	if err := ap.Ticket.DecryptEncPart(kc.Keytab, &ap.Ticket.SName); err != nil {
 		// The ticket was sealed with another account's key: its service
@@ -134,7 +144,7 @@ func (s *Server) acceptKerberos(raw []byte) (string, *messages.KRBError) {
 	if now.Sub(tp.EndTime) > MaxClockSkew {
 		return fail(errorcode.KRB_AP_ERR_TKT_EXPIRED, "ticket expired")
 	}
-	return ap.Authenticator.CName.PrincipalNameString(), nil
+	return ap.Authenticator.CName.PrincipalNameString(), nil, nil
 }
 
 // replayed records an authenticator and says whether it was seen before;
