@@ -15,6 +15,7 @@ import (
 var serverAttrTypes = map[string]attr.Type{
 	"address": types.StringType, "port": types.Int64Type, "https": types.BoolType,
 	"username": types.StringType, "password": types.StringType, "tls_server_name": types.StringType,
+	"spn": types.StringType,
 }
 
 func server(t *testing.T, address string, port *int64, https *bool, user string) attr.Value {
@@ -28,6 +29,7 @@ func server(t *testing.T, address string, port *int64, https *bool, user string)
 	v, diags := types.ObjectValue(serverAttrTypes, map[string]attr.Value{
 		"address": types.StringValue(address), "port": types.Int64PointerValue(port), "https": types.BoolPointerValue(https),
 		"username": str(user), "password": types.StringNull(), "tls_server_name": types.StringNull(),
+		"spn": types.StringNull(),
 	})
 	if diags.HasError() {
 		t.Fatal(diags)

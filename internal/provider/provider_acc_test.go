@@ -46,7 +46,7 @@ func TestAccProvider_configErrors(t *testing.T) {
 	l := testLab(t)
 	base := acctest.ProviderBlock(l, acctest.ProviderOpts{})
 	cases := map[string]struct{ from, to, want string }{
-		"auth":      {"https = true", "https = true\n    auth = \"kerberos\"", `value must be one of: ["ntlm" "basic"]`},
+		"auth":      {"https = true", "https = true\n    auth = \"negotiate\"", `value must be one of: ["ntlm" "kerberos" "basic"]`},
 		"transport": {"https = true", "https = true\n    transport = \"pooled\"", `value must be one of: ["persistent" "per_request"]`},
 		"timeout":   {"https = true", "https = true\n    timeout = \"soon\"", `must be a positive duration`},
 		"port":      {"https = true", "https = true\n    port = 70000", `winrm.port`},
