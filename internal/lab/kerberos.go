@@ -59,7 +59,7 @@ func (l *Lab) startKerberos() error {
 
 // joinRealm gives a host its keytab, as joining the domain does, and
 // returns what its WinRM listener needs to accept tickets. The host's clock
-// is the real one plus the host's skew (SetClockSkew).
+// is the real one plus the host's skew (fault clock_skew).
 func (l *Lab) joinRealm(name string, skew *atomic.Int64) (*winrm.Kerberos, error) {
 	path := filepath.Join(l.krb.dir, name+".keytab")
 	for _, spn := range HostSPNs(name) {
@@ -104,15 +104,12 @@ func (l *Lab) KerberosUserKeytab(path string) error {
 	return l.krb.kdc.Keytab(user, path)
 }
 
-// SetClockSkew sets how far server's clock is ahead of the real time
-// (negative: behind). Past 5 minutes, Windows refuses Kerberos tickets
-// with KRB_AP_ERR_SKEW; NTLM does not care.
-func (l *Lab) SetClockSkew(server string, d time.Duration) error {
-	s := l.servers[server]
-	if s == nil {
-		return fmt.Errorf("lab: no server %q", server)
-	}
-	s.clockSkew.Store(int64(d))
-	l.Timeline.Record(server, "clock_skew", d.String())
-	return nil
+// injectClockSkew sets how far a server's clock is ahead of the real time
+// (negative: behind), as a Windows host whose time source failed. Past 5
+// minutes, Windows refuses Kerberos tickets with KRB_AP_ERR_SKEW; NTLM
+// does not care.
+func injectClockSkew(l *Lab, fr FaultRequest) (string, error) {
+	d := time.Duration(fr.SkewSeconds) * time.Second
+	l.servers[fr.Server].clockSkew.Store(int64(d))
+	return fmt.Sprintf("the host's clock is %s off (Kerberos tolerates %s)", d, winrm.MaxClockSkew), nil
 }

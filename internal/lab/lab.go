@@ -81,7 +81,7 @@ type server struct {
 
 	faultMu     sync.Mutex
 	killAfterOp string       // kill_agent: the operation after which the agent dies
-	clockSkew   atomic.Int64 // nanoseconds the host's clock is ahead (SetClockSkew)
+	clockSkew   atomic.Int64 // nanoseconds the host's clock is ahead (fault clock_skew)
 }
 
 // Start brings the whole estate up on 127.0.0.1 ports of its own choosing.

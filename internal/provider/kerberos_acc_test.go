@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
@@ -61,13 +60,9 @@ func TestAccKerberos_registryValue(t *testing.T) {
 
 	// A Windows host whose clock drifted: RFC 4120 and Active Directory
 	// allow 5 minutes between client and server.
-	if err := l.SetClockSkew("server1", 10*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	acctest.Fault(t, l, lab.FaultRequest{Server: "server1", Kind: "clock_skew", SkewSeconds: 600})
 	tf.ExpectPlanError(regexp.MustCompile(`(?s)KRB_AP_ERR_SKEW.*10m0s from this machine's.*5 minutes`))
-	if err := l.SetClockSkew("server1", 0); err != nil {
-		t.Fatal(err)
-	}
+	l.ClearFaults()
 	tf.PlanIsEmpty()
 }
 
