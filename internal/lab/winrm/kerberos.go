@@ -1,6 +1,7 @@
 package winrm
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -130,7 +131,7 @@ func (s *Server) acceptKerberos(raw []byte) (string, *messages.KRBError, error) 
 	if d := now.Sub(ct); d > MaxClockSkew || -d > MaxClockSkew {
 		return fail(errorcode.KRB_AP_ERR_SKEW, "clock skew too great")
 	}
-	if s.replayed(ap.Authenticator.CName, ct, now) {
+	if s.replayed(ap.Authenticator.CName, ct, ap.EncryptedAuthenticator.Cipher, now) {
 		return fail(errorcode.KRB_AP_ERR_REPEAT, "request is a replay")
 	}
 	tp := ap.Ticket.DecryptedEncPart
@@ -149,8 +150,11 @@ func (s *Server) acceptKerberos(raw []byte) (string, *messages.KRBError, error) 
 
 // replayed records an authenticator and says whether it was seen before;
 // entries older than the skew window are forgotten, since older
-// authenticators fail the skew check anyway.
-func (s *Server) replayed(cname types.PrincipalName, ct, now time.Time) bool {
+// authenticators fail the skew check anyway. Like MIT krb5's replay cache
+// (since 1.18) an entry is the client, the time and a hash of the
+// encrypted authenticator, so two different authenticators made in the same
+// microsecond are not taken for a replay.
+func (s *Server) replayed(cname types.PrincipalName, ct time.Time, cipher []byte, now time.Time) bool {
 	rc := &s.replays
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -162,7 +166,7 @@ func (s *Server) replayed(cname types.PrincipalName, ct, now time.Time) bool {
 			delete(rc.seen, k)
 		}
 	}
-	key := fmt.Sprintf("%s/%d", cname.PrincipalNameString(), ct.UnixMicro())
+	key := fmt.Sprintf("%s/%d/%x", cname.PrincipalNameString(), ct.UnixMicro(), sha256.Sum256(cipher))
 	if _, ok := rc.seen[key]; ok {
 		return true
 	}
