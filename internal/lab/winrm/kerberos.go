@@ -150,10 +150,10 @@ func (s *Server) acceptKerberos(raw []byte) (string, *messages.KRBError, error) 
 
 // replayed records an authenticator and says whether it was seen before;
 // entries older than the skew window are forgotten, since older
-// authenticators fail the skew check anyway. Like MIT krb5's replay cache
-// (since 1.18) an entry is the client, the time and a hash of the
-// encrypted authenticator, so two different authenticators made in the same
-// microsecond are not taken for a replay.
+// authenticators fail the skew check anyway (RFC 4120 3.2.3). An entry is
+// the client, the time and a hash of the encrypted authenticator: a replay
+// is the same authenticator presented again, so two different ones made in
+// the same microsecond (two connections of one client) are both accepted.
 func (s *Server) replayed(cname types.PrincipalName, ct time.Time, cipher []byte, now time.Time) bool {
 	rc := &s.replays
 	rc.mu.Lock()
