@@ -9,8 +9,9 @@
 # Every resource of the chain references the one above it, so Terraform runs
 # the steps in the safe order by itself: shares removed, volume dismounted
 # and its disk taken offline, LUN unmapped from the old server, mapped to the
-# new one, disk rescanned, repaired if dirty and mounted, shares created, and
-# the alias switched in one DNS update. No depends_on.
+# new one, disk rescanned, repaired if dirty and mounted, shares created, the
+# alias's SPNs moved to the new server's computer account, and the alias
+# switched in one DNS update. No depends_on.
 
 terraform {
   required_version = ">= 1.5"
@@ -26,6 +27,8 @@ provider "winfs" {
   winrm = {
     username       = var.winrm_username
     password       = var.winrm_password
+    auth           = var.winrm_auth
+    kerberos       = var.winrm_kerberos
     https          = true
     ca_certificate = var.winrm_ca_certificate_file == null ? null : file(var.winrm_ca_certificate_file)
   }
@@ -124,12 +127,23 @@ resource "winfs_smb_share_set" "files" {
   }
 }
 
-# 4. The alias follows the server that serves the shares: one DNS UPDATE,
+# 4. The alias's service principal names on the computer account of the
+# server that serves the shares, before the alias leads there: clients ask
+# for a ticket for HOST/files, which only the account holding the name can
+# accept. Taken off the other account first: never on two accounts at once.
+# (Here the servers' names are their computer names.)
+resource "winfs_alias_spn" "files" {
+  server       = winfs_smb_share_set.files.server
+  spns         = ["HOST/${var.alias}", "HOST/${var.alias}.${trimsuffix(var.zone, ".")}"]
+  release_from = [for name in sort(keys(var.servers)) : upper(name)]
+}
+
+# 5. The alias follows the server that serves the shares: one DNS UPDATE,
 # never a moment without it. TTL 60 s so clients follow within a minute.
 resource "winfs_dns_cname" "files" {
   zone   = var.zone
   name   = var.alias
-  target = "${winfs_smb_share_set.files.server}.${var.zone}"
+  target = "${winfs_alias_spn.files.server}.${var.zone}"
   ttl    = 60
 }
 

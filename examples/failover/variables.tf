@@ -9,10 +9,11 @@ variable "active" {
 }
 
 variable "servers" {
-  description = "The file servers: name => WinRM address (and port when not 5986). The names are the array's igroup names."
+  description = "The file servers: name => WinRM address (and port when not 5986; with Kerberos, the spn when not HTTP/<address>). The names are the array's igroup names."
   type = map(object({
     address = string
     port    = optional(number)
+    spn     = optional(string)
   }))
 }
 
@@ -41,6 +42,21 @@ variable "winrm_username" {
 variable "winrm_password" {
   type      = string
   sensitive = true
+}
+
+variable "winrm_auth" {
+  description = "ntlm (default) or kerberos (then set winrm_kerberos)."
+  type        = string
+  default     = "ntlm"
+}
+
+variable "winrm_kerberos" {
+  description = "With winrm_auth = kerberos: the realm (upper case) and its KDCs."
+  type = object({
+    realm = string
+    kdcs  = optional(list(string))
+  })
+  default = null
 }
 
 variable "winrm_ca_certificate_file" {

@@ -23,6 +23,10 @@ type ProviderOpts struct {
 	DNSExtra         string // more HCL inside the dns block
 	NoSAN            bool   // leave out the san block
 	Fenced           bool   // unreachable_delete = "fenced"
+	// Kerberos authenticates with tickets from the lab's KDC (a lab
+	// started with Options.Kerberos); each server's spn is its FQDN's.
+	Kerberos bool
+	Password string // overrides the lab's WinRM password (bad-credential tests)
 }
 
 // ProviderBlock configures the provider against the lab over HTTPS with the
@@ -37,14 +41,21 @@ func ProviderBlock(l *lab.Lab, o ProviderOpts) string {
 		if !useHTTPS {
 			port = httpPort
 		}
-		fmt.Fprintf(&b, "    %s = { address = \"127.0.0.1\", port = %d }\n", name, port)
+		spn := ""
+		if o.Kerberos {
+			spn = fmt.Sprintf(", spn = %q", lab.HostSPNs(name)[1])
+		}
+		fmt.Fprintf(&b, "    %s = { address = \"127.0.0.1\", port = %d%s }\n", name, port, spn)
 	}
 	b.WriteString("  }\n")
 	if o.Fenced {
 		b.WriteString("  unreachable_delete = \"fenced\"\n")
 	}
 	b.WriteString("  winrm = {\n")
-	fmt.Fprintf(&b, "    username = %s\n    password = %s\n", HCLString(l.Username()), HCLString(l.Password()))
+	fmt.Fprintf(&b, "    username = %s\n    password = %s\n", HCLString(l.Username()), HCLString(firstNonEmpty(o.Password, l.Password())))
+	if o.Kerberos {
+		fmt.Fprintf(&b, "    auth = \"kerberos\"\n    kerberos = {\n      realm = %q\n      kdcs  = [%q]\n    }\n", lab.KerberosRealm, l.KerberosKDC())
+	}
 	fmt.Fprintf(&b, "    https = %t\n", useHTTPS)
 	if useHTTPS {
 		fmt.Fprintf(&b, "    ca_certificate = %s\n", HCLString(string(l.CACertPEM())))

@@ -60,6 +60,9 @@ var (
 	VolumeRepair        = Op[VolumeParams, VolumeRepairResult]{Name: "volume.repair"}
 	VolumeCloseSessions = Op[VolumeParams, VolumeCloseSessionsResult]{Name: "volume.close_sessions"}
 
+	ADSPNList = Op[ADSPNListParams, ADSPNListResult]{Name: "ad.spn.list", ReadOnly: true}
+	ADSPNMove = Op[ADSPNMoveParams, ADSPNMoveResult]{Name: "ad.spn.move"}
+
 	// ServerStatus reports services, mounted data volumes and shares at once.
 	ServerStatus = Op[ServerStatusParams, ServerStatusResult]{Name: "server.status", ReadOnly: true}
 )
@@ -72,6 +75,7 @@ var Ops = []Operation{
 	DNSCNAMEGet, DNSCNAMESet, DNSCNAMEDelete,
 	ShareList, SharePathsGet, ShareSet, ShareRemove,
 	StorageRescan, DiskList, DiskSet, MountPointGet, VolumeMount, VolumeDismount, VolumeFlush, VolumeRepair, VolumeCloseSessions,
+	ADSPNList, ADSPNMove,
 	ServerStatus,
 }
 

@@ -46,13 +46,14 @@ var ScriptDir embed.FS
 // the order is part of the script (later files use earlier functions, the
 // last one runs the main loop), so it is written here, not left to a glob.
 var ScriptFiles = []string{
-	"ps/00-framing.ps1",  // errors, JSON out and in
-	"ps/10-registry.ps1", // registry.*
-	"ps/20-dns.ps1",      // dns.cname.*
-	"ps/30-shares.ps1",   // share.*
-	"ps/40-storage.ps1",  // storage.rescan, disk.*, mountpoint.get, volume.*
-	"ps/50-status.ps1",   // server.status
-	"ps/90-main.ps1",     // hello, dispatch, main loop
+	"ps/00-framing.ps1",   // errors, JSON out and in
+	"ps/10-registry.ps1",  // registry.*
+	"ps/20-dns.ps1",       // dns.cname.*
+	"ps/30-shares.ps1",    // share.*
+	"ps/40-storage.ps1",   // storage.rescan, disk.*, mountpoint.get, volume.*
+	"ps/50-status.ps1",    // server.status
+	"ps/60-directory.ps1", // ad.spn.*
+	"ps/90-main.ps1",      // hello, dispatch, main loop
 }
 
 // Script is the agent script in its wire form: the files of ScriptFiles

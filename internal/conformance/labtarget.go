@@ -83,7 +83,7 @@ func StartLab(o LabOptions) (*LabTarget, error) {
 		return nil, err
 	}
 	cfg := Config{Target: fmt.Sprintf("lab %s (scenario %s, %s)", server, sc.Name, localeOr(o.Locale)), Client: c,
-		Host: labHost{l.Host(server)}, DiskSerial: SpareSerial, Endpoint: &ep}
+		Host: labHost{l.Host(server)}, DiskSerial: SpareSerial, Endpoint: &ep, Directory: true}
 	if sc.DNSServers == nil || slices.Contains(sc.DNSServers, server) {
 		cfg.DNSZone = strings.TrimSuffix(lab.DNSZone, ".")
 	}

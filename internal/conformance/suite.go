@@ -47,6 +47,9 @@ const (
 	NeedsDisk
 	// NeedsDNS: cases that change a DNS zone; they run in the scratch zone only.
 	NeedsDNS
+	// NeedsDirectory: cases that add and remove a scratch SPN on the
+	// server's own computer account; they run only when asked (--directory).
+	NeedsDirectory
 )
 
 // Case is one expectation about one operation of the contract.
@@ -75,6 +78,9 @@ type Config struct {
 	ScratchDir string // default DefaultScratchDir
 	DiskSerial string // the spare disk; "" skips the cases that change a disk
 	DNSZone    string // the scratch zone; "" skips the DNS cases
+	// Directory allows the cases that add a scratch SPN (ScratchSPNClass/
+	// <computer>) to the server's own computer account and remove it.
+	Directory bool
 	// Endpoint reaches the server's WinRM listener directly, for the case
 	// that starts the loader with a console stdin; nil skips it.
 	Endpoint *windows.Endpoint
@@ -174,6 +180,8 @@ func Execute(ctx context.Context, cfg Config) Report {
 			res.Status, res.Reason = Skip, "no spare disk given (--disk-serial)"
 		case c.Needs == NeedsDNS && cfg.DNSZone == "":
 			res.Status, res.Reason = Skip, "no scratch DNS zone given (--dns-zone)"
+		case c.Needs == NeedsDirectory && !cfg.Directory:
+			res.Status, res.Reason = Skip, "directory changes not allowed (--directory)"
 		default:
 			res.Status, res.Reason = r.runCase(ctx, c)
 		}
@@ -264,6 +272,14 @@ func (r *Run) removeLeftovers(ctx context.Context) error {
 	if r.DNSZone != "" {
 		for _, name := range dnsNames {
 			_, err := r.C.DNSCNAMEDelete(ctx, agent.DNSNameRef{Zone: r.DNSZone, Name: name})
+			errs = append(errs, err)
+		}
+	}
+	if r.Directory {
+		if me, err := r.ownComputer(ctx); err == nil {
+			_, err = r.C.ADSPNMove(ctx, agent.ADSPNMoveParams{SPNs: []string{ScratchSPNClass + "/" + strings.ToLower(me)}, Release: []string{me}})
+			errs = append(errs, err)
+		} else {
 			errs = append(errs, err)
 		}
 	}

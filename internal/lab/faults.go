@@ -23,7 +23,9 @@ import (
 // client_close_race (count: open files that their clients close between
 // volume.close_sessions listing them and closing them) |
 // crash (power loss: the host goes down, WinRM unreachable, SMB sessions
-// gone, volumes mounted there left dirty; clearing the faults boots it).
+// gone, volumes mounted there left dirty; clearing the faults boots it) |
+// clock_skew (skew_seconds: the host's clock runs ahead, or behind when
+// negative; Kerberos refuses tickets past 5 minutes).
 // Array kinds: cut (the session is cut after the next `count` commands
 // starting with `command` ran, before their answer) | login_refused |
 // latency (latency_ms before every answer) | echo_password (the password
@@ -39,6 +41,8 @@ type FaultRequest struct {
 	Command   string `json:"command,omitempty"`
 	Op        string `json:"op,omitempty"` // kill_agent, hang_agent: the agent operation
 	LatencyMS int    `json:"latency_ms,omitempty"`
+	// SkewSeconds is how far a clock_skew fault sets the host's clock ahead.
+	SkewSeconds int `json:"skew_seconds,omitempty"`
 }
 
 // Fault targets, as FaultRequest.Target names them.
@@ -77,6 +81,7 @@ var faultKinds = []faultKind{
 	{TargetServer, "crash", injectCrash},
 	{TargetServer, "kill_agent", injectKillAgent},
 	{TargetServer, "hang_agent", injectHangAgent},
+	{TargetServer, "clock_skew", injectClockSkew},
 	{TargetServer, "slow_disk", func(l *Lab, fr FaultRequest) (string, error) {
 		l.servers[fr.Server].host.SetSlowDiscovery(max(fr.Count, 1))
 		return fmt.Sprintf("the next %d rescans miss newly presented disks", max(fr.Count, 1)), nil
@@ -263,6 +268,9 @@ func (l *Lab) ClearFaults() {
 		s.faultMu.Unlock()
 		s.host.SetSlowDiscovery(0)
 		s.host.SetClientCloseRace(0)
+		if s.clockSkew.Swap(0) != 0 {
+			l.Timeline.Record(name, "fault.clear", "clock set right")
+		}
 		if armed {
 			l.Timeline.Record(name, "fault.clear", "kill_agent disarmed")
 		}

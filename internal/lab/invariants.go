@@ -11,6 +11,8 @@ const (
 	DirtyVolumeServed Invariant = "dirty volume served"    // a dirty volume mounted before chkdsk /F /X
 	AliasResolves     Invariant = "dns.alias"              // the alias is missing or leads to no address
 	AliasServesShares Invariant = "alias serves the shares"
+	SPNOnOneAccount   Invariant = "one account per SPN"            // an SPN on two computer accounts breaks Kerberos for it
+	AliasSPNsOnTarget Invariant = "alias SPNs on the alias target" // clients' tickets for the alias are for another server
 )
 
 // Violation is a state of the estate that must never happen, such as a LUN
@@ -27,6 +29,7 @@ var invariants = []func(l *Lab) []Violation{
 	aliasCheck,        // AliasResolves (dns.go)
 	lunMappedOnce,     // OneHostPerLUN (san.go)
 	disksSound,        // MountWithoutDisk, DirtyVolumeServed, OneHostPerDisk (volume.go)
+	spnsSound,         // SPNOnOneAccount, AliasSPNsOnTarget (spn.go)
 }
 
 // Invariants runs every check; an empty list means the estate is sound.

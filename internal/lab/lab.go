@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/addir"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/lundata"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
@@ -43,6 +44,13 @@ type Options struct {
 	// de-DE or fr-FR. Built-in account names and the text of native tools
 	// are localized; SIDs are not.
 	Locale string
+	// Kerberos joins the hosts to a realm served by a real MIT KDC
+	// (krb5kdc, started on loopback): their WinRM listeners then accept
+	// Kerberos in Negotiate besides NTLM and Basic.
+	Kerberos bool
+	// DisableNTLM makes the hosts refuse NTLM, as in an estate where
+	// NTLM is turned off by policy ("Network security: Restrict NTLM").
+	DisableNTLM bool
 }
 
 // Lab is a running estate.
@@ -60,8 +68,10 @@ type Lab struct {
 	sanPort    int
 	sanSSHPort int
 	mu         sync.Mutex
-	probe      *probeWatcher // the client probe's watcher, last started
-	agents     atomic.Int64  // PowerShell processes running on any server
+	probe      *probeWatcher  // the client probe's watcher, last started
+	agents     atomic.Int64   // PowerShell processes running on any server
+	krb        *kerberosRealm // nil without Options.Kerberos
+	dir        *addir.Directory
 	closed     bool
 	closeFns   []func()
 }
@@ -76,8 +86,9 @@ type server struct {
 	stats     *hostStats
 
 	faultMu     sync.Mutex
-	killAfterOp string // kill_agent: the operation after which the agent dies
-	hangOp      string // hang_agent: the operation the agent never answers
+	killAfterOp string       // kill_agent: the operation after which the agent dies
+	hangOp      string       // hang_agent: the operation the agent never answers
+	clockSkew   atomic.Int64 // nanoseconds the host's clock is ahead (fault clock_skew)
 }
 
 // Start brings the whole estate up on 127.0.0.1 ports of its own choosing.
@@ -114,12 +125,19 @@ func Start(opts Options) (*Lab, error) {
 		servers:  map[string]*server{},
 		latency:  opts.Latency,
 	}
+	if opts.Kerberos {
+		if err := l.startKerberos(); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
 	for _, hs := range opts.Scenario.Servers {
 		if err := l.startServer(hs); err != nil {
 			l.Close()
 			return nil, err
 		}
 	}
+	l.startDirectory()
 	if err := l.startDNS(); err != nil {
 		l.Close()
 		return nil, err
@@ -130,6 +148,10 @@ func Start(opts Options) (*Lab, error) {
 	}
 	l.applyLatency(opts.Latency)
 	if err := opts.Scenario.apply(l); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := l.seedAliasSPNs(opts.Scenario.AliasSPNs); err != nil {
 		l.Close()
 		return nil, err
 	}
@@ -148,11 +170,20 @@ func (l *Lab) startServer(name string) error {
 		return err
 	}
 	s := &server{name: name, host: h, stats: &hostStats{}}
+	var krb *winrm.Kerberos
+	if l.krb != nil {
+		var err error
+		if krb, err = l.joinRealm(name, &s.clockSkew); err != nil {
+			return err
+		}
+	}
 	s.winrm = winrm.New(winrm.Config{
-		Username: l.opts.Username,
-		Password: l.opts.Password,
-		Handler:  winrm.HandlerFunc(func(ctx context.Context, p *winrm.Process) int { return l.runCommand(ctx, s, p) }),
-		Observe:  s.stats.observe,
+		Username:    l.opts.Username,
+		Password:    l.opts.Password,
+		Handler:     winrm.HandlerFunc(func(ctx context.Context, p *winrm.Process) int { return l.runCommand(ctx, s, p) }),
+		Observe:     s.stats.observe,
+		Kerberos:    krb,
+		DisableNTLM: l.opts.DisableNTLM,
 	})
 	tlsCfg, err := l.ca.ServerTLSConfig("127.0.0.1", "localhost", name, name+".corp.example.com")
 	if err != nil {

@@ -25,6 +25,7 @@ const (
 	ProbeStageInput = "input" // the request itself is wrong
 	ProbeStageDNS   = "dns"   // the alias does not resolve
 	ProbeStageHost  = "host"  // the server is down, unreachable or not a lab server
+	ProbeStageAuth  = "auth"  // the session setup fails: no usable Kerberos ticket for the alias
 	ProbeStageShare = "share" // the server does not serve the share, or its volume is gone
 	ProbeStageFile  = "file"  // the share is there, the file is not
 )
@@ -124,7 +125,11 @@ func (l *Lab) probeOpen(alias, share, path string) (*winhost.Host, string, error
 		return nil, "", probeErr(ProbeStageHost, nil, "%s does not answer (unreachable)", name)
 	case !s.host.ServiceRunning("LanmanServer"):
 		return nil, "", probeErr(ProbeStageHost, nil, "the Server service is not running on %s", name)
-	case !s.host.Serves(share):
+	}
+	if perr := l.probeKerberos(alias, name); perr != nil {
+		return nil, "", perr
+	}
+	if !s.host.Serves(share) {
 		return nil, "", probeErr(ProbeStageShare, nil, "%s does not serve share %q", name, share)
 	}
 	local, ok := s.host.SharePath(share)

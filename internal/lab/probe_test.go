@@ -63,6 +63,15 @@ func setAlias(t *testing.T, l *Lab, server string) {
 		DNSNameRef: agent.DNSNameRef{Zone: "corp.example.com", Name: "files"}, Target: server + ".corp.example.com.", TTL: 60})
 }
 
+// moveSPNs moves the alias's SPNs to server's account through its agent,
+// as winfs_alias_spn does: off the other server's account first.
+func moveSPNs(t *testing.T, l *Lab, server string) {
+	t.Helper()
+	other := map[string]string{"server1": "SERVER2", "server2": "SERVER1"}[server]
+	agentDo[agent.ADSPNMoveResult](t, l.Host(server), agent.ADSPNMove.Name, agent.ADSPNMoveParams{
+		SPNs: AliasSPNs(), Computer: strings.ToUpper(server), Release: []string{other}})
+}
+
 func stage(err error) string {
 	var pe *ProbeError
 	if errors.As(err, &pe) {
@@ -111,10 +120,20 @@ func TestProbeFailsWhenClientsWould(t *testing.T) {
 	}
 	// The alias switched to a server that does not serve the share.
 	setAlias(t, l, "server2")
+	moveSPNs(t, l, "server2")
 	if _, err := l.ProbeRead("Finance", "a.txt"); err == nil || stage(err) != ProbeStageShare || !strings.Contains(err.Error(), `server2 does not serve share "Finance"`) {
 		t.Fatalf("alias at server2: %v", err)
 	}
+	// The alias went back but its SPNs stayed on server2: tickets for the
+	// alias are for SERVER2, which server1 cannot decrypt.
 	setAlias(t, l, "server1")
+	if _, err := l.ProbeRead("Finance", "a.txt"); err == nil || stage(err) != ProbeStageAuth || !strings.Contains(err.Error(), "KRB_AP_ERR_MODIFIED") {
+		t.Fatalf("SPNs left on server2: %v", err)
+	}
+	if v := invariantNames(l); !strings.Contains(v, string(AliasSPNsOnTarget)) {
+		t.Fatalf("invariants with the SPNs left behind: %q", v)
+	}
+	moveSPNs(t, l, "server1")
 	// The Server service stopped.
 	_ = l.Host("server1").StopService("Server")
 	if _, err := l.ProbeRead("Finance", "a.txt"); err == nil || stage(err) != ProbeStageHost {
@@ -258,7 +277,8 @@ func TestCrashAndBoot(t *testing.T) {
 	}
 	agentDo[agent.VolumeMountResult](t, s2, agent.VolumeMount.Name, agent.VolumeMountParams{VolumeGUID: guid, Path: "X:"})
 	share(t, s2, "Finance", `X:\Finance`)
-	// The last step of a failover: the alias follows the shares.
+	// The last steps of a failover: the SPNs and the alias follow the shares.
+	moveSPNs(t, l, "server2")
 	if err := l.Zone().SetCNAME(AliasName, "server2.corp.example.com.", 60, "test"); err != nil {
 		t.Fatal(err)
 	}
@@ -349,6 +369,7 @@ func TestCrashAndBoot(t *testing.T) {
 	if !s1.Serves("Finance") {
 		t.Fatal("server1 does not serve Finance after the failback")
 	}
+	moveSPNs(t, l, "server1")
 	if err := l.Zone().SetCNAME(AliasName, "server1.corp.example.com.", 60, "test"); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,18 @@ type ReadyFile struct {
 	WinRM    ReadyWinRM             `json:"winrm"`
 	DNS      ReadyDNS               `json:"dns"`
 	SAN      ReadySAN               `json:"san"`
+	// Kerberos is set when the lab runs a KDC (winfs-lab serve --kerberos).
+	Kerberos *ReadyKerberos `json:"kerberos,omitempty"`
+}
+
+// ReadyKerberos is the lab's realm: its KDC, a krb5.conf naming it, and
+// the service principals of each host's WinRM listener. The WinRM account
+// is a user principal of the realm with the same password.
+type ReadyKerberos struct {
+	Realm    string              `json:"realm"`
+	KDC      string              `json:"kdc"` // 127.0.0.1:port, UDP and TCP
+	Krb5Conf string              `json:"krb5_conf"`
+	SPNs     map[string][]string `json:"spns"`
 }
 
 // ReadyDNS is the lab's authoritative DNS server and the TSIG key it
@@ -89,6 +101,12 @@ func (l *Lab) Ready(caFile string) ReadyFile {
 	for name, s := range l.servers {
 		rf.Servers[name] = ReadyServer{Address: "127.0.0.1", HTTPPort: s.httpPort, HTTPSPort: s.httpsPort}
 	}
+	if l.krb != nil {
+		rf.Kerberos = &ReadyKerberos{Realm: KerberosRealm, KDC: l.KerberosKDC(), Krb5Conf: l.KerberosKrb5Conf(), SPNs: map[string][]string{}}
+		for name := range l.servers {
+			rf.Kerberos.SPNs[name] = HostSPNs(name)
+		}
+	}
 	return rf
 }
 
@@ -121,13 +139,22 @@ func (l *Lab) WriteReadyFile(path string) error {
 func (rf ReadyFile) Variables(withSAN, withDNS bool) map[string]any {
 	servers := map[string]any{}
 	for name, s := range rf.Servers {
-		servers[name] = map[string]any{"address": s.Address, "port": s.HTTPSPort}
+		server := map[string]any{"address": s.Address, "port": s.HTTPSPort}
+		if rf.Kerberos != nil {
+			// The address is 127.0.0.1: name the host's principal.
+			server["spn"] = rf.Kerberos.SPNs[name][len(rf.Kerberos.SPNs[name])-1]
+		}
+		servers[name] = server
 	}
 	out := map[string]any{
 		"servers":                   servers,
 		"winrm_username":            rf.WinRM.Username,
 		"winrm_password":            rf.WinRM.Password,
 		"winrm_ca_certificate_file": rf.WinRM.CACertificateFile,
+	}
+	if rf.Kerberos != nil {
+		out["winrm_auth"] = "kerberos"
+		out["winrm_kerberos"] = map[string]any{"realm": rf.Kerberos.Realm, "kdcs": []string{rf.Kerberos.KDC}}
 	}
 	if withSAN {
 		// The array over SSH, as the docs recommend; TelnetVariables has

@@ -31,6 +31,10 @@ type Scenario struct {
 	Shares []ShareSeed `json:"shares,omitempty"`
 	// Files on the volumes at start, written through a server's mount.
 	Files []FileSeed `json:"files,omitempty"`
+	// AliasSPNs are registered at start on the computer account of the
+	// server the alias points at (the runbook's setspn), and the lab then
+	// checks they follow the alias (invariant AliasSPNsOnTarget).
+	AliasSPNs []string `json:"alias_spns,omitempty"`
 }
 
 // ShareSeed is one share that exists at start.
@@ -82,6 +86,7 @@ func DefaultScenario() Scenario {
 			RegistrySeed{Server: srv, Hive: "HKLM", Key: `SYSTEM\CurrentControlSet\Control\Lsa`, Name: "DisableLoopbackCheck", Value: one})
 	}
 	sc.Shares = SeedShares()
+	sc.AliasSPNs = AliasSPNs()
 	sc.Files = []FileSeed{
 		{Server: "server1", Path: `X:\Finance\budget-2026.txt`, Content: "Q1 42000\nQ2 45500\n"},
 		{Server: "server1", Path: `X:\Projets\plan été.txt`, Content: "phase 1: études\n"},

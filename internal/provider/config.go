@@ -77,6 +77,9 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 			Password:      firstNonEmpty(s.Password.ValueString(), w.Password.ValueString(), getenv(EnvWinRMPassword)),
 			Timeout:       timeout,
 		}
+		krb, krbDiags := w.kerberosSettings(ctx, s.SPN.ValueString(), getenv)
+		diags.Append(krbDiags...)
+		ep.Kerberos = krb
 		if ca := w.CACertificate.ValueString(); ca != "" {
 			ep.CACertPEM = []byte(ca)
 		}
@@ -90,7 +93,8 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 		default:
 			ep.Port = 5985
 		}
-		if ep.Username == "" || ep.Password == "" {
+		keytab := krb != nil && krb.Keytab != ""
+		if ep.Username == "" || (ep.Password == "" && !keytab) {
 			diags.AddAttributeError(path.Root("servers").AtMapKey(name), "Missing WinRM credentials",
 				fmt.Sprintf("Server %q has no WinRM username or password: set winrm.username and winrm.password, "+
 					"servers[%q].username and .password, or the %s and %s environment variables.", name, name, EnvWinRMUsername, EnvWinRMPassword))

@@ -71,7 +71,7 @@ func filesIntact(l *lab.Lab, server string) labCheck {
 
 // checkFailoverOrder checks the timeline of one move from `from` to `to`:
 // shares removed, then for each LUN dismount and offline, unmap, map, a
-// rescan, mount; then shares created, then the alias switched.
+// rescan, mount; then shares created, the SPNs moved, the alias switched.
 func checkFailoverOrder(l *lab.Lab, mark *uint64, from, to string) labCheck {
 	return func() error {
 		evs := acctest.EventsSince(l, *mark)
@@ -121,6 +121,16 @@ func checkFailoverOrder(l *lab.Lab, mark *uint64, from, to string) labCheck {
 		}
 		if last(created) > switched[0] {
 			return fail("the alias switched before every share was created")
+		}
+		// The alias's SPNs leave the old account, then reach the new one,
+		// between the shares and the alias: never on two accounts.
+		released := evs.Indexes("ad", "spn.change", strings.ToUpper(from)+": -")
+		added := evs.Indexes("ad", "spn.change", strings.ToUpper(to)+": +")
+		if len(released) != 1 || len(added) != 1 {
+			return fail("want the SPNs taken off %s and added to %s once each; got %d, %d", from, to, len(released), len(added))
+		}
+		if !(last(created) < released[0] && released[0] < added[0] && added[0] < switched[0]) {
+			return fail("SPN move out of order (shares created %d, released %d, added %d, alias %d)", last(created), released[0], added[0], switched[0])
 		}
 		return nil
 	}
@@ -204,7 +214,7 @@ func hardInvariants(l *lab.Lab) labCheck {
 	return func() error {
 		for _, v := range l.Invariants() {
 			switch v.Invariant {
-			case "one host per LUN", "one host per disk", "dirty volume served":
+			case "one host per LUN", "one host per disk", "dirty volume served", "one account per SPN":
 				return fmt.Errorf("invariant %q violated: %s", v.Invariant, v.Detail)
 			}
 		}

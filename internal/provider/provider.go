@@ -255,6 +255,12 @@ func serverAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Name to verify in this server's TLS certificate; overrides `winrm.tls_server_name`.",
 			Optional:            true,
 		},
+		"spn": schema.StringAttribute{
+			MarkdownDescription: "With `winrm.auth = \"kerberos\"`: the service principal of this server's WinRM listener (default `HTTP/<address>`), " +
+				"e.g. `HTTP/server1.corp.example.com` when `address` is an IP address.",
+			Optional:   true,
+			Validators: []validator.String{servicePrincipalName()},
+		},
 	}
 }
 
@@ -292,10 +298,13 @@ func winrmAttributes() map[string]schema.Attribute {
 			Optional:            true,
 		},
 		"auth": schema.StringAttribute{
-			MarkdownDescription: "Authentication scheme: `ntlm` (default) or `basic`. Basic needs `Basic = true` in the WinRM service configuration and sends the password base64-encoded: only use it over HTTPS.",
-			Optional:            true,
-			Validators:          []validator.String{stringvalidator.OneOf("ntlm", "basic")},
+			MarkdownDescription: "Authentication scheme: `ntlm` (default), `kerberos` or `basic`. Kerberos needs the `kerberos` block and works where NTLM is disabled; " +
+				"the provider does not encrypt Kerberos messages itself, so over plain HTTP the server must allow unencrypted traffic (`AllowUnencrypted`): use HTTPS. " +
+				"Basic needs `Basic = true` in the WinRM service configuration and sends the password base64-encoded: only use it over HTTPS.",
+			Optional:   true,
+			Validators: []validator.String{stringvalidator.OneOf("ntlm", "kerberos", "basic")},
 		},
+		"kerberos": kerberosAttribute(),
 		"timeout": schema.StringAttribute{
 			MarkdownDescription: "Time limit for one operation on a server, as a Go duration such as `60s` or `2m` (default `60s`).",
 			Optional:            true,
@@ -317,6 +326,7 @@ func (p *winfsProvider) ValidateConfig(ctx context.Context, req provider.Validat
 		return
 	}
 	resp.Diagnostics.Append(cfg.validateCredentials(ctx)...)
+	resp.Diagnostics.Append(cfg.validateKerberos()...)
 	resp.Diagnostics.Append(cfg.validateDNS(ctx)...)
 	resp.Diagnostics.Append(cfg.validateSAN()...)
 }
@@ -357,6 +367,7 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 		NewVolumeMountResource,
 		NewSANLunMappingResource,
 		NewSMBShareSetResource,
+		NewAliasSPNResource,
 	}
 }
 
@@ -412,6 +423,7 @@ type serverModel struct {
 	Username      types.String `tfsdk:"username"`
 	Password      types.String `tfsdk:"password"`
 	TLSServerName types.String `tfsdk:"tls_server_name"`
+	SPN           types.String `tfsdk:"spn"`
 }
 
 type winrmModel struct {
@@ -423,6 +435,7 @@ type winrmModel struct {
 	CACertificate types.String `tfsdk:"ca_certificate"`
 	TLSServerName types.String `tfsdk:"tls_server_name"`
 	Auth          types.String `tfsdk:"auth"`
+	Kerberos      types.Object `tfsdk:"kerberos"` // kerberosModel; unknown while validating when set from a variable
 	Timeout       types.String `tfsdk:"timeout"`
 	Transport     types.String `tfsdk:"transport"`
 }

@@ -19,6 +19,7 @@ import (
 var serverAttrTypes = map[string]attr.Type{
 	"address": types.StringType, "port": types.Int64Type, "https": types.BoolType,
 	"username": types.StringType, "password": types.StringType, "tls_server_name": types.StringType,
+	"spn": types.StringType,
 }
 
 func server(t *testing.T, address string, port *int64, https *bool, user string) attr.Value {
@@ -32,6 +33,7 @@ func server(t *testing.T, address string, port *int64, https *bool, user string)
 	v, diags := types.ObjectValue(serverAttrTypes, map[string]attr.Value{
 		"address": types.StringValue(address), "port": types.Int64PointerValue(port), "https": types.BoolPointerValue(https),
 		"username": str(user), "password": types.StringNull(), "tls_server_name": types.StringNull(),
+		"spn": types.StringNull(),
 	})
 	if diags.HasError() {
 		t.Fatal(diags)
@@ -162,7 +164,7 @@ func TestAccProvider_configErrors(t *testing.T) {
 	l := testLab(t)
 	base := acctest.ProviderBlock(l, acctest.ProviderOpts{})
 	cases := map[string]struct{ from, to, want string }{
-		"auth":      {"https = true", "https = true\n    auth = \"kerberos\"", `value must be one of: ["ntlm" "basic"]`},
+		"auth":      {"https = true", "https = true\n    auth = \"negotiate\"", `value must be one of: ["ntlm" "kerberos" "basic"]`},
 		"transport": {"https = true", "https = true\n    transport = \"pooled\"", `value must be one of: ["persistent" "per_request"]`},
 		"timeout":   {"https = true", "https = true\n    timeout = \"soon\"", `must be a positive duration`},
 		"port":      {"https = true", "https = true\n    port = 70000", `winrm.port`},

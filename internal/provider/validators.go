@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -227,4 +228,51 @@ func positiveTimeouts(ctx context.Context, opts timeouts.Opts) schema.Attribute 
 		a.Attributes[name] = s
 	}
 	return a
+}
+
+var realmPattern = regexp.MustCompile(`^[A-Z0-9]([A-Z0-9.-]*[A-Z0-9])?$`)
+
+// kerberosRealm validates a realm: Active Directory's realm is the DNS
+// domain in upper case, and Kerberos compares realms case-sensitively.
+func kerberosRealm() validator.String {
+	const d = "must be the realm in upper case, e.g. CORP.EXAMPLE.COM"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if !realmPattern.MatchString(s) {
+			hint := ""
+			if up := strings.ToUpper(s); up != s && realmPattern.MatchString(up) {
+				hint = fmt.Sprintf(" (Kerberos realms are case-sensitive: write %q)", up)
+			}
+			diags.AddAttributeError(at, "Invalid Kerberos realm", fmt.Sprintf("%s: %q %s%s.", at, s, d, hint))
+		}
+	}}
+}
+
+// servicePrincipalName validates an SPN as setspn takes it: a service
+// class, a slash, a host (optionally :port or /service name), no spaces.
+func servicePrincipalName() validator.String {
+	const d = "must be a service principal name: service class/host[:port], e.g. HTTP/server1.corp.example.com or HOST/files, without spaces"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		class, rest, found := strings.Cut(s, "/")
+		if !found || class == "" || rest == "" || strings.ContainsAny(s, " \t\r\n@") {
+			diags.AddAttributeError(at, "Invalid service principal name", fmt.Sprintf("%s: %q %s.", at, s, d))
+		}
+	}}
+}
+
+// existingFile validates a path to a readable file on the machine that
+// runs Terraform.
+func existingFile(what string) validator.String {
+	d := "must be the path of an existing " + what + " file on the machine running Terraform"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		st, err := os.Stat(s)
+		if err != nil || st.IsDir() {
+			reason := "it does not exist"
+			if err == nil {
+				reason = "it is a directory"
+			} else if !os.IsNotExist(err) {
+				reason = err.Error()
+			}
+			diags.AddAttributeError(at, "File not found", fmt.Sprintf("%s: %q %s: %s.", at, s, d, reason))
+		}
+	}}
 }

@@ -35,6 +35,7 @@ type laneTransport struct {
 	// credentials got past authentication, so that a later 401 can be
 	// told apart from bad credentials.
 	accepted *atomic.Bool
+	krb      *kerberosAuth // set for Kerberos: a Negotiate token on every request
 }
 
 type lane struct {
@@ -45,7 +46,7 @@ type lane struct {
 
 const receiveAction = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive"
 
-func newLaneTransport(ep Endpoint, accepted *atomic.Bool) *laneTransport {
+func newLaneTransport(ep Endpoint, accepted *atomic.Bool, krb *kerberosAuth) *laneTransport {
 	scheme := "http"
 	if ep.HTTPS {
 		scheme = "https"
@@ -56,6 +57,7 @@ func newLaneTransport(ep Endpoint, accepted *atomic.Bool) *laneTransport {
 		ntlm:         ep.Auth == "" || ep.Auth == "ntlm",
 		consoleStdin: ep.ConsoleStdin,
 		accepted:     accepted,
+		krb:          krb,
 	}
 }
 
@@ -107,7 +109,13 @@ func (t *laneTransport) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, er
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.SetBasicAuth(t.user, t.password) // Negotiator turns it into NTLM
+	if t.krb != nil {
+		if err := t.krb.authorize(req); err != nil {
+			return "", err
+		}
+	} else {
+		req.SetBasicAuth(t.user, t.password) // Negotiator turns it into NTLM
+	}
 	resp, err := l.client.Do(req)
 	if err != nil {
 		return "", err
@@ -116,6 +124,9 @@ func (t *laneTransport) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, er
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return "", fmt.Errorf("reading the answer: %w", err)
+	}
+	if resp.StatusCode == http.StatusUnauthorized && t.krb != nil {
+		return "", t.krb.rejected(resp)
 	}
 	if resp.StatusCode == http.StatusUnauthorized && t.accepted.Load() {
 		// go-ntlmssp answers a connection lost during the handshake with

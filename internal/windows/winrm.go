@@ -2,10 +2,12 @@ package windows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,9 +25,10 @@ type Endpoint struct {
 	Insecure      bool
 	CACertPEM     []byte
 	TLSServerName string
-	Auth          string // "ntlm" (the default when empty) or "basic"
+	Auth          string // "ntlm" (the default when empty), "basic" or "kerberos"
 	Username      string
-	Password      string
+	Password      string        // with Kerberos, unused when Kerberos.Keytab is set
+	Kerberos      *Kerberos     // for Auth "kerberos"
 	Timeout       time.Duration // per HTTP request; 0 means no limit
 	// ConsoleStdin keeps the console-mode stdin masterzen/winrm asks for,
 	// which the loader refuses: only the conformance suite sets it, to check
@@ -49,8 +52,14 @@ func NewWinRMStarter(name string, ep Endpoint) (Starter, error) {
 	s := &winrmStarter{name: name, ep: ep}
 	switch ep.Auth {
 	case "", "ntlm", "basic":
+	case "kerberos":
+		krb, err := newKerberosAuth(ep)
+		if err != nil {
+			return nil, s.fail("configuring Kerberos", err)
+		}
+		s.krb = krb
 	default:
-		return nil, s.fail("configuring the client", fmt.Errorf("unknown auth %q (want ntlm or basic)", ep.Auth))
+		return nil, s.fail("configuring the client", fmt.Errorf("unknown auth %q (want ntlm, basic or kerberos)", ep.Auth))
 	}
 	// Fail early on a bad configuration (e.g. an unreadable CA certificate).
 	if _, _, err := s.newClient(); err != nil {
@@ -60,7 +69,7 @@ func NewWinRMStarter(name string, ep Endpoint) (Starter, error) {
 }
 
 func (s *winrmStarter) newClient() (*winrm.Client, *laneTransport, error) {
-	lanes := newLaneTransport(s.ep, &s.accepted)
+	lanes := newLaneTransport(s.ep, &s.accepted, s.krb)
 	params := winrm.NewParameters(operationTimeout(s.ep.Timeout), "en-US", 153600)
 	params.TransportDecorator = func() winrm.Transporter { return lanes }
 	wep := &winrm.Endpoint{
@@ -88,12 +97,18 @@ func operationTimeout(httpTimeout time.Duration) string {
 type winrmStarter struct {
 	name     string
 	ep       Endpoint
-	accepted atomic.Bool // the credentials got past authentication once
+	accepted atomic.Bool   // the credentials got past authentication once
+	krb      *kerberosAuth // shared by every agent of the endpoint: one login
 }
 
 func (s *winrmStarter) fail(step string, err error) error {
 	err = secret.Error(err, s.ep.Password) // the WinRM library formats its own errors
-	return &TransportError{Host: s.name, Addr: s.ep.Addr(), Step: step, Err: err, Hint: transportHint(err.Error())}
+	hint := transportHint(err.Error())
+	var ke *KerberosError
+	if errors.As(err, &ke) || strings.Contains(err.Error(), "kerberos: ") {
+		hint = "" // the Kerberos error explains itself
+	}
+	return &TransportError{Host: s.name, Addr: s.ep.Addr(), Step: step, Err: err, Hint: hint}
 }
 
 // Start opens a shell and runs commandLine in it. ctx bounds only the start:

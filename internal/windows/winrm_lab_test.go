@@ -22,9 +22,16 @@ import (
 // masterzen-backed Starter is exercised over real HTTP.
 func startLabWinRM(t *testing.T) (*labwinrm.Server, *winhost.Host, windows.Endpoint, *atomic.Int64) {
 	t.Helper()
+	return startLabWinRMWith(t, nil)
+}
+
+// startLabWinRMWith is startLabWinRM with the listener's configuration
+// changed by configure first.
+func startLabWinRMWith(t *testing.T, configure func(*labwinrm.Config)) (*labwinrm.Server, *winhost.Host, windows.Endpoint, *atomic.Int64) {
+	t.Helper()
 	host := winhost.New("server1", nil)
 	commands := new(atomic.Int64)
-	srv := labwinrm.New(labwinrm.Config{
+	cfg := labwinrm.Config{
 		Username: "Administrator", Password: secret,
 		Handler: labwinrm.HandlerFunc(func(ctx context.Context, p *labwinrm.Process) int {
 			return pwsh.Run(ctx, p.CommandLine, p.Arguments, p.Stdin, p.Stdout, p.Stderr, host)
@@ -35,7 +42,11 @@ func startLabWinRM(t *testing.T) (*labwinrm.Server, *winhost.Host, windows.Endpo
 				commands.Add(1)
 			}
 		},
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv := labwinrm.New(cfg)
 	t.Cleanup(func() { _ = srv.Close() })
 	addr, err := srv.ListenAndServe("127.0.0.1:0", nil)
 	if err != nil {

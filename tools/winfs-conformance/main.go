@@ -60,6 +60,7 @@ type options struct {
 	port                                 int
 	https, insecure, json                bool
 	scratchDir, diskSerial, dnsZone      string
+	directory                            bool
 	wait, connectTimeout                 time.Duration
 	username, password                   string
 	caPEM                                []byte
@@ -91,6 +92,7 @@ func parse(args []string, getenv func(string) string) (options, error) {
 	fs.StringVar(&o.scratchDir, "scratch-dir", conformance.DefaultScratchDir, "the folder the suite creates and removes (its name must start with winfs-conformance)")
 	fs.StringVar(&o.diskSerial, "disk-serial", "", "a spare disk (serial number or unique id) the storage cases may take offline, online and mount; without it they are skipped")
 	fs.StringVar(&o.dnsZone, "dns-zone", "", "a scratch DNS zone the server hosts, for the DNS cases; without it they are skipped")
+	fs.BoolVar(&o.directory, "directory", false, "allow the case that adds a scratch SPN ("+conformance.ScratchSPNClass+"/<computer>) to the server's own computer account and removes it")
 	fs.DurationVar(&o.wait, "wait", 60*time.Second, "how long a case waits for Windows to catch up (a volume appearing after its disk comes online)")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for the server's first answer")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON instead of lines")
@@ -107,7 +109,7 @@ func parse(args []string, getenv func(string) string) (options, error) {
 	}
 	switch o.target {
 	case "lab":
-		for _, f := range []string{"address", "port", "https", "ca-file", "insecure", "tls-server-name", "auth", "disk-serial", "dns-zone"} {
+		for _, f := range []string{"address", "port", "https", "ca-file", "insecure", "tls-server-name", "auth", "disk-serial", "dns-zone", "directory"} {
 			if o.explicit[f] {
 				return o, refuse("--%s is for a real server (--target server); the lab target gives its own", f)
 			}
@@ -277,6 +279,6 @@ func connect(ctx context.Context, o options) (conformance.Config, func(), error)
 		scheme = "https"
 	}
 	cfg := conformance.Config{Target: fmt.Sprintf("%s://%s", scheme, ep.Addr()), Client: c, Host: conformance.RemoteHost{Starter: starter},
-		DiskSerial: o.diskSerial, DNSZone: o.dnsZone, Endpoint: &ep}
+		DiskSerial: o.diskSerial, DNSZone: o.dnsZone, Endpoint: &ep, Directory: o.directory}
 	return cfg, closeFn, nil
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/kdc"
 	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 )
 
@@ -67,8 +68,15 @@ func run(latencyName, workDir string) error {
 		return err
 	}
 
-	heading("starting the lab: two Windows hosts (WinRM over HTTPS, NTLM), the array (SSH, ONTAP 9 clustershell; telnet 7-mode alongside), DNS (RFC 2136, TSIG)")
-	l, err := lab.Start(lab.Options{Latency: lat})
+	// With MIT Kerberos installed the hosts join a realm served by a real
+	// KDC and refuse NTLM, and the provider authenticates with tickets.
+	auth := "Kerberos from a real KDC, NTLM refused"
+	_, noKDC := kdc.Find()
+	if noKDC != nil {
+		auth = "NTLM; Kerberos needs the KDC: " + noKDC.Error()
+	}
+	heading("starting the lab: two Windows hosts (WinRM over HTTPS, " + auth + "), the array (SSH, ONTAP 9 clustershell; telnet 7-mode alongside), DNS (RFC 2136, TSIG)")
+	l, err := lab.Start(lab.Options{Latency: lat, Kerberos: noKDC == nil, DisableNTLM: noKDC == nil})
 	if err != nil {
 		return err
 	}
@@ -290,6 +298,15 @@ func (d *demo) summary(report lab.ProbeReport) error {
 	fmt.Printf("\nclient probe: %d probes of %d shares, %d failed; longest outage %s, total %s\n",
 		report.Probes, len(report.Shares), report.Failures, report.LongestOutage.Round(10*time.Millisecond), report.TotalOutage.Round(10*time.Millisecond))
 	fmt.Println("(the probe resolves the alias on every attempt; a client that cached the old answer waits up to the TTL, 60 s, more)")
+	kerberos := 0
+	for _, w := range report.Outages {
+		for _, r := range w.Reasons {
+			if strings.HasPrefix(r, "Kerberos:") {
+				kerberos++
+			}
+		}
+	}
+	fmt.Printf("outage reasons due to Kerberos (a ticket for the alias unusable on the server it leads to): %d\n", kerberos)
 	violations := d.l.Invariants()
 	if len(violations) > 0 {
 		fmt.Println("\ninvariants VIOLATED:")
@@ -298,7 +315,7 @@ func (d *demo) summary(report lab.ProbeReport) error {
 		}
 		return fmt.Errorf("%d invariant(s) violated", len(violations))
 	}
-	fmt.Println("invariants: none violated (one host per LUN, one host per disk, no mount without its disk, no dirty volume served, the alias serves the shares)")
+	fmt.Println("invariants: none violated (one host per LUN, one host per disk, no mount without its disk, no dirty volume served, the alias serves the shares, one account per SPN, the alias's SPNs on its target)")
 	return nil
 }
 

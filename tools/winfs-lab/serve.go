@@ -30,6 +30,7 @@ func serveCmd(args []string) error {
 	}
 	sanDialect := fs.String("san-dialect", "ontap7", "the array's CLI: ontap7 or msa (drive msa with the provider's generic dialect)")
 	locale := fs.String("locale", "en-US", "the Windows servers' display language: en-US, de-DE or fr-FR (localized built-in account names and tool output)")
+	kerberos := fs.Bool("kerberos", false, "join the hosts to realm "+lab.KerberosRealm+" served by a real MIT KDC (krb5kdc, Debian package krb5-kdc) on loopback; written into the ready file")
 	_ = fs.Parse(args)
 	if *readyFile == "" {
 		return errors.New("serve: --ready-file is required")
@@ -46,7 +47,7 @@ func serveCmd(args []string) error {
 	if err != nil {
 		return fmt.Errorf("--latency: %w", err)
 	}
-	l, err := lab.Start(lab.Options{Scenario: sc, Latency: lat, SANDialect: *sanDialect, Locale: *locale})
+	l, err := lab.Start(lab.Options{Scenario: sc, Latency: lat, SANDialect: *sanDialect, Locale: *locale, Kerberos: *kerberos})
 	if err != nil {
 		return err
 	}
@@ -56,6 +57,9 @@ func serveCmd(args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "winfs-lab: scenario %s, latency %s, admin API %s, array telnet %s (%s), ssh %s (%s), ready file %s\n",
 		sc.Name, lat, l.AdminURL(), l.SANAddress(), l.SANDialect(), l.SANSSHAddress(), l.SANSSHDialect(), *readyFile)
+	if *kerberos {
+		fmt.Fprintf(os.Stderr, "winfs-lab: Kerberos realm %s, KDC %s, krb5.conf %s\n", lab.KerberosRealm, l.KerberosKDC(), l.KerberosKrb5Conf())
+	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	<-stop

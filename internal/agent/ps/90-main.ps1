@@ -58,6 +58,8 @@ function Invoke-WinfsOp([string]$Op, $Params) {
         'dns.cname.get' { return (Invoke-WinfsDnsCNameGet $Params) }
         'dns.cname.set' { return (Invoke-WinfsDnsCNameSet $Params) }
         'dns.cname.delete' { return (Invoke-WinfsDnsCNameDelete $Params) }
+        'ad.spn.list' { return (Invoke-WinfsADSpnList $Params) }
+        'ad.spn.move' { return (Invoke-WinfsADSpnMove $Params) }
         'share.list' { return (Invoke-WinfsShareList $Params) }
         'share.paths.get' { return (Invoke-WinfsSharePathsGet $Params) }
         'share.set' { return (Invoke-WinfsShareSet $Params) }

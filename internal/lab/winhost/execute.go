@@ -57,6 +57,9 @@ var handlers = table(
 	handle(agent.DNSCNAMESet, (*Host).dnsCNAMESet),
 	handle(agent.DNSCNAMEDelete, (*Host).dnsCNAMEDelete),
 
+	handle(agent.ADSPNList, (*Host).adSPNList),
+	handle(agent.ADSPNMove, (*Host).adSPNMove),
+
 	handle(agent.ShareList, (*Host).shareList),
 	handle(agent.SharePathsGet, (*Host).sharePathsGet),
 	handle(agent.ShareSet, (*Host).shareSet),

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/winfs/terraform-provider-winfs/internal/lab/addir"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/dnszone"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 )
@@ -29,6 +30,7 @@ type Host struct {
 	// lostShares are the registry shares (by folded name) the Server
 	// service skipped at its last start because their folder was missing.
 	lostShares map[string]bool
+	dir        *addir.Directory // the domain, when the ActiveDirectory module is installed
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly

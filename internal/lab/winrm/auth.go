@@ -39,9 +39,9 @@ func (s *Server) connState(r *http.Request) *connAuth {
 
 // authenticate returns the caller's user name, or writes the 401 leg and returns ok=false.
 //
-// NTLM is accepted over plain HTTP here. A real Windows host only allows that with
-// AllowUnencrypted=true; otherwise it requires the SPNEGO-encrypted message format or
-// HTTPS. The lab behaves as a host configured with AllowUnencrypted=true.
+// NTLM and Kerberos are accepted over plain HTTP here. A real Windows host only allows
+// that with AllowUnencrypted=true; otherwise it requires the SPNEGO-encrypted message
+// format or HTTPS. The lab behaves as a host configured with AllowUnencrypted=true.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (user string, ok bool) {
 	st := s.connState(r)
 	header := r.Header.Get("Authorization")
@@ -60,6 +60,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (user stri
 		if parsed && s.credentialsMatch(u, p) {
 			return u, true
 		}
+	case strings.EqualFold(scheme, "Negotiate") && s.cfg.Kerberos != nil && isKerberosToken(decoded(token)):
+		return s.kerberosLeg(w, st, decoded(token))
 	case (strings.EqualFold(scheme, "Negotiate") || strings.EqualFold(scheme, "NTLM")) && !s.cfg.DisableNTLM:
 		return s.ntlmLeg(w, st, scheme, strings.TrimSpace(token))
 	}
@@ -117,13 +119,22 @@ func (s *Server) credentialsMatch(user, password string) bool {
 // unauthorized is the first leg Windows sends: the schemes on offer and no body.
 func (s *Server) unauthorized(w http.ResponseWriter) {
 	h := w.Header()
-	if !s.cfg.DisableNTLM {
+	if !s.cfg.DisableNTLM || s.cfg.Kerberos != nil {
 		h.Add("WWW-Authenticate", "Negotiate")
 	}
 	if !s.cfg.DisableBasic {
 		h.Add("WWW-Authenticate", `Basic realm="WSMAN"`)
 	}
 	writeEmpty(w, http.StatusUnauthorized)
+}
+
+// decoded is a base64 token's bytes, nil when it is not base64.
+func decoded(token string) []byte {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(token))
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 func writeEmpty(w http.ResponseWriter, status int) {

@@ -54,6 +54,9 @@ type Config struct {
 	Observe func(Stat)
 	// NTLMTarget names the host in NTLM challenges (optional).
 	NTLMTarget ntlm.Target
+	// Kerberos, when set, accepts Kerberos tickets in Negotiate (the host is
+	// joined to the realm); the ticket's client must be Username's user part.
+	Kerberos *Kerberos
 }
 
 // Stat kinds passed to Config.Observe.
@@ -95,6 +98,7 @@ type Server struct {
 	conns     map[*trackedConn]struct{}
 	authByKey map[string]*connAuth // for ServeHTTP mounted on someone else's http.Server
 	closed    bool
+	replays   replayCache // Kerberos authenticators already accepted
 }
 
 // New makes a server; it serves nothing until ListenAndServe or ServeHTTP is used.
