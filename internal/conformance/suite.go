@@ -278,7 +278,9 @@ func (r *Run) removeLeftovers(ctx context.Context) error {
 	if r.Directory {
 		if me, err := r.ownComputer(ctx); err == nil {
 			_, err = r.C.ADSPNMove(ctx, agent.ADSPNMoveParams{SPNs: []string{ScratchSPNClass + "/" + strings.ToLower(me)}, Release: []string{me}})
-			errs = append(errs, err)
+			if _, absent := adAbsent(err).(skipped); !absent {
+				errs = append(errs, err)
+			}
 		} else {
 			errs = append(errs, err)
 		}
