@@ -77,6 +77,13 @@ func spnsSound(l *Lab) []Violation {
 	for _, spn := range names {
 		out = append(out, Violation{Invariant: SPNOnOneAccount, Detail: fmt.Sprintf("%s is on %s: the KDC cannot tell which key to use", spn, strings.Join(dups[spn], " and "))})
 	}
+	// Where the alias's names sit is judged, as "alias serves the shares"
+	// is, only while no agent runs: in a failover the names move to the new
+	// server a moment before the alias can follow them, which is part of the
+	// outage the client probe measures. A duplicate SPN is never transient.
+	if l.agents.Load() > 0 {
+		return out
+	}
 	server, ok := l.aliasServer()
 	if !ok {
 		return out

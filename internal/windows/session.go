@@ -151,7 +151,15 @@ func (s *session) writeLoop() {
 			continue
 		}
 		if _, err := s.proc.Stdin().Write(buf); err != nil {
-			s.fail(fmt.Errorf("writing to the agent: %w", err))
+			// A process that ended closed its stdin: say why it ended (its
+			// exit code and stderr, e.g. the loader refusing a console),
+			// not only that the write failed.
+			select {
+			case <-s.exited:
+				s.fail(s.exitError())
+			case <-time.After(250 * time.Millisecond):
+				s.fail(fmt.Errorf("writing to the agent: %w", err))
+			}
 			return
 		}
 	}
