@@ -16,22 +16,54 @@ import (
 // A password that breaks naive quoting and must never show in an error.
 const testPassword = "s3cr$t`'\"pw"
 
-func startArray(t *testing.T, dialect string) (*array.Array, string) {
+// newTestArray is the array every client test starts from: igroups for
+// server1 and server2 and the LUNs files_x and files_y; more is added
+// before files_x is mapped to server1.
+func newTestArray(t *testing.T, more func(*array.Array)) *array.Array {
 	t.Helper()
 	a := array.New(array.Config{Username: "root", Password: testPassword, Timeline: timeline.New()})
 	a.AddIGroup(array.IGroup{Name: "server1", Host: "server1", Initiators: []string{"iqn.1991-05.com.microsoft:server1.corp.example.com"}})
 	a.AddIGroup(array.IGroup{Name: "server2", Host: "server2", Initiators: []string{"iqn.1991-05.com.microsoft:server2.corp.example.com"}})
 	a.AddLUN(array.LUN{Path: "/vol/vol1/files_x", Serial: "P3OoG4WVLmC0", Size: 100 << 30})
 	a.AddLUN(array.LUN{Path: "/vol/vol1/files_y", Serial: "P3OoG4WVLmC1", Size: 50 << 30})
+	if more != nil {
+		more(a)
+	}
 	if _, err := a.Map("/vol/vol1/files_x", "server1", 0); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(a.Close)
+	return a
+}
+
+func startArray(t *testing.T, dialect string) (*array.Array, string) {
+	t.Helper()
+	a := newTestArray(t, nil)
 	addr, err := a.Listen("127.0.0.1:0", dialect)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Close)
 	return a, addr.String()
+}
+
+// checkMapToServer2 maps files_y to server2 with the next free number (0)
+// and checks the array presents it, its serial and the igroups.
+func checkMapToServer2(ctx context.Context, t *testing.T, a *array.Array, c *Client) {
+	t.Helper()
+	m, err := c.Map(ctx, "/vol/vol1/files_y", "server2", -1)
+	if err != nil || m.ID != 0 {
+		t.Fatalf("map: %+v %v", m, err)
+	}
+	if got := a.PresentedTo("server2"); len(got) != 1 || got[0].Path != "/vol/vol1/files_y" {
+		t.Fatalf("the array does not present the LUN to server2: %+v", got)
+	}
+	if s, err := c.Serial(ctx, "/vol/vol1/files_y"); err != nil || s != "P3OoG4WVLmC1" {
+		t.Fatalf("serial %q %v", s, err)
+	}
+	groups, ok, err := c.IGroups(ctx)
+	if err != nil || !ok || len(groups) != 2 || groups[1].Initiators[0] != "iqn.1991-05.com.microsoft:server2.corp.example.com" {
+		t.Fatalf("igroups %+v %v %v", groups, ok, err)
+	}
 }
 
 func testConfig(addr string) Config {
@@ -47,20 +79,7 @@ func TestClientONTAP7AgainstLabArray(t *testing.T) {
 	if err != nil || len(maps) != 1 || maps[0] != (Mapping{"/vol/vol1/files_x", "server1", 0}) {
 		t.Fatalf("mappings: %+v %v", maps, err)
 	}
-	m, err := c.Map(ctx, "/vol/vol1/files_y", "server2", -1)
-	if err != nil || m.ID != 0 {
-		t.Fatalf("map: %+v %v", m, err)
-	}
-	if got := a.PresentedTo("server2"); len(got) != 1 || got[0].Path != "/vol/vol1/files_y" {
-		t.Fatalf("the array does not present the LUN to server2: %+v", got)
-	}
-	if s, err := c.Serial(ctx, "/vol/vol1/files_y"); err != nil || s != "P3OoG4WVLmC1" {
-		t.Fatalf("serial %q %v", s, err)
-	}
-	groups, ok, err := c.IGroups(ctx)
-	if err != nil || !ok || len(groups) != 2 || groups[1].Initiators[0] != "iqn.1991-05.com.microsoft:server2.corp.example.com" {
-		t.Fatalf("igroups %+v %v %v", groups, ok, err)
-	}
+	checkMapToServer2(ctx, t, a, c)
 	if err := c.Unmap(ctx, "/vol/vol1/files_y", "server2"); err != nil {
 		t.Fatal(err)
 	}
@@ -75,14 +94,8 @@ func TestClientONTAP7AgainstLabArray(t *testing.T) {
 		t.Fatalf("unknown LUN: %v", err)
 	}
 	// One session served all of it.
-	logins := 0
-	for _, ev := range a.Timeline().Events() {
-		if ev.Kind == "array.login" {
-			logins++
-		}
-	}
-	if logins != 1 {
-		t.Errorf("%d logins for one client; want one session per provider run", logins)
+	if n := logins(a); n != 1 {
+		t.Errorf("%d logins for one client; want one session per provider run", n)
 	}
 }
 
