@@ -66,14 +66,22 @@ func checkMapToServer2(ctx context.Context, t *testing.T, a *array.Array, c *Cli
 	}
 }
 
+// startONTAP7 is a test array speaking ONTAP 7-mode over telnet and a
+// client of it, closed when the test ends.
+func startONTAP7(t *testing.T) (*array.Array, *Client) {
+	t.Helper()
+	a, addr := startArray(t, array.DialectONTAP7)
+	c := NewClient(testConfig(addr), ONTAP7{})
+	t.Cleanup(func() { _ = c.Close() })
+	return a, c
+}
+
 func testConfig(addr string) Config {
 	return Config{Address: addr, Username: "root", Password: testPassword, Timeout: 3 * time.Second}
 }
 
 func TestClientONTAP7AgainstLabArray(t *testing.T) {
-	a, addr := startArray(t, array.DialectONTAP7)
-	c := NewClient(testConfig(addr), ONTAP7{})
-	defer c.Close()
+	a, c := startONTAP7(t)
 	ctx := context.Background()
 	maps, err := c.Mappings(ctx)
 	if err != nil || len(maps) != 1 || maps[0] != (Mapping{"/vol/vol1/files_x", "server1", 0}) {
@@ -155,9 +163,7 @@ func TestClientLoginRefusedHidesPassword(t *testing.T) {
 }
 
 func TestClientSessionCutAfterCommand(t *testing.T) {
-	a, addr := startArray(t, array.DialectONTAP7)
-	c := NewClient(testConfig(addr), ONTAP7{})
-	defer c.Close()
+	a, c := startONTAP7(t)
 	ctx := context.Background()
 	if _, err := c.Mappings(ctx); err != nil {
 		t.Fatal(err)
@@ -292,9 +298,7 @@ func TestNoPasswordLeaksFromAnEchoingArray(t *testing.T) {
 // TestCancelledReadIsNotOutcomeUnknown: a read the user interrupts is a
 // cancel; only a command that changes the array has an unknown outcome.
 func TestCancelledReadIsNotOutcomeUnknown(t *testing.T) {
-	a, addr := startArray(t, array.DialectONTAP7)
-	c := NewClient(testConfig(addr), ONTAP7{})
-	defer c.Close()
+	a, c := startONTAP7(t)
 	if _, err := c.Mappings(context.Background()); err != nil { // log in first
 		t.Fatal(err)
 	}
