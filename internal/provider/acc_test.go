@@ -49,9 +49,30 @@ func TestMain(m *testing.M) {
 // shares, so that the share tests own server1's X:\ and Y:\ scope.
 func testLab(t *testing.T) *lab.Lab {
 	t.Helper()
+	return testLabIn(t, "")
+}
+
+// testLabIn is testLab with Windows in locale (lab.Options.Locale; "" is en-US).
+func testLabIn(t *testing.T, locale string) *lab.Lab {
+	t.Helper()
 	sc := lab.DefaultScenario()
 	sc.Shares = nil
-	return acctest.StartLab(t, lab.Options{Scenario: sc})
+	return acctest.StartLab(t, lab.Options{Scenario: sc, Locale: locale})
+}
+
+// parallelAccLab is how an acceptance test on its own lab starts: it runs
+// in parallel with the others, only with TF_ACC set, on a testLab.
+func parallelAccLab(t *testing.T) *lab.Lab {
+	t.Helper()
+	return parallelAccLabIn(t, "")
+}
+
+// parallelAccLabIn is parallelAccLab with Windows in locale.
+func parallelAccLabIn(t *testing.T, locale string) *lab.Lab {
+	t.Helper()
+	t.Parallel()
+	acctest.RequireAcc(t)
+	return testLabIn(t, locale)
 }
 
 // expectPlanError plans config with the built provider and fails the test

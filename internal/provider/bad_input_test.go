@@ -13,9 +13,7 @@ import (
 // refuse half-way through an apply are refused by the plan, naming the
 // attribute and what it accepts.
 func TestAccBadInputsRefusedAtPlan(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	mount := func(server, mountPoint, extra string) string {
 		return acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_volume_mount" "bad" {

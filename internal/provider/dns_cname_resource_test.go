@@ -54,148 +54,148 @@ resource "winfs_dns_cname" "alias" {
 `, acctest.HCLString(name), acctest.HCLString(target), ttl)
 }
 
-// TestAccDNSCNAME_lifecycle: create, import, switch target, change TTL
-// (both in place, each as one change on the server), drift, destroy, for
-// both backends against the same lab zone.
-func TestAccDNSCNAME_lifecycle(t *testing.T) {
+// eachDNSBackend runs test in parallel for both DNS backends, each on its
+// own lab, with the provider options that select the backend.
+func eachDNSBackend(t *testing.T, test func(t *testing.T, l *lab.Lab, o acctest.ProviderOpts, backend string)) {
 	t.Parallel()
 	for _, backend := range []string{"rfc2136", "windows"} {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
-			l := testLab(t)
-			o := acctest.ProviderOpts{DNS: backend}
-			name := "acc-life-" + backend
-			owner := name + ".corp.example.com."
-			s1, s2 := "server1.corp.example.com.", "server2.corp.example.com."
-			var seq uint64
-			mark := func() { seq = acctest.Mark(l) }
-			oneChange := func(*terraform.State) error {
-				evs := acctest.EventsSince(l, seq)
-				var dnsEvs []string
-				for _, ev := range evs {
-					if ev.Host == "dns" {
-						dnsEvs = append(dnsEvs, ev.Kind+" "+ev.Detail)
-					}
-				}
-				if len(dnsEvs) != 1 || !strings.HasPrefix(dnsEvs[0], "dns.replace "+owner) {
-					return fmt.Errorf("an update must be exactly one replace of the alias, got %q", dnsEvs)
-				}
-				return nil
-			}
-			update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction("winfs_dns_cname.alias", plancheck.ResourceActionUpdate),
-			}}
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				CheckDestroy:             labAlias(l, owner, "", 0),
-				Steps: []resource.TestStep{
-					{
-						Config: cnameConfig(l, o, name, "server1.corp.example.com", 60),
-						Check: resource.ComposeAggregateTestCheckFunc(
-							labAlias(l, owner, s1, 60),
-						),
-						ConfigStateChecks: []statecheck.StateCheck{
-							acctest.Attr("winfs_dns_cname.alias", "id", knownvalue.StringExact(owner)),
-						},
-					},
-					// Spelling differences are not diffs: no trailing dot,
-					// upper case.
-					{Config: cnameConfig(l, o, name, "server1.corp.example.com", 60), PlanOnly: true},
-					{
-						ResourceName:            "winfs_dns_cname.alias",
-						ImportState:             true,
-						ImportStateId:           strings.ToUpper(owner),
-						ImportStateVerify:       true,
-						ImportStateVerifyIgnore: []string{"target"}, // imported as the server spells it
-					},
-					{
-						PreConfig:        mark,
-						Config:           cnameConfig(l, o, name, s2, 60),
-						ConfigPlanChecks: update,
-						Check:            resource.ComposeAggregateTestCheckFunc(labAlias(l, owner, s2, 60), oneChange),
-					},
-					{
-						PreConfig:        mark,
-						Config:           cnameConfig(l, o, name, s2, 300),
-						ConfigPlanChecks: update,
-						Check:            resource.ComposeAggregateTestCheckFunc(labAlias(l, owner, s2, 300), oneChange),
-					},
-					{
-						// Someone points the alias back by hand: the plan shows it
-						// and the apply switches it back in place.
-						PreConfig: func() {
-							if err := l.Zone().SetCNAME(owner, s1, 300, "test"); err != nil {
-								t.Fatal(err)
-							}
-						},
-						Config:           cnameConfig(l, o, name, s2, 300),
-						ConfigPlanChecks: update,
-						Check:            labAlias(l, owner, s2, 300),
-					},
-					{
-						PreConfig: func() {
-							if err := l.Zone().SetCNAME(owner, s2, 86400, "test"); err != nil {
-								t.Fatal(err)
-							}
-						},
-						Config:             cnameConfig(l, o, name, s2, 300),
-						PlanOnly:           true,
-						ExpectNonEmptyPlan: true,
-					},
-					{
-						// Deleted by hand: created again.
-						PreConfig: func() { l.Zone().DeleteRRset(owner, 5, "test") },
-						Config:    cnameConfig(l, o, name, s2, 300),
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction("winfs_dns_cname.alias", plancheck.ResourceActionCreate),
-						}},
-						Check: labAlias(l, owner, s2, 300),
-					},
-				},
-			})
+			test(t, testLab(t), acctest.ProviderOpts{DNS: backend}, backend)
 		})
 	}
+}
+
+// TestAccDNSCNAME_lifecycle: create, import, switch target, change TTL
+// (both in place, each as one change on the server), drift, destroy, for
+// both backends against the same lab zone.
+func TestAccDNSCNAME_lifecycle(t *testing.T) {
+	eachDNSBackend(t, func(t *testing.T, l *lab.Lab, o acctest.ProviderOpts, backend string) {
+		name := "acc-life-" + backend
+		owner := name + ".corp.example.com."
+		s1, s2 := "server1.corp.example.com.", "server2.corp.example.com."
+		var seq uint64
+		mark := func() { seq = acctest.Mark(l) }
+		oneChange := func(*terraform.State) error {
+			evs := acctest.EventsSince(l, seq)
+			var dnsEvs []string
+			for _, ev := range evs {
+				if ev.Host == "dns" {
+					dnsEvs = append(dnsEvs, ev.Kind+" "+ev.Detail)
+				}
+			}
+			if len(dnsEvs) != 1 || !strings.HasPrefix(dnsEvs[0], "dns.replace "+owner) {
+				return fmt.Errorf("an update must be exactly one replace of the alias, got %q", dnsEvs)
+			}
+			return nil
+		}
+		update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction("winfs_dns_cname.alias", plancheck.ResourceActionUpdate),
+		}}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: protoV6Factories,
+			CheckDestroy:             labAlias(l, owner, "", 0),
+			Steps: []resource.TestStep{
+				{
+					Config: cnameConfig(l, o, name, "server1.corp.example.com", 60),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						labAlias(l, owner, s1, 60),
+					),
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.Attr("winfs_dns_cname.alias", "id", knownvalue.StringExact(owner)),
+					},
+				},
+				// Spelling differences are not diffs: no trailing dot,
+				// upper case.
+				{Config: cnameConfig(l, o, name, "server1.corp.example.com", 60), PlanOnly: true},
+				{
+					ResourceName:            "winfs_dns_cname.alias",
+					ImportState:             true,
+					ImportStateId:           strings.ToUpper(owner),
+					ImportStateVerify:       true,
+					ImportStateVerifyIgnore: []string{"target"}, // imported as the server spells it
+				},
+				{
+					PreConfig:        mark,
+					Config:           cnameConfig(l, o, name, s2, 60),
+					ConfigPlanChecks: update,
+					Check:            resource.ComposeAggregateTestCheckFunc(labAlias(l, owner, s2, 60), oneChange),
+				},
+				{
+					PreConfig:        mark,
+					Config:           cnameConfig(l, o, name, s2, 300),
+					ConfigPlanChecks: update,
+					Check:            resource.ComposeAggregateTestCheckFunc(labAlias(l, owner, s2, 300), oneChange),
+				},
+				{
+					// Someone points the alias back by hand: the plan shows it
+					// and the apply switches it back in place.
+					PreConfig: func() {
+						if err := l.Zone().SetCNAME(owner, s1, 300, "test"); err != nil {
+							t.Fatal(err)
+						}
+					},
+					Config:           cnameConfig(l, o, name, s2, 300),
+					ConfigPlanChecks: update,
+					Check:            labAlias(l, owner, s2, 300),
+				},
+				{
+					PreConfig: func() {
+						if err := l.Zone().SetCNAME(owner, s2, 86400, "test"); err != nil {
+							t.Fatal(err)
+						}
+					},
+					Config:             cnameConfig(l, o, name, s2, 300),
+					PlanOnly:           true,
+					ExpectNonEmptyPlan: true,
+				},
+				{
+					// Deleted by hand: created again.
+					PreConfig: func() { l.Zone().DeleteRRset(owner, 5, "test") },
+					Config:    cnameConfig(l, o, name, s2, 300),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("winfs_dns_cname.alias", plancheck.ResourceActionCreate),
+					}},
+					Check: labAlias(l, owner, s2, 300),
+				},
+			},
+		})
+	})
 }
 
 // TestAccDNSCNAME_adoptAndRefuse: an alias made by hand exactly as declared
 // is adopted; one pointing elsewhere is refused with import advice; a name
 // holding other data is refused.
 func TestAccDNSCNAME_adoptAndRefuse(t *testing.T) {
-	t.Parallel()
-	for _, backend := range []string{"rfc2136", "windows"} {
-		t.Run(backend, func(t *testing.T) {
-			t.Parallel()
-			l := testLab(t)
-			o := acctest.ProviderOpts{DNS: backend}
-			legacy := "acc-legacy-" + backend
-			owner := legacy + ".corp.example.com."
-			if err := l.Zone().AddRecord(legacy+" 86400 IN CNAME server1", "test"); err != nil {
-				t.Fatal(err)
-			}
-			if err := l.Zone().AddRecord("acc-host-"+backend+" 3600 IN A 192.0.2.7", "test"); err != nil {
-				t.Fatal(err)
-			}
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6Factories,
-				CheckDestroy:             labAlias(l, owner, "", 0),
-				Steps: []resource.TestStep{
-					{
-						Config:      cnameConfig(l, o, legacy, "server2.corp.example.com.", 60),
-						ExpectError: regexp.MustCompile(`(?s)already an alias of\s+server1\.corp\.example\.com\..*terraform import`),
-					},
-					{
-						Config:      cnameConfig(l, o, "acc-host-"+backend, "server2.corp.example.com.", 60),
-						ExpectError: regexp.MustCompile(`(?s)CNAME and other data.*holds A records`),
-					},
-					{
-						// Same target: adopted, the TTL fixed in place.
-						Config: cnameConfig(l, o, strings.ToUpper(legacy), "SERVER1.corp.example.com", 60),
-						Check:  labAlias(l, owner, "server1.corp.example.com.", 60),
-					},
+	eachDNSBackend(t, func(t *testing.T, l *lab.Lab, o acctest.ProviderOpts, backend string) {
+		legacy := "acc-legacy-" + backend
+		owner := legacy + ".corp.example.com."
+		if err := l.Zone().AddRecord(legacy+" 86400 IN CNAME server1", "test"); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Zone().AddRecord("acc-host-"+backend+" 3600 IN A 192.0.2.7", "test"); err != nil {
+			t.Fatal(err)
+		}
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: protoV6Factories,
+			CheckDestroy:             labAlias(l, owner, "", 0),
+			Steps: []resource.TestStep{
+				{
+					Config:      cnameConfig(l, o, legacy, "server2.corp.example.com.", 60),
+					ExpectError: regexp.MustCompile(`(?s)already an alias of\s+server1\.corp\.example\.com\..*terraform import`),
 				},
-			})
+				{
+					Config:      cnameConfig(l, o, "acc-host-"+backend, "server2.corp.example.com.", 60),
+					ExpectError: regexp.MustCompile(`(?s)CNAME and other data.*holds A records`),
+				},
+				{
+					// Same target: adopted, the TTL fixed in place.
+					Config: cnameConfig(l, o, strings.ToUpper(legacy), "SERVER1.corp.example.com", 60),
+					Check:  labAlias(l, owner, "server1.corp.example.com.", 60),
+				},
+			},
 		})
-	}
+	})
 }
 
 // TestAccDNSCNAME_badTSIG: a wrong secret fails with a clear error that
@@ -242,9 +242,7 @@ func TestAccDNSCNAME_badTSIG(t *testing.T) {
 // TestAccDNSCNAME_timeout: a DNS server that does not answer fails the
 // apply with a timeout, after the configured retries.
 func TestAccDNSCNAME_timeout(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	o := acctest.ProviderOpts{DNS: "rfc2136", DNSExtra: "    timeout = \"200ms\"\n    retries = 1\n"}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -264,9 +262,7 @@ func TestAccDNSCNAME_timeout(t *testing.T) {
 // TestAccDNSCNAME_planTimeErrors: bad configuration fails at plan time and
 // names the attribute.
 func TestAccDNSCNAME_planTimeErrors(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	res := func(name, target, ttl string) string {
 		return fmt.Sprintf("resource \"winfs_dns_cname\" \"a\" {\n  zone = \"corp.example.com\"\n  name = %q\n  target = %q\n  ttl = %s\n}\n", name, target, ttl)
 	}

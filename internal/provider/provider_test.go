@@ -136,16 +136,9 @@ func TestParseRegistryID(t *testing.T) {
 // TestAccProvider_httpBasic: plain HTTP with Basic authentication and
 // per-server port overrides works as well as the HTTPS/NTLM default.
 func TestAccProvider_httpBasic(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
-	cfg := strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{HTTPS: new(false)}), "https = false", "https = false\n    auth = \"basic\"", 1) + `
-data "winfs_registry_value" "name" {
-  server = "server2"
-  path   = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName"
-  name   = "ComputerName"
-}
-`
+	l := parallelAccLab(t)
+	cfg := strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{HTTPS: new(false)}), "https = false", "https = false\n    auth = \"basic\"", 1) +
+		registryData("name", "server2", `HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName`, "ComputerName")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
@@ -159,9 +152,7 @@ data "winfs_registry_value" "name" {
 // with errors naming the attribute and the allowed values.
 
 func TestAccProvider_configErrors(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	base := acctest.ProviderBlock(l, acctest.ProviderOpts{})
 	cases := map[string]struct{ from, to, want string }{
 		"auth":      {"https = true", "https = true\n    auth = \"negotiate\"", `value must be one of: ["ntlm" "kerberos" "basic"]`},

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -227,17 +228,12 @@ func (m registryValueResourceModel) wire(ctx context.Context) (agent.RegistryVal
 
 func (r *registryValueResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan registryValueResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	t, want, client, ok := r.prepare(ctx, plan, &resp.Diagnostics)
+	t, want, client, ok := r.prepare(ctx, req.Plan, &plan, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read registry value", fmt.Sprintf("Reading %s: %v", t, err))
+	cur, ok := readValue(ctx, client, t, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	prev := previousValue{Existed: cur.Exists, Value: cur.Value}
@@ -247,9 +243,7 @@ func (r *registryValueResource) Create(ctx context.Context, req resource.CreateR
 		if cur.Exists {
 			tflog.Info(ctx, "replacing registry value", map[string]any{"target": t.String(), "was": regvalue.Describe(*cur.Value)})
 		}
-		err = client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: want, CreateKey: plan.CreateKey.ValueBool()})
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot write registry value", fmt.Sprintf("Writing %s: %v%s", t, err, keyHint(err, plan.CreateKey.ValueBool())))
+		if !writeValue(ctx, client, t, want, plan.CreateKey.ValueBool(), &resp.Diagnostics) {
 			return
 		}
 	}
@@ -258,10 +252,25 @@ func (r *registryValueResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
-// prepare resolves what Create and Update need from the plan: where the
-// value lives, its wire form, and the client of its server.
-func (r *registryValueResource) prepare(ctx context.Context, plan registryValueResourceModel, diags *diag.Diagnostics) (registryTarget, agent.RegistryValue, *windows.Client, bool) {
-	t, err := targetOf(plan)
+// writeValue sets the value at t to want, creating its key when createKey.
+func writeValue(ctx context.Context, client *windows.Client, t registryTarget, want agent.RegistryValue, createKey bool, diags *diag.Diagnostics) bool {
+	err := client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: want, CreateKey: createKey})
+	if err != nil {
+		diags.AddError("Cannot write registry value", fmt.Sprintf("Writing %s: %v%s", t, err, keyHint(err, createKey)))
+		return false
+	}
+	return true
+}
+
+// prepare reads the plan into plan and resolves what Create and Update
+// need from it: where the value lives, its wire form, and the client of
+// its server.
+func (r *registryValueResource) prepare(ctx context.Context, src tfsdk.Plan, plan *registryValueResourceModel, diags *diag.Diagnostics) (registryTarget, agent.RegistryValue, *windows.Client, bool) {
+	diags.Append(src.Get(ctx, plan)...)
+	if diags.HasError() {
+		return registryTarget{}, agent.RegistryValue{}, nil, false
+	}
+	t, err := targetOf(*plan)
 	if err != nil {
 		diags.AddAttributeError(path.Root("path"), "Invalid registry path", err.Error())
 		return registryTarget{}, agent.RegistryValue{}, nil, false
@@ -286,18 +295,34 @@ func keyHint(err error, createKey bool) string {
 	return ""
 }
 
+// fromState reads the state into m and resolves where the value lives and
+// the client of its server (nil after an error), for Read and Delete.
+func (r *registryValueResource) fromState(ctx context.Context, st tfsdk.State, m *registryValueResourceModel, diags *diag.Diagnostics) (registryTarget, *windows.Client) {
+	diags.Append(st.Get(ctx, m)...)
+	if diags.HasError() {
+		return registryTarget{}, nil
+	}
+	t, err := targetOf(*m)
+	if err != nil {
+		diags.AddError("Invalid registry path in state", err.Error())
+		return registryTarget{}, nil
+	}
+	return t, r.client(ctx, t.server, diags)
+}
+
+// readValue reads the value at t as it is on the server now.
+func readValue(ctx context.Context, client *windows.Client, t registryTarget, diags *diag.Diagnostics) (agent.RegistryGetResult, bool) {
+	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
+	if err != nil {
+		diags.AddError("Cannot read registry value", fmt.Sprintf("Reading %s: %v", t, err))
+		return cur, false
+	}
+	return cur, true
+}
+
 func (r *registryValueResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state registryValueResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	t, err := targetOf(state)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid registry path in state", err.Error())
-		return
-	}
-	client := r.client(ctx, t.server, &resp.Diagnostics)
+	t, client := r.fromState(ctx, req.State, &state, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
@@ -338,17 +363,8 @@ func (m *registryValueResourceModel) setFromHost(ctx context.Context, v agent.Re
 
 func (r *registryValueResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan registryValueResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	t, want, client, ok := r.prepare(ctx, plan, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	err := client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: want, CreateKey: plan.CreateKey.ValueBool()})
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot write registry value", fmt.Sprintf("Writing %s: %v%s", t, err, keyHint(err, plan.CreateKey.ValueBool())))
+	t, want, client, ok := r.prepare(ctx, req.Plan, &plan, &resp.Diagnostics)
+	if !ok || !writeValue(ctx, client, t, want, plan.CreateKey.ValueBool(), &resp.Diagnostics) {
 		return
 	}
 	plan.ID = types.StringValue(t.id())
@@ -357,16 +373,7 @@ func (r *registryValueResource) Update(ctx context.Context, req resource.UpdateR
 
 func (r *registryValueResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state registryValueResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	t, err := targetOf(state)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid registry path in state", err.Error())
-		return
-	}
-	client := r.client(ctx, t.server, &resp.Diagnostics)
+	t, client := r.fromState(ctx, req.State, &state, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
@@ -374,13 +381,13 @@ func (r *registryValueResource) Delete(ctx context.Context, req resource.DeleteR
 	resp.Diagnostics.Append(diags...)
 	if state.RestoreOnDestroy.ValueBool() && prev.Existed && prev.Value != nil {
 		tflog.Info(ctx, "restoring the previous registry value", map[string]any{"target": t.String(), "value": regvalue.Describe(*prev.Value)})
-		err = client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: *prev.Value, CreateKey: true})
+		err := client.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: t.ref(), Name: t.name, Value: *prev.Value, CreateKey: true})
 		if err != nil && !r.data.fencedDelete(t.server, "registry value "+t.String(), err, &resp.Diagnostics) {
 			resp.Diagnostics.AddError("Cannot restore registry value", fmt.Sprintf("Restoring %s: %v", t, err))
 		}
 		return
 	}
-	_, err = client.RegistryDelete(ctx, agent.RegistryDeleteParams{RegistryKeyRef: t.ref(), Name: t.name})
+	_, err := client.RegistryDelete(ctx, agent.RegistryDeleteParams{RegistryKeyRef: t.ref(), Name: t.name})
 	if err != nil && !r.data.fencedDelete(t.server, "registry value "+t.String(), err, &resp.Diagnostics) {
 		resp.Diagnostics.AddError("Cannot delete registry value", fmt.Sprintf("Deleting %s: %v", t, err))
 	}
@@ -396,9 +403,8 @@ func (r *registryValueResource) ImportState(ctx context.Context, req resource.Im
 	if client == nil {
 		return
 	}
-	cur, err := client.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: t.ref(), Name: t.name})
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read registry value", fmt.Sprintf("Reading %s: %v", t, err))
+	cur, ok := readValue(ctx, client, t, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if !cur.Exists {

@@ -47,6 +47,30 @@ type valueCase struct {
 	ignore []string // attributes whose spelling import cannot know
 }
 
+// dwordConfig is a winfs_registry_value named label that holds a dword.
+func dwordConfig(label, server, path, name, value string) string {
+	return fmt.Sprintf(`
+resource "winfs_registry_value" %q {
+  server = %q
+  path   = %s
+  name   = %q
+  type   = "dword"
+  value  = %q
+}
+`, label, server, acctest.HCLString(path), name, value)
+}
+
+// registryData is a winfs_registry_value data source named label.
+func registryData(label, server, path, name string) string {
+	return fmt.Sprintf(`
+data "winfs_registry_value" %q {
+  server = %q
+  path   = %s
+  name   = %q
+}
+`, label, server, acctest.HCLString(path), name)
+}
+
 func registryCases() []valueCase {
 	awkward := "naïve $env:PATH `backtick` 'single' \"double\" ; & | > %TEMP%\nsecond line ünïcödé 😀"
 	return []valueCase{
@@ -137,19 +161,9 @@ resource "winfs_registry_value" %q {
 // TestAccRegistryValue_driftChangedAndRetyped: a value changed by hand is
 // updated in place; a value retyped by hand is replaced.
 func TestAccRegistryValue_driftChangedAndRetyped(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	key := testKeyRoot + `\drift`
-	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
-resource "winfs_registry_value" "v" {
-  server = "server2"
-  path   = "HKEY_LOCAL_MACHINE\\%s"
-  name   = "Timeout"
-  type   = "dword"
-  value  = "0xea60"
-}
-`, strings.ReplaceAll(key, `\`, `\\`))
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + dwordConfig("v", "server2", `HKEY_LOCAL_MACHINE\`+key, "Timeout", "0xea60")
 	want := agent.RegistryValue{Type: agent.RegDWord, Data: "60000"}
 	set := func(v agent.RegistryValue) func() {
 		return func() {
@@ -189,9 +203,7 @@ resource "winfs_registry_value" "v" {
 // comes back on destroy; a value that did not exist is deleted.
 
 func TestAccRegistryValue_restoreOnDestroy(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	const netbt = `SYSTEM\CurrentControlSet\Services\NetBT\Parameters`
 	before, ok := l.Host("server2").RegistryValue("HKLM", netbt, "CacheTimeout")
 	if !ok || before.Data != "600000" {
@@ -237,9 +249,7 @@ resource "winfs_registry_value" "proxy" {
 // the attribute and the allowed values, and changes nothing on the hosts.
 
 func TestAccRegistryValue_planTimeErrors(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	eventsBefore := acctest.Mark(l)
 	cases := map[string]struct{ body, want string }{
 		"unknown hive":       {`path = "HKXX\\Software" ` + "\n" + `type = "dword"` + "\n" + `value = "1"`, `unknown hive "HKXX"`},
@@ -282,26 +292,11 @@ func TestAccRegistryValue_planTimeErrors(t *testing.T) {
 // the lab seeded.
 
 func TestAccRegistryValue_dataSource(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
-	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
-data "winfs_registry_value" "product" {
-  server = "server1"
-  path   = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
-  name   = "ProductName"
-}
-data "winfs_registry_value" "missing" {
-  server = "server1"
-  path   = "HKLM\\SOFTWARE\\winfs-acc\\nothing-here"
-  name   = "Nope"
-}
-data "winfs_registry_value" "cache" {
-  server = "server1"
-  path   = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\NetBT\\Parameters"
-  name   = "CacheTimeout"
-}
-`
+	l := parallelAccLab(t)
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) +
+		registryData("product", "server1", `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "ProductName") +
+		registryData("missing", "server1", `HKLM\SOFTWARE\winfs-acc\nothing-here`, "Nope") +
+		registryData("cache", "server1", `HKLM\SYSTEM\CurrentControlSet\Services\NetBT\Parameters`, "CacheTimeout")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
@@ -323,23 +318,13 @@ data "winfs_registry_value" "cache" {
 // costs at least one per operation. Both converge to the same state.
 
 func TestAccRegistryValue_transports(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	const n = 12
 	starts := map[string]int{}
 	for _, mode := range []string{"persistent", "per_request"} {
 		var res strings.Builder
 		for i := 0; i < n; i++ {
-			fmt.Fprintf(&res, `
-resource "winfs_registry_value" "v%d" {
-  server = "server2"
-  path   = "HKLM\\SOFTWARE\\winfs-acc\\transport-%s"
-  name   = "V%d"
-  type   = "dword"
-  value  = "%d"
-}
-`, i, mode, i, i)
+			res.WriteString(dwordConfig(fmt.Sprintf("v%d", i), "server2", `HKLM\SOFTWARE\winfs-acc\transport-`+mode, fmt.Sprintf("V%d", i), fmt.Sprint(i)))
 		}
 		before := l.Stats()["server2"].ProcessStarts
 		resource.Test(t, resource.TestCase{
@@ -370,9 +355,7 @@ resource "winfs_registry_value" "v%d" {
 }
 
 func TestAccRegistryValue_survivesDroppedConnections(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	key := testKeyRoot + `\drops`
 	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_registry_value" "a" {
@@ -430,18 +413,8 @@ resource "winfs_registry_value" "b" {
 // error that names the server and never shows the password.
 
 func TestAccRegistryValue_unreachableServer(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
-	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
-resource "winfs_registry_value" "v" {
-  server = "server2"
-  path   = "HKLM\\SOFTWARE\\winfs-acc\\unreachable"
-  name   = "V"
-  type   = "dword"
-  value  = "1"
-}
-`
+	l := parallelAccLab(t)
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + dwordConfig("v", "server2", `HKLM\SOFTWARE\winfs-acc\unreachable`, "V", "1")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
@@ -457,18 +430,8 @@ resource "winfs_registry_value" "v" {
 }
 
 func TestAccRegistryValue_unreachableDelete(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
-	value := `
-resource "winfs_registry_value" "v" {
-  server = "server2"
-  path   = "HKLM\\SOFTWARE\\winfs-acc\\fenced"
-  name   = "V"
-  type   = "dword"
-  value  = "1"
-}
-`
+	l := parallelAccLab(t)
+	value := dwordConfig("v", "server2", `HKLM\SOFTWARE\winfs-acc\fenced`, "V", "1")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{

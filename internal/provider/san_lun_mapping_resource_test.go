@@ -69,6 +69,22 @@ func lunEvents(l *lab.Lab, lun string, since uint64) []string {
 	return out
 }
 
+// movedToServer2 checks a move of lun from server1 to server2 since the
+// mark: the array holds it on server2 only, the timeline says unmap
+// server1 then map server2, and it was never mapped twice after start.
+func movedToServer2(l *lab.Lab, lun string, since *uint64, start *[]array.Mapping) resource.TestCheckFunc {
+	return resource.ComposeAggregateTestCheckFunc(
+		arrayHolds(l, lun, "server2"),
+		func(*terraform.State) error {
+			if got := strings.Join(lunEvents(l, lun, *since), ", "); got != "unmap server1, map server2" {
+				return fmt.Errorf("timeline: %s", got)
+			}
+			return nil
+		},
+		func(s *terraform.State) error { return neverTwice(l, *start, *since)(s) },
+	)
+}
+
 // neverTwice replays the timeline from the mappings at the test's start:
 // at no moment was a LUN mapped to two igroups.
 func neverTwice(l *lab.Lab, start []array.Mapping, since uint64) resource.TestCheckFunc {
@@ -94,9 +110,7 @@ resource "winfs_san_lun_mapping" "m" {
 // TestAccSANLunMapping_basic maps, imports, detects an unmap behind
 // Terraform's back and repairs it, then unmaps on destroy.
 func TestAccSANLunMapping_basic(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := accLUN(t, l, "basic")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
 	resource.Test(t, resource.TestCase{
@@ -142,9 +156,7 @@ func TestAccSANLunMapping_basic(t *testing.T) {
 // TestAccSANLunMapping_move: changing igroup unmaps from the old host
 // first and maps to the new one second; the LUN is never mapped twice.
 func TestAccSANLunMapping_move(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := accLUN(t, l, "move")
 	var since uint64
 	var start []array.Mapping
@@ -187,9 +199,7 @@ func TestAccSANLunMapping_move(t *testing.T) {
 // by hand is not mapped to server2 as well; the error names server1 and
 // says what to do. takeover = true unmaps server1 first.
 func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := accLUN(t, l, "takeover")
 	if _, err := l.Array().Map(lun.Path, "server1", 9); err != nil {
 		t.Fatal(err)
@@ -217,14 +227,7 @@ func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
 				},
 				Config: mappingConfig(l, lun.Path, "server2", "takeover = true"),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					arrayHolds(l, lun.Path, "server2"),
-					func(*terraform.State) error {
-						if got := strings.Join(lunEvents(l, lun.Path, since), ", "); got != "unmap server1, map server2" {
-							return fmt.Errorf("timeline: %s", got)
-						}
-						return nil
-					},
-					neverTwice(l, start, since),
+					movedToServer2(l, lun.Path, &since, &start),
 				),
 			},
 		},
@@ -235,9 +238,7 @@ func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
 // without a command that changes the array (S8); a different LUN ID is an
 // error that says what is there.
 func TestAccSANLunMapping_adopt(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := accLUN(t, l, "adopt")
 	if _, err := l.Array().Map(lun.Path, "server2", 77); err != nil {
 		t.Fatal(err)
@@ -274,9 +275,7 @@ func TestAccSANLunMapping_adopt(t *testing.T) {
 // map` ran and before it answered. The apply fails saying the outcome is
 // unknown; the next apply reads the array, adopts the mapping and converges.
 func TestAccSANLunMapping_sessionCut(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := accLUN(t, l, "cut")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
 	var since uint64
@@ -322,9 +321,7 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 // TestAccSANLunMapping_driftMoved: a LUN moved to the other igroup on the
 // array shows in the next plan, and the apply then refuses to map it twice.
 func TestAccSANLunMapping_driftMoved(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := accLUN(t, l, "drift_moved")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
 	resource.Test(t, resource.TestCase{
@@ -365,9 +362,7 @@ func TestAccSANLunMapping_driftMoved(t *testing.T) {
 // TestAccSANLunMapping_unknownTargets: an unknown LUN or igroup is a clear
 // error naming it, and nothing changes.
 func TestAccSANLunMapping_unknownTargets(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	since := acctest.Mark(l)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -393,9 +388,7 @@ func TestAccSANLunMapping_unknownTargets(t *testing.T) {
 // TestAccSANLunMapping_planTimeErrors: bad input fails at plan time and
 // names the attribute.
 func TestAccSANLunMapping_planTimeErrors(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	res := func(body string) string { return "resource \"winfs_san_lun_mapping\" \"bad\" {\n" + body + "\n}\n" }
 	ok := `lun = "/vol/vol1/files_x"` + "\n" + `igroup = "server1"` + "\n"
 	cases := map[string]struct{ cfg, want string }{
@@ -482,14 +475,7 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 				PreConfig: func() { since, start = acctest.Mark(l), l.Array().Mappings() },
 				Config:    mappingConfig(l, name, "server2", ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					arrayHolds(l, lun.Path, "server2"),
-					func(*terraform.State) error {
-						if got := strings.Join(lunEvents(l, lun.Path, since), ", "); got != "unmap server1, map server2" {
-							return fmt.Errorf("timeline: %s", got)
-						}
-						return nil
-					},
-					func(s *terraform.State) error { return neverTwice(l, start, since)(s) },
+					movedToServer2(l, lun.Path, &since, &start),
 				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					acctest.Attr("winfs_san_lun_mapping.m", "lun_id", knownvalue.Int64Exact(0)),
@@ -612,14 +598,7 @@ func TestAccSANLunMapping_ontapSSH(t *testing.T) {
 				PreConfig: func() { since, start = l.Timeline.LastSeq(), l.Array().Mappings() },
 				Config:    ontapMapping(l, "", lun.Path, "server2"),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					arrayHolds(l, lun.Path, "server2"),
-					func(*terraform.State) error {
-						if got := strings.Join(lunEvents(l, lun.Path, since), ", "); got != "unmap server1, map server2" {
-							return fmt.Errorf("timeline: %s", got)
-						}
-						return nil
-					},
-					func(s *terraform.State) error { return neverTwice(l, start, since)(s) },
+					movedToServer2(l, lun.Path, &since, &start),
 				),
 			},
 			{
@@ -838,9 +817,7 @@ func mappingDir(t *testing.T, l *lab.Lab, lun, igroup string) *acctest.Terraform
 // it is ended by hand the plan is empty again.
 
 func TestAccSANLunMapping_handMappedSecondIGroupIsDrift(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := accLUN(t, l, "handmapped")
 	tf := mappingDir(t, l, lun.Path, "server1")
 	tf.Apply()

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -276,9 +277,7 @@ func converge(ctx context.Context, c *windows.Client, t smbShareSetTarget, want 
 		}
 	}
 	for _, s := range toRemove {
-		tflog.Info(ctx, "removing undeclared share", map[string]any{"server": t.server, "share": s.Name, "path": s.Path})
-		if _, err := c.ShareRemove(ctx, agent.ShareRemoveParams{Name: s.Name, Scope: t.scope}); err != nil {
-			diags.AddError("Cannot remove share", fmt.Sprintf("Removing share %q (%s) from %s: %v", s.Name, s.Path, t.server, err))
+		if !removeShare(ctx, c, t, s, "removing undeclared share", diags) {
 			return true
 		}
 		changed = true
@@ -300,33 +299,95 @@ func converge(ctx context.Context, c *windows.Client, t smbShareSetTarget, want 
 // spelling where the server agrees with it. The read may be answered from a
 // listing shared with sibling share sets (a write empties it first).
 func refresh(ctx context.Context, c *windows.Client, t smbShareSetTarget, m *smbShareSetResourceModel, diags *diag.Diagnostics) bool {
-	list, err := c.ShareListLookup(ctx, t.scope)
+	list, ok := listShares(ctx, c, t, true, nil, diags)
+	if ok {
+		m.Shares = hostSharesModel(ctx, list.Shares, sharesOf(ctx, m.Shares, diags), diags)
+	}
+	return ok
+}
+
+// fenceFunc is providerData.fencedRead or fencedDelete: whether an
+// unreachable server excuses a failed call (it then adds its own warning).
+type fenceFunc func(server, what string, err error, diags *diag.Diagnostics) bool
+
+// listShares lists the shares t's server serves under t's scope: afresh
+// (what is really there now), or when cached possibly from a listing shared
+// with sibling reads. A failure is "Cannot list shares" unless fenced (nil:
+// never) excuses it.
+func listShares(ctx context.Context, c *windows.Client, t smbShareSetTarget, cached bool, fenced fenceFunc, diags *diag.Diagnostics) (agent.ShareListResult, bool) {
+	var res agent.ShareListResult
+	var err error
+	if cached {
+		res, err = c.ShareListLookup(ctx, t.scope)
+	} else {
+		res, err = c.ShareList(ctx, t.scope)
+	}
 	if err != nil {
-		diags.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+		if fenced == nil || !fenced(t.server, "the share set under "+strings.Join(t.scope, ", "), err, diags) {
+			diags.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+		}
+		return agent.ShareListResult{}, false
+	}
+	return res, true
+}
+
+// modelSource is the plan, state or configuration a model is read from.
+type modelSource interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+// shareSetStart says how a share-set operation starts (see openShareSet).
+type shareSetStart struct {
+	withWant bool      // resolve the declared shares (writes)
+	cached   bool      // the listing may come from a sibling's
+	fenced   fenceFunc // may excuse an unreachable server
+}
+
+// shareSetOpen is what a share-set operation works on.
+type shareSetOpen struct {
+	t    smbShareSetTarget
+	want map[string]agent.Share
+	c    *windows.Client
+	list agent.ShareListResult
+}
+
+// openShareSet is the start of every share-set operation: the model read
+// from src into m, its target, the declared shares in wire form (withWant),
+// the client of its server and the shares it serves under the scope.
+// ok is false after an error (or a fenced excuse).
+func (s *serverScoped) openShareSet(ctx context.Context, src modelSource, m *smbShareSetResourceModel, how shareSetStart, diags *diag.Diagnostics) (o shareSetOpen, ok bool) {
+	diags.Append(src.Get(ctx, m)...)
+	o.t = m.target(ctx, diags)
+	if how.withWant {
+		o.want = wanted(ctx, *m, diags)
+	}
+	if diags.HasError() {
+		return o, false
+	}
+	if o.c = s.client(ctx, o.t.server, diags); o.c == nil {
+		return o, false
+	}
+	o.list, ok = listShares(ctx, o.c, o.t, how.cached, how.fenced, diags)
+	return o, ok
+}
+
+// removeShare removes one share of t's server, logging msg first.
+func removeShare(ctx context.Context, c *windows.Client, t smbShareSetTarget, s agent.ShareInfo, msg string, diags *diag.Diagnostics) bool {
+	tflog.Info(ctx, msg, map[string]any{"server": t.server, "share": s.Name, "path": s.Path})
+	if _, err := c.ShareRemove(ctx, agent.ShareRemoveParams{Name: s.Name, Scope: t.scope}); err != nil {
+		diags.AddError("Cannot remove share", fmt.Sprintf("Removing share %q (%s) from %s: %v", s.Name, s.Path, t.server, err))
 		return false
 	}
-	m.Shares = hostSharesModel(ctx, list.Shares, sharesOf(ctx, m.Shares, diags), diags)
 	return true
 }
 
 func (r *smbShareSetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan smbShareSetResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	t := plan.target(ctx, &resp.Diagnostics)
-	want := wanted(ctx, plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	o, ok := r.openShareSet(ctx, req.Plan, &plan, shareSetStart{withWant: true}, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	c := r.client(ctx, t.server, &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	list, err := c.ShareList(ctx, t.scope)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
-		return
-	}
-	have := served(list.Shares)
+	t, want, c, have := o.t, o.want, o.c, served(o.list.Shares)
 	// "Adopt what is right": adopt shares exactly as declared; anything else already there is
 	// someone's work that a create must not silently overwrite or remove.
 	var found []string
@@ -351,102 +412,69 @@ func (r *smbShareSetResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	changed := converge(ctx, c, t, want, have, &resp.Diagnostics)
 	plan.ID = types.StringValue(t.id())
-	if resp.Diagnostics.HasError() {
-		if changed {
-			// Record what is on the server now, so that the next apply
-			// converges from there (the set is tainted).
-			if refresh(ctx, c, t, &plan, &resp.Diagnostics) {
-				resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-			}
-		}
+	saveConverged(ctx, c, t, changed, plan, func() smbShareSetResourceModel { return plan }, &resp.State, &resp.Diagnostics)
+}
+
+// saveConverged stores plan after converge succeeded. After a failed
+// converge that wrote something, it stores what is on the server now into
+// the model base gives, so that the next apply converges from there (the
+// set is tainted).
+func saveConverged(ctx context.Context, c *windows.Client, t smbShareSetTarget, changed bool, plan smbShareSetResourceModel,
+	base func() smbShareSetResourceModel, state *tfsdk.State, diags *diag.Diagnostics) {
+	if !diags.HasError() {
+		diags.Append(state.Set(ctx, plan)...)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	if !changed {
+		return
+	}
+	m := base()
+	if refresh(ctx, c, t, &m, diags) {
+		diags.Append(state.Set(ctx, m)...)
+	}
 }
 
 func (r *smbShareSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state smbShareSetResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	t := state.target(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	// A dead primary must still be plannable away from ("fencing by unmap").
+	o, ok := r.openShareSet(ctx, req.State, &state, shareSetStart{fenced: r.data.fencedRead}, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	c := r.client(ctx, t.server, &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	list, err := c.ShareList(ctx, t.scope)
-	if err != nil {
-		// A dead primary must still be plannable away from ("fencing by unmap").
-		if !r.data.fencedRead(t.server, "the share set under "+strings.Join(t.scope, ", "), err, &resp.Diagnostics) {
-			resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
-		}
-		return
-	}
-	state.Shares = hostSharesModel(ctx, list.Shares, sharesOf(ctx, state.Shares, &resp.Diagnostics), &resp.Diagnostics)
+	state.Shares = hostSharesModel(ctx, o.list.Shares, sharesOf(ctx, state.Shares, &resp.Diagnostics), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
 func (r *smbShareSetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan smbShareSetResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	t := plan.target(ctx, &resp.Diagnostics)
-	want := wanted(ctx, plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(ctx, t.server, &resp.Diagnostics)
-	if c == nil {
-		return
-	}
 	// Diff against the server as it is now, not against the state: only
 	// what really differs is touched.
-	list, err := c.ShareList(ctx, t.scope)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
+	o, ok := r.openShareSet(ctx, req.Plan, &plan, shareSetStart{withWant: true}, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	changed := converge(ctx, c, t, want, served(list.Shares), &resp.Diagnostics)
+	t, c := o.t, o.c
+	changed := converge(ctx, c, t, o.want, served(o.list.Shares), &resp.Diagnostics)
 	plan.ID = types.StringValue(t.id())
-	if resp.Diagnostics.HasError() {
-		if changed {
-			var state smbShareSetResourceModel
-			resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-			state.Scope = plan.Scope
-			state.ID = plan.ID
-			if refresh(ctx, c, t, &state, &resp.Diagnostics) {
-				resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-			}
-		}
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	saveConverged(ctx, c, t, changed, plan, func() smbShareSetResourceModel {
+		var state smbShareSetResourceModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		state.Scope = plan.Scope
+		state.ID = plan.ID
+		return state
+	}, &resp.State, &resp.Diagnostics)
 }
 
 // Delete removes every share under the scope: the server no longer serves
 // anything there, which is what a failover needs before the volume leaves.
 func (r *smbShareSetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state smbShareSetResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	t := state.target(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	o, ok := r.openShareSet(ctx, req.State, &state, shareSetStart{fenced: r.data.fencedDelete}, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	c := r.client(ctx, t.server, &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	list, err := c.ShareList(ctx, t.scope)
-	if err != nil {
-		if !r.data.fencedDelete(t.server, "the share set under "+strings.Join(t.scope, ", "), err, &resp.Diagnostics) {
-			resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
-		}
-		return
-	}
-	for _, s := range list.Shares {
-		tflog.Info(ctx, "removing share", map[string]any{"server": t.server, "share": s.Name, "path": s.Path})
-		if _, err := c.ShareRemove(ctx, agent.ShareRemoveParams{Name: s.Name, Scope: t.scope}); err != nil {
-			resp.Diagnostics.AddError("Cannot remove share", fmt.Sprintf("Removing share %q (%s) from %s: %v", s.Name, s.Path, t.server, err))
+	for _, s := range o.list.Shares {
+		if !removeShare(ctx, o.c, o.t, s, "removing share", &resp.Diagnostics) {
 			return
 		}
 	}

@@ -190,9 +190,7 @@ func shareEventsSince(l *lab.Lab, server string, seq uint64) acctest.Events {
 // share deleted from the registry), is imported, and is destroyed without
 // touching C:\ or administrative shares.
 func TestAccShareSet_lifecycle(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	mountDrives(t, l, "server1", "X", "Y")
 	scope := []string{`X:\`, `Y:\`}
 	shares := awkwardShares()
@@ -327,9 +325,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 // by the data source and declared on server2, as a daily copy job would;
 // the copy plans empty afterwards.
 func TestAccShareSet_dataSourceCopies(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	mountDrives(t, l, "server1", "X", "Y")
 	mountDrives(t, l, "server2", "X", "Y")
 	scope := []string{`X:\`, `Y:\`}
@@ -380,9 +376,7 @@ resource "winfs_smb_share_set" "standby" {
 // nothing changed; once mounted it applies. A create that finds a
 // different share under the scope refuses and says how to import.
 func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	mountDrives(t, l, "server2", "X")
 	unmountDrive(t, l, "server2", "Y")
 	scope := []string{`X:\`, `Y:\`}
@@ -438,9 +432,7 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 // TestAccShareSet_planTimeErrors: invalid names, paths outside the scope and
 // unknown account formats fail the plan, naming the share.
 func TestAccShareSet_planTimeErrors(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	one := func(name, path, account string) string {
 		return shareSetConfig(l, "server1", []string{`X:\`}, []agent.Share{{Name: name, Path: path, CachingMode: agent.CachingManual,
 			Access: []agent.ShareAccess{allow(account, agent.RightRead)}}})
@@ -470,11 +462,7 @@ func TestAccShareSet_planTimeErrors(t *testing.T) {
 // shares granted to Everyone or S-1-1-0 still apply, and the plan after
 // the apply is empty (the test framework plans again and fails on a diff).
 func TestAccLocalizedServerShares(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	sc := lab.DefaultScenario()
-	sc.Shares = nil
-	l := acctest.StartLab(t, lab.Options{Scenario: sc, Locale: secdesc.LocaleGerman})
+	l := parallelAccLabIn(t, secdesc.LocaleGerman)
 	mountDrives(t, l, "server1", "X")
 	scope := []string{`X:\`}
 	shares := []agent.Share{
@@ -523,9 +511,7 @@ func TestAccLocalizedServerShares(t *testing.T) {
 // not serve them once the disk is online again; the next apply creates them
 // again.
 func TestAccShareSet_recreatedAfterBootWithoutVolume(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := volLUN(t, l, "bootshares")
 	scope := []string{`S:\`}
 	shares := []agent.Share{{Name: "Boot", Path: `S:\Boot`, CachingMode: agent.CachingManual,

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -71,20 +70,11 @@ func (d *smbSharesDataSource) Configure(_ context.Context, req datasource.Config
 
 func (d *smbSharesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m smbShareSetResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	t := m.target(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	o, ok := d.openShareSet(ctx, req.Config, &m, shareSetStart{cached: true}, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	c := d.client(ctx, t.server, &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	list, err := c.ShareListLookup(ctx, t.scope)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot list shares", fmt.Sprintf("Listing %s: %v", t, err))
-		return
-	}
+	t, list := o.t, o.list
 	tflog.Debug(ctx, "shares read", map[string]any{"server": t.server, "scope": strings.Join(t.scope, ","), "count": len(list.Shares)})
 	m.ID = types.StringValue(t.id())
 	m.Shares = hostSharesModel(ctx, list.Shares, nil, &resp.Diagnostics)

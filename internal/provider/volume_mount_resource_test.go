@@ -147,14 +147,42 @@ func noViolations(l *lab.Lab, lun array.LUN) resource.TestCheckFunc {
 	}
 }
 
+// crashWhileMounted maps lun to server1 (server2's partner) and mounts it
+// at letter, then unmaps it while mounted (the crash of a forced failover), which leaves
+// the volume dirty; the admin then cleans up the dead side's mount point.
+func crashWhileMounted(t *testing.T, l *lab.Lab, lun array.LUN, letter string) {
+	t.Helper()
+	if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Host("server1").SeedMount(lun.Serial, letter); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Array().Unmap(lun.Path, "server1"); err != nil { // the crash
+		t.Fatal(err)
+	}
+	if !l.LUNData().Dirty(lun.Serial, 2) {
+		t.Fatal("forced unmap left the volume clean")
+	}
+	_, _ = l.Host("server1").RemoveMountPoint(letter)
+}
+
+// notDirty checks the volume on lun was repaired.
+func notDirty(l *lab.Lab, lun array.LUN) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if l.LUNData().Dirty(lun.Serial, 2) {
+			return fmt.Errorf("volume still dirty")
+		}
+		return nil
+	}
+}
+
 // TestAccVolumeMount_letter mounts by drive letter behind a mapping,
 // imports, sees an administrator remove the letter, restores it, and on
 // destroy dismounts and takes the disk offline before the unmap.
 
 func TestAccVolumeMount_letter(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := volLUN(t, l, "letter")
 	cfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "M:", "")
 	var since uint64
@@ -223,9 +251,7 @@ func TestAccVolumeMount_letter(t *testing.T) {
 // folder that is not empty.
 
 func TestAccVolumeMount_folder(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := volLUN(t, l, "folder")
 	if err := l.Host("server1").MakeFolder(`C:\Mounts\Data`); err != nil {
 		t.Fatal(err)
@@ -266,9 +292,7 @@ func TestAccVolumeMount_folder(t *testing.T) {
 // disk with two data partitions and no partition_number.
 
 func TestAccVolumeMount_refusals(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := volLUN(t, l, "refusals")
 	unmapped := volLUN(t, l, "unmapped")
 	two := volLUN(t, l, "twoparts")
@@ -331,43 +355,39 @@ resource "winfs_volume_mount" "v" {
 // runs chkdsk before the mount.
 
 func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := volLUN(t, l, "dirty")
+	testDirtyTakeover(t, l, lun, []string{"array lun.map", "server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.repair", "server2 volume.mount"},
+		noViolations(l, lun))
+}
+
+// testDirtyTakeover crashes lun while mounted at P: on server1 and mounts
+// it at P: on server2 (see testRepairedMount).
+func testDirtyTakeover(t *testing.T, l *lab.Lab, lun array.LUN, want []string, extra ...resource.TestCheckFunc) {
+	t.Helper()
 	var since uint64
+	testRepairedMount(t, l, lun, "server2", "P:", &since, func() { crashWhileMounted(t, l, lun, "P:") }, want, extra...)
+}
+
+// testRepairedMount runs pre, marks the timeline in since and mounts lun
+// at letter on server: the timeline holds want in order, the volume is
+// repaired, and extra holds too.
+func testRepairedMount(t *testing.T, l *lab.Lab, lun array.LUN, server, letter string, since *uint64, pre func(), want []string, extra ...resource.TestCheckFunc) {
+	t.Helper()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, "server2", lun.Serial),
+		CheckDestroy:             noMount(l, server, lun.Serial),
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
-				if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
-					t.Fatal(err)
-				}
-				if err := l.Host("server1").SeedMount(lun.Serial, "P:"); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := l.Array().Unmap(lun.Path, "server1"); err != nil { // the crash
-					t.Fatal(err)
-				}
-				if !l.LUNData().Dirty(lun.Serial, 2) {
-					t.Fatal("forced unmap left the volume clean")
-				}
-				_, _ = l.Host("server1").RemoveMountPoint("P:") // the admin cleans up the dead side
-				since = acctest.Mark(l)
+				pre()
+				*since = acctest.Mark(l)
 			},
-			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", ""),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				hostMount(l, "server2", "P:", lun.Serial),
-				checkSteps(l, lun, &since, "array lun.map", "server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.repair", "server2 volume.mount"),
-				func(*terraform.State) error {
-					if l.LUNData().Dirty(lun.Serial, 2) {
-						return fmt.Errorf("volume still dirty")
-					}
-					return nil
-				},
-				noViolations(l, lun),
-			),
+			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, server, letter, ""),
+			Check: resource.ComposeAggregateTestCheckFunc(append([]resource.TestCheckFunc{
+				hostMount(l, server, letter, lun.Serial),
+				checkSteps(l, lun, since, want...),
+				notDirty(l, lun),
+			}, extra...)...),
 		}},
 	})
 }
@@ -379,9 +399,7 @@ func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 // at each phase of the move back, the apply fails and the next converges.
 
 func TestAccVolumeMount_failover(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := volLUN(t, l, "failover")
 	cfg := func(active string) string {
 		return pairConfig(l, acctest.ProviderOpts{}, lun.Path, active, "Q:", `repair = "always"`)
@@ -465,9 +483,7 @@ func TestAccVolumeMount_failover(t *testing.T) {
 // warns, and the array unmap fences the dead server.
 
 func TestAccVolumeMount_unreachableServer(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := volLUN(t, l, "unreachable")
 	failCfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "R:", "")
 	resource.Test(t, resource.TestCase{
@@ -522,9 +538,7 @@ func TestAccVolumeMount_unreachableServer(t *testing.T) {
 // resource that lives on a server, the registry value included.
 
 func TestAccVolumeMount_unreachableTargetFailsAtPlan(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"})
 	expectPlanError(t, acctest.ProviderBlock(l, acctest.ProviderOpts{})+`
 resource "winfs_volume_mount" "v" {
@@ -536,46 +550,8 @@ resource "winfs_volume_mount" "v" {
 }
 
 func TestAccLocalizedServerRepairsADirtyVolume(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	sc := lab.DefaultScenario()
-	sc.Shares = nil
-	l := acctest.StartLab(t, lab.Options{Scenario: sc, Locale: secdesc.LocaleGerman})
-	lun := volLUN(t, l, "dirty-de")
-	var since uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, "server2", lun.Serial),
-		Steps: []resource.TestStep{{
-			PreConfig: func() {
-				if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
-					t.Fatal(err)
-				}
-				if err := l.Host("server1").SeedMount(lun.Serial, "P:"); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := l.Array().Unmap(lun.Path, "server1"); err != nil { // the crash
-					t.Fatal(err)
-				}
-				if !l.LUNData().Dirty(lun.Serial, 2) {
-					t.Fatal("forced unmap left the volume clean")
-				}
-				_, _ = l.Host("server1").RemoveMountPoint("P:")
-				since = acctest.Mark(l)
-			},
-			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", ""),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				hostMount(l, "server2", "P:", lun.Serial),
-				checkSteps(l, lun, &since, "server2 volume.repair", "server2 volume.mount"),
-				func(*terraform.State) error {
-					if l.LUNData().Dirty(lun.Serial, 2) {
-						return fmt.Errorf("volume still dirty")
-					}
-					return nil
-				},
-			),
-		}},
-	})
+	l := parallelAccLabIn(t, secdesc.LocaleGerman)
+	testDirtyTakeover(t, l, volLUN(t, l, "dirty-de"), []string{"server2 volume.repair", "server2 volume.mount"})
 }
 
 // TestWaitForDiskReportsACancel: an interrupt (Ctrl-C) one second into the
@@ -583,48 +559,33 @@ func TestAccLocalizedServerRepairsADirtyVolume(t *testing.T) {
 // "no disk appeared within 5m0s" with a missing mapping as its likely cause.
 
 func TestAccVolumeMount_diskBackOnlineBySelf(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := volLUN(t, l, "backonline")
 	var since uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, "server1", lun.Serial),
-		Steps: []resource.TestStep{{
-			PreConfig: func() {
-				if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
-					t.Fatal(err)
+	pathLoss := func() {
+		if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Host("server1").SeedMount(lun.Serial, "Q:"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Array().Unmap(lun.Path, "server1"); err != nil { // a path loss
+			t.Fatal(err)
+		}
+		if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
+			t.Fatal(err)
+		}
+		l.Host("server1").SetVolumeArrival(300 * time.Millisecond)
+	}
+	testRepairedMount(t, l, lun, "server1", "Q:", &since, pathLoss,
+		[]string{"server1 storage.rescan", "server1 volume.arrive", "server1 volume.repair"},
+		func(*terraform.State) error {
+			for _, s := range steps(l, lun, since) {
+				if s == "server1 disk.online" || s == "server1 volume.mount" {
+					return fmt.Errorf("%s: the disk came back online with its letter by itself (timeline %v)", s, steps(l, lun, since))
 				}
-				if err := l.Host("server1").SeedMount(lun.Serial, "Q:"); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := l.Array().Unmap(lun.Path, "server1"); err != nil { // a path loss
-					t.Fatal(err)
-				}
-				if _, err := l.Array().Map(lun.Path, "server1", -1); err != nil {
-					t.Fatal(err)
-				}
-				l.Host("server1").SetVolumeArrival(300 * time.Millisecond)
-				since = acctest.Mark(l)
-			},
-			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "Q:", ""),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				hostMount(l, "server1", "Q:", lun.Serial),
-				checkSteps(l, lun, &since, "server1 storage.rescan", "server1 volume.arrive", "server1 volume.repair"),
-				func(*terraform.State) error {
-					for _, s := range steps(l, lun, since) {
-						if s == "server1 disk.online" || s == "server1 volume.mount" {
-							return fmt.Errorf("%s: the disk came back online with its letter by itself (timeline %v)", s, steps(l, lun, since))
-						}
-					}
-					if l.LUNData().Dirty(lun.Serial, 2) {
-						return fmt.Errorf("volume still dirty")
-					}
-					return nil
-				},
-				noViolations(l, lun),
-			),
-		}},
-	})
+			}
+			return nil
+		},
+		noViolations(l, lun))
 }

@@ -16,37 +16,40 @@ import (
 // A password that breaks naive quoting and must never show in an error.
 const testPassword = "s3cr$t`'\"pw"
 
-func startArray(t *testing.T, dialect string) (*array.Array, string) {
+// newTestArray is the array every client test starts from: igroups for
+// server1 and server2 and the LUNs files_x and files_y; more is added
+// before files_x is mapped to server1.
+func newTestArray(t *testing.T, more func(*array.Array)) *array.Array {
 	t.Helper()
 	a := array.New(array.Config{Username: "root", Password: testPassword, Timeline: timeline.New()})
 	a.AddIGroup(array.IGroup{Name: "server1", Host: "server1", Initiators: []string{"iqn.1991-05.com.microsoft:server1.corp.example.com"}})
 	a.AddIGroup(array.IGroup{Name: "server2", Host: "server2", Initiators: []string{"iqn.1991-05.com.microsoft:server2.corp.example.com"}})
 	a.AddLUN(array.LUN{Path: "/vol/vol1/files_x", Serial: "P3OoG4WVLmC0", Size: 100 << 30})
 	a.AddLUN(array.LUN{Path: "/vol/vol1/files_y", Serial: "P3OoG4WVLmC1", Size: 50 << 30})
+	if more != nil {
+		more(a)
+	}
 	if _, err := a.Map("/vol/vol1/files_x", "server1", 0); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(a.Close)
+	return a
+}
+
+func startArray(t *testing.T, dialect string) (*array.Array, string) {
+	t.Helper()
+	a := newTestArray(t, nil)
 	addr, err := a.Listen("127.0.0.1:0", dialect)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Close)
 	return a, addr.String()
 }
 
-func testConfig(addr string) Config {
-	return Config{Address: addr, Username: "root", Password: testPassword, Timeout: 3 * time.Second}
-}
-
-func TestClientONTAP7AgainstLabArray(t *testing.T) {
-	a, addr := startArray(t, array.DialectONTAP7)
-	c := NewClient(testConfig(addr), ONTAP7{})
-	defer c.Close()
-	ctx := context.Background()
-	maps, err := c.Mappings(ctx)
-	if err != nil || len(maps) != 1 || maps[0] != (Mapping{"/vol/vol1/files_x", "server1", 0}) {
-		t.Fatalf("mappings: %+v %v", maps, err)
-	}
+// checkMapToServer2 maps files_y to server2 with the next free number (0)
+// and checks the array presents it, its serial and the igroups.
+func checkMapToServer2(ctx context.Context, t *testing.T, a *array.Array, c *Client) {
+	t.Helper()
 	m, err := c.Map(ctx, "/vol/vol1/files_y", "server2", -1)
 	if err != nil || m.ID != 0 {
 		t.Fatalf("map: %+v %v", m, err)
@@ -61,6 +64,30 @@ func TestClientONTAP7AgainstLabArray(t *testing.T) {
 	if err != nil || !ok || len(groups) != 2 || groups[1].Initiators[0] != "iqn.1991-05.com.microsoft:server2.corp.example.com" {
 		t.Fatalf("igroups %+v %v %v", groups, ok, err)
 	}
+}
+
+// startONTAP7 is a test array speaking ONTAP 7-mode over telnet and a
+// client of it, closed when the test ends.
+func startONTAP7(t *testing.T) (*array.Array, *Client) {
+	t.Helper()
+	a, addr := startArray(t, array.DialectONTAP7)
+	c := NewClient(testConfig(addr), ONTAP7{})
+	t.Cleanup(func() { _ = c.Close() })
+	return a, c
+}
+
+func testConfig(addr string) Config {
+	return Config{Address: addr, Username: "root", Password: testPassword, Timeout: 3 * time.Second}
+}
+
+func TestClientONTAP7AgainstLabArray(t *testing.T) {
+	a, c := startONTAP7(t)
+	ctx := context.Background()
+	maps, err := c.Mappings(ctx)
+	if err != nil || len(maps) != 1 || maps[0] != (Mapping{"/vol/vol1/files_x", "server1", 0}) {
+		t.Fatalf("mappings: %+v %v", maps, err)
+	}
+	checkMapToServer2(ctx, t, a, c)
 	if err := c.Unmap(ctx, "/vol/vol1/files_y", "server2"); err != nil {
 		t.Fatal(err)
 	}
@@ -75,14 +102,8 @@ func TestClientONTAP7AgainstLabArray(t *testing.T) {
 		t.Fatalf("unknown LUN: %v", err)
 	}
 	// One session served all of it.
-	logins := 0
-	for _, ev := range a.Timeline().Events() {
-		if ev.Kind == "array.login" {
-			logins++
-		}
-	}
-	if logins != 1 {
-		t.Errorf("%d logins for one client; want one session per provider run", logins)
+	if n := logins(a); n != 1 {
+		t.Errorf("%d logins for one client; want one session per provider run", n)
 	}
 }
 
@@ -142,9 +163,7 @@ func TestClientLoginRefusedHidesPassword(t *testing.T) {
 }
 
 func TestClientSessionCutAfterCommand(t *testing.T) {
-	a, addr := startArray(t, array.DialectONTAP7)
-	c := NewClient(testConfig(addr), ONTAP7{})
-	defer c.Close()
+	a, c := startONTAP7(t)
 	ctx := context.Background()
 	if _, err := c.Mappings(ctx); err != nil {
 		t.Fatal(err)
@@ -279,9 +298,7 @@ func TestNoPasswordLeaksFromAnEchoingArray(t *testing.T) {
 // TestCancelledReadIsNotOutcomeUnknown: a read the user interrupts is a
 // cancel; only a command that changes the array has an unknown outcome.
 func TestCancelledReadIsNotOutcomeUnknown(t *testing.T) {
-	a, addr := startArray(t, array.DialectONTAP7)
-	c := NewClient(testConfig(addr), ONTAP7{})
-	defer c.Close()
+	a, c := startONTAP7(t)
 	if _, err := c.Mappings(context.Background()); err != nil { // log in first
 		t.Fatal(err)
 	}

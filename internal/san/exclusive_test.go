@@ -42,9 +42,7 @@ func TestMapAloneUndoesWhenAnotherIGroupArrives(t *testing.T) {
 // TestMapAloneRefusesAndAdopts: held by another igroup, nothing is sent
 // that changes the array; already mapped alone, it is returned as is.
 func TestMapAloneRefusesAndAdopts(t *testing.T) {
-	a, addr := startArray(t, array.DialectONTAP7)
-	c := NewClient(testConfig(addr), ONTAP7{})
-	defer c.Close()
+	a, c := startONTAP7(t)
 	ctx := context.Background()
 	mark := a.Timeline().LastSeq()
 	_, err := c.MapAlone(ctx, "/vol/vol1/files_x", "server2", -1)

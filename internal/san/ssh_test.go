@@ -15,33 +15,25 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
-	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 )
 
 // startSSHArray serves dialect over SSH, with more mappings than a
 // 24-row terminal shows, so that a pager that was not turned off shows.
 func startSSHArray(t *testing.T, dialect string) (*array.Array, string) {
 	t.Helper()
-	a := array.New(array.Config{Username: "root", Password: testPassword, Timeline: timeline.New()})
-	a.AddIGroup(array.IGroup{Name: "server1", Host: "server1", Initiators: []string{"iqn.1991-05.com.microsoft:server1.corp.example.com"}})
-	a.AddIGroup(array.IGroup{Name: "server2", Host: "server2", Initiators: []string{"iqn.1991-05.com.microsoft:server2.corp.example.com"}})
-	a.AddLUN(array.LUN{Path: "/vol/vol1/files_x", Serial: "P3OoG4WVLmC0", Size: 100 << 30})
-	a.AddLUN(array.LUN{Path: "/vol/vol1/files_y", Serial: "P3OoG4WVLmC1", Size: 50 << 30})
-	for i := 0; i < 30; i++ {
-		p := fmt.Sprintf("/vol/vol2/l%02d", i)
-		a.AddLUN(array.LUN{Path: p, Serial: fmt.Sprintf("S%011d", i), Size: 1 << 30})
-		if _, err := a.Map(p, "server1", i+10); err != nil {
-			t.Fatal(err)
+	a := newTestArray(t, func(a *array.Array) {
+		for i := 0; i < 30; i++ {
+			p := fmt.Sprintf("/vol/vol2/l%02d", i)
+			a.AddLUN(array.LUN{Path: p, Serial: fmt.Sprintf("S%011d", i), Size: 1 << 30})
+			if _, err := a.Map(p, "server1", i+10); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if _, err := a.Map("/vol/vol1/files_x", "server1", 0); err != nil {
-		t.Fatal(err)
-	}
+	})
 	addr, err := a.ListenSSH("127.0.0.1:0", dialect)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Close)
 	return a, addr.String()
 }
 
@@ -84,20 +76,7 @@ func TestClientONTAPOverSSH(t *testing.T) {
 	if err != nil || len(maps) != 31 {
 		t.Fatalf("mappings (31, past a terminal's 24 rows): %d %v", len(maps), err)
 	}
-	m, err := c.Map(ctx, "/vol/vol1/files_y", "server2", -1)
-	if err != nil || m.ID != 0 {
-		t.Fatalf("map: %+v %v", m, err)
-	}
-	if got := a.PresentedTo("server2"); len(got) != 1 || got[0].Path != "/vol/vol1/files_y" {
-		t.Fatalf("the array does not present the LUN to server2: %+v", got)
-	}
-	if s, err := c.Serial(ctx, "/vol/vol1/files_y"); err != nil || s != "P3OoG4WVLmC1" {
-		t.Fatalf("serial %q %v", s, err)
-	}
-	groups, ok, err := c.IGroups(ctx)
-	if err != nil || !ok || len(groups) != 2 || groups[1].Initiators[0] != "iqn.1991-05.com.microsoft:server2.corp.example.com" {
-		t.Fatalf("igroups %+v %v %v", groups, ok, err)
-	}
+	checkMapToServer2(ctx, t, a, c)
 	// The clustershell's refusals come back verbatim.
 	_, err = c.Map(ctx, "/vol/vol1/files_y", "server2", 5)
 	var ae *ArrayError

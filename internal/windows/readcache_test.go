@@ -1,6 +1,7 @@
 package windows_test
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"sync"
@@ -20,6 +21,19 @@ func newCachedClient(t *testing.T, lab *labStarter, maxAge time.Duration) *windo
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// newCachedClientWithA is a cached client of a new lab host whose test
+// key holds the value A = dword 1, written through the client.
+func newCachedClientWithA(t *testing.T, maxAge time.Duration) (*labStarter, *windows.Client, context.Context) {
+	t.Helper()
+	lab := newLab()
+	c := newCachedClient(t, lab, maxAge)
+	ctx := testCtx(t)
+	if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "A", Value: dword(1), CreateKey: true}); err != nil {
+		t.Fatal(err)
+	}
+	return lab, c, ctx
 }
 
 func dword(n int) agent.RegistryValue {
@@ -68,13 +82,8 @@ func TestLookupsShareOneListing(t *testing.T) {
 // TestLookupSeesTheClientsOwnWrites: a write drops the listing, so the
 // next lookup reads the host again.
 func TestLookupSeesTheClientsOwnWrites(t *testing.T) {
-	lab := newLab()
-	c := newCachedClient(t, lab, time.Minute)
-	ctx := testCtx(t)
+	_, c, ctx := newCachedClientWithA(t, time.Minute)
 	p := agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "A"}
-	if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "A", Value: dword(1), CreateKey: true}); err != nil {
-		t.Fatal(err)
-	}
 	if r, err := c.RegistryLookup(ctx, p); err != nil || r.Value.Data != "1" {
 		t.Fatalf("got %+v, %v", r, err)
 	}
@@ -95,14 +104,9 @@ func TestLookupSeesTheClientsOwnWrites(t *testing.T) {
 // TestLookupIsFreshOnlyForMaxAge: a change made on the host behind the
 // client's back is seen once the listing is older than its age bound.
 func TestLookupIsFreshOnlyForMaxAge(t *testing.T) {
-	lab := newLab()
 	const age = 200 * time.Millisecond
-	c := newCachedClient(t, lab, age)
-	ctx := testCtx(t)
+	lab, c, ctx := newCachedClientWithA(t, age)
 	p := agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "A"}
-	if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "A", Value: dword(1), CreateKey: true}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := c.RegistryLookup(ctx, p); err != nil {
 		t.Fatal(err)
 	}
@@ -119,12 +123,7 @@ func TestLookupIsFreshOnlyForMaxAge(t *testing.T) {
 // a type registry.list leaves out, so the host is asked; a missing key
 // needs no second question.
 func TestLookupOfMissingValuesAsksTheHost(t *testing.T) {
-	lab := newLab()
-	c := newCachedClient(t, lab, time.Minute)
-	ctx := testCtx(t)
-	if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "A", Value: dword(1), CreateKey: true}); err != nil {
-		t.Fatal(err)
-	}
+	lab, c, ctx := newCachedClientWithA(t, time.Minute)
 	lab.resetOps()
 	r, err := c.RegistryLookup(ctx, agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "missing"})
 	if err != nil || !r.KeyExists || r.Exists {
@@ -147,13 +146,8 @@ func TestLookupOfMissingValuesAsksTheHost(t *testing.T) {
 // and answered after it started may predate the write: the lookups that
 // come after the write must read the host again.
 func TestListingThatOverlapsAWriteIsNotKept(t *testing.T) {
-	lab := newLab()
-	c := newCachedClient(t, lab, time.Minute)
-	ctx := testCtx(t)
+	lab, c, ctx := newCachedClientWithA(t, time.Minute)
 	p := agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "A"}
-	if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "A", Value: dword(1), CreateKey: true}); err != nil {
-		t.Fatal(err)
-	}
 	lab.failNext(agent.RegistryList.Name, hang)
 	first := make(chan agent.RegistryGetResult, 1)
 	go func() {

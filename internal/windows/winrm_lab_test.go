@@ -62,11 +62,7 @@ func TestOverLabWinRM(t *testing.T) {
 			t.Run(auth+"/"+string(mode), func(t *testing.T) {
 				_, host, ep, _ := startLabWinRM(t)
 				ep.Auth = auth
-				st, err := windows.NewWinRMStarter("server1", ep)
-				if err != nil {
-					t.Fatal(err)
-				}
-				c := newClientWith(t, st, mode)
+				c := newLabClient(t, ep, mode)
 				ctx := testCtx(t)
 				h, err := c.Hello(ctx)
 				if err != nil || h.ComputerName != "SERVER1" {
@@ -87,23 +83,35 @@ func TestOverLabWinRM(t *testing.T) {
 }
 
 func TestOverLabWinRMReadSurvivesADroppedConnection(t *testing.T) {
+	testReadSurvivesDrops(t, 1, "the dropped session and its replacement")
+}
+
+// testReadSurvivesDrops cuts the connection of the agent's first drops
+// Receives; the read still answers, at the cost of one agent command per cut.
+func testReadSurvivesDrops(t *testing.T, drops int, why string) {
 	srv, _, ep, commands := startLabWinRM(t)
-	st, err := windows.NewWinRMStarter("server1", ep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClientWith(t, st, windows.ModePersistent)
+	c := newLabClient(t, ep, windows.ModePersistent)
 	ctx := testCtx(t)
 	// Set before the agent starts, so the cut hits its first Receive (the
 	// one that would carry the answer), not a long poll already in flight.
-	srv.SetFaults(labwinrm.Faults{DropNext: 1, DropAction: "Receive"})
+	srv.SetFaults(labwinrm.Faults{DropNext: drops, DropAction: "Receive"})
 	got, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "CacheTimeout"})
 	if err != nil || got.Value == nil || got.Value.Data != "600000" {
 		t.Fatalf("get: %+v, %v", got, err)
 	}
-	if n := commands.Load(); n != 2 {
-		t.Errorf("%d agent commands started, want 2 (the dropped session and its replacement)", n)
+	if n := commands.Load(); n != int64(drops+1) {
+		t.Errorf("%d agent commands started, want %d (%s)", n, drops+1, why)
 	}
+}
+
+// newLabClient is a client of server1 at ep, over WinRM.
+func newLabClient(t *testing.T, ep windows.Endpoint, mode windows.Mode) *windows.Client {
+	t.Helper()
+	st, err := windows.NewWinRMStarter("server1", ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newClientWith(t, st, mode)
 }
 
 func newClientWith(t *testing.T, st windows.Starter, mode windows.Mode) *windows.Client {
@@ -120,21 +128,7 @@ func newClientWith(t *testing.T, st windows.Starter, mode windows.Mode) *windows
 // cost only reconnects. go-ntlmssp reports a cut during its handshake as a
 // 401, which must not end the retries.
 func TestOverLabWinRMReadSurvivesTwoDroppedConnections(t *testing.T) {
-	srv, _, ep, commands := startLabWinRM(t)
-	st, err := windows.NewWinRMStarter("server1", ep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClientWith(t, st, windows.ModePersistent)
-	ctx := testCtx(t)
-	srv.SetFaults(labwinrm.Faults{DropNext: 2, DropAction: "Receive"})
-	got, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "CacheTimeout"})
-	if err != nil || got.Value == nil || got.Value.Data != "600000" {
-		t.Fatalf("get: %+v, %v", got, err)
-	}
-	if n := commands.Load(); n != 3 {
-		t.Errorf("%d agent commands started, want 3 (two cut sessions and the one that answered)", n)
-	}
+	testReadSurvivesDrops(t, 2, "two cut sessions and the one that answered")
 }
 
 // A connection dropped while the agent starts (the command that starts
@@ -145,11 +139,7 @@ func TestOverLabWinRMAgentStartSurvivesADroppedConnection(t *testing.T) {
 	for _, action := range []string{"Command"} {
 		t.Run(action, func(t *testing.T) {
 			srv, host, ep, _ := startLabWinRM(t)
-			st, err := windows.NewWinRMStarter("server1", ep)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := newClientWith(t, st, windows.ModePersistent)
+			c := newLabClient(t, ep, windows.ModePersistent)
 			ctx := testCtx(t)
 			srv.SetFaults(labwinrm.Faults{DropNext: 1, DropAction: action})
 			p := agent.RegistrySetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters},
@@ -164,13 +154,9 @@ func TestOverLabWinRMAgentStartSurvivesADroppedConnection(t *testing.T) {
 	}
 	t.Run("gives up", func(t *testing.T) {
 		srv, _, ep, _ := startLabWinRM(t)
-		st, err := windows.NewWinRMStarter("server1", ep)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := newClientWith(t, st, windows.ModePersistent)
+		c := newLabClient(t, ep, windows.ModePersistent)
 		srv.SetFaults(labwinrm.Faults{DropNext: 10, DropAction: "Command"})
-		_, err = c.Hello(testCtx(t))
+		_, err := c.Hello(testCtx(t))
 		if err == nil || !strings.Contains(err.Error(), "starting the agent on server1 failed 3 times, each time on a dropped connection") ||
 			!strings.Contains(err.Error(), "starting the agent: ") {
 			t.Fatalf("want the give-up with its reason, got %v", err)
@@ -185,11 +171,7 @@ func TestOverLabWinRMLongRequestsReachTheAgent(t *testing.T) {
 	if err := host.SetRegistryValue("HKLM", winhost.KeyMountedDevices, `\DosDevices\X:`, agent.RegistryValue{Type: agent.RegBinary, Data: "00"}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := windows.NewWinRMStarter("server1", ep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClientWith(t, st, windows.ModePersistent)
+	c := newLabClient(t, ep, windows.ModePersistent)
 	share := agent.Share{Name: "Finance", Path: `X:\Finance`, CachingMode: agent.CachingManual,
 		Description: strings.Repeat("quarterly closing ", 20),
 		Access:      []agent.ShareAccess{{Account: "Everyone", Right: agent.RightRead, Type: agent.AccessAllow}}}

@@ -196,24 +196,25 @@ func (o *options) checkScratch() error {
 	return nil
 }
 
+// startFailed reports an error before any case ran: a refusal (the run
+// would be unsafe or is misconfigured) or a failure to connect.
+func startFailed(stderr io.Writer, err error) int {
+	fmt.Fprintln(stderr, "winfs-conformance:", err)
+	var r refusal
+	if errors.As(err, &r) {
+		return exitRefused
+	}
+	return exitFailed
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	o, err := parse(args, getenv)
 	if err != nil {
-		fmt.Fprintln(stderr, "winfs-conformance:", err)
-		var r refusal
-		if errors.As(err, &r) {
-			return exitRefused
-		}
-		return exitFailed
+		return startFailed(stderr, err)
 	}
 	cfg, closeFn, err := connect(ctx, o)
 	if err != nil {
-		fmt.Fprintln(stderr, "winfs-conformance:", err)
-		var r refusal
-		if errors.As(err, &r) {
-			return exitRefused
-		}
-		return exitFailed
+		return startFailed(stderr, err)
 	}
 	defer closeFn()
 	cfg.ScratchDir, cfg.Wait = o.scratchDir, o.wait

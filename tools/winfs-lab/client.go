@@ -60,22 +60,32 @@ func adminCmd(args []string) error {
 	if len(rest) > 2 {
 		body = strings.NewReader(rest[2])
 	}
-	req, err := http.NewRequest(strings.ToUpper(rest[0]), rf.AdminURL+rest[1], body)
+	resp, out, err := adminRequest(strings.ToUpper(rest[0]), rf.AdminURL+rest[1], body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
 	os.Stdout.Write(out)
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("admin API answered %s", resp.Status)
 	}
 	return nil
+}
+
+// adminRequest sends one JSON request to the lab's admin API and reads
+// the whole answer.
+func adminRequest(method, url string, body io.Reader) (*http.Response, []byte, error) {
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp, raw, nil
 }
 
 // eventsCmd prints the lab's timeline, one event per line.

@@ -142,11 +142,21 @@ func (a *Array) AddIGroup(g IGroup) {
 func (a *Array) LUNs() []LUN {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make([]LUN, 0, len(a.luns))
-	for _, l := range a.luns {
-		out = append(out, l)
+	return byKey(a.luns)
+}
+
+// byKey lists a map's values in the order of their keys (a LUN's path, an
+// igroup's name).
+func byKey[V any](m map[string]V) []V {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	sort.Strings(keys)
+	out := make([]V, 0, len(m))
+	for _, k := range keys {
+		out = append(out, m[k])
+	}
 	return out
 }
 
@@ -172,12 +182,7 @@ func (a *Array) lunByName(name string) (LUN, bool) {
 func (a *Array) IGroups() []IGroup {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make([]IGroup, 0, len(a.igroups))
-	for _, g := range a.igroups {
-		out = append(out, g)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return byKey(a.igroups)
 }
 
 // Mappings lists every mapping, by LUN then igroup.
@@ -204,14 +209,10 @@ func (a *Array) sortedMappings() []Mapping {
 // the lab's invariant checker reports it.
 func (a *Array) Map(lun, igroup string, id int) (Mapping, error) {
 	a.mu.Lock()
-	if _, ok := a.luns[lun]; !ok {
+	g, err := a.igroupForLocked(lun, igroup)
+	if err != nil {
 		a.mu.Unlock()
-		return Mapping{}, ErrNoLUN
-	}
-	g, ok := a.igroups[igroup]
-	if !ok {
-		a.mu.Unlock()
-		return Mapping{}, ErrNoIGroup
+		return Mapping{}, err
 	}
 	used := map[int]bool{}
 	for _, m := range a.mappings {
@@ -237,37 +238,47 @@ func (a *Array) Map(lun, igroup string, id int) (Mapping, error) {
 	}
 	m := Mapping{LUN: lun, IGroup: igroup, ID: id}
 	a.mappings = append(a.mappings, m)
+	a.announceAndUnlock("map", m, g.Host)
+	return m, nil
+}
+
+// igroupForLocked is the check Map and Unmap start with (a.mu held): the
+// LUN and the igroup exist. It returns the igroup.
+func (a *Array) igroupForLocked(lun, igroup string) (IGroup, error) {
+	if _, ok := a.luns[lun]; !ok {
+		return IGroup{}, ErrNoLUN
+	}
+	g, ok := a.igroups[igroup]
+	if !ok {
+		return IGroup{}, ErrNoIGroup
+	}
+	return g, nil
+}
+
+// announceAndUnlock records a map or unmap (kind) on the timeline while
+// a.mu is still held, so the timeline order is the state order, then
+// releases the lock and tells the subscribers.
+func (a *Array) announceAndUnlock(kind string, m Mapping, host string) {
 	subs := append([]func(Change){}, a.subs...)
-	// Recorded under the lock so the timeline order is the state order.
-	a.cfg.Timeline.Record("array", "lun.map", FormatEvent(m))
+	a.cfg.Timeline.Record("array", "lun."+kind, FormatEvent(m))
 	a.mu.Unlock()
 	for _, f := range subs {
-		f(Change{Kind: "map", Mapping: m, Host: g.Host})
+		f(Change{Kind: kind, Mapping: m, Host: host})
 	}
-	return m, nil
 }
 
 // Unmap removes a LUN's mapping to an igroup.
 func (a *Array) Unmap(lun, igroup string) (Mapping, error) {
 	a.mu.Lock()
-	if _, ok := a.luns[lun]; !ok {
+	g, err := a.igroupForLocked(lun, igroup)
+	if err != nil {
 		a.mu.Unlock()
-		return Mapping{}, ErrNoLUN
-	}
-	g, ok := a.igroups[igroup]
-	if !ok {
-		a.mu.Unlock()
-		return Mapping{}, ErrNoIGroup
+		return Mapping{}, err
 	}
 	for i, m := range a.mappings {
 		if m.LUN == lun && m.IGroup == igroup {
 			a.mappings = append(a.mappings[:i], a.mappings[i+1:]...)
-			subs := append([]func(Change){}, a.subs...)
-			a.cfg.Timeline.Record("array", "lun.unmap", FormatEvent(m))
-			a.mu.Unlock()
-			for _, f := range subs {
-				f(Change{Kind: "unmap", Mapping: m, Host: g.Host})
-			}
+			a.announceAndUnlock("unmap", m, g.Host)
 			return m, nil
 		}
 	}

@@ -23,16 +23,9 @@ import (
 // interactive shell driven by expect, where the pager shows and is
 // turned off as on a cluster. A wrong host key makes it refuse.
 
-func requireTools(t *testing.T, tools ...string) {
+func requireSSHTools(t *testing.T, tools ...string) {
 	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not installed; .ci/run installs it with apt-get", tool)
-			}
-			t.Skipf("SKIPPED: %s is not installed (apt-get install openssh-client expect); this test proves a stock SSH client can use the lab array", tool)
-		}
-	}
+	requireTools(t, "openssh-client expect", "a stock SSH client can use the lab array", tools...)
 }
 
 func newSSHTestArray(t *testing.T, password string) (*Array, string, string) {
@@ -69,7 +62,7 @@ func sshArgs(port, knownHosts string) []string {
 }
 
 func TestStockSSHClientKeyExec(t *testing.T) {
-	requireTools(t, "ssh")
+	requireSSHTools(t, "ssh")
 	a, port, kh := newSSHTestArray(t, "unused-pw")
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -165,29 +158,12 @@ expect eof
 `
 
 func TestStockSSHClientPasswordShell(t *testing.T) {
-	requireTools(t, "ssh", "expect")
+	requireSSHTools(t, "ssh", "expect")
 	const password = "lab-pw$1"
 	a, port, kh := newSSHTestArray(t, password)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "expect", "-c", sshExpectScript)
-	cmd.Env = append(os.Environ(), "SSH_ARGS="+strings.Join(sshArgs(port, kh), " "), "ARRAY_PASSWORD="+password, "TERM=dumb")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("expect + ssh: %v\n%s", err, out.String())
-	}
-	if strings.Contains(out.String(), password) {
-		t.Errorf("the array echoed the password:\n%s", out.String())
-	}
-	var login string
-	for _, ev := range a.Timeline().Events() {
-		if ev.Kind == "array.login" {
-			login = ev.Detail
-		}
-	}
-	if !strings.Contains(login, "over ssh (ontap, password)") {
+	out := runExpect(t, "expect + ssh", sshExpectScript, 30*time.Second, password, "SSH_ARGS="+strings.Join(sshArgs(port, kh), " "))
+	if login := lastLogin(a); !strings.Contains(login, "over ssh (ontap, password)") {
 		t.Errorf("login event %q", login)
 	}
-	t.Logf("ssh session:\n%s", out.String())
+	t.Logf("ssh session:\n%s", out)
 }

@@ -1,10 +1,6 @@
 package array
 
 import (
-	"bytes"
-	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -65,37 +61,13 @@ func newTestArray(t *testing.T, password string) (*Array, string) {
 }
 
 func TestStockTelnetClient(t *testing.T) {
-	for _, tool := range []string{"telnet", "expect"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not installed; .ci/run installs it with apt-get", tool)
-			}
-			t.Skipf("SKIPPED: %s is not installed (apt-get install telnet expect); this test proves a stock telnet client can use the lab array", tool)
-		}
-	}
+	requireTools(t, "telnet expect", "a stock telnet client can use the lab array", "telnet", "expect")
 	const password = "lab-pw$1"
 	a, port := newTestArray(t, password)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "expect", "-c", expectScript)
-	cmd.Env = append(os.Environ(), "ARRAY_PORT="+port, "ARRAY_PASSWORD="+password, "TERM=dumb")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("expect + telnet: %v\n%s", err, out.String())
-	}
-	if strings.Contains(out.String(), password) {
-		t.Errorf("the array echoed the password:\n%s", out.String())
-	}
-	var login string
-	for _, ev := range a.Timeline().Events() {
-		if ev.Kind == "array.login" {
-			login = ev.Detail
-		}
-	}
+	out := runExpect(t, "expect + telnet", expectScript, 20*time.Second, password, "ARRAY_PORT="+port)
 	// telnet agreed to let the array echo: negotiation really happened.
-	if !strings.Contains(login, "server echo on") {
+	if login := lastLogin(a); !strings.Contains(login, "server echo on") {
 		t.Errorf("login event %q: the client did not negotiate ECHO", login)
 	}
-	t.Logf("telnet session:\n%s", out.String())
+	t.Logf("telnet session:\n%s", out)
 }

@@ -90,15 +90,7 @@ func writeReply(w http.ResponseWriter, rep reply) {
 
 // resetRequestConn makes a request on an unreachable host fail like the host died.
 func resetRequestConn(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	c, _, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	resetConn(underlyingConn(c))
+	resetConn(underlyingConn(hijack(w)))
 }
 
 // underlyingConn digs the TCP connection out of TLS and tracking wrappers.

@@ -108,6 +108,12 @@ func resetConn(c net.Conn) {
 
 // dropConnection closes the request's connection without writing a response.
 func dropConnection(w http.ResponseWriter) {
+	_ = hijack(w).Close()
+}
+
+// hijack takes the request's connection from the HTTP server; where it
+// cannot, the handler aborts (the server then drops the connection).
+func hijack(w http.ResponseWriter) net.Conn {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		panic(http.ErrAbortHandler)
@@ -116,5 +122,5 @@ func dropConnection(w http.ResponseWriter) {
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
-	_ = c.Close()
+	return c
 }
