@@ -311,7 +311,6 @@ type bindServer struct {
 
 // requireTool finds a BIND tool: outside CI a missing one skips the test
 // with a visible reason; in CI (CI=true) it fails.
-
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
 	if p, err := exec.LookPath(name); err == nil {
@@ -333,7 +332,6 @@ func requireTool(t *testing.T, name string) string {
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // freePort finds a port free on 127.0.0.1 for both UDP and TCP.
-
 func freePort(t *testing.T) int {
 	t.Helper()
 	for i := 0; i < 20; i++ {
@@ -355,7 +353,6 @@ func freePort(t *testing.T) int {
 
 // startBind runs named in the foreground with a dynamic zone
 // corp.example.com that accepts updates signed with key winfs-bind.
-
 func startBind(t *testing.T) *bindServer {
 	t.Helper()
 	named := requireTool(t, "named")
@@ -427,7 +424,6 @@ var digStatus = regexp.MustCompile(`status: ([A-Z]+)`)
 
 // dig asks named non-recursively and returns the status and the answer
 // section lines.
-
 func (b *bindServer) dig(t *testing.T, name, qtype string) (status string, answer []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
@@ -448,7 +444,6 @@ func (b *bindServer) dig(t *testing.T, name, qtype string) (status string, answe
 }
 
 // cname returns "target ttl" of name's CNAME as dig shows it, or "".
-
 func (b *bindServer) cname(t *testing.T, name string) string {
 	_, ans := b.dig(t, name, "CNAME")
 	for _, l := range ans {
@@ -462,7 +457,6 @@ func (b *bindServer) cname(t *testing.T, name string) string {
 
 // watcher polls the alias with dig while an update runs and remembers any
 // moment the name had no alias (NXDOMAIN, or NODATA: no CNAME in the answer).
-
 type watcher struct {
 	stop  chan struct{}
 	done  chan struct{}
@@ -498,7 +492,6 @@ func (b *bindServer) watch(t *testing.T, name string) *watcher {
 }
 
 // check stops the watcher and fails on any gap.
-
 func (w *watcher) check() error {
 	close(w.stop)
 	<-w.done
@@ -525,7 +518,6 @@ func (b *bindServer) expect(t *testing.T, name, want string) resource.TestCheckF
 // TestAccDNSCNAME_bind: create, switch target, change TTL and destroy
 // through terraform against BIND 9; dig never sees the alias missing during
 // the in-place updates.
-
 func TestAccDNSCNAME_bind(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)
@@ -587,7 +579,6 @@ func TestAccDNSCNAME_bind(t *testing.T) {
 
 // TestAccDNSCNAME_bindBadKey: BIND refuses a wrong secret (NOTAUTH,
 // BADSIG) and an unknown key (BADKEY); the error says so.
-
 func TestAccDNSCNAME_bindBadKey(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)

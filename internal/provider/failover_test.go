@@ -453,7 +453,6 @@ func TestAccFailover_targetMountPointTakenFailsAtPlan(t *testing.T) {
 // TestAccFailover_cleanFailoverNoViolationAtAnyMoment: the lab's invariants,
 // polled every few milliseconds through a failover and a failback with
 // realistic latency, never report a violation.
-
 func TestAccFailover_cleanFailoverNoViolationAtAnyMoment(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)
@@ -487,7 +486,3 @@ func TestAccFailover_cleanFailoverNoViolationAtAnyMoment(t *testing.T) {
 		}
 	}
 }
-
-// TestAccVolumeMount_unreachableTargetFailsAtPlan: the plan of a mount on a
-// server that does not answer fails at plan time, naming the server and
-// the mount point.

@@ -150,7 +150,6 @@ func TestAccProvider_httpBasic(t *testing.T) {
 
 // TestAccProvider_configErrors: provider settings are checked at plan time
 // with errors naming the attribute and the allowed values.
-
 func TestAccProvider_configErrors(t *testing.T) {
 	l := parallelAccLab(t)
 	base := acctest.ProviderBlock(l, acctest.ProviderOpts{})
@@ -175,7 +174,3 @@ data "winfs_registry_value" "x" {
 		})
 	}
 }
-
-// TestAccRegistryValue_survivesDroppedConnections: WinRM connections cut
-// during an apply cost a reconnect, not a failed run, and nothing is
-// written twice.

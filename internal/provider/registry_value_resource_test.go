@@ -201,7 +201,6 @@ func TestAccRegistryValue_driftChangedAndRetyped(t *testing.T) {
 
 // TestAccRegistryValue_restoreOnDestroy: the initial estate's CacheTimeout (600000)
 // comes back on destroy; a value that did not exist is deleted.
-
 func TestAccRegistryValue_restoreOnDestroy(t *testing.T) {
 	l := parallelAccLab(t)
 	const netbt = `SYSTEM\CurrentControlSet\Services\NetBT\Parameters`
@@ -247,7 +246,6 @@ resource "winfs_registry_value" "proxy" {
 
 // TestAccRegistryValue_planTimeErrors: bad input fails at plan time, names
 // the attribute and the allowed values, and changes nothing on the hosts.
-
 func TestAccRegistryValue_planTimeErrors(t *testing.T) {
 	l := parallelAccLab(t)
 	eventsBefore := acctest.Mark(l)
@@ -290,7 +288,6 @@ func TestAccRegistryValue_planTimeErrors(t *testing.T) {
 
 // TestAccRegistryValue_dataSource reads what the resource wrote and a value
 // the lab seeded.
-
 func TestAccRegistryValue_dataSource(t *testing.T) {
 	l := parallelAccLab(t)
 	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) +
@@ -316,7 +313,6 @@ func TestAccRegistryValue_dataSource(t *testing.T) {
 // TestAccRegistryValue_transports: the persistent agent costs one process
 // start per host and Terraform command, however many resources; per_request
 // costs at least one per operation. Both converge to the same state.
-
 func TestAccRegistryValue_transports(t *testing.T) {
 	l := parallelAccLab(t)
 	const n = 12
@@ -354,6 +350,9 @@ func TestAccRegistryValue_transports(t *testing.T) {
 	}
 }
 
+// TestAccRegistryValue_survivesDroppedConnections: WinRM connections cut
+// during an apply cost a reconnect, not a failed run, and nothing is
+// written twice.
 func TestAccRegistryValue_survivesDroppedConnections(t *testing.T) {
 	l := parallelAccLab(t)
 	key := testKeyRoot + `\drops`
@@ -411,7 +410,6 @@ resource "winfs_registry_value" "b" {
 
 // TestAccRegistryValue_unreachableServer: a dead server is a prompt, clear
 // error that names the server and never shows the password.
-
 func TestAccRegistryValue_unreachableServer(t *testing.T) {
 	l := parallelAccLab(t)
 	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + dwordConfig("v", "server2", `HKLM\SOFTWARE\winfs-acc\unreachable`, "V", "1")
@@ -429,6 +427,8 @@ func TestAccRegistryValue_unreachableServer(t *testing.T) {
 	}
 }
 
+// TestAccRegistryValue_unreachableDelete: the "fencing by unmap" setting applies to every
+// resource that lives on a server, the registry value included.
 func TestAccRegistryValue_unreachableDelete(t *testing.T) {
 	l := parallelAccLab(t)
 	value := dwordConfig("v", "server2", `HKLM\SOFTWARE\winfs-acc\fenced`, "V", "1")

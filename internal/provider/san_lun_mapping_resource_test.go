@@ -524,7 +524,6 @@ resource "winfs_san_lun_mapping" "m" {
 }
 
 // sshLogins counts the array's SSH logins.
-
 func sshLogins(l *lab.Lab) int {
 	n := 0
 	for _, ev := range l.Timeline.Events() {
@@ -536,7 +535,6 @@ func sshLogins(l *lab.Lab) int {
 }
 
 // newKeyPEM is a fresh ed25519 key: its OpenSSH PEM and its public half.
-
 func newKeyPEM(t *testing.T) (string, ssh.PublicKey) {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -557,7 +555,6 @@ func newKeyPEM(t *testing.T) (string, ssh.PublicKey) {
 // TestAccSANLunMapping_ontapSSH: the mapping resource on the ONTAP 9
 // clustershell over SSH: map, plan empty, import, move to the other host
 // (unmap first), unmap on destroy; every command over SSH.
-
 func TestAccSANLunMapping_ontapSSH(t *testing.T) {
 	acctest.RequireAcc(t)
 	t.Parallel()
@@ -612,7 +609,6 @@ func TestAccSANLunMapping_ontapSSH(t *testing.T) {
 
 // TestAccSANLunMapping_ontapSSHKey: a private key from the environment
 // logs in; no password anywhere.
-
 func TestAccSANLunMapping_ontapSSHKey(t *testing.T) {
 	acctest.RequireAcc(t)
 	l := testLab(t)
@@ -645,7 +641,6 @@ func TestAccSANLunMapping_ontapSSHKey(t *testing.T) {
 // TestAccSANLunMapping_sshRefused: an array whose host key is not the
 // pinned one, and a key the array does not know, are refused with errors
 // that say why; the array is left as it was.
-
 func TestAccSANLunMapping_sshRefused(t *testing.T) {
 	acctest.RequireAcc(t)
 	l := testLab(t)
@@ -692,7 +687,6 @@ func TestAccSANLunMapping_sshRefused(t *testing.T) {
 
 // TestAccSANLunMapping_sshPlanTimeErrors: bad SSH and ONTAP 9 settings fail
 // at plan time naming the attribute.
-
 func TestAccSANLunMapping_sshPlanTimeErrors(t *testing.T) {
 	acctest.RequireAcc(t)
 	l := testLab(t)
@@ -804,7 +798,6 @@ func lunHolders(l *lab.Lab, lun string) []string {
 
 // mappingDir is a terraform working directory of its own (a state of its
 // own, as a second team's would be) holding one winfs_san_lun_mapping.
-
 func mappingDir(t *testing.T, l *lab.Lab, lun, igroup string) *acctest.Terraform {
 	tf := acctest.NewTerraform(t, providerBin)
 	tf.WriteConfig(mappingConfig(l, lun, igroup, ""))
@@ -815,7 +808,6 @@ func mappingDir(t *testing.T, l *lab.Lab, lun, igroup string) *acctest.Terraform
 // a managed LUN to a second igroup on the array. The plan shows it (exit
 // 2), the apply refuses to choose a host and says how to end it, and once
 // it is ended by hand the plan is empty again.
-
 func TestAccSANLunMapping_handMappedSecondIGroupIsDrift(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := accLUN(t, l, "handmapped")
@@ -862,7 +854,6 @@ func TestAccSANLunMapping_handMappedSecondIGroupIsDrift(t *testing.T) {
 // latency. Round after round, at most one apply succeeds and the LUN is
 // never left on two igroups; a double mapping lasts at most from one run's
 // map to its own undo.
-
 func TestAccSANLunMapping_concurrentStatesNeverSplit(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)

@@ -212,7 +212,6 @@ func statusTerraform(t *testing.T, config string) *acctest.Terraform {
 
 // TestAccServerStatus_checkWarning: a failing check block is a warning
 // that names the assertion, and the apply succeeds.
-
 func TestAccServerStatus_checkWarning(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)
@@ -241,7 +240,6 @@ check "active_serves_files" {
 // TestAccServerStatus_example: the documented checks pass on the estate as
 // set up by hand (server1 active), and the standby check fails once
 // server2 mounts a volume.
-
 func TestAccServerStatus_example(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)

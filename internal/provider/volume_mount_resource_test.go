@@ -34,7 +34,6 @@ func volLUN(t *testing.T, l *lab.Lab, name string) array.LUN {
 
 // pairConfig is a mapping and a mount on one server, as in DESIGN.md §1:
 // igroup and server from the same value, disk_serial from the mapping.
-
 func pairConfig(l *lab.Lab, o acctest.ProviderOpts, lun, server, mountPoint, extra string) string {
 	return acctest.ProviderBlock(l, o) + fmt.Sprintf(`
 variable "active" {
@@ -56,7 +55,6 @@ resource "winfs_volume_mount" "v" {
 
 // hostMount checks the host (not the state): mountPoint holds the LUN's
 // volume, and for a letter MountedDevices says so.
-
 func hostMount(l *lab.Lab, server, mountPoint, serial string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		for _, m := range l.Host(server).Mounts() {
@@ -77,7 +75,6 @@ func hostMount(l *lab.Lab, server, mountPoint, serial string) resource.TestCheck
 }
 
 // noMount checks that nothing of the LUN is mounted or online on server.
-
 func noMount(l *lab.Lab, server, serial string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		for _, m := range l.Host(server).Mounts() {
@@ -96,7 +93,6 @@ func noMount(l *lab.Lab, server, serial string) resource.TestCheckFunc {
 
 // steps are the timeline's storage and array events about one LUN since
 // seq, as "server1 volume.dismount" or "array lun.unmap".
-
 func steps(l *lab.Lab, lun array.LUN, since uint64) []string {
 	evs := acctest.EventsSince(l, since)
 	var out []string
@@ -116,7 +112,6 @@ func steps(l *lab.Lab, lun array.LUN, since uint64) []string {
 }
 
 // inOrder checks that want occurs in got as a subsequence.
-
 func inOrder(got, want []string) error {
 	i := 0
 	for _, g := range got {
@@ -135,7 +130,6 @@ func checkSteps(l *lab.Lab, lun array.LUN, since *uint64, want ...string) resour
 }
 
 // noViolations checks the lab's invariants that concern the LUN.
-
 func noViolations(l *lab.Lab, lun array.LUN) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		for _, v := range l.Invariants() {
@@ -180,7 +174,6 @@ func notDirty(l *lab.Lab, lun array.LUN) resource.TestCheckFunc {
 // TestAccVolumeMount_letter mounts by drive letter behind a mapping,
 // imports, sees an administrator remove the letter, restores it, and on
 // destroy dismounts and takes the disk offline before the unmap.
-
 func TestAccVolumeMount_letter(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "letter")
@@ -249,7 +242,6 @@ func TestAccVolumeMount_letter(t *testing.T) {
 
 // TestAccVolumeMount_folder mounts at an empty NTFS folder and refuses a
 // folder that is not empty.
-
 func TestAccVolumeMount_folder(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "folder")
@@ -290,7 +282,6 @@ func TestAccVolumeMount_folder(t *testing.T) {
 // TestAccVolumeMount_refusals: a taken letter (S2, naming what holds it), a
 // disk that never appears (naming serial, server and the likely cause), a
 // disk with two data partitions and no partition_number.
-
 func TestAccVolumeMount_refusals(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "refusals")
@@ -353,7 +344,6 @@ resource "winfs_volume_mount" "v" {
 // TestAccVolumeMount_dirtyRepairedBeforeMount: a LUN unmapped from server1
 // while mounted (a forced failover) is dirty; taking it over on server2
 // runs chkdsk before the mount.
-
 func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "dirty")
@@ -397,7 +387,6 @@ func testRepairedMount(t *testing.T, l *lab.Lab, lun array.LUN, server, letter s
 // dismount, offline, unmap, map, rescan, repair, mount in that order, with
 // no invariant violated and the data following the LUN; then, for a fault
 // at each phase of the move back, the apply fails and the next converges.
-
 func TestAccVolumeMount_failover(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "failover")
@@ -481,7 +470,6 @@ func TestAccVolumeMount_failover(t *testing.T) {
 // server blocks the destroy of its mount with an error naming it; with
 // unreachable_delete = "fenced" the failover away from it goes through,
 // warns, and the array unmap fences the dead server.
-
 func TestAccVolumeMount_unreachableServer(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "unreachable")
@@ -534,9 +522,9 @@ func TestAccVolumeMount_unreachableServer(t *testing.T) {
 	})
 }
 
-// TestAccRegistryValue_unreachableDelete: the "fencing by unmap" setting applies to every
-// resource that lives on a server, the registry value included.
-
+// TestAccVolumeMount_unreachableTargetFailsAtPlan: the plan of a mount on a
+// server that does not answer fails at plan time, naming the server and
+// the mount point.
 func TestAccVolumeMount_unreachableTargetFailsAtPlan(t *testing.T) {
 	l := parallelAccLab(t)
 	acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"})
@@ -554,10 +542,12 @@ func TestAccLocalizedServerRepairsADirtyVolume(t *testing.T) {
 	testDirtyTakeover(t, l, volLUN(t, l, "dirty-de"), []string{"server2 volume.repair", "server2 volume.mount"})
 }
 
-// TestWaitForDiskReportsACancel: an interrupt (Ctrl-C) one second into the
-// wait for a disk that is not presented is reported as a cancel, not as
-// "no disk appeared within 5m0s" with a missing mapping as its likely cause.
-
+// TestAccVolumeMount_diskBackOnlineBySelf: a LUN that left server1 while
+// mounted and is mapped back comes back online by itself (Windows keeps a
+// known disk's attributes), and its volume and remembered letter appear
+// only some time after the disk does. The mount waits for the volume
+// rather than calling the returning letter "in use", repairs the dirty
+// volume and adopts the letter the mount manager gave back.
 func TestAccVolumeMount_diskBackOnlineBySelf(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "backonline")

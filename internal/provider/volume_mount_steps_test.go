@@ -25,6 +25,9 @@ func TestPickPartitionRefusesMBR(t *testing.T) {
 	}
 }
 
+// TestWaitForDiskReportsACancel: an interrupt (Ctrl-C) one second into the
+// wait for a disk that is not presented is reported as a cancel, not as
+// "no disk appeared within 5m0s" with a missing mapping as its likely cause.
 func TestWaitForDiskReportsACancel(t *testing.T) {
 	t.Parallel()
 	l := testLab(t)
@@ -57,10 +60,3 @@ func TestWaitForDiskReportsACancel(t *testing.T) {
 		t.Fatalf("want the wait's own limit reported, got %v", err)
 	}
 }
-
-// TestAccVolumeMount_diskBackOnlineBySelf: a LUN that left server1 while
-// mounted and is mapped back comes back online by itself (Windows keeps a
-// known disk's attributes), and its volume and remembered letter appear
-// only some time after the disk does. The mount waits for the volume
-// rather than calling the returning letter "in use", repairs the dirty
-// volume and adopts the letter the mount manager gave back.
