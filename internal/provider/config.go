@@ -18,14 +18,14 @@ const defaultTimeout = 60 * time.Second
 // clients need: defaults applied, per-server overrides merged, environment
 // variables read.
 type providerSettings struct {
-	servers   map[string]windows.Endpoint
+	servers map[string]windows.Endpoint
 	// noCredentials: servers without a WinRM user name or password. Only a
 	// resource that uses one of them fails, naming the winrm block: a
 	// configuration that manages only the array or the alias needs none.
 	noCredentials map[string]bool
-	transport windows.Mode
-	dns       *dnsSettings // nil without a dns block
-	san       *sanSettings // nil without a san block
+	transport     windows.Mode
+	dns           *dnsSettings // nil without a dns block
+	san           *sanSettings // nil without a san block
 	// readCacheAge bounds how long one listing answers sibling reads
 	// (0: no sharing, every read asks the host).
 	readCacheAge time.Duration
