@@ -92,8 +92,8 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 			},
 			"takeover": schema.BoolAttribute{
 				MarkdownDescription: "When creating the mapping finds the LUN mapped to other igroups, unmap it from them first (default `false`: refuse and name them). " +
-					"Use it for a failover away from a dead server whose mapping is not in this state. The holder must be one of the provider's `servers` "+
-					"(named as its igroup), checked before the unmap: a reachable holder with the disk online is refused (remove its `winfs_volume_mount` first), "+
+					"Use it for a failover away from a dead server whose mapping is not in this state. The holder must be one of the provider's `servers` " +
+					"(named as its igroup), checked before the unmap: a reachable holder with the disk online is refused (remove its `winfs_volume_mount` first), " +
 					"an unreachable one is taken over only with `unreachable_delete = \"fenced\"`. A holder that is not a configured server is refused at plan time.",
 				Optional: true,
 				Computed: true,
