@@ -172,6 +172,11 @@ func (sc Scenario) apply(l *Lab) error {
 			return fmt.Errorf("scenario %s: %w", sc.Name, err)
 		}
 	}
+	// The seeded files were written long before the lab starts: no disk
+	// cache still holds them.
+	for _, name := range l.ServerNames() {
+		l.Host(name).FlushWriteCaches()
+	}
 	for _, r := range sc.Registry {
 		h := l.Host(r.Server)
 		if h == nil {
