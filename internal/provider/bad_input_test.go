@@ -55,6 +55,7 @@ resource "winfs_smb_share_set" %q {
 		"drive relative":        {mount("server1", `C:Data`, ""), `must be followed by`},
 		"zero timeout":          {mount("server1", "N:", `timeouts = { create = "0s" }`), `"0s" must be a positive duration`},
 		"negative timeout":      {mount("server1", "N:", `timeouts = { create = "-5m" }`), `"-5m" must be a positive duration`},
+		"write cache enabled":   {mount("server1", "N:", `write_cache = "enabled"`), `Attribute write_cache value must be one of: \["disabled" "unchanged"\]`},
 		"empty server":          {mount("", "N:", ""), `server "" is not one of the provider's servers; configured servers are: server1, server2`},
 		"hive root": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 resource "winfs_registry_value" "bad" {
