@@ -60,6 +60,10 @@ var (
 	VolumeRepair        = Op[VolumeParams, VolumeRepairResult]{Name: "volume.repair"}
 	VolumeCloseSessions = Op[VolumeParams, VolumeCloseSessionsResult]{Name: "volume.close_sessions"}
 
+	ServiceGet     = Op[ServiceGetParams, ServiceGetResult]{Name: "service.get", ReadOnly: true}
+	ServiceSet     = Op[ServiceSetParams, ServiceSetResult]{Name: "service.set"}
+	ServiceRestart = Op[ServiceRestartParams, ServiceRestartResult]{Name: "service.restart"}
+
 	// ServerStatus reports services, mounted data volumes and shares at once.
 	ServerStatus = Op[ServerStatusParams, ServerStatusResult]{Name: "server.status", ReadOnly: true}
 )
@@ -72,6 +76,7 @@ var Ops = []Operation{
 	DNSCNAMEGet, DNSCNAMESet, DNSCNAMEDelete,
 	ShareList, SharePathsGet, ShareSet, ShareRemove,
 	StorageRescan, DiskList, DiskSet, MountPointGet, VolumeMount, VolumeDismount, VolumeFlush, VolumeRepair, VolumeCloseSessions,
+	ServiceGet, ServiceSet, ServiceRestart,
 	ServerStatus,
 }
 

@@ -128,13 +128,11 @@ func (h *Host) Boot() bool {
 			ap.recorded = true
 		}
 	}
-	names := make([]string, 0, len(h.services))
-	for n := range h.services {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		h.startLocked(h.services[n])
+	// The service control manager starts the automatic services.
+	for _, def := range serviceDefs {
+		if s := h.services[fold(def.name)]; s != nil && s.startType == agent.StartAutomatic {
+			h.startLocked(s)
+		}
 	}
 	return true
 }
