@@ -124,6 +124,8 @@ func (l *Lab) probeOpen(alias, share, path string) (*winhost.Host, string, error
 		return nil, "", probeErr(ProbeStageHost, nil, "%s does not answer (unreachable)", name)
 	case !s.host.ServiceRunning("LanmanServer"):
 		return nil, "", probeErr(ProbeStageHost, nil, "the Server service is not running on %s", name)
+	case !strings.EqualFold(alias, name) && !s.host.AcceptsOtherNames():
+		return nil, "", probeErr(ProbeStageHost, nil, "%s refuses the name %s: strict name checking is in effect (DisableStrictNameChecking not read by its Server service); clients see \"A duplicate name exists on the network\"", name, alias)
 	case !s.host.Serves(share):
 		return nil, "", probeErr(ProbeStageShare, nil, "%s does not serve share %q", name, share)
 	}

@@ -128,6 +128,7 @@ func (h *Host) Boot() bool {
 			ap.recorded = true
 		}
 	}
+	h.readSettingsLocked("", true) // boot-start drivers (NetBT)
 	// The service control manager starts the automatic services.
 	for _, def := range serviceDefs {
 		if s := h.services[fold(def.name)]; s != nil && s.startType == agent.StartAutomatic {

@@ -61,3 +61,45 @@ func TestServiceRestartOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsTakeEffectAtStart: a watched setting written while its
+// service runs is configured, not in effect, until the service starts
+// again (NetBT's CacheTimeout: until a reboot).
+func TestSettingsTakeEffectAtStart(t *testing.T) {
+	r := newRig(t)
+	h := r.s1
+	setting := func(name string) agent.SettingStatus {
+		for _, s := range status(t, h).Settings {
+			if s.Name == name {
+				return s
+			}
+		}
+		t.Fatalf("no setting %s", name)
+		return agent.SettingStatus{}
+	}
+	if s := setting("DisableStrictNameChecking"); s.Pending != "" || s.InEffect != nil || h.AcceptsOtherNames() {
+		t.Fatalf("fresh host: %+v (strict name checking on)", s)
+	}
+	one := agent.RegistryValue{Type: agent.RegDWord, Data: "1"}
+	if err := h.SetRegistryValue("HKLM", KeyLanmanServerParameters, "DisableStrictNameChecking", one); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.SetRegistryValue("HKLM", KeyNetBTParameters, "CacheTimeout", agent.RegistryValue{Type: agent.RegDWord, Data: "60000"}); err != nil {
+		t.Fatal(err)
+	}
+	if s := setting("DisableStrictNameChecking"); s.Pending != agent.PendingRestart || s.InEffect != nil || !reflect.DeepEqual(s.Configured, &one) || h.AcceptsOtherNames() {
+		t.Fatalf("written, not restarted: %+v", s)
+	}
+	mustS[agent.ServiceRestartResult](t, h, agent.ServiceRestart.Name, agent.ServiceRestartParams{Name: "LanmanServer"})
+	if s := setting("DisableStrictNameChecking"); s.Pending != "" || !reflect.DeepEqual(s.InEffect, &one) || !h.AcceptsOtherNames() {
+		t.Fatalf("after the restart: %+v", s)
+	}
+	if s := setting("CacheTimeout"); s.Pending != agent.PendingReboot || s.InEffect != nil {
+		t.Fatalf("CacheTimeout after a service restart: %+v, want a reboot pending", s)
+	}
+	h.Crash()
+	h.Boot()
+	if s := setting("CacheTimeout"); s.Pending != "" || s.InEffect == nil || s.InEffect.Data != "60000" {
+		t.Fatalf("CacheTimeout after the reboot: %+v", s)
+	}
+}

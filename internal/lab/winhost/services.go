@@ -143,6 +143,7 @@ func (h *Host) startLocked(s *service) {
 		}
 	}
 	s.running = true
+	h.readSettingsLocked(s.name, false)
 	h.record("service.start", s.name+" ("+s.display+")")
 	if strings.EqualFold(s.name, "LanmanServer") {
 		h.recreateSharesLocked()
