@@ -359,6 +359,7 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 		NewVolumeMountResource,
 		NewSANLunMappingResource,
 		NewSMBShareSetResource,
+		NewServiceResource,
 	}
 }
 
