@@ -83,7 +83,7 @@ resource "winfs_service" "bad" {
   startup_type = "disabled"
 }
 `, `startup_type = "disabled" needs state = "stopped"`},
-		"empty server":          {mount("", "N:", ""), `server "" is not one of the provider's servers; configured servers are: server1, server2`},
+		"empty server": {mount("", "N:", ""), `server "" is not one of the provider's servers; configured servers are: server1, server2`},
 		"hive root": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 resource "winfs_registry_value" "bad" {
   server = "server1"
