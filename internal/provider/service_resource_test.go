@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -173,4 +175,42 @@ resource "winfs_service" "browser" {
 			}},
 		},
 	})
+}
+
+// TestAccService_hardeningExample: examples/hardening on a fresh lab (no
+// hardening): after one apply the settings the Server service reads are in
+// effect on both servers, and NetBT's CacheTimeout waits for a reboot, as
+// its output says.
+func TestAccService_hardeningExample(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := acctest.StartLab(t, lab.Options{Scenario: lab.Scenario{Name: "bare", Servers: []string{"server1", "server2"}}})
+	for _, s := range []string{"server1", "server2"} {
+		if l.Host(s).AcceptsOtherNames() {
+			t.Fatalf("%s accepts the alias before the hardening", s)
+		}
+	}
+	tf := acctest.NewTerraform(t, providerBin)
+	tf.CopyConfig("../../examples/hardening")
+	tf.UseLab(l)
+	tf.Apply()
+	res := tf.Run("output", "in_effect")
+	out := res.Output
+	if res.Code != 0 {
+		t.Fatalf("terraform output: %s", out)
+	}
+	var got map[string]map[string]string
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	want := map[string]string{"DisableStrictNameChecking": "in effect", "OptionalNames": "in effect", "CacheTimeout": "pending a reboot"}
+	for _, s := range []string{"server1", "server2"} {
+		if !reflect.DeepEqual(got[s], want) {
+			t.Errorf("%s: %v, want %v", s, got[s], want)
+		}
+		if !l.Host(s).AcceptsOtherNames() {
+			t.Errorf("%s refuses the alias after the apply", s)
+		}
+	}
+	tf.PlanIsEmpty()
 }
