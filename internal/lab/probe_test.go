@@ -535,3 +535,40 @@ func TestCrashLosesWritesInTheWriteCache(t *testing.T) {
 		t.Fatalf("disk.list after boot: write_cache_enabled = %v, want false (the policy survives a reboot)", d.WriteCacheEnabled)
 	}
 }
+
+// TestProbeAliasNeedsStrictNameCheckingOffInEffect: the Server service
+// reads DisableStrictNameChecking when it starts; a client of the alias
+// sees the value in effect, not the one in the registry.
+func TestProbeAliasNeedsStrictNameCheckingOffInEffect(t *testing.T) {
+	l := startLab(t)
+	s1 := l.Host("server1")
+	share(t, s1, "Finance", `X:\Finance`)
+	set := func(v string) {
+		if err := s1.SetRegistryValue("HKLM", winhost.KeyLanmanServerParameters, "DisableStrictNameChecking", agent.RegistryValue{Type: agent.RegDWord, Data: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restart := func() {
+		agentDo[agent.ServiceRestartResult](t, s1, agent.ServiceRestart.Name, agent.ServiceRestartParams{Name: "LanmanServer"})
+	}
+	open := func() error { _, err := l.ProbeRead("Finance", "missing.txt"); return err }
+	if err := open(); err == nil || stage(err) != ProbeStageFile {
+		t.Fatalf("hardened estate: %v, want only the file missing", err)
+	}
+	set("0")
+	if err := open(); err == nil || stage(err) != ProbeStageFile {
+		t.Fatalf("written, not in effect yet: %v", err)
+	}
+	restart()
+	if err := open(); err == nil || stage(err) != ProbeStageHost || !strings.Contains(err.Error(), "A duplicate name exists on the network") {
+		t.Fatalf("strict name checking in effect: %v", err)
+	}
+	set("1")
+	if err := open(); err == nil || stage(err) != ProbeStageHost {
+		t.Fatalf("fixed in the registry, not in effect yet: %v", err)
+	}
+	restart()
+	if err := open(); err == nil || stage(err) != ProbeStageFile {
+		t.Fatalf("after the restart: %v", err)
+	}
+}
