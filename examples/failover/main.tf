@@ -171,3 +171,41 @@ resource "winfs_registry_value" "hardening" {
   value  = each.value.value
 }
 
+
+# The alias as an extra name of the Server service on every server.
+resource "winfs_registry_value" "optional_names" {
+  for_each = var.servers
+
+  server = each.key
+  path   = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters"
+  name   = "OptionalNames"
+  type   = "multi_string"
+  values = [var.alias]
+}
+
+# The Server service reads DisableStrictNameChecking and OptionalNames only
+# when it starts: a change restarts it (with Net Logon, Computer Browser and
+# DFS, in order), so the hardening is in effect after one apply. NetBT reads
+# CacheTimeout only at boot: winfs_server_status shows it pending a reboot.
+# A restart closes every SMB session on that server (see the README).
+resource "winfs_service" "server" {
+  for_each = var.servers
+
+  server = each.key
+  name   = "LanmanServer"
+  restart_triggers = {
+    strict_name_checking = winfs_registry_value.hardening["${each.key}/strict_name_checking"].value
+    optional_names       = join(",", winfs_registry_value.optional_names[each.key].values)
+  }
+}
+
+# What each server has in effect, read after the restarts (settings,
+# settings_in_effect). No output and no check block: a value that changes
+# when a server reboots would make `terraform plan -detailed-exitcode` exit
+# 2 on an estate without drift.
+data "winfs_server_status" "hardening" {
+  for_each = var.servers
+
+  server     = each.key
+  depends_on = [winfs_service.server]
+}

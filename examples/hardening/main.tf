@@ -58,6 +58,39 @@ resource "winfs_registry_value" "hardening" {
   restore_on_destroy = true
 }
 
+# The Server service reads DisableStrictNameChecking and OptionalNames only
+# when it starts: a change restarts it with the services that depend on it
+# (Net Logon, Computer Browser, DFS stopped first, started after it), so the
+# hardening is in effect after one apply. The restart closes every SMB
+# session on the server. NetBT reads CacheTimeout only at boot:
+# winfs_server_status shows it pending a reboot until then.
+resource "winfs_service" "server" {
+  for_each = var.servers
+
+  server = each.key
+  name   = "LanmanServer"
+  restart_triggers = {
+    strict_name_checking = winfs_registry_value.hardening["${each.key}/strict_name_checking"].value
+    optional_names       = join(",", winfs_registry_value.hardening["${each.key}/optional_names"].values)
+  }
+}
+
+data "winfs_server_status" "server" {
+  for_each = var.servers
+
+  server     = each.key
+  depends_on = [winfs_service.server]
+}
+
+output "in_effect" {
+  description = "Per server and setting: what its service has in effect, or what it waits for (restart, reboot)."
+  value = {
+    for name, st in data.winfs_server_status.server : name => {
+      for setting, s in st.settings : setting => s.pending == "" ? "in effect" : "pending a ${s.pending}"
+    }
+  }
+}
+
 output "hardened" {
   description = "Every hardened value, by server and setting."
   value       = { for k, v in winfs_registry_value.hardening : k => v.id }

@@ -22,6 +22,8 @@ type ProviderOpts struct {
 	DNSWindowsServer string
 	DNSExtra         string // more HCL inside the dns block
 	NoSAN            bool   // leave out the san block
+	NoServers        bool   // leave out the servers block
+	NoWinRM          bool   // leave out the winrm block (no credentials)
 	Fenced           bool   // unreachable_delete = "fenced"
 	// Kerberos authenticates with tickets from the lab's KDC (a lab
 	// started with Options.Kerberos); each server's spn is its FQDN's.
@@ -33,40 +35,30 @@ type ProviderOpts struct {
 // lab's CA and NTLM, as a real deployment would be.
 func ProviderBlock(l *lab.Lab, o ProviderOpts) string {
 	var b strings.Builder
-	b.WriteString("provider \"winfs\" {\n  servers = {\n")
+	b.WriteString("provider \"winfs\" {\n")
 	useHTTPS := o.HTTPS == nil || *o.HTTPS
-	for _, name := range l.ServerNames() {
-		httpPort, httpsPort, _ := l.Ports(name)
-		port := httpsPort
-		if !useHTTPS {
-			port = httpPort
+	if !o.NoServers {
+		b.WriteString("  servers = {\n")
+		for _, name := range l.ServerNames() {
+			httpPort, httpsPort, _ := l.Ports(name)
+			port := httpsPort
+			if !useHTTPS {
+				port = httpPort
+			}
+			spn := ""
+			if o.Kerberos {
+				spn = fmt.Sprintf(", spn = %q", lab.HostSPNs(name)[1])
+			}
+			fmt.Fprintf(&b, "    %s = { address = \"127.0.0.1\", port = %d%s }\n", name, port, spn)
 		}
-		spn := ""
-		if o.Kerberos {
-			spn = fmt.Sprintf(", spn = %q", lab.HostSPNs(name)[1])
-		}
-		fmt.Fprintf(&b, "    %s = { address = \"127.0.0.1\", port = %d%s }\n", name, port, spn)
+		b.WriteString("  }\n")
 	}
-	b.WriteString("  }\n")
 	if o.Fenced {
 		b.WriteString("  unreachable_delete = \"fenced\"\n")
 	}
-	b.WriteString("  winrm = {\n")
-	fmt.Fprintf(&b, "    username = %s\n    password = %s\n", HCLString(l.Username()), HCLString(firstNonEmpty(o.Password, l.Password())))
-	if o.Kerberos {
-		fmt.Fprintf(&b, "    auth = \"kerberos\"\n    kerberos = {\n      realm = %q\n      kdcs  = [%q]\n    }\n", lab.KerberosRealm, l.KerberosKDC())
+	if !o.NoWinRM {
+		winrmBlock(&b, l, o, useHTTPS)
 	}
-	fmt.Fprintf(&b, "    https = %t\n", useHTTPS)
-	if useHTTPS {
-		fmt.Fprintf(&b, "    ca_certificate = %s\n", HCLString(string(l.CACertPEM())))
-	}
-	if o.Transport != "" {
-		fmt.Fprintf(&b, "    transport = %q\n", o.Transport)
-	}
-	if o.Timeout != "" {
-		fmt.Fprintf(&b, "    timeout = %q\n", o.Timeout)
-	}
-	b.WriteString("  }\n")
 	switch o.DNS {
 	case "rfc2136":
 		key := l.DNSKey()
@@ -88,6 +80,25 @@ func ProviderBlock(l *lab.Lab, o ProviderOpts) string {
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+func winrmBlock(b *strings.Builder, l *lab.Lab, o ProviderOpts, useHTTPS bool) {
+	b.WriteString("  winrm = {\n")
+	fmt.Fprintf(b, "    username = %s\n    password = %s\n", HCLString(l.Username()), HCLString(firstNonEmpty(o.Password, l.Password())))
+	if o.Kerberos {
+		fmt.Fprintf(b, "    auth = \"kerberos\"\n    kerberos = {\n      realm = %q\n      kdcs  = [%q]\n    }\n", lab.KerberosRealm, l.KerberosKDC())
+	}
+	fmt.Fprintf(b, "    https = %t\n", useHTTPS)
+	if useHTTPS {
+		fmt.Fprintf(b, "    ca_certificate = %s\n", HCLString(string(l.CACertPEM())))
+	}
+	if o.Transport != "" {
+		fmt.Fprintf(b, "    transport = %q\n", o.Transport)
+	}
+	if o.Timeout != "" {
+		fmt.Fprintf(b, "    timeout = %q\n", o.Timeout)
+	}
+	b.WriteString("  }\n")
 }
 
 // SANBlock points the provider at the lab's array: the ontap7 dialect, or

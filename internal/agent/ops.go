@@ -60,8 +60,11 @@ var (
 	VolumeRepair        = Op[VolumeParams, VolumeRepairResult]{Name: "volume.repair"}
 	VolumeCloseSessions = Op[VolumeParams, VolumeCloseSessionsResult]{Name: "volume.close_sessions"}
 
-	ADSPNList = Op[ADSPNListParams, ADSPNListResult]{Name: "ad.spn.list", ReadOnly: true}
-	ADSPNMove = Op[ADSPNMoveParams, ADSPNMoveResult]{Name: "ad.spn.move"}
+	ADSPNList      = Op[ADSPNListParams, ADSPNListResult]{Name: "ad.spn.list", ReadOnly: true}
+	ADSPNMove      = Op[ADSPNMoveParams, ADSPNMoveResult]{Name: "ad.spn.move"}
+	ServiceGet     = Op[ServiceGetParams, ServiceGetResult]{Name: "service.get", ReadOnly: true}
+	ServiceSet     = Op[ServiceSetParams, ServiceSetResult]{Name: "service.set"}
+	ServiceRestart = Op[ServiceRestartParams, ServiceRestartResult]{Name: "service.restart"}
 
 	// ServerStatus reports services, mounted data volumes and shares at once.
 	ServerStatus = Op[ServerStatusParams, ServerStatusResult]{Name: "server.status", ReadOnly: true}
@@ -76,6 +79,7 @@ var Ops = []Operation{
 	ShareList, SharePathsGet, ShareSet, ShareRemove,
 	StorageRescan, DiskList, DiskSet, MountPointGet, VolumeMount, VolumeDismount, VolumeFlush, VolumeRepair, VolumeCloseSessions,
 	ADSPNList, ADSPNMove,
+	ServiceGet, ServiceSet, ServiceRestart,
 	ServerStatus,
 }
 

@@ -53,6 +53,7 @@ var ScriptFiles = []string{
 	"ps/40-storage.ps1",   // storage.rescan, disk.*, mountpoint.get, volume.*
 	"ps/50-status.ps1",    // server.status
 	"ps/60-directory.ps1", // ad.spn.*
+	"ps/65-service.ps1",   // service.*
 	"ps/90-main.ps1",      // hello, dispatch, main loop
 }
 

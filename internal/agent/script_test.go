@@ -80,7 +80,7 @@ func TestScriptCoversTheContract(t *testing.T) {
 	for _, code := range []string{CodeInvalidParams, CodeUnknownOp, CodeKeyNotFound, CodeAccessDenied, CodeScriptMismatch, CodeProtocol, CodeInternal,
 		CodeDNSUnavailable, CodeZoneNotFound, CodeDNSConflict, CodeRecordExists,
 		CodeVolumeNotMounted, CodePathNotFound, CodeUnknownAccount, CodeShareConflict,
-		CodeDiskNotFound, CodeVolumeNotFound, CodeMountPointInUse, CodeFolderNotEmpty, CodeFolderNotFound, CodeNotNTFS, CodeVolumeInUse, CodeDiskOffline, CodeDiskReadOnly, CodeInvalidMountPath} {
+		CodeDiskNotFound, CodeVolumeNotFound, CodeMountPointInUse, CodeFolderNotEmpty, CodeFolderNotFound, CodeNotNTFS, CodeVolumeInUse, CodeDiskOffline, CodeDiskReadOnly, CodeInvalidMountPath, CodeWriteCacheNotChangeable, CodeServiceNotFound} {
 		if !strings.Contains(Script, "'"+code+"'") {
 			t.Errorf("agent.ps1 never reports %q", code)
 		}

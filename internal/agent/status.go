@@ -45,11 +45,58 @@ type ServerStatusParams struct {
 //     Online false;
 //   - Shares lists the non-administrative shares by name, empty while the
 //     Server service is not running (nothing is shared then).
+//   - Settings reports every WatchedSettings entry, in its order.
 type ServerStatusResult struct {
 	ComputerName string          `json:"computer_name"`
 	Services     []ServiceStatus `json:"services"`
 	Volumes      []VolumeStatus  `json:"volumes"`
 	Shares       []ShareStatus   `json:"shares"`
+	Settings     []SettingStatus `json:"settings"`
+}
+
+// WatchedSetting is a registry value (below HKLM) that a service reads
+// when it starts, so a value written later is configured but not in effect
+// until the service starts again, or, for a driver started at boot, until
+// the next reboot.
+type WatchedSetting struct {
+	Key     string
+	Name    string
+	Service string // the service that reads it
+	AtBoot  bool   // read only at boot (a boot-start driver): a reboot is needed
+}
+
+// WatchedSettings are the settings the alias hardening writes. The Server
+// service reads its parameters when it starts (Microsoft's guidance for
+// DisableStrictNameChecking and OptionalNames says to restart the Server
+// service or the computer after setting them); NetBT, a kernel driver
+// started at boot, reads CacheTimeout at boot ("TCP/IP and NetBT
+// configuration parameters": changes take effect after a restart).
+var WatchedSettings = []WatchedSetting{
+	{Key: `SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters`, Name: "DisableStrictNameChecking", Service: "LanmanServer"},
+	{Key: `SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters`, Name: "OptionalNames", Service: "LanmanServer"},
+	{Key: `SYSTEM\CurrentControlSet\Services\NetBT\Parameters`, Name: "CacheTimeout", Service: "NetBT", AtBoot: true},
+}
+
+// Values of SettingStatus.Pending.
+const (
+	PendingNone    = ""
+	PendingRestart = "restart" // restart Service
+	PendingReboot  = "reboot"
+)
+
+// SettingStatus is one watched setting. Configured is the registry value
+// now (nil when absent). Pending says the key was written after Service
+// last started (after the last boot for AtBoot settings), so the running
+// service may hold an older value; InEffect is then unknown (nil), since a
+// service does not publish what it read, and otherwise equals Configured
+// (nil: absent, the service's default applies).
+type SettingStatus struct {
+	Key        string         `json:"key"`
+	Name       string         `json:"name"`
+	Service    string         `json:"service"`
+	Configured *RegistryValue `json:"configured"`
+	InEffect   *RegistryValue `json:"in_effect"`
+	Pending    string         `json:"pending"`
 }
 
 // ServiceStatus is one service. Name is as Windows spells it (as asked

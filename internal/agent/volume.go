@@ -17,6 +17,10 @@ const (
 	CodeDiskOffline      = "disk_offline"       // the operation needs the disk online
 	CodeDiskReadOnly     = "disk_read_only"     // the operation needs the disk writable
 	CodeInvalidMountPath = "invalid_mount_point"
+	// The disk's write cache cannot be changed from the host
+	// (MSFT_PhysicalDisk.SetWriteCache answered Not Supported, or Windows
+	// has no physical disk object for it).
+	CodeWriteCacheNotChangeable = "write_cache_not_changeable"
 )
 
 // Partition types as Get-Partition names them (Type property).
@@ -49,6 +53,10 @@ type Disk struct {
 	IsOffline      bool        `json:"is_offline"`
 	IsReadOnly     bool        `json:"is_read_only"`
 	Partitions     []Partition `json:"partitions"`
+	// WriteCacheEnabled is the device's write cache as Windows reports it
+	// (Get-StorageAdvancedProperty's IsDeviceCacheEnabled); nil when
+	// Windows cannot say.
+	WriteCacheEnabled *bool `json:"write_cache_enabled"`
 }
 
 // Partition is one partition and, for a data partition, its volume. The
@@ -65,12 +73,14 @@ type Partition struct {
 	Dirty       bool     `json:"dirty"` // the NTFS dirty bit: chkdsk must run before use
 }
 
-// DiskSetParams brings a disk online or offline and sets its read-only
-// flag. Nil fields are left as they are.
+// DiskSetParams brings a disk online or offline, sets its read-only flag
+// and its write cache (MSFT_PhysicalDisk.SetWriteCache; disabling it first
+// writes what the cache holds). Nil fields are left as they are.
 type DiskSetParams struct {
-	Disk     string `json:"disk"`
-	Offline  *bool  `json:"offline,omitempty"`
-	ReadOnly *bool  `json:"read_only,omitempty"`
+	Disk              string `json:"disk"`
+	Offline           *bool  `json:"offline,omitempty"`
+	ReadOnly          *bool  `json:"read_only,omitempty"`
+	WriteCacheEnabled *bool  `json:"write_cache_enabled,omitempty"`
 }
 
 // DiskSetResult is the disk after the change.

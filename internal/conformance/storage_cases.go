@@ -249,6 +249,36 @@ var storageCases = []Case{
 			}
 		}
 	}},
+	{Op: agent.DiskSet.Name, Needs: NeedsDisk, Name: "turns the spare disk's write cache off and back, read back by disk.list", Run: func(ctx context.Context, r *Run) error {
+		before, err := r.spare(ctx)
+		if err != nil {
+			return err
+		}
+		if before.WriteCacheEnabled == nil {
+			return failf("disk.list reports no write cache state for the spare disk (Get-StorageAdvancedProperty has none)")
+		}
+		for _, want := range []bool{!*before.WriteCacheEnabled, *before.WriteCacheEnabled} {
+			d, err := r.C.DiskSet(ctx, agent.DiskSetParams{Disk: r.DiskSerial, WriteCacheEnabled: &want})
+			var ae *agent.Error
+			if errors.As(err, &ae) && ae.Code == agent.CodeWriteCacheNotChangeable {
+				return nil // a device that keeps its cache as it is: the documented answer
+			}
+			if err != nil {
+				return step("disk.set write_cache_enabled", err)
+			}
+			if d.WriteCacheEnabled == nil || *d.WriteCacheEnabled != want {
+				return failf("disk.set write_cache_enabled %t answered %v", want, d.WriteCacheEnabled)
+			}
+			got, err := r.spare(ctx)
+			if err != nil {
+				return err
+			}
+			if got.WriteCacheEnabled == nil || *got.WriteCacheEnabled != want {
+				return failf("disk.list after disk.set write_cache_enabled %t shows %v", want, got.WriteCacheEnabled)
+			}
+		}
+		return nil
+	}},
 	{Op: agent.VolumeMount.Name, Needs: NeedsDisk, Name: "mounts the spare volume at a scratch folder, twice", Run: func(ctx context.Context, r *Run) error {
 		guid, err := r.needVolume()
 		if err != nil {

@@ -125,6 +125,8 @@ func (l *Lab) probeOpen(alias, share, path string) (*winhost.Host, string, error
 		return nil, "", probeErr(ProbeStageHost, nil, "%s does not answer (unreachable)", name)
 	case !s.host.ServiceRunning("LanmanServer"):
 		return nil, "", probeErr(ProbeStageHost, nil, "the Server service is not running on %s", name)
+	case !strings.EqualFold(alias, name) && !s.host.AcceptsOtherNames():
+		return nil, "", probeErr(ProbeStageHost, nil, "%s refuses the name %s: strict name checking is in effect (DisableStrictNameChecking not read by its Server service); clients see \"A duplicate name exists on the network\"", name, alias)
 	}
 	if perr := l.probeKerberos(alias, name); perr != nil {
 		return nil, "", perr

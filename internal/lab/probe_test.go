@@ -108,9 +108,17 @@ func TestProbeWriteReadThroughAlias(t *testing.T) {
 	}
 }
 
+// writeCacheOff turns a disk's write cache off, as winfs_volume_mount does
+// by default, so that a crash loses nothing a client was told was written.
+func writeCacheOff(t *testing.T, h *winhost.Host, serial string) {
+	t.Helper()
+	agentDo[agent.DiskSetResult](t, h, agent.DiskSet.Name, agent.DiskSetParams{Disk: serial, WriteCacheEnabled: new(false)})
+}
+
 func TestProbeFailsWhenClientsWould(t *testing.T) {
 	l := startLab(t)
 	share(t, l.Host("server1"), "Finance", `X:\Finance`)
+	writeCacheOff(t, l.Host("server1"), serialX)
 	if err := l.ProbeWrite("Finance", "a.txt", "1"); err != nil {
 		t.Fatal(err)
 	}
@@ -383,6 +391,7 @@ func TestCrashAndBoot(t *testing.T) {
 func TestCrashWithoutFailover(t *testing.T) {
 	l := startLab(t)
 	share(t, l.Host("server1"), "Finance", `X:\Finance`)
+	writeCacheOff(t, l.Host("server1"), serialX)
 	if err := l.ProbeWrite("Finance", "a.txt", "before"); err != nil {
 		t.Fatal(err)
 	}
@@ -484,5 +493,103 @@ func TestProbeAdminAPI(t *testing.T) {
 	}
 	if len(r.Outages) != 1 || r.Outages[0].Reasons[0] != "server1 is down" || r.TotalOutage <= 0 {
 		t.Fatalf("report: %+v", r)
+	}
+}
+
+// TestCrashLosesWritesInTheWriteCache: with the disk's write cache on
+// (Windows' default), a power loss drops what a client wrote since the last
+// flush; a flush, or the cache turned off, keeps it.
+func TestCrashLosesWritesInTheWriteCache(t *testing.T) {
+	l := startLab(t)
+	s1 := l.Host("server1")
+	share(t, s1, "Finance", `X:\Finance`)
+	if !s1.WriteCacheEnabled(serialX) {
+		t.Fatal("a disk the host never changed has its write cache on")
+	}
+	if err := l.ProbeWrite("Finance", "flushed.txt", "v1"); err != nil {
+		t.Fatal(err)
+	}
+	guid := agentDo[agent.DiskListResult](t, s1, agent.DiskList.Name, agent.DiskListParams{Disk: serialX}).Disks[0].Partitions[1].VolumeGUID
+	agentDo[agent.Empty](t, s1, agent.VolumeFlush.Name, agent.VolumeParams{VolumeGUID: guid})
+	for name, content := range map[string]string{"flushed.txt": "v2", "new.txt": "new"} {
+		if err := l.ProbeWrite("Finance", name, content); err != nil {
+			t.Fatal(err)
+		}
+	}
+	since := l.Timeline.LastSeq()
+	if err := l.InjectFault(FaultRequest{Server: "server1", Kind: "crash"}); err != nil {
+		t.Fatal(err)
+	}
+	l.ClearFaults()
+	if got, err := l.ProbeRead("Finance", "flushed.txt"); err != nil || got != "v1" {
+		t.Fatalf("flushed file after the crash: %q %v; want the flushed v1, the cached v2 lost", got, err)
+	}
+	if _, err := l.ProbeRead("Finance", "new.txt"); err == nil || stage(err) != ProbeStageFile {
+		t.Fatalf("a file only in the write cache survived the crash: %v", err)
+	}
+	lost := false
+	evs, _ := l.Timeline.Since(since)
+	for _, ev := range evs {
+		lost = lost || (ev.Kind == "host.crash" && strings.Contains(ev.Detail, "2 write(s) lost from disk write caches"))
+	}
+	if !lost {
+		t.Fatalf("the crash does not say what the write cache lost: %+v", evs)
+	}
+
+	// The cache off: nothing the client wrote is lost.
+	writeCacheOff(t, s1, serialX)
+	if s1.WriteCacheEnabled(serialX) {
+		t.Fatal("write cache still on")
+	}
+	if err := l.ProbeWrite("Finance", "new.txt", "kept"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.InjectFault(FaultRequest{Server: "server1", Kind: "crash"}); err != nil {
+		t.Fatal(err)
+	}
+	l.ClearFaults()
+	if got, err := l.ProbeRead("Finance", "new.txt"); err != nil || got != "kept" {
+		t.Fatalf("with the cache off: %q %v", got, err)
+	}
+	d := agentDo[agent.DiskListResult](t, s1, agent.DiskList.Name, agent.DiskListParams{Disk: serialX}).Disks[0]
+	if d.WriteCacheEnabled == nil || *d.WriteCacheEnabled {
+		t.Fatalf("disk.list after boot: write_cache_enabled = %v, want false (the policy survives a reboot)", d.WriteCacheEnabled)
+	}
+}
+
+// TestProbeAliasNeedsStrictNameCheckingOffInEffect: the Server service
+// reads DisableStrictNameChecking when it starts; a client of the alias
+// sees the value in effect, not the one in the registry.
+func TestProbeAliasNeedsStrictNameCheckingOffInEffect(t *testing.T) {
+	l := startLab(t)
+	s1 := l.Host("server1")
+	share(t, s1, "Finance", `X:\Finance`)
+	set := func(v string) {
+		if err := s1.SetRegistryValue("HKLM", winhost.KeyLanmanServerParameters, "DisableStrictNameChecking", agent.RegistryValue{Type: agent.RegDWord, Data: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restart := func() {
+		agentDo[agent.ServiceRestartResult](t, s1, agent.ServiceRestart.Name, agent.ServiceRestartParams{Name: "LanmanServer"})
+	}
+	open := func() error { _, err := l.ProbeRead("Finance", "missing.txt"); return err }
+	if err := open(); err == nil || stage(err) != ProbeStageFile {
+		t.Fatalf("hardened estate: %v, want only the file missing", err)
+	}
+	set("0")
+	if err := open(); err == nil || stage(err) != ProbeStageFile {
+		t.Fatalf("written, not in effect yet: %v", err)
+	}
+	restart()
+	if err := open(); err == nil || stage(err) != ProbeStageHost || !strings.Contains(err.Error(), "A duplicate name exists on the network") {
+		t.Fatalf("strict name checking in effect: %v", err)
+	}
+	set("1")
+	if err := open(); err == nil || stage(err) != ProbeStageHost {
+		t.Fatalf("fixed in the registry, not in effect yet: %v", err)
+	}
+	restart()
+	if err := open(); err == nil || stage(err) != ProbeStageFile {
+		t.Fatalf("after the restart: %v", err)
 	}
 }

@@ -177,6 +177,11 @@ func (sc Scenario) apply(l *Lab) error {
 			return fmt.Errorf("scenario %s: %w", sc.Name, err)
 		}
 	}
+	// The seeded files were written long before the lab starts: no disk
+	// cache still holds them.
+	for _, name := range l.ServerNames() {
+		l.Host(name).FlushWriteCaches()
+	}
 	for _, r := range sc.Registry {
 		h := l.Host(r.Server)
 		if h == nil {
@@ -185,6 +190,11 @@ func (sc Scenario) apply(l *Lab) error {
 		if err := h.SetRegistryValue(r.Hive, r.Key, r.Name, r.Value); err != nil {
 			return fmt.Errorf("scenario %s: %w", sc.Name, err)
 		}
+	}
+	// The estate was set up by hand long ago: the servers have rebooted
+	// since, so the seeded settings are in effect.
+	for _, name := range l.ServerNames() {
+		l.Host(name).SettingsReadNow()
 	}
 	return nil
 }

@@ -53,7 +53,35 @@ resource "winfs_smb_share_set" %q {
 		"drive relative":        {mount("server1", `C:Data`, ""), `must be followed by`},
 		"zero timeout":          {mount("server1", "N:", `timeouts = { create = "0s" }`), `"0s" must be a positive duration`},
 		"negative timeout":      {mount("server1", "N:", `timeouts = { create = "-5m" }`), `"-5m" must be a positive duration`},
-		"empty server":          {mount("", "N:", ""), `server "" is not one of the provider's servers; configured servers are: server1, server2`},
+		"write cache enabled":   {mount("server1", "N:", `write_cache = "enabled"`), `Attribute write_cache value must be one of: \["disabled" "unchanged"\]`},
+		"service name slash": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
+resource "winfs_service" "bad" {
+  server = "server1"
+  name   = "Lanman/Server"
+}
+`, `Service name "Lanman/Server": Windows forbids "/" and "\\" in service names; it must be 1-256 letters, digits`},
+		"service display name": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
+resource "winfs_service" "bad" {
+  server = "server1"
+  name   = "Net Logon"
+}
+`, `looks like a display name`},
+		"restart stopped service": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
+resource "winfs_service" "bad" {
+  server           = "server1"
+  name             = "Browser"
+  state            = "stopped"
+  restart_triggers = { x = "1" }
+}
+`, `restart_triggers restarts a running service when a value changes, but this service is set to state = "stopped"`},
+		"disabled running service": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
+resource "winfs_service" "bad" {
+  server       = "server1"
+  name         = "Browser"
+  startup_type = "disabled"
+}
+`, `startup_type = "disabled" needs state = "stopped"`},
+		"empty server": {mount("", "N:", ""), `server "" is not one of the provider's servers; configured servers are: server1, server2`},
 		"hive root": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 resource "winfs_registry_value" "bad" {
   server = "server1"

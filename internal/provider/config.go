@@ -18,10 +18,14 @@ const defaultTimeout = 60 * time.Second
 // clients need: defaults applied, per-server overrides merged, environment
 // variables read.
 type providerSettings struct {
-	servers   map[string]windows.Endpoint
-	transport windows.Mode
-	dns       *dnsSettings // nil without a dns block
-	san       *sanSettings // nil without a san block
+	servers map[string]windows.Endpoint
+	// noCredentials: servers without a WinRM user name or password. Only a
+	// resource that uses one of them fails, naming the winrm block: a
+	// configuration that manages only the array or the alias needs none.
+	noCredentials map[string]bool
+	transport     windows.Mode
+	dns           *dnsSettings // nil without a dns block
+	san           *sanSettings // nil without a san block
 	// readCacheAge bounds how long one listing answers sibling reads
 	// (0: no sharing, every read asks the host).
 	readCacheAge time.Duration
@@ -45,7 +49,7 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 	if w == nil {
 		w = &winrmModel{}
 	}
-	if m.Servers.IsUnknown() {
+	if m.Servers.IsUnknown() && !m.Servers.IsNull() {
 		diags.AddAttributeError(path.Root("servers"), "Servers not known yet",
 			"The provider's `servers` depend on values known only after apply; the provider needs them to plan. Configure them from variables or literals.")
 		return providerSettings{}, diags
@@ -61,7 +65,7 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 	if t := w.Timeout.ValueString(); t != "" {
 		timeout, _ = time.ParseDuration(t) // validated at plan time
 	}
-	out := providerSettings{servers: map[string]windows.Endpoint{}, transport: windows.ModePersistent}
+	out := providerSettings{servers: map[string]windows.Endpoint{}, noCredentials: map[string]bool{}, transport: windows.ModePersistent}
 	out.fenced = m.UnreachableDelete.ValueString() == unreachableFenced
 	if w.Transport.ValueString() == "per_request" {
 		out.transport = windows.ModePerRequest
@@ -95,9 +99,7 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 		}
 		keytab := krb != nil && krb.Keytab != ""
 		if ep.Username == "" || (ep.Password == "" && !keytab) {
-			diags.AddAttributeError(path.Root("servers").AtMapKey(name), "Missing WinRM credentials",
-				fmt.Sprintf("Server %q has no WinRM username or password: set winrm.username and winrm.password, "+
-					"servers[%q].username and .password, or the %s and %s environment variables.", name, name, EnvWinRMUsername, EnvWinRMPassword))
+			out.noCredentials[name] = true
 		}
 		out.servers[name] = ep
 	}
@@ -116,6 +118,13 @@ func (m providerModel) settings(ctx context.Context, getenv func(string) string)
 	diags.Append(sanDiags...)
 	out.san = sanSet
 	return out, diags
+}
+
+// missingCredentials explains a server without WinRM credentials, naming
+// the provider's winrm block.
+func missingCredentials(name string) string {
+	return fmt.Sprintf("Server %q has no WinRM username or password: set them in the provider's `winrm` block (winrm.username and winrm.password), "+
+		"in servers[%q].username and .password, or in the %s and %s environment variables.", name, name, EnvWinRMUsername, EnvWinRMPassword)
 }
 
 // validateCredentials reports, at plan time, a configuration that can never

@@ -88,10 +88,19 @@ func (d *providerData) sanClient() (*san.Client, error) {
 	return d.array, nil
 }
 
-// checkServer explains a server name that is not configured.
+// checkServer explains a server name that is not configured, or one the
+// provider has no credentials for. Only resources that act on a server
+// call it: the servers and winrm blocks are needed by them alone.
 func (d *providerData) checkServer(name string) error {
 	if _, ok := d.settings.servers[name]; ok {
+		if d.settings.noCredentials[name] {
+			return errors.New(missingCredentials(name))
+		}
 		return nil
+	}
+	if len(d.settings.servers) == 0 {
+		return fmt.Errorf("server %q: the provider has no `servers` block, so it reaches no Windows server; "+
+			"add servers = { %s = { address = \"...\" } } and a winrm block with the credentials", name, name)
 	}
 	known := d.settings.names()
 	sort.Strings(known)

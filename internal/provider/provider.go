@@ -66,10 +66,11 @@ func (p *winfsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 		Attributes: map[string]schema.Attribute{
 			"servers": schema.MapNestedAttribute{
 				MarkdownDescription: "The Windows servers this provider manages, keyed by the name resources use in their `server` " +
-					"attribute (for example `server1`). Names are 1-63 letters, digits, `.`, `_` or `-`.",
-				Required: true,
+					"attribute (for example `server1`). Names are 1-63 letters, digits, `.`, `_` or `-`. Needed only by the resources and data sources " +
+					"that act on a Windows server (a configuration that manages only the array or the DNS alias leaves it out); one of them naming a server " +
+					"that is not here fails at plan time.",
+				Optional: true,
 				Validators: []validator.Map{
-					mapvalidator.SizeAtLeast(1),
 					mapvalidator.KeysAre(stringvalidator.RegexMatches(serverNamePattern,
 						"must be 1-63 characters: letters, digits, '.', '_' or '-', starting with a letter or digit")),
 				},
@@ -85,7 +86,8 @@ func (p *winfsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"winrm": schema.SingleNestedAttribute{
 				MarkdownDescription: "How to reach every server over WinRM. Each server in `servers` can override the port, " +
-					"the scheme and the credentials.",
+					"the scheme and the credentials. Credentials are needed only by the resources that act on a server: one of them on a server " +
+					"without credentials fails at plan time naming this block.",
 				Optional:   true,
 				Attributes: winrmAttributes(),
 			},
@@ -368,6 +370,7 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 		NewSANLunMappingResource,
 		NewSMBShareSetResource,
 		NewAliasSPNResource,
+		NewServiceResource,
 	}
 }
 

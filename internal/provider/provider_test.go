@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -89,12 +90,16 @@ func TestSettingsDefaultsAndOverrides(t *testing.T) {
 func TestSettingsMissingCredentialsNameTheServer(t *testing.T) {
 	t.Parallel()
 	m := providerModel{Servers: servers(t, map[string]attr.Value{"server1": server(t, "10.0.0.1", nil, nil, "")})}
-	_, diags := m.settings(context.Background(), env(nil))
-	if !diags.HasError() {
-		t.Fatal("want an error without credentials")
+	s, diags := m.settings(context.Background(), env(nil))
+	if diags.HasError() {
+		t.Fatalf("credentials are needed by the resources on a server, not by the provider: %v", diags)
 	}
-	msg := diags[0].Detail()
-	for _, want := range []string{`"server1"`, EnvWinRMUsername, EnvWinRMPassword, "winrm.username"} {
+	err := (&providerData{settings: s}).checkServer("server1")
+	if err == nil {
+		t.Fatal("want an error for a server without credentials")
+	}
+	msg := err.Error()
+	for _, want := range []string{`"server1"`, EnvWinRMUsername, EnvWinRMPassword, "winrm.username", "`winrm` block"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not mention %s", msg, want)
 		}
@@ -171,6 +176,69 @@ data "winfs_registry_value" "x" {
 }
 `
 			expectPlanError(t, cfg, acctest.Phrases(c.want))
+		})
+	}
+}
+
+// TestAccProvider_blocksOnlyWhereUsed: each provider block is needed only
+// by the resources that use it. A configuration that manages only the
+// alias declares no server, no WinRM credentials and no array; a resource
+// whose block is missing fails at plan time naming the block.
+func TestAccProvider_blocksOnlyWhereUsed(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	aliasOnly := acctest.ProviderOpts{NoServers: true, NoWinRM: true, NoSAN: true, DNS: "rfc2136"}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{{
+			Config: cnameConfig(l, aliasOnly, "blocks", "server2.corp.example.com.", 300),
+			Check:  labAlias(l, "blocks.corp.example.com.", "server2.corp.example.com.", 300),
+		}},
+	})
+
+	registry := `
+resource "winfs_registry_value" "x" {
+  server = "server1"
+  path   = "HKLM\\SOFTWARE\\WinfsBlocks"
+  name   = "x"
+  type   = "string"
+  value  = "y"
+}
+`
+	mapping := `
+resource "winfs_san_lun_mapping" "x" {
+  lun    = "/vol/vol1/files_x"
+  igroup = "server1"
+}
+`
+	cases := map[string]struct {
+		o         acctest.ProviderOpts
+		res, want string
+	}{
+		"no servers": {acctest.ProviderOpts{NoServers: true, NoWinRM: true}, registry,
+			`Server not usable\nserver "server1": the provider has no .servers. block`},
+		"no winrm": {acctest.ProviderOpts{NoWinRM: true, NoSAN: true}, registry,
+			`Server not usable\nServer "server1" has no WinRM username or password: set them in the provider's .winrm. block`},
+		"no san": {acctest.ProviderOpts{NoServers: true, NoWinRM: true, NoSAN: true, DNS: "rfc2136"}, mapping,
+			`No SAN array configured\nThe provider has no .san. block`},
+		"no dns": {acctest.ProviderOpts{NoSAN: true}, `
+resource "winfs_dns_cname" "x" {
+  zone   = "corp.example.com."
+  name   = "blocks"
+  target = "server1.corp.example.com."
+}
+`, `DNS backend unavailable\nThe provider has no dns block`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			res := expectPlanError(t, acctest.ProviderBlock(l, c.o)+c.res, regexp.MustCompile(c.want))
+			for _, d := range res.Diagnostics("error") {
+				if d.Address == "" {
+					t.Errorf("error not reported on the resource that needs the block: %s", d)
+				}
+			}
 		})
 	}
 }

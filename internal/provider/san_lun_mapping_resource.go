@@ -92,7 +92,9 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 			},
 			"takeover": schema.BoolAttribute{
 				MarkdownDescription: "When creating the mapping finds the LUN mapped to other igroups, unmap it from them first (default `false`: refuse and name them). " +
-					"Use it for a failover away from a dead server whose mapping is not in this state. The old host must not be using the disk.",
+					"Use it for a failover away from a dead server whose mapping is not in this state. The holder must be one of the provider's `servers` " +
+					"(named as its igroup), checked before the unmap: a reachable holder with the disk online is refused (remove its `winfs_volume_mount` first), " +
+					"an unreachable one is taken over only with `unreachable_delete = \"fenced\"`. A holder that is not a configured server is refused at plan time.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
@@ -145,6 +147,21 @@ func (r *sanLunMappingResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if !plan.IGroup.IsUnknown() {
 		if err := d.CheckIGroup(plan.IGroup.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("igroup"), "Invalid initiator group for the "+d.Name()+" dialect", err.Error())
+		}
+	}
+	// takeover = true on a LUN whose holder the provider cannot check is
+	// refused now, before anything is applied ("no takeover from a live host").
+	if req.State.Raw.IsNull() && plan.Takeover.ValueBool() && !plan.LUN.IsUnknown() && !plan.IGroup.IsUnknown() && !resp.Diagnostics.HasError() {
+		if c, err := r.data.sanClient(); err == nil {
+			if maps, err := c.MappingsOf(ctx, plan.LUN.ValueString()); err == nil {
+				var others []san.Mapping
+				for _, m := range maps {
+					if m.IGroup != plan.IGroup.ValueString() {
+						others = append(others, m)
+					}
+				}
+				r.data.unidentifiedHolders(plan.LUN.ValueString(), others, &resp.Diagnostics)
+			}
 		}
 	}
 	// The serial is the LUN's, whichever igroup sees it: reading it now
@@ -250,6 +267,9 @@ func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateR
 	default:
 		if len(others) > 0 && !plan.Takeover.ValueBool() {
 			resp.Diagnostics.AddError("LUN is mapped to another initiator group", refusal(lun, igroup, others, mine != nil))
+			return
+		}
+		if len(others) > 0 && !r.data.checkTakeover(ctx, lun, serial, others, &resp.Diagnostics) {
 			return
 		}
 		for _, o := range others {

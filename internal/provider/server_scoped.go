@@ -56,7 +56,7 @@ func (s *serverScoped) checkPlannedServer(ctx context.Context, plan tfsdk.Plan, 
 		return
 	}
 	if err := s.data.checkServer(server.ValueString()); err != nil {
-		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+		diags.AddAttributeError(path.Root("server"), "Server not usable", err.Error())
 	}
 }
 
@@ -70,7 +70,7 @@ func (s *serverScoped) client(ctx context.Context, server string, diags *diag.Di
 	}
 	c, err := s.data.host(ctx, server)
 	if err != nil {
-		diags.AddAttributeError(path.Root("server"), "Unknown server", err.Error())
+		diags.AddAttributeError(path.Root("server"), "Server not usable", err.Error())
 		return nil
 	}
 	return c

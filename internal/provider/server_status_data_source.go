@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -31,18 +32,27 @@ func NewServerStatusDataSource() datasource.DataSource { return &serverStatusDat
 type serverStatusDataSource struct{ serverScoped }
 
 type serverStatusDataSourceModel struct {
-	ID                   types.String         `tfsdk:"id"`
-	Server               types.String         `tfsdk:"server"`
-	Alias                types.String         `tfsdk:"alias"`
-	Zone                 types.String         `tfsdk:"zone"`
-	Reachable            types.Bool           `tfsdk:"reachable"`
-	ComputerName         types.String         `tfsdk:"computer_name"`
-	ServerServiceRunning types.Bool           `tfsdk:"server_service_running"`
-	Services             map[string]string    `tfsdk:"services"`
-	MountedVolumes       []mountedVolumeModel `tfsdk:"mounted_volumes"`
-	Shares               []string             `tfsdk:"shares"`
-	AliasTarget          types.String         `tfsdk:"alias_target"`
-	ServesAlias          types.Bool           `tfsdk:"serves_alias"`
+	ID                   types.String            `tfsdk:"id"`
+	Server               types.String            `tfsdk:"server"`
+	Alias                types.String            `tfsdk:"alias"`
+	Zone                 types.String            `tfsdk:"zone"`
+	Reachable            types.Bool              `tfsdk:"reachable"`
+	ComputerName         types.String            `tfsdk:"computer_name"`
+	ServerServiceRunning types.Bool              `tfsdk:"server_service_running"`
+	Services             map[string]string       `tfsdk:"services"`
+	MountedVolumes       []mountedVolumeModel    `tfsdk:"mounted_volumes"`
+	Shares               []string                `tfsdk:"shares"`
+	AliasTarget          types.String            `tfsdk:"alias_target"`
+	ServesAlias          types.Bool              `tfsdk:"serves_alias"`
+	Settings             map[string]settingModel `tfsdk:"settings"`
+	SettingsInEffect     types.Bool              `tfsdk:"settings_in_effect"`
+}
+
+type settingModel struct {
+	Service    types.String `tfsdk:"service"`
+	Configured types.String `tfsdk:"configured"`
+	InEffect   types.String `tfsdk:"in_effect"`
+	Pending    types.String `tfsdk:"pending"`
 }
 
 type mountedVolumeModel struct {
@@ -116,6 +126,22 @@ func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
+			"settings": schema.MapNestedAttribute{
+				MarkdownDescription: "The registry settings the alias hardening writes that a service reads only when it starts, by value name: " +
+					"`DisableStrictNameChecking` and `OptionalNames` (read by the Server service when it starts) and `CacheTimeout` (read by NetBT at boot). " +
+					"A value written while the service runs is configured but not in effect: clients still get the old behaviour (for strict name checking, " +
+					"\"A duplicate name exists on the network\" through the alias) until the restart. Empty when the server is unreachable.",
+				Computed: true,
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"service":    computedString("The service that reads it: `LanmanServer` or `NetBT`."),
+					"configured": computedString("The registry value now (a number in decimal, or the strings of a multi-string value one per line); null when absent."),
+					"in_effect": computedString("The value the service read when it started, as `configured`; null when absent (the service's default applies) " +
+						"or when a restart is pending (a service does not publish what it read)."),
+					"pending": computedString("`restart` (restart the service, e.g. with `winfs_service` and `restart_triggers`), `reboot` (NetBT reads it only at boot), " +
+						"or empty when the value in the registry is the one in effect."),
+				}},
+			},
+			"settings_in_effect": computedBool("Whether every one of `settings` is in effect (no restart or reboot pending); `false` when the server is unreachable."),
 			"alias_target": computedString("What `alias` points at now (a fully qualified name in lower case with the trailing dot), read from the provider's DNS backend: " +
 				"a non-recursive query to `dns.server` (`rfc2136`) or the DNS Server role of `dns.windows_server` (`windows`). Null when `alias` is not set or is no CNAME, " +
 				"or when the Windows DNS server cannot be reached (with a warning)."),
@@ -159,6 +185,7 @@ func (d *serverStatusDataSource) Read(ctx context.Context, req datasource.ReadRe
 	m.ID = types.StringValue(server)
 	m.Reachable, m.ServerServiceRunning, m.ComputerName = types.BoolValue(false), types.BoolValue(false), types.StringNull()
 	m.Services, m.MountedVolumes, m.Shares = map[string]string{}, []mountedVolumeModel{}, []string{}
+	m.Settings, m.SettingsInEffect = map[string]settingModel{}, types.BoolValue(false)
 	st, err := client.ServerStatus(ctx, agent.FileServerServices)
 	switch {
 	case err == nil:
@@ -202,6 +229,30 @@ func (m *serverStatusDataSourceModel) setStatus(st agent.ServerStatusResult) {
 			m.Shares = append(m.Shares, s.Name)
 		}
 	}
+	m.SettingsInEffect = types.BoolValue(true)
+	for _, s := range st.Settings {
+		m.Settings[s.Name] = settingModel{Service: types.StringValue(s.Service), Configured: registryText(s.Configured),
+			InEffect: registryText(s.InEffect), Pending: types.StringValue(s.Pending)}
+		if s.Pending != agent.PendingNone {
+			m.SettingsInEffect = types.BoolValue(false)
+		}
+	}
+}
+
+// registryText is a watched value as text: a DWORD in decimal, strings one
+// per line; null when absent.
+func registryText(v *agent.RegistryValue) types.String {
+	switch {
+	case v == nil:
+		return types.StringNull()
+	case v.Type == agent.RegMultiSZ:
+		return types.StringValue(strings.Join(v.Strings, "\n"))
+	case v.Type == agent.RegDWord:
+		if n, err := strconv.ParseUint(v.Data, 0, 32); err == nil {
+			return types.StringValue(strconv.FormatUint(n, 10))
+		}
+	}
+	return types.StringValue(v.Data)
 }
 
 // readAlias resolves the alias through the provider's DNS backend. The DNS

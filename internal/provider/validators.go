@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/regpath"
 	"github.com/winfs/terraform-provider-winfs/internal/san"
 )
@@ -274,5 +275,28 @@ func existingFile(what string) validator.String {
 			}
 			diags.AddAttributeError(at, "File not found", fmt.Sprintf("%s: %q %s: %s.", at, s, d, reason))
 		}
+	}}
+}
+
+// serviceName validates a Windows service name (the key under
+// HKLM\SYSTEM\CurrentControlSet\Services, not the display name): Windows
+// forbids "/" and "\" and allows at most 256 characters (CreateService), and
+// Get-Service -Name would take "*", "?" and "[" as wildcards, so names are
+// limited to letters, digits, "_", "." and "-", as agent.ServiceNamePattern.
+func serviceName() validator.String {
+	return stringValidator{"a service name: 1-256 letters, digits, '_', '.' or '-'", func(at path.Path, s string, diags *diag.Diagnostics) {
+		if agent.ServiceNamePattern.MatchString(s) {
+			return
+		}
+		why := "it must be 1-256 letters, digits, '_', '.' or '-'"
+		switch {
+		case strings.ContainsAny(s, `/\`):
+			why = `Windows forbids "/" and "\" in service names; ` + why
+		case strings.ContainsAny(s, "*?["):
+			why = "wildcard characters would match other services; " + why
+		case strings.Contains(s, " "):
+			why = `it looks like a display name ("Server"); use the service name ("LanmanServer"): ` + why
+		}
+		diags.AddAttributeError(at, "Invalid service name", fmt.Sprintf("Service name %q: %s.", s, why))
 	}}
 }

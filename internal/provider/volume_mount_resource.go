@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -19,6 +21,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
 var (
@@ -42,6 +47,15 @@ const (
 	repairNever   = "never"
 )
 
+// Values of the write_cache attribute. writeCacheEnabled is never
+// configured: Read records it when a disk declared "disabled" has its
+// cache on again, so the plan shows the drift.
+const (
+	writeCacheDisabled  = "disabled"
+	writeCacheUnchanged = "unchanged"
+	writeCacheEnabled   = "enabled"
+)
+
 // NewVolumeMountResource is the winfs_volume_mount factory.
 func NewVolumeMountResource() resource.Resource { return &volumeMountResource{} }
 
@@ -55,6 +69,7 @@ type volumeMountResourceModel struct {
 	MountPoint      types.String   `tfsdk:"mount_point"`
 	Repair          types.String   `tfsdk:"repair"`
 	CloseSessions   types.Bool     `tfsdk:"close_sessions_on_destroy"`
+	WriteCache      types.String   `tfsdk:"write_cache"`
 	VolumeGUID      types.String   `tfsdk:"volume_guid"`
 	FileSystem      types.String   `tfsdk:"file_system"`
 	Label           types.String   `tfsdk:"label"`
@@ -112,6 +127,18 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Computed:   true,
 				Default:    stringdefault.StaticString(repairIfDirty),
 				Validators: []validator.String{stringvalidator.OneOf(repairIfDirty, repairAlways, repairNever)},
+			},
+			"write_cache": schema.StringAttribute{
+				MarkdownDescription: "The disk's write cache. `disabled` (default): turned off once the disk is online, before anything is shared, and " +
+					"checked on every refresh, because a shared disk whose server loses power must not lose writes its clients were told were done " +
+					"(a cache turned off by hand comes back on when Windows or the array resets it, which the next plan shows as drift). " +
+					"`unchanged`: left as Windows or the array has it, for disks whose cache is battery-backed on the array. " +
+					"Set through the Storage WMI method `MSFT_PhysicalDisk.SetWriteCache` and read back with `Get-StorageAdvancedProperty`; " +
+					"a device that does not let the host change its cache fails the apply, naming this attribute.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(writeCacheDisabled),
+				Validators: []validator.String{stringvalidator.OneOf(writeCacheDisabled, writeCacheUnchanged)},
 			},
 			"close_sessions_on_destroy": schema.BoolAttribute{
 				MarkdownDescription: "On destroy, close the SMB open files and sessions on the volume before dismounting it (default `true`). " +
@@ -182,6 +209,9 @@ func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateReq
 		resp.Diagnostics.AddError("Cannot mount the volume", err.Error())
 		return
 	}
+	if !applyWriteCache(ctx, client, m.server, m.serial, plan.WriteCache.ValueString(), &resp.Diagnostics) {
+		return
+	}
 	plan.ID = types.StringValue(mountID(m.server, m.mountPoint))
 	plan.setVolume(part)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -214,17 +244,25 @@ func (r *volumeMountResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	state.setVolume(part)
+	state.WriteCache = readWriteCache(state.WriteCache, disks)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
-// Update only changes settings that act at create or destroy time (repair,
-// close_sessions_on_destroy, timeouts): everything else forces replacement.
+// Update turns the write cache off, and otherwise only changes settings
+// that act at create or destroy time (repair, close_sessions_on_destroy,
+// timeouts): everything else forces replacement.
 func (r *volumeMountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state volumeMountResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if plan.WriteCache.ValueString() != state.WriteCache.ValueString() {
+		client := r.client(ctx, state.Server.ValueString(), &resp.Diagnostics)
+		if client == nil || !applyWriteCache(ctx, client, state.Server.ValueString(), state.DiskSerial.ValueString(), plan.WriteCache.ValueString(), &resp.Diagnostics) {
+			return
+		}
 	}
 	plan.ID, plan.PartitionNumber = state.ID, state.PartitionNumber
 	plan.VolumeGUID, plan.FileSystem, plan.Label, plan.SizeBytes = state.VolumeGUID, state.FileSystem, state.Label, state.SizeBytes
@@ -286,8 +324,44 @@ func (r *volumeMountResource) ImportState(ctx context.Context, req resource.Impo
 		MountPoint:      types.StringValue(mountPoint),
 		Repair:          types.StringValue(repairIfDirty),
 		CloseSessions:   types.BoolValue(true),
+		WriteCache:      readWriteCache(types.StringValue(writeCacheDisabled), []agent.Disk{disk}),
 		Timeouts:        timeouts.Value{Object: types.ObjectNull(timeoutAttrTypes(ctx))},
 	}
 	st.setVolume(part)
 	resp.Diagnostics.Append(resp.State.Set(ctx, st)...)
+}
+
+// applyWriteCache turns the disk's write cache off when write_cache is
+// "disabled"; "unchanged" leaves it.
+func applyWriteCache(ctx context.Context, client *windows.Client, server, serial, want string, diags *diag.Diagnostics) bool {
+	if want != writeCacheDisabled {
+		return true
+	}
+	off := false
+	d, err := client.DiskSet(ctx, agent.DiskSetParams{Disk: serial, WriteCacheEnabled: &off})
+	var ae *agent.Error
+	switch {
+	case asAgentError(err, &ae) && ae.Code == agent.CodeWriteCacheNotChangeable:
+		diags.AddAttributeError(path.Root("write_cache"), "Cannot turn the disk's write cache off",
+			fmt.Sprintf("%s: %s. If the array protects its cache (battery or flash backed), set write_cache = \"unchanged\".", server, ae.Message))
+		return false
+	case err != nil:
+		diags.AddAttributeError(path.Root("write_cache"), "Cannot turn the disk's write cache off", fmt.Sprintf("Disk %s on %s: %v", serial, server, err))
+		return false
+	}
+	tflog.Info(ctx, "disk write cache off", map[string]any{"disk": d.Number, "reported": d.WriteCacheEnabled})
+	return true
+}
+
+// readWriteCache is the write_cache recorded by a refresh: "unchanged"
+// stays; otherwise what the disk reports ("enabled" is drift from
+// "disabled"), or the last value when Windows cannot say.
+func readWriteCache(last types.String, disks []agent.Disk) types.String {
+	if last.ValueString() == writeCacheUnchanged || len(disks) == 0 || disks[0].WriteCacheEnabled == nil {
+		return last
+	}
+	if *disks[0].WriteCacheEnabled {
+		return types.StringValue(writeCacheEnabled)
+	}
+	return types.StringValue(writeCacheDisabled)
 }

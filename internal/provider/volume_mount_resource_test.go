@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/secdesc"
@@ -578,4 +579,78 @@ func TestAccVolumeMount_diskBackOnlineBySelf(t *testing.T) {
 			return nil
 		},
 		noViolations(l, lun))
+}
+
+// TestAccVolumeMount_writeCache: the disk's write cache is turned off once
+// the disk is online and before the volume is served; turning it back on
+// behind Terraform's back is drift the next apply repairs; "unchanged"
+// leaves it as it is. A crash then loses nothing a client wrote.
+func TestAccVolumeMount_writeCache(t *testing.T) {
+	t.Parallel()
+	acctest.RequireAcc(t)
+	l := testLab(t)
+	lun := volLUN(t, l, "cache")
+	cfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "W:", "")
+	cacheOn := func(want bool) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			if got := l.Host("server1").WriteCacheEnabled(lun.Serial); got != want {
+				return fmt.Errorf("server1's write cache of %s: enabled %t, want %t", lun.Serial, got, want)
+			}
+			return nil
+		}
+	}
+	var since uint64
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() { since = acctest.Mark(l) },
+				Config:    cfg,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					cacheOn(false),
+					checkSteps(l, lun, &since, "server1 disk.online", "server1 disk.write_cache.disable"),
+				),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.Attr("winfs_volume_mount.v", "write_cache", knownvalue.StringExact("disabled"))},
+			},
+			{
+				// A client writes, the server loses power: the write is on the LUN.
+				PreConfig: func() {
+					if err := l.Host("server1").WriteFile(`W:\Finance\ledger.txt`, "acknowledged"); err != nil {
+						t.Fatal(err)
+					}
+					acctest.Fault(t, l, lab.FaultRequest{Server: "server1", Kind: "crash"})
+					l.ClearFaults()
+					if got, ok := l.Host("server1").ReadFile(`W:\Finance\ledger.txt`); !ok || got != "acknowledged" {
+						t.Fatalf("with the write cache off a crash lost an acknowledged write: %q %t", got, ok)
+					}
+				},
+				Config:   cfg,
+				PlanOnly: true,
+			},
+			{
+				// Someone turns the cache back on: drift, repaired in place.
+				PreConfig: func() {
+					adminAgent(t, l, "server1", agent.DiskSet.Name, agent.DiskSetParams{Disk: lun.Serial, WriteCacheEnabled: new(true)})
+				},
+				Config:             cfg,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("winfs_volume_mount.v", plancheck.ResourceActionUpdate),
+				}},
+				Check: cacheOn(false),
+			},
+			{
+				// "unchanged" leaves a cache turned on as it is.
+				PreConfig: func() {
+					adminAgent(t, l, "server1", agent.DiskSet.Name, agent.DiskSetParams{Disk: lun.Serial, WriteCacheEnabled: new(true)})
+				},
+				Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "W:", `write_cache = "unchanged"`),
+				Check:  cacheOn(true),
+			},
+		},
+	})
 }

@@ -13,8 +13,10 @@ const sources = [
   // Windows Server 2016 is the oldest server the provider supports;
   // ActiveDirectory is the RSAT module the alias SPN operations use.
   { repo: 'MicrosoftDocs/windows-powershell-docs', dirs: ['docset/winserver2016-ps/ActiveDirectory', 'docset/winserver2016-ps/DnsServer', 'docset/winserver2016-ps/SmbShare', 'docset/winserver2016-ps/Storage'] },
-  // The core modules of Windows PowerShell 5.1, the agent's PowerShell.
-  { repo: 'MicrosoftDocs/PowerShell-Docs', dirs: ['reference/5.1/Microsoft.PowerShell.Core', 'reference/5.1/Microsoft.PowerShell.Management', 'reference/5.1/Microsoft.PowerShell.Utility'] },
+  // The core modules of Windows PowerShell 5.1, the agent's PowerShell, and
+  // CimCmdlets (Invoke-CimMethod calls the Storage WMI methods no cmdlet wraps)
+  // and Microsoft.PowerShell.Diagnostics (Get-WinEvent: when a service started).
+  { repo: 'MicrosoftDocs/PowerShell-Docs', dirs: ['reference/5.1/Microsoft.PowerShell.Core', 'reference/5.1/Microsoft.PowerShell.Management', 'reference/5.1/Microsoft.PowerShell.Utility', 'reference/5.1/CimCmdlets', 'reference/5.1/Microsoft.PowerShell.Diagnostics'] },
 ];
 
 const git = (dir, ...args) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });

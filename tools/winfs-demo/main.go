@@ -97,6 +97,9 @@ func run(latencyName, workDir string) error {
 		return fmt.Errorf("the plan after the first apply is not empty (exit %d):\n%s", code, out)
 	}
 	fmt.Println("   terraform plan -detailed-exitcode: exit 0, nothing to change")
+	if err := d.hardening(); err != nil {
+		return err
+	}
 
 	// Drift: an administrator changes a value by hand; the plan catches it.
 	if err := d.drift(); err != nil {
@@ -181,6 +184,65 @@ func (d *demo) terraform(args ...string) (int, string) {
 		return -1, err.Error()
 	}
 	return res.Code, res.Output
+}
+
+// hardening prints what winfs_server_status (data.winfs_server_status.
+// hardening of examples/failover, read after the apply) reports: the Server
+// service restarted by winfs_service has the alias settings in effect;
+// NetBT's CacheTimeout waits for a reboot. It fails when a setting the
+// Server service reads is still pending.
+func (d *demo) hardening() error {
+	code, out := d.terraform("show", "-json")
+	if code != 0 {
+		return fmt.Errorf("terraform show -json (exit %d):\n%s", code, out)
+	}
+	var st struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Address string `json:"address"`
+					Values  struct {
+						Server   string `json:"server"`
+						Settings map[string]struct {
+							Configured *string `json:"configured"`
+							Pending    string  `json:"pending"`
+						} `json:"settings"`
+					} `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		return fmt.Errorf("terraform show -json: %w", err)
+	}
+	heading("the hardening, as data.winfs_server_status reads it after the first apply")
+	seen := 0
+	for _, r := range st.Values.RootModule.Resources {
+		if !strings.HasPrefix(r.Address, "data.winfs_server_status.hardening[") {
+			continue
+		}
+		seen++
+		var parts []string
+		for _, name := range []string{"DisableStrictNameChecking", "OptionalNames", "CacheTimeout"} {
+			s, ok := r.Values.Settings[name]
+			switch {
+			case !ok:
+				return fmt.Errorf("%s: server_status reports no %s", r.Values.Server, name)
+			case s.Pending == "restart":
+				return fmt.Errorf("%s: %s still pending a restart of its service after the apply", r.Values.Server, name)
+			case s.Pending != "":
+				parts = append(parts, name+" pending a "+s.Pending)
+			default:
+				parts = append(parts, name+" in effect")
+			}
+		}
+		fmt.Printf("   %s: %s\n", r.Values.Server, strings.Join(parts, ", "))
+	}
+	if seen == 0 {
+		return fmt.Errorf("the state has no data.winfs_server_status.hardening")
+	}
+	fmt.Println("   (winfs_service restarted the Server service with Net Logon, Computer Browser and DFS; NetBT reads CacheTimeout at boot)")
+	return nil
 }
 
 // apply runs terraform apply with -var settings, printing the lab's

@@ -98,6 +98,57 @@ function ConvertTo-WinfsPartition($Disk, $Part) {
     }
 }
 
+# Get-WinfsPhysicalDisk finds the Storage module's MSFT_PhysicalDisk of a
+# disk, by serial number; $null when Windows has none for it.
+function Get-WinfsPhysicalDisk($Disk) {
+    $serial = Get-WinfsDiskText $Disk.SerialNumber
+    if ($serial -eq '') {
+        return $null
+    }
+    foreach ($pd in @(Get-PhysicalDisk)) {
+        if ([string]::Equals((Get-WinfsDiskText $pd.SerialNumber), $serial, [System.StringComparison]::OrdinalIgnoreCase)) {
+            return $pd
+        }
+    }
+    return $null
+}
+
+# Get-WinfsWriteCache is the device's write cache as Windows reports it
+# (Get-StorageAdvancedProperty, IsDeviceCacheEnabled); $null when unknown.
+function Get-WinfsWriteCache($Disk) {
+    $pd = Get-WinfsPhysicalDisk $Disk
+    if ($null -eq $pd) {
+        return $null
+    }
+    $adv = Get-StorageAdvancedProperty -PhysicalDisk $pd -ErrorAction SilentlyContinue
+    if ($null -eq $adv -or $null -eq $adv.IsDeviceCacheEnabled) {
+        return $null
+    }
+    return [bool]$adv.IsDeviceCacheEnabled
+}
+
+# Set-WinfsWriteCache calls MSFT_PhysicalDisk.SetWriteCache (Windows Server
+# 2016 and later), the documented way to turn a disk's write cache on or
+# off; no Storage cmdlet of Windows Server 2016 wraps it. Return value 1 is
+# Not Supported: the device does not let the host change its cache.
+function Set-WinfsWriteCache($Disk, [bool]$Enabled) {
+    $pd = Get-WinfsPhysicalDisk $Disk
+    if ($null -eq $pd) {
+        throw (New-WinfsError 'write_cache_not_changeable' ('Windows has no physical disk object for disk ' + $Disk.Number + ', so its write cache cannot be set'))
+    }
+    if ((Get-WinfsWriteCache $Disk) -eq $Enabled) {
+        return
+    }
+    $r = Invoke-CimMethod -InputObject $pd -MethodName 'SetWriteCache' -Arguments @{ WriteCacheEnabled = $Enabled } -Confirm:$false
+    $code = [uint32]$r.ReturnValue
+    if ($code -eq 1) {
+        throw (New-WinfsError 'write_cache_not_changeable' ('disk ' + $Disk.Number + ' does not let the host change its write cache (SetWriteCache: Not Supported)'))
+    }
+    if ($code -ne 0) {
+        throw (New-WinfsError 'internal' ('SetWriteCache on disk ' + $Disk.Number + ' failed with code ' + $code))
+    }
+}
+
 function ConvertTo-WinfsDisk($Disk) {
     $parts = New-Object 'System.Collections.Generic.List[object]'
     if ([string]$Disk.PartitionStyle -ne 'RAW') {
@@ -114,6 +165,7 @@ function ConvertTo-WinfsDisk($Disk) {
         is_offline      = [bool]$Disk.IsOffline
         is_read_only    = [bool]$Disk.IsReadOnly
         partitions      = $parts.ToArray()
+        write_cache_enabled = (Get-WinfsWriteCache $Disk)
     }
 }
 
@@ -345,12 +397,16 @@ function Wait-WinfsVolumes([uint32]$Number) {
 # once the disk is online.
 function Invoke-WinfsDiskSet($Params) {
     Assert-WinfsObject $Params 'params'
-    Assert-WinfsFields $Params @('disk', 'offline', 'read_only') 'params'
+    Assert-WinfsFields $Params @('disk', 'offline', 'read_only', 'write_cache_enabled') 'params'
     $id = Get-WinfsString $Params 'disk'
     $offline = Get-WinfsOptionalBool $Params 'offline'
     $readOnly = Get-WinfsOptionalBool $Params 'read_only'
+    $writeCache = Get-WinfsOptionalBool $Params 'write_cache_enabled'
     $disk = Find-WinfsDisk $id
     $n = $disk.Number
+    if ($null -ne $writeCache) {
+        Set-WinfsWriteCache $disk $writeCache
+    }
     $readOnlyLater = $false
     if ($null -ne $readOnly -and [bool]$disk.IsReadOnly -ne $readOnly) {
         try {

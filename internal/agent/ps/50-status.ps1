@@ -134,6 +134,87 @@ function Get-WinfsVolumeStatus {
     return , $list
 }
 
+# The settings a service reads when it starts (agent.WatchedSettings).
+$WinfsWatchedSettings = @(
+    @{ Key = 'SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters'; Name = 'DisableStrictNameChecking'; Service = 'LanmanServer'; AtBoot = $false },
+    @{ Key = 'SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters'; Name = 'OptionalNames'; Service = 'LanmanServer'; AtBoot = $false },
+    @{ Key = 'SYSTEM\CurrentControlSet\Services\NetBT\Parameters'; Name = 'CacheTimeout'; Service = 'NetBT'; AtBoot = $true }
+)
+
+# Get-WinfsKeyWriteTime is the key's last write time (RegQueryInfoKey,
+# lpftLastWriteTime; .NET has no property for it), in UTC; $null when the
+# key is missing.
+function Get-WinfsKeyWriteTime($Key) {
+    if ($null -eq ('Winfs.RegInfo' -as [type])) {
+        Add-Type -Namespace 'Winfs' -Name 'RegInfo' -MemberDefinition '[DllImport("advapi32.dll", CharSet = CharSet.Unicode)] public static extern int RegQueryInfoKey(Microsoft.Win32.SafeHandles.SafeRegistryHandle hKey, IntPtr lpClass, IntPtr lpcchClass, IntPtr lpReserved, IntPtr lpcSubKeys, IntPtr lpcbMaxSubKeyLen, IntPtr lpcbMaxClassLen, IntPtr lpcValues, IntPtr lpcbMaxValueNameLen, IntPtr lpcbMaxValueLen, IntPtr lpcbSecurityDescriptor, out long lpftLastWriteTime);'
+    }
+    $ft = [long]0
+    $z = [IntPtr]::Zero
+    $rc = [Winfs.RegInfo]::RegQueryInfoKey($Key.Handle, $z, $z, $z, $z, $z, $z, $z, $z, $z, $z, [ref]$ft)
+    if ($rc -ne 0) {
+        throw (New-WinfsError 'internal' ('RegQueryInfoKey failed with code ' + $rc))
+    }
+    return [DateTime]::FromFileTimeUtc($ft)
+}
+
+# Get-WinfsServiceStart is when a running service last started, in UTC: the
+# newest event 7036 of the Service Control Manager naming it (its last
+# state change, which for a running service is the change to running), or
+# the boot when the log no longer has one. $null when it is not running.
+function Get-WinfsServiceStart([string]$Name, $Boot) {
+    $svc = @(Get-Service -ErrorAction SilentlyContinue | Where-Object { [string]::Equals([string]$_.ServiceName, $Name, [System.StringComparison]::OrdinalIgnoreCase) }) | Select-Object -First 1
+    if ($null -eq $svc -or [string]$svc.Status -ne 'Running') {
+        return $null
+    }
+    $events = @(Get-WinEvent -FilterHashtable @{ LogName = 'System'; ProviderName = 'Service Control Manager'; Id = 7036 } -MaxEvents 1000 -ErrorAction SilentlyContinue)
+    foreach ($e in $events) {
+        if ($e.Properties.Count -gt 0 -and [string]$e.Properties[0].Value -eq [string]$svc.DisplayName) {
+            return $e.TimeCreated.ToUniversalTime()
+        }
+    }
+    return $Boot
+}
+
+# Get-WinfsSettingsStatus reports each watched setting: pending when its key
+# was written after the service that reads it started (after the boot for a
+# boot-start driver, which NetBT is), the value in effect known otherwise.
+function Get-WinfsSettingsStatus {
+    $boot = ([DateTime](Get-CimInstance -ClassName 'Win32_OperatingSystem').LastBootUpTime).ToUniversalTime()
+    $starts = @{}
+    $out = New-Object 'System.Collections.Generic.List[object]'
+    foreach ($w in $WinfsWatchedSettings) {
+        $configured = $null
+        $written = $null
+        $key = Open-WinfsKey @{ Hive = [Microsoft.Win32.RegistryHive]::LocalMachine; Key = $w.Key } $false $false
+        if ($null -ne $key) {
+            try {
+                $written = Get-WinfsKeyWriteTime $key
+                if (Test-WinfsValueName $key $w.Name) {
+                    $configured = Read-WinfsValue $key $w.Name
+                }
+            } finally {
+                $key.Dispose()
+            }
+        }
+        $start = $boot
+        $pending = 'reboot'
+        if (-not $w.AtBoot) {
+            if (-not $starts.ContainsKey($w.Service)) {
+                $starts[$w.Service] = Get-WinfsServiceStart $w.Service $boot
+            }
+            $start = $starts[$w.Service]
+            $pending = 'restart'
+        }
+        $inEffect = $null
+        if ($null -ne $start -and ($null -eq $written -or $written -le $start)) {
+            $pending = ''
+            $inEffect = $configured
+        }
+        $out.Add([ordered]@{ key = $w.Key; name = $w.Name; service = $w.Service; configured = $configured; in_effect = $inEffect; pending = $pending })
+    }
+    return $out
+}
+
 function Invoke-WinfsServerStatus($Params) {
     Assert-WinfsObject $Params 'params'
     Assert-WinfsFields $Params @('services') 'params'
@@ -172,5 +253,6 @@ function Invoke-WinfsServerStatus($Params) {
         services      = $services.ToArray()
         volumes       = (Get-WinfsVolumeStatus).ToArray()
         shares        = $shares.ToArray()
+        settings      = (Get-WinfsSettingsStatus).ToArray()
     }
 }

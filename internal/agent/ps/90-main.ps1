@@ -65,6 +65,9 @@ function Invoke-WinfsOp([string]$Op, $Params) {
         'share.set' { return (Invoke-WinfsShareSet $Params) }
         'share.remove' { return (Invoke-WinfsShareRemove $Params) }
         'server.status' { return (Invoke-WinfsServerStatus $Params) }
+        'service.get' { return (Invoke-WinfsServiceGet $Params) }
+        'service.set' { return (Invoke-WinfsServiceSet $Params) }
+        'service.restart' { return (Invoke-WinfsServiceRestart $Params) }
     }
     throw (New-WinfsError 'unknown_op' ('unknown operation "' + $Op + '"'))
 }

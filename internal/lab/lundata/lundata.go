@@ -125,6 +125,15 @@ func (s *Store) WriteFile(serial string, number int, path, content string) error
 	return nil
 }
 
+// RemoveFile deletes a file from a data partition (a write undone).
+func (s *Store) RemoveFile(serial string, number int, path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.part(serial, number); p != nil {
+		delete(p.Files, path)
+	}
+}
+
 // ReadFile reads a file from a data partition.
 func (s *Store) ReadFile(serial string, number int, path string) (string, bool) {
 	s.mu.Lock()

@@ -75,6 +75,10 @@ var handlers = table(
 	handle(agent.VolumeRepair, (*Host).volumeRepair),
 	handle(agent.VolumeCloseSessions, (*Host).volumeCloseSessions),
 
+	handle(agent.ServiceGet, (*Host).serviceGet),
+	handle(agent.ServiceSet, (*Host).serviceSet),
+	handle(agent.ServiceRestart, (*Host).serviceRestart),
+
 	handle(agent.ServerStatus, (*Host).serverStatus),
 )
 

@@ -6,6 +6,7 @@
 package winhost
 
 import (
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"strings"
 	"sync"
 
@@ -31,6 +32,9 @@ type Host struct {
 	// service skipped at its last start because their folder was missing.
 	lostShares map[string]bool
 	dir        *addir.Directory // the domain, when the ActiveDirectory module is installed
+	// inEffect holds, by index of agent.WatchedSettings, the value its
+	// service read when it last started (settings.go); nil: absent.
+	inEffect map[int]*agent.RegistryValue
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly
@@ -39,6 +43,7 @@ type Host struct {
 func New(name string, tl *timeline.Timeline) *Host {
 	h := &Host{name: name, tl: tl, reg: newRegistry(), st: newStorage(), services: newServices(), lostShares: map[string]bool{}}
 	h.seedRegistry()
+	h.SettingsReadNow()
 	return h
 }
 

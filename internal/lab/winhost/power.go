@@ -23,7 +23,8 @@ func (h *Host) Down() bool {
 }
 
 // Crash is a power loss: every volume mounted on an online, writable disk
-// is left with its NTFS dirty bit set (the journal was not flushed), SMB
+// is left with its NTFS dirty bit set (the journal was not flushed), writes
+// still in a disk's write cache are lost (write_cache.go), SMB
 // sessions and open files are gone, services stop. It reports whether the
 // host was up.
 func (h *Host) Crash() bool {
@@ -46,6 +47,7 @@ func (h *Host) Crash() bool {
 		}
 	}
 	sort.Strings(dirty)
+	lost := h.loseCacheLocked()
 	sessions := h.st.smb.dropAll()
 	for _, s := range h.services {
 		s.running = false // no orderly stop: nothing is recorded per service
@@ -57,6 +59,9 @@ func (h *Host) Crash() bool {
 	}
 	if sessions > 0 {
 		detail += fmt.Sprintf("; %d SMB session(s) lost", sessions)
+	}
+	if lost > 0 {
+		detail += fmt.Sprintf("; %d write(s) lost from disk write caches", lost)
 	}
 	h.record("host.crash", detail)
 	return true
@@ -123,13 +128,12 @@ func (h *Host) Boot() bool {
 			ap.recorded = true
 		}
 	}
-	names := make([]string, 0, len(h.services))
-	for n := range h.services {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		h.startLocked(h.services[n])
+	h.readSettingsLocked("", true) // boot-start drivers (NetBT)
+	// The service control manager starts the automatic services.
+	for _, def := range serviceDefs {
+		if s := h.services[fold(def.name)]; s != nil && s.startType == agent.StartAutomatic {
+			h.startLocked(s)
+		}
 	}
 	return true
 }

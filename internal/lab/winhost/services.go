@@ -4,12 +4,17 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
 // The file-server services a manual failover stops and starts, with the dependencies
 // of a Windows Server install: Netlogon, Browser and Dfs depend on
 // LanmanServer, so stopping "Server" stops them first (net stop /y), and
-// starting one of them starts Server first.
+// starting one of them starts Server first. The table is in start order
+// (the order of the manual procedure: Server, Net Logon, Computer Browser,
+// DFS); EnumDependentServices lists dependents in the reverse of it, the
+// order to stop them.
 var serviceDefs = []struct {
 	name, display string
 	dependsOn     []string
@@ -24,13 +29,40 @@ type service struct {
 	name, display string
 	dependsOn     []string
 	running       bool
+	order         int    // position in serviceDefs: the start order
+	startType     string // agent.StartAutomatic, ...
 }
 
 func newServices() map[string]*service {
 	out := map[string]*service{}
-	for _, d := range serviceDefs {
-		out[fold(d.name)] = &service{name: d.name, display: d.display, dependsOn: d.dependsOn, running: true}
+	for i, d := range serviceDefs {
+		out[fold(d.name)] = &service{name: d.name, display: d.display, dependsOn: d.dependsOn, running: true, order: i, startType: agent.StartAutomatic}
 	}
+	return out
+}
+
+// dependentsLocked lists the services that depend on s, directly or not,
+// in the order to stop them (the reverse of their start order), as
+// EnumDependentServices does.
+func (h *Host) dependentsLocked(s *service) []*service {
+	seen := map[*service]bool{}
+	var walk func(*service)
+	walk = func(x *service) {
+		for _, o := range h.services {
+			for _, d := range o.dependsOn {
+				if strings.EqualFold(d, x.name) && !seen[o] {
+					seen[o] = true
+					walk(o)
+				}
+			}
+		}
+	}
+	walk(s)
+	out := make([]*service, 0, len(seen))
+	for o := range seen {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].order > out[j].order })
 	return out
 }
 
@@ -76,16 +108,7 @@ func (h *Host) stopLocked(s *service) {
 	if !s.running {
 		return
 	}
-	var deps []*service
-	for _, o := range h.services {
-		for _, d := range o.dependsOn {
-			if strings.EqualFold(d, s.name) {
-				deps = append(deps, o)
-			}
-		}
-	}
-	sort.Slice(deps, func(i, j int) bool { return deps[i].name < deps[j].name })
-	for _, d := range deps {
+	for _, d := range h.dependentsLocked(s) {
 		h.stopLocked(d)
 	}
 	s.running = false
@@ -120,6 +143,7 @@ func (h *Host) startLocked(s *service) {
 		}
 	}
 	s.running = true
+	h.readSettingsLocked(s.name, false)
 	h.record("service.start", s.name+" ("+s.display+")")
 	if strings.EqualFold(s.name, "LanmanServer") {
 		h.recreateSharesLocked()

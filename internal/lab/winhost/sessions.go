@@ -180,7 +180,9 @@ func (h *Host) WriteFile(path, content string) error {
 		return fmt.Errorf("%s is not on a mounted, online, writable volume of %s", path, h.name)
 	}
 	k := h.st.volumes[guid]
-	return h.st.data.WriteFile(k.serial, k.part, h.relativeLocked(path), content)
+	rel := h.relativeLocked(path)
+	h.cacheWriteLocked(k, rel)
+	return h.st.data.WriteFile(k.serial, k.part, rel, content)
 }
 
 // ReadFile reads a file through a mount point.

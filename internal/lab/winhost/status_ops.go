@@ -20,7 +20,7 @@ func (h *Host) serverStatus(p agent.ServerStatusParams) (agent.ServerStatusResul
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := agent.ServerStatusResult{ComputerName: h.ComputerName(), Services: []agent.ServiceStatus{},
-		Volumes: h.volumeStatusLocked(), Shares: []agent.ShareStatus{}}
+		Volumes: h.volumeStatusLocked(), Shares: []agent.ShareStatus{}, Settings: h.settingsStatusLocked()}
 	for _, name := range p.Services {
 		st := agent.ServiceStatus{Name: name, State: agent.ServiceNotFound}
 		// By service name only, as Get-Service -Name: a display name is not a service name.

@@ -64,13 +64,18 @@ type storage struct {
 	// known holds the attributes of every disk this host has seen, by
 	// serial: what a disk that comes back arrives with.
 	known map[string]diskAttrs
+	// unflushed lists, per disk serial, the writes still in the disk's
+	// write cache, oldest first (write_cache.go).
+	unflushed map[string][]unflushedWrite
 	// arrival is how long after a disk comes online its volumes appear
 	// (the latency model's volume arrival); now is the clock it runs on.
 	arrival time.Duration
 	now     func() time.Time
 }
 
-type diskAttrs struct{ offline, readOnly bool }
+// diskAttrs are what a host remembers of a disk. cacheOff is the write
+// cache policy (see write_cache.go); its zero value is Windows' default.
+type diskAttrs struct{ offline, readOnly, cacheOff bool }
 
 type disk struct {
 	serial   string
@@ -115,14 +120,15 @@ func (h *Host) AttachStorage(src Presenter, data *lundata.Store) {
 
 func newStorage() *storage {
 	return &storage{
-		disks:    map[string]*disk{},
-		nextDisk: 1, // disk 0 is the system disk
-		paths:    map[string]*accessPath{},
-		volumes:  map[string]volumeKey{},
-		folders:  map[string]*folder{},
-		smb:      newSMBState(),
-		known:    map[string]diskAttrs{},
-		now:      time.Now,
+		disks:     map[string]*disk{},
+		nextDisk:  1, // disk 0 is the system disk
+		paths:     map[string]*accessPath{},
+		volumes:   map[string]volumeKey{},
+		folders:   map[string]*folder{},
+		smb:       newSMBState(),
+		known:     map[string]diskAttrs{},
+		unflushed: map[string][]unflushedWrite{},
+		now:       time.Now,
 	}
 }
 
@@ -350,6 +356,7 @@ func (h *Host) setDiskLocked(d *disk, offline, readOnly *bool) bool {
 		kind := map[bool]string{true: "disk.offline", false: "disk.online"}[d.offline]
 		h.record(kind, fmt.Sprintf("disk %d serial %s", d.number, d.serial))
 		if d.offline {
+			h.flushCacheLocked(d.serial) // Windows flushes a disk it takes offline
 			d.arriving = false
 			for _, p := range h.st.data.Partitions(d.serial, d.size) {
 				h.st.smb.dropVolume(lundata.VolumeGUID(h.name, d.serial, p.Number))
@@ -359,14 +366,15 @@ func (h *Host) setDiskLocked(d *disk, offline, readOnly *bool) bool {
 			h.startArrivalLocked(d)
 		}
 	}
-	h.st.known[d.serial] = diskAttrs{offline: d.offline, readOnly: d.readOnly}
+	h.st.known[d.serial] = diskAttrs{offline: d.offline, readOnly: d.readOnly, cacheOff: h.st.known[d.serial].cacheOff}
 	return onlined
 }
 
 // wireDiskLocked is a disk in its contract form.
 func (h *Host) wireDiskLocked(d *disk) agent.Disk {
 	out := agent.Disk{Number: d.number, SerialNumber: d.serial, UniqueID: d.uniqueID, Size: d.size,
-		PartitionStyle: "GPT", IsOffline: d.offline, IsReadOnly: d.readOnly, Partitions: []agent.Partition{}}
+		PartitionStyle: "GPT", IsOffline: d.offline, IsReadOnly: d.readOnly, Partitions: []agent.Partition{},
+		WriteCacheEnabled: new(!h.st.known[d.serial].cacheOff)}
 	present := h.lookLocked(d)
 	for _, p := range h.st.data.Partitions(d.serial, d.size) {
 		wp := agent.Partition{Number: p.Number, Type: p.Type, Size: p.Size, GUID: p.GUID, AccessPaths: []string{}}

@@ -34,6 +34,9 @@ func (h *Host) diskSet(p agent.DiskSetParams) (agent.DiskSetResult, *agent.Error
 	if d == nil {
 		return agent.DiskSetResult{}, h.noDisk(p.Disk)
 	}
+	if p.WriteCacheEnabled != nil {
+		h.setWriteCacheLocked(d, *p.WriteCacheEnabled)
+	}
 	if h.setDiskLocked(d, p.Offline, p.ReadOnly) && !h.waitVolumesLocked(d) {
 		return agent.DiskSetResult{}, h.noDisk(p.Disk)
 	}
@@ -134,6 +137,7 @@ func (h *Host) volumeFlush(p agent.VolumeParams) (agent.Empty, *agent.Error) {
 	if err != nil {
 		return agent.Empty{}, err
 	}
+	h.flushCacheLocked(d.serial)
 	h.record("volume.flush", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d)`, normGUID(p.VolumeGUID), d.number, d.serial, k.part))
 	return agent.Empty{}, nil
 }
