@@ -479,8 +479,11 @@ func TestProbeAdminAPI(t *testing.T) {
 		{"DELETE", "/v1/faults", ``, 200, `"down":[]`},
 		{"DELETE", "/v1/probe/watch", ``, 200, `"running":false`},
 	} {
-		if c.path == "/v1/faults" && c.method == "DELETE" {
-			time.Sleep(50 * time.Millisecond) // let the watcher see the crash
+		switch {
+		case c.path == "/v1/faults" && c.method == "DELETE":
+			waitWatch(t, l, "the watcher to see the crash", func(r ProbeReport) bool { return len(r.Outages) == 1 && r.Outages[0].Open })
+		case c.path == "/v1/probe/watch" && c.method == "DELETE":
+			waitWatch(t, l, "the watcher to see server1 back", func(r ProbeReport) bool { return len(r.Outages) == 1 && !r.Outages[0].Open })
 		}
 		got := adminDo(t, l, c.method, c.path, c.body)
 		if got.status != c.status || !strings.Contains(got.body, c.contains) {
@@ -493,6 +496,23 @@ func TestProbeAdminAPI(t *testing.T) {
 	}
 	if len(r.Outages) != 1 || r.Outages[0].Reasons[0] != "server1 is down" || r.TotalOutage <= 0 {
 		t.Fatalf("report: %+v", r)
+	}
+}
+
+// waitWatch polls the running watcher's report until ok holds: its ticks
+// are its own, and a loaded machine may run them late.
+func waitWatch(t *testing.T, l *Lab, what string, ok func(ProbeReport) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var r ProbeReport
+		if err := json.Unmarshal([]byte(adminDo(t, l, "GET", "/v1/probe/watch", "").body), &r); err == nil && ok(r) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
