@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 
 const sources = [
   // Windows Server 2016 is the oldest server the provider supports.
-  { repo: 'MicrosoftDocs/windows-powershell-docs', dirs: ['docset/winserver2016-ps/DnsServer', 'docset/winserver2016-ps/SmbShare', 'docset/winserver2016-ps/Storage'] },
+  { repo: 'MicrosoftDocs/windows-powershell-docs', dirs: ['docset/winserver2016-ps/DFSN', 'docset/winserver2016-ps/DFSR', 'docset/winserver2016-ps/DnsServer', 'docset/winserver2016-ps/SmbShare', 'docset/winserver2016-ps/Storage'] },
   // The core modules of Windows PowerShell 5.1, the agent's PowerShell.
   { repo: 'MicrosoftDocs/PowerShell-Docs', dirs: ['reference/5.1/Microsoft.PowerShell.Core', 'reference/5.1/Microsoft.PowerShell.Management', 'reference/5.1/Microsoft.PowerShell.Utility'] },
 ];
