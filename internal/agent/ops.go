@@ -60,6 +60,13 @@ var (
 	VolumeRepair        = Op[VolumeParams, VolumeRepairResult]{Name: "volume.repair"}
 	VolumeCloseSessions = Op[VolumeParams, VolumeCloseSessionsResult]{Name: "volume.close_sessions"}
 
+	DFSNamespaceGet    = Op[DFSNamespaceGetParams, DFSNamespaceGetResult]{Name: "dfs.namespace.get", ReadOnly: true}
+	DFSNamespaceSet    = Op[DFSNamespaceSetParams, DFSNamespaceSetResult]{Name: "dfs.namespace.set"}
+	DFSNamespaceRemove = Op[DFSNamespaceRemoveParams, DFSNamespaceRemoveResult]{Name: "dfs.namespace.remove"}
+	DFSFolderGet       = Op[DFSFolderGetParams, DFSFolderGetResult]{Name: "dfs.folder.get", ReadOnly: true}
+	DFSFolderSet       = Op[DFSFolderSetParams, DFSFolderSetResult]{Name: "dfs.folder.set"}
+	DFSFolderRemove    = Op[DFSFolderRemoveParams, DFSFolderRemoveResult]{Name: "dfs.folder.remove"}
+
 	// ServerStatus reports services, mounted data volumes and shares at once.
 	ServerStatus = Op[ServerStatusParams, ServerStatusResult]{Name: "server.status", ReadOnly: true}
 )
@@ -72,6 +79,7 @@ var Ops = []Operation{
 	DNSCNAMEGet, DNSCNAMESet, DNSCNAMEDelete,
 	ShareList, SharePathsGet, ShareSet, ShareRemove,
 	StorageRescan, DiskList, DiskSet, MountPointGet, VolumeMount, VolumeDismount, VolumeFlush, VolumeRepair, VolumeCloseSessions,
+	DFSNamespaceGet, DFSNamespaceSet, DFSNamespaceRemove, DFSFolderGet, DFSFolderSet, DFSFolderRemove,
 	ServerStatus,
 }
 

@@ -63,6 +63,12 @@ function Invoke-WinfsOp([string]$Op, $Params) {
         'share.set' { return (Invoke-WinfsShareSet $Params) }
         'share.remove' { return (Invoke-WinfsShareRemove $Params) }
         'server.status' { return (Invoke-WinfsServerStatus $Params) }
+        'dfs.namespace.get' { return (Invoke-WinfsDfsNamespaceGet $Params) }
+        'dfs.namespace.set' { return (Invoke-WinfsDfsNamespaceSet $Params) }
+        'dfs.namespace.remove' { return (Invoke-WinfsDfsNamespaceRemove $Params) }
+        'dfs.folder.get' { return (Invoke-WinfsDfsFolderGet $Params) }
+        'dfs.folder.set' { return (Invoke-WinfsDfsFolderSet $Params) }
+        'dfs.folder.remove' { return (Invoke-WinfsDfsFolderRemove $Params) }
     }
     throw (New-WinfsError 'unknown_op' ('unknown operation "' + $Op + '"'))
 }
