@@ -47,6 +47,9 @@ const (
 	NeedsDisk
 	// NeedsDNS: cases that change a DNS zone; they run in the scratch zone only.
 	NeedsDNS
+	// NeedsDFS: cases that make a standalone DFS namespace of their own
+	// on the server named by DFSServer.
+	NeedsDFS
 )
 
 // Case is one expectation about one operation of the contract.
@@ -75,6 +78,7 @@ type Config struct {
 	ScratchDir string // default DefaultScratchDir
 	DiskSerial string // the spare disk; "" skips the cases that change a disk
 	DNSZone    string // the scratch zone; "" skips the DNS cases
+	DFSServer  string // the server's host name for its scratch DFS namespace; "" skips the DFS cases
 	// Endpoint reaches the server's WinRM listener directly, for the case
 	// that starts the loader with a console stdin; nil skips it.
 	Endpoint *windows.Endpoint
@@ -174,6 +178,8 @@ func Execute(ctx context.Context, cfg Config) Report {
 			res.Status, res.Reason = Skip, "no spare disk given (--disk-serial)"
 		case c.Needs == NeedsDNS && cfg.DNSZone == "":
 			res.Status, res.Reason = Skip, "no scratch DNS zone given (--dns-zone)"
+		case c.Needs == NeedsDFS && cfg.DFSServer == "":
+			res.Status, res.Reason = Skip, "no DFS namespace server given (--dfs-server)"
 		default:
 			res.Status, res.Reason = r.runCase(ctx, c)
 		}
@@ -253,6 +259,10 @@ func (r *Run) cleanUp(ctx context.Context) error {
 // key and folders, whatever state a run left them in.
 func (r *Run) removeLeftovers(ctx context.Context) error {
 	var errs []error
+	if r.DFSServer != "" { // before the shares it stands on
+		_, err := r.C.DFSNamespaceRemove(ctx, r.dfsRoot())
+		errs = append(errs, err)
+	}
 	list, err := r.C.ShareList(ctx, []string{r.ScratchDir})
 	errs = append(errs, err)
 	for _, s := range list.Shares {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/dfsn"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/lundata"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pwsh"
@@ -57,6 +58,7 @@ type Lab struct {
 	latency    Latency
 	array      *array.Array
 	lunData    *lundata.Store
+	dfsDomain  *dfsn.Store // domain-based DFS namespaces (dfs.go)
 	sanPort    int
 	sanSSHPort int
 	mu         sync.Mutex
@@ -120,6 +122,7 @@ func Start(opts Options) (*Lab, error) {
 			return nil, err
 		}
 	}
+	l.joinDFS()
 	if err := l.startDNS(); err != nil {
 		l.Close()
 		return nil, err

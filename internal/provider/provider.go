@@ -357,6 +357,8 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 		NewVolumeMountResource,
 		NewSANLunMappingResource,
 		NewSMBShareSetResource,
+		NewDFSNamespaceResource,
+		NewDFSFolderResource,
 	}
 }
 

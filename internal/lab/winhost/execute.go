@@ -73,6 +73,13 @@ var handlers = table(
 	handle(agent.VolumeCloseSessions, (*Host).volumeCloseSessions),
 
 	handle(agent.ServerStatus, (*Host).serverStatus),
+
+	handle(agent.DFSNamespaceGet, (*Host).dfsNamespaceGet),
+	handle(agent.DFSNamespaceSet, (*Host).dfsNamespaceSet),
+	handle(agent.DFSNamespaceRemove, (*Host).dfsNamespaceRemove),
+	handle(agent.DFSFolderGet, (*Host).dfsFolderGet),
+	handle(agent.DFSFolderSet, (*Host).dfsFolderSet),
+	handle(agent.DFSFolderRemove, (*Host).dfsFolderRemove),
 )
 
 // Implements says whether the host implements the operation named op.

@@ -29,6 +29,7 @@ type Host struct {
 	// lostShares are the registry shares (by folded name) the Server
 	// service skipped at its last start because their folder was missing.
 	lostShares map[string]bool
+	dfs        dfsRole // DFS Namespaces: the stores this host reaches
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly
