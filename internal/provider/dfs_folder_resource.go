@@ -155,7 +155,7 @@ func (r *dfsFolderResource) ValidateConfig(ctx context.Context, req resource.Val
 	for _, n := range names {
 		if prob := uncProblem(n, 2, true); prob != "" {
 			resp.Diagnostics.AddAttributeError(path.Root("targets").AtMapKey(n), "Invalid target",
-				fmt.Sprintf("target %q %s; a folder target is a UNC path \\\\<server>\\<share>, e.g. \\\\server1\\Finance.", n, prob))
+				fmt.Sprintf("targets: key %q %s; a folder target is a UNC path \\\\<server>\\<share>, e.g. \\\\server1\\Finance.", n, prob))
 		}
 	}
 	duplicateTargets(func(n string) path.Path { return path.Root("targets").AtMapKey(n) }, names, &resp.Diagnostics)

@@ -45,7 +45,7 @@ func uncProblem(s string, min int, exact bool) string {
 func uncPath(min int, exact bool, example string) validator.String {
 	return stringValidator{"must be a UNC path such as " + example, func(at path.Path, s string, diags *diag.Diagnostics) {
 		if p := uncProblem(s, min, exact); p != "" {
-			diags.AddAttributeError(at, "Invalid UNC path", fmt.Sprintf("%q %s; expected a UNC path such as %s.", s, p, example))
+			diags.AddAttributeError(at, "Invalid UNC path", fmt.Sprintf("%s: %q %s; expected a UNC path such as %s.", at, s, p, example))
 		}
 	}}
 }
@@ -83,7 +83,7 @@ func duplicateTargets(attr func(name string) path.Path, names []string, diags *d
 		k := agent.DFSTargetKey(n)
 		if first, dup := seen[k]; dup {
 			diags.AddAttributeError(attr(n), "Duplicate target",
-				fmt.Sprintf("%q and %q name the same target: Windows compares them without regard to case, and a server's short name and its FQDN are one server. List it once.", first, n))
+				fmt.Sprintf("%s: %q and %q name the same target: Windows compares them without regard to case, and a server's short name and its FQDN are one server. List it once.", attr(n), first, n))
 			continue
 		}
 		seen[k] = n
