@@ -11,6 +11,7 @@ const (
 	DirtyVolumeServed Invariant = "dirty volume served"    // a dirty volume mounted before chkdsk /F /X
 	AliasResolves     Invariant = "dns.alias"              // the alias is missing or leads to no address
 	AliasServesShares Invariant = "alias serves the shares"
+	DFSTargetsServe   Invariant = "dfs targets serve their shares" // an online folder target whose server does not serve its share
 )
 
 // Violation is a state of the estate that must never happen, such as a LUN
@@ -27,6 +28,7 @@ var invariants = []func(l *Lab) []Violation{
 	aliasCheck,        // AliasResolves (dns.go)
 	lunMappedOnce,     // OneHostPerLUN (san.go)
 	disksSound,        // MountWithoutDisk, DirtyVolumeServed, OneHostPerDisk (volume.go)
+	dfsTargetsServe,   // DFSTargetsServe (dfs.go)
 }
 
 // Invariants runs every check; an empty list means the estate is sound.

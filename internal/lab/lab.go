@@ -58,7 +58,8 @@ type Lab struct {
 	latency    Latency
 	array      *array.Array
 	lunData    *lundata.Store
-	dfsDomain  *dfsn.Store // domain-based DFS namespaces (dfs.go)
+	dfsDomain  *dfsn.Store            // domain-based DFS namespaces (dfs.go)
+	dfsLocal   map[string]*dfsn.Store // standalone namespaces, by server
 	sanPort    int
 	sanSSHPort int
 	mu         sync.Mutex

@@ -113,11 +113,20 @@ func (l *Lab) probeOpen(alias, share, path string) (*winhost.Host, string, error
 		return nil, "", probeErr(ProbeStageDNS, err, "cannot resolve %s: %s", alias, dnsFailure(err))
 	}
 	name, ok := strings.CutSuffix(target, "."+DNSZone)
-	s := l.servers[name]
-	if !ok || s == nil {
+	if !ok || l.servers[name] == nil {
 		return nil, "", probeErr(ProbeStageHost, nil, "%s leads to %s, which is no server of the lab", alias, target)
 	}
+	return l.openShareOn(name, share, rel)
+}
+
+// openShareOn connects to server name and opens share there, as a client
+// does once it knows the server: the host, then its Server service, then
+// the share. rel is a checked path below the share ("" for its root).
+func (l *Lab) openShareOn(name, share, rel string) (*winhost.Host, string, error) {
+	s := l.servers[name]
 	switch {
+	case s == nil:
+		return nil, "", probeErr(ProbeStageHost, nil, "%s is no server of the lab", name)
 	case s.host.Down():
 		return nil, "", probeErr(ProbeStageHost, nil, "%s is down", name)
 	case s.winrm.Faults().Unreachable:
