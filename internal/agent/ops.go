@@ -67,6 +67,11 @@ var (
 	DFSFolderSet       = Op[DFSFolderSetParams, DFSFolderSetResult]{Name: "dfs.folder.set"}
 	DFSFolderRemove    = Op[DFSFolderRemoveParams, DFSFolderRemoveResult]{Name: "dfs.folder.remove"}
 
+	DFSRGroupGet    = Op[DFSRGroupGetParams, DFSRGroupGetResult]{Name: "dfsr.group.get", ReadOnly: true}
+	DFSRGroupSet    = Op[DFSRGroupSetParams, DFSRGroupSetResult]{Name: "dfsr.group.set"}
+	DFSRGroupRemove = Op[DFSRGroupRemoveParams, DFSRGroupRemoveResult]{Name: "dfsr.group.remove"}
+	DFSRBacklogGet  = Op[DFSRBacklogGetParams, DFSRBacklogGetResult]{Name: "dfsr.backlog.get", ReadOnly: true}
+
 	// ServerStatus reports services, mounted data volumes and shares at once.
 	ServerStatus = Op[ServerStatusParams, ServerStatusResult]{Name: "server.status", ReadOnly: true}
 )
@@ -80,6 +85,7 @@ var Ops = []Operation{
 	ShareList, SharePathsGet, ShareSet, ShareRemove,
 	StorageRescan, DiskList, DiskSet, MountPointGet, VolumeMount, VolumeDismount, VolumeFlush, VolumeRepair, VolumeCloseSessions,
 	DFSNamespaceGet, DFSNamespaceSet, DFSNamespaceRemove, DFSFolderGet, DFSFolderSet, DFSFolderRemove,
+	DFSRGroupGet, DFSRGroupSet, DFSRGroupRemove, DFSRBacklogGet,
 	ServerStatus,
 }
 

@@ -53,6 +53,7 @@ var ScriptFiles = []string{
 	"ps/40-storage.ps1",  // storage.rescan, disk.*, mountpoint.get, volume.*
 	"ps/50-status.ps1",   // server.status
 	"ps/60-dfs.ps1",      // dfs.namespace.*, dfs.folder.*
+	"ps/70-dfsr.ps1",     // dfsr.group.*, dfsr.backlog.get
 	"ps/90-main.ps1",     // hello, dispatch, main loop
 }
 

@@ -69,6 +69,10 @@ function Invoke-WinfsOp([string]$Op, $Params) {
         'dfs.folder.get' { return (Invoke-WinfsDfsFolderGet $Params) }
         'dfs.folder.set' { return (Invoke-WinfsDfsFolderSet $Params) }
         'dfs.folder.remove' { return (Invoke-WinfsDfsFolderRemove $Params) }
+        'dfsr.group.get' { return (Invoke-WinfsDfsrGroupGet $Params) }
+        'dfsr.group.set' { return (Invoke-WinfsDfsrGroupSet $Params) }
+        'dfsr.group.remove' { return (Invoke-WinfsDfsrGroupRemove $Params) }
+        'dfsr.backlog.get' { return (Invoke-WinfsDfsrBacklogGet $Params) }
     }
     throw (New-WinfsError 'unknown_op' ('unknown operation "' + $Op + '"'))
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/dfsn"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/dfsr"
 )
 
 // dfsRole is what the host's DFS Namespaces cmdlets reach: the domain's
@@ -13,6 +14,19 @@ type dfsRole struct {
 	domainDNS, domainNetBIOS string
 	domain                   *dfsn.Store
 	server                   func(name string) *dfsn.Store // a server's standalone roots, nil when unknown
+
+	// DFS Replication: the domain's groups and the backlog between two
+	// members (the lab's replication); nil without the role.
+	replication *dfsr.Store
+	backlog     func(group, folder, source, destination string) (int, error)
+}
+
+// JoinDFSR gives the host the DFS Replication role: the domain's groups
+// and the lab's backlog.
+func (h *Host) JoinDFSR(groups *dfsr.Store, backlog func(group, folder, source, destination string) (int, error)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.dfs.replication, h.dfs.backlog = groups, backlog
 }
 
 // JoinDFS attaches the host to a domain's DFS directory and to the
@@ -20,7 +34,7 @@ type dfsRole struct {
 func (h *Host) JoinDFS(domainDNS, domainNetBIOS string, domain *dfsn.Store, server func(name string) *dfsn.Store) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.dfs = dfsRole{domainDNS: domainDNS, domainNetBIOS: domainNetBIOS, domain: domain, server: server}
+	h.dfs.domainDNS, h.dfs.domainNetBIOS, h.dfs.domain, h.dfs.server = domainDNS, domainNetBIOS, domain, server
 }
 
 // dfsStore finds where the root named by a UNC path lives: the domain's

@@ -80,6 +80,11 @@ var handlers = table(
 	handle(agent.DFSFolderGet, (*Host).dfsFolderGet),
 	handle(agent.DFSFolderSet, (*Host).dfsFolderSet),
 	handle(agent.DFSFolderRemove, (*Host).dfsFolderRemove),
+
+	handle(agent.DFSRGroupGet, (*Host).dfsrGroupGet),
+	handle(agent.DFSRGroupSet, (*Host).dfsrGroupSet),
+	handle(agent.DFSRGroupRemove, (*Host).dfsrGroupRemove),
+	handle(agent.DFSRBacklogGet, (*Host).dfsrBacklogGet),
 )
 
 // Implements says whether the host implements the operation named op.
