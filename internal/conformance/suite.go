@@ -262,6 +262,8 @@ func (r *Run) removeLeftovers(ctx context.Context) error {
 	if r.DFSServer != "" { // before the shares it stands on
 		_, err := r.C.DFSNamespaceRemove(ctx, r.dfsRoot())
 		errs = append(errs, err)
+		_, err = r.C.DFSRGroupRemove(ctx, dfsrGroup)
+		errs = append(errs, err)
 	}
 	list, err := r.C.ShareList(ctx, []string{r.ScratchDir})
 	errs = append(errs, err)

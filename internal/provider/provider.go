@@ -359,6 +359,7 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 		NewSMBShareSetResource,
 		NewDFSNamespaceResource,
 		NewDFSFolderResource,
+		NewDFSRReplicationGroupResource,
 	}
 }
 
@@ -367,6 +368,7 @@ func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSou
 		NewRegistryValueDataSource,
 		NewSMBSharesDataSource,
 		NewServerStatusDataSource,
+		NewDFSRBacklogDataSource,
 	}
 }
 
