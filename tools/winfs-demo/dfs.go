@@ -97,6 +97,7 @@ func runDFS(lat lab.Latency, work, providerBin string) error {
 	planned := func(name, to, from string) error {
 		heading(name + ": writes paused until DFS Replication is in step (the backlog precondition)")
 		probe.SetWriting(false)
+		time.Sleep(200 * time.Millisecond) // a write under way lands first
 		inStep(from, to)
 		var wall time.Duration
 		err := measure(name, 0, func() error {
@@ -106,9 +107,12 @@ func runDFS(lat lab.Latency, work, providerBin string) error {
 			wall = d.steps[len(d.steps)-1].duration
 			return waitFor(to)
 		})
+		if err != nil {
+			return err
+		}
 		steps[len(steps)-1].apply = wall
 		probe.SetWriting(true)
-		return err
+		return nil
 	}
 	if err := planned("DFS planned failover to server2", "server2", "server1"); err != nil {
 		return err
