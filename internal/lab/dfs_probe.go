@@ -27,6 +27,7 @@ type DFSProbe struct {
 	downAt  time.Time
 	stop    chan struct{}
 	done    chan struct{}
+	stopped sync.Once
 }
 
 // DFSProbeMove is when the probe's writes started going to another server.
@@ -136,9 +137,9 @@ func (p *DFSProbe) Server() string {
 	return p.servers[len(p.servers)-1].Server
 }
 
-// Stop ends the probe and returns its report.
+// Stop ends the probe (again is harmless) and returns its report.
 func (p *DFSProbe) Stop() DFSProbeReport {
-	close(p.stop)
+	p.stopped.Do(func() { close(p.stop) })
 	<-p.done
 	return p.Report()
 }
