@@ -60,11 +60,22 @@ var (
 	VolumeRepair        = Op[VolumeParams, VolumeRepairResult]{Name: "volume.repair"}
 	VolumeCloseSessions = Op[VolumeParams, VolumeCloseSessionsResult]{Name: "volume.close_sessions"}
 
-	ADSPNList      = Op[ADSPNListParams, ADSPNListResult]{Name: "ad.spn.list", ReadOnly: true}
-	ADSPNMove      = Op[ADSPNMoveParams, ADSPNMoveResult]{Name: "ad.spn.move"}
-	ServiceGet     = Op[ServiceGetParams, ServiceGetResult]{Name: "service.get", ReadOnly: true}
-	ServiceSet     = Op[ServiceSetParams, ServiceSetResult]{Name: "service.set"}
-	ServiceRestart = Op[ServiceRestartParams, ServiceRestartResult]{Name: "service.restart"}
+	ADSPNList          = Op[ADSPNListParams, ADSPNListResult]{Name: "ad.spn.list", ReadOnly: true}
+	ADSPNMove          = Op[ADSPNMoveParams, ADSPNMoveResult]{Name: "ad.spn.move"}
+	ServiceGet         = Op[ServiceGetParams, ServiceGetResult]{Name: "service.get", ReadOnly: true}
+	ServiceSet         = Op[ServiceSetParams, ServiceSetResult]{Name: "service.set"}
+	ServiceRestart     = Op[ServiceRestartParams, ServiceRestartResult]{Name: "service.restart"}
+	DFSNamespaceGet    = Op[DFSNamespaceGetParams, DFSNamespaceGetResult]{Name: "dfs.namespace.get", ReadOnly: true}
+	DFSNamespaceSet    = Op[DFSNamespaceSetParams, DFSNamespaceSetResult]{Name: "dfs.namespace.set"}
+	DFSNamespaceRemove = Op[DFSNamespaceRemoveParams, DFSNamespaceRemoveResult]{Name: "dfs.namespace.remove"}
+	DFSFolderGet       = Op[DFSFolderGetParams, DFSFolderGetResult]{Name: "dfs.folder.get", ReadOnly: true}
+	DFSFolderSet       = Op[DFSFolderSetParams, DFSFolderSetResult]{Name: "dfs.folder.set"}
+	DFSFolderRemove    = Op[DFSFolderRemoveParams, DFSFolderRemoveResult]{Name: "dfs.folder.remove"}
+
+	DFSRGroupGet    = Op[DFSRGroupGetParams, DFSRGroupGetResult]{Name: "dfsr.group.get", ReadOnly: true}
+	DFSRGroupSet    = Op[DFSRGroupSetParams, DFSRGroupSetResult]{Name: "dfsr.group.set"}
+	DFSRGroupRemove = Op[DFSRGroupRemoveParams, DFSRGroupRemoveResult]{Name: "dfsr.group.remove"}
+	DFSRBacklogGet  = Op[DFSRBacklogGetParams, DFSRBacklogGetResult]{Name: "dfsr.backlog.get", ReadOnly: true}
 
 	// ServerStatus reports services, mounted data volumes and shares at once.
 	ServerStatus = Op[ServerStatusParams, ServerStatusResult]{Name: "server.status", ReadOnly: true}
@@ -80,6 +91,8 @@ var Ops = []Operation{
 	StorageRescan, DiskList, DiskSet, MountPointGet, VolumeMount, VolumeDismount, VolumeFlush, VolumeRepair, VolumeCloseSessions,
 	ADSPNList, ADSPNMove,
 	ServiceGet, ServiceSet, ServiceRestart,
+	DFSNamespaceGet, DFSNamespaceSet, DFSNamespaceRemove, DFSFolderGet, DFSFolderSet, DFSFolderRemove,
+	DFSRGroupGet, DFSRGroupSet, DFSRGroupRemove, DFSRBacklogGet,
 	ServerStatus,
 }
 

@@ -54,6 +54,8 @@ var ScriptFiles = []string{
 	"ps/50-status.ps1",    // server.status
 	"ps/60-directory.ps1", // ad.spn.*
 	"ps/65-service.ps1",   // service.*
+	"ps/70-dfs.ps1",       // dfs.namespace.*, dfs.folder.*
+	"ps/75-dfsr.ps1",      // dfsr.group.*, dfsr.backlog.get
 	"ps/90-main.ps1",      // hello, dispatch, main loop
 }
 

@@ -57,6 +57,7 @@ type Report struct {
 	Terraform string // terraform version line
 	Rows      []Measurement
 	Failover  Failover
+	DFS       DFSFailover // the DFS failover, under the failover's latency model
 	Hosts     int
 }
 
@@ -185,6 +186,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	none, _ := lab.LatencyProfile("none")
 	l.SetLatency(none)
 	rep.Failover, err = runFailover(ctx, o, tf, l, progress)
+	if err != nil {
+		return nil, err
+	}
+	rep.DFS, err = runDFSFailover(ctx, o, tf, progress)
 	if err != nil {
 		return nil, err
 	}

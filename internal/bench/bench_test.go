@@ -69,9 +69,12 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 	if f := rep.Failover; f.Pending != "" || f.Wall <= 0 || f.PeakRSSKB == 0 {
 		t.Errorf("the failover was not measured: %+v", f)
 	}
+	if d := rep.DFS; d.Pending != "" || d.PlannedWall <= 0 || d.Latency != rep.Failover.Latency {
+		t.Errorf("the DFS failover was not measured under the failover's model: %+v", d)
+	}
 	var out bytes.Buffer
 	rep.Render(&out)
-	for _, want := range []string{"| none | winfs persistent |", "terraform_data floor", "failover apply (server1 -> server2)", "Targets:"} {
+	for _, want := range []string{"| none | winfs persistent |", "terraform_data floor", "failover apply (server1 -> server2)", "DFS failover of examples/dfs-failover", "Targets:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, out.String())
 		}

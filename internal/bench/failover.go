@@ -57,14 +57,7 @@ func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progr
 	if _, err := tf.mustSucceed(ctx, dir, nil, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active=server1"); err != nil {
 		return Failover{}, err
 	}
-	lat := o.Latencies[len(o.Latencies)-1]
-	if r, ok := lab.LatencyProfile("realistic"); ok {
-		for _, x := range o.Latencies {
-			if x.Name == r.Name {
-				lat = x
-			}
-		}
-	}
+	lat := failoverLatency(o)
 	l.SetLatency(lat)
 	l.ResetStats()
 	shares := servedShares(l, "server1")
@@ -82,6 +75,20 @@ func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progr
 		f.Waits += time.Duration(st.Ops[agent.StorageRescan.Name])*lat.Rescan + time.Duration(st.Ops[agent.VolumeRepair.Name])*lat.Repair
 	}
 	return f, nil
+}
+
+// failoverLatency is the model the failovers are measured under: realistic
+// when it was asked for, else the last one.
+func failoverLatency(o Options) lab.Latency {
+	lat := o.Latencies[len(o.Latencies)-1]
+	if r, ok := lab.LatencyProfile("realistic"); ok {
+		for _, x := range o.Latencies {
+			if x.Name == r.Name {
+				lat = x
+			}
+		}
+	}
+	return lat
 }
 
 // writeFailoverVars gives the example the lab's endpoints and credentials,

@@ -110,6 +110,7 @@ func (r *Report) Render(w io.Writer) {
 			m.HTTPRequests, float64(m.HTTPRequests)/float64(max(m.Resources, 1)), m.AgentRequests, mib(m.PeakRSSKB))
 	}
 	fmt.Fprintf(w, "| %s | failover apply (server1 -> server2) of %s | %s |||||||\n", r.Failover.Latency, failoverExample, r.Failover)
+	fmt.Fprintf(w, "| %s | DFS failover of %s (same run) | %s |||||||\n", r.DFS.Latency, dfsFailoverExample, r.DFS)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Targets:")
 	for _, t := range r.Targets() {

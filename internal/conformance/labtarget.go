@@ -87,6 +87,7 @@ func StartLab(o LabOptions) (*LabTarget, error) {
 	if sc.DNSServers == nil || slices.Contains(sc.DNSServers, server) {
 		cfg.DNSZone = strings.TrimSuffix(lab.DNSZone, ".")
 	}
+	cfg.DFSServer = server
 	return &LabTarget{Lab: l, Config: cfg}, nil
 }
 

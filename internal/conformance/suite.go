@@ -50,6 +50,9 @@ const (
 	// NeedsDirectory: cases that add and remove a scratch SPN on the
 	// server's own computer account; they run only when asked (--directory).
 	NeedsDirectory
+	// NeedsDFS: cases that make a standalone DFS namespace of their own
+	// on the server named by DFSServer.
+	NeedsDFS
 )
 
 // Case is one expectation about one operation of the contract.
@@ -81,6 +84,7 @@ type Config struct {
 	// Directory allows the cases that add a scratch SPN (ScratchSPNClass/
 	// <computer>) to the server's own computer account and remove it.
 	Directory bool
+	DFSServer string // the server's host name for its scratch DFS namespace; "" skips the DFS cases
 	// Endpoint reaches the server's WinRM listener directly, for the case
 	// that starts the loader with a console stdin; nil skips it.
 	Endpoint *windows.Endpoint
@@ -182,6 +186,8 @@ func Execute(ctx context.Context, cfg Config) Report {
 			res.Status, res.Reason = Skip, "no scratch DNS zone given (--dns-zone)"
 		case c.Needs == NeedsDirectory && !cfg.Directory:
 			res.Status, res.Reason = Skip, "directory changes not allowed (--directory)"
+		case c.Needs == NeedsDFS && cfg.DFSServer == "":
+			res.Status, res.Reason = Skip, "no DFS namespace server given (--dfs-server)"
 		default:
 			res.Status, res.Reason = r.runCase(ctx, c)
 		}
@@ -261,6 +267,12 @@ func (r *Run) cleanUp(ctx context.Context) error {
 // key and folders, whatever state a run left them in.
 func (r *Run) removeLeftovers(ctx context.Context) error {
 	var errs []error
+	if r.DFSServer != "" { // before the shares it stands on
+		_, err := r.C.DFSNamespaceRemove(ctx, r.dfsRoot())
+		errs = append(errs, err)
+		_, err = r.C.DFSRGroupRemove(ctx, dfsrGroup)
+		errs = append(errs, err)
+	}
 	list, err := r.C.ShareList(ctx, []string{r.ScratchDir})
 	errs = append(errs, err)
 	for _, s := range list.Shares {

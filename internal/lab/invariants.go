@@ -13,6 +13,7 @@ const (
 	AliasServesShares Invariant = "alias serves the shares"
 	SPNOnOneAccount   Invariant = "one account per SPN"            // an SPN on two computer accounts breaks Kerberos for it
 	AliasSPNsOnTarget Invariant = "alias SPNs on the alias target" // clients' tickets for the alias are for another server
+	DFSTargetsServe   Invariant = "dfs targets serve their shares" // an online folder target whose server does not serve its share
 )
 
 // Violation is a state of the estate that must never happen, such as a LUN
@@ -30,6 +31,7 @@ var invariants = []func(l *Lab) []Violation{
 	lunMappedOnce,     // OneHostPerLUN (san.go)
 	disksSound,        // MountWithoutDisk, DirtyVolumeServed, OneHostPerDisk (volume.go)
 	spnsSound,         // SPNOnOneAccount, AliasSPNsOnTarget (spn.go)
+	dfsTargetsServe,   // DFSTargetsServe (dfs.go)
 }
 
 // Invariants runs every check; an empty list means the estate is sound.

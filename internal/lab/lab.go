@@ -21,6 +21,8 @@ import (
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/addir"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/dfsn"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/dfsr"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/lundata"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pki"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/pwsh"
@@ -57,23 +59,27 @@ type Options struct {
 type Lab struct {
 	Timeline *timeline.Timeline
 
-	opts       Options
-	ca         *pki.CA
-	servers    map[string]*server
-	dns        *dnsService
-	admin      *adminServer
-	latency    Latency
-	array      *array.Array
-	lunData    *lundata.Store
-	sanPort    int
-	sanSSHPort int
-	mu         sync.Mutex
-	probe      *probeWatcher  // the client probe's watcher, last started
-	agents     atomic.Int64   // PowerShell processes running on any server
-	krb        *kerberosRealm // nil without Options.Kerberos
-	dir        *addir.Directory
-	closed     bool
-	closeFns   []func()
+	opts        Options
+	ca          *pki.CA
+	servers     map[string]*server
+	dns         *dnsService
+	admin       *adminServer
+	latency     Latency
+	array       *array.Array
+	lunData     *lundata.Store
+	dfsDomain   *dfsn.Store            // domain-based DFS namespaces (dfs.go)
+	dfsLocal    map[string]*dfsn.Store // standalone namespaces, by server
+	dfsrGroups  *dfsr.Store            // DFS Replication configuration (dfsr_replication.go)
+	replication *replicator
+	sanPort     int
+	sanSSHPort  int
+	mu          sync.Mutex
+	probe       *probeWatcher  // the client probe's watcher, last started
+	agents      atomic.Int64   // PowerShell processes running on any server
+	krb         *kerberosRealm // nil without Options.Kerberos
+	dir         *addir.Directory
+	closed      bool
+	closeFns    []func()
 }
 
 // server is one emulated Windows host and its WinRM listeners.
@@ -138,6 +144,8 @@ func Start(opts Options) (*Lab, error) {
 		}
 	}
 	l.startDirectory()
+	l.joinDFS()
+	l.startReplication()
 	if err := l.startDNS(); err != nil {
 		l.Close()
 		return nil, err

@@ -25,7 +25,9 @@ import (
 //     them; a disk that comes back online by itself shows none until then);
 //   - ArrayCommand: the array's own work on every CLI command, after RTT;
 //   - DNSUpdate: applying every RFC 2136 UPDATE on the lab DNS server, and
-//     every dns.cname.set or dns.cname.delete on a host's DNS role.
+//     every dns.cname.set or dns.cname.delete on a host's DNS role;
+//   - DFSReplication: how long after a file changes on one member of a DFS
+//     replication group it is copied to the others (dfsr_replication.go).
 //
 // Rescan and Repair are charged by the agent operation (see opCost), so the
 // host model needs no clock of its own.
@@ -40,6 +42,10 @@ type Latency struct {
 	VolumeArrival time.Duration `json:"volume_arrival"`
 	ArrayCommand  time.Duration `json:"array_command"`
 	DNSUpdate     time.Duration `json:"dns_update"`
+	// DFSReplication is a guess for a LAN (no documented figure): DFS
+	// Replication notices a change through the USN journal and stages it
+	// before it sends it.
+	DFSReplication time.Duration `json:"dfs_replication"`
 }
 
 // LatencyProfiles are the named models: none, and realistic (a LAN round
@@ -64,6 +70,8 @@ func LatencyProfile(name string) (Latency, bool) {
 			VolumeArrival: 500 * time.Millisecond,
 			ArrayCommand:  150 * time.Millisecond,
 			DNSUpdate:     20 * time.Millisecond,
+			// DFSReplication: see its field.
+			DFSReplication: 2 * time.Second,
 		}, true
 	}
 	return Latency{}, false
@@ -71,8 +79,8 @@ func LatencyProfile(name string) (Latency, bool) {
 
 // String lists every figure, for logs and the benchmark table.
 func (l Latency) String() string {
-	return fmt.Sprintf("%s (rtt %s, process start %s, rescan %s, chkdsk %s, volume arrival %s, array command %s, dns update %s)",
-		l.Name, l.RTT, l.ProcessStart, l.Rescan, l.Repair, l.VolumeArrival, l.ArrayCommand, l.DNSUpdate)
+	return fmt.Sprintf("%s (rtt %s, process start %s, rescan %s, chkdsk %s, volume arrival %s, array command %s, dns update %s, dfs replication %s)",
+		l.Name, l.RTT, l.ProcessStart, l.Rescan, l.Repair, l.VolumeArrival, l.ArrayCommand, l.DNSUpdate, l.DFSReplication)
 }
 
 // opCost is the time an agent operation takes on the host beyond its

@@ -114,22 +114,38 @@ func (l *Lab) probeOpen(alias, share, path string) (*winhost.Host, string, error
 		return nil, "", probeErr(ProbeStageDNS, err, "cannot resolve %s: %s", alias, dnsFailure(err))
 	}
 	name, ok := strings.CutSuffix(target, "."+DNSZone)
-	s := l.servers[name]
-	if !ok || s == nil {
+	if !ok || l.servers[name] == nil {
 		return nil, "", probeErr(ProbeStageHost, nil, "%s leads to %s, which is no server of the lab", alias, target)
 	}
+	return l.openShareOn(alias, name, share, rel)
+}
+
+// openShareOn connects to server name, asked for as asked (the alias, or
+// the server's own name when a DFS referral named it), and opens share
+// there, as a client does once it knows the server: the host, its Server
+// service and the name it answers to, the session's Kerberos ticket, then
+// the share. rel is a checked path below the share ("" for its root).
+func (l *Lab) openShareOn(asked, name, share, rel string) (*winhost.Host, string, error) {
+	s := l.servers[name]
 	switch {
+	case s == nil:
+		return nil, "", probeErr(ProbeStageHost, nil, "%s is no server of the lab", name)
 	case s.host.Down():
 		return nil, "", probeErr(ProbeStageHost, nil, "%s is down", name)
 	case s.winrm.Faults().Unreachable:
 		return nil, "", probeErr(ProbeStageHost, nil, "%s does not answer (unreachable)", name)
 	case !s.host.ServiceRunning("LanmanServer"):
 		return nil, "", probeErr(ProbeStageHost, nil, "the Server service is not running on %s", name)
-	case !strings.EqualFold(alias, name) && !s.host.AcceptsOtherNames():
-		return nil, "", probeErr(ProbeStageHost, nil, "%s refuses the name %s: strict name checking is in effect (DisableStrictNameChecking not read by its Server service); clients see \"A duplicate name exists on the network\"", name, alias)
+	case !strings.EqualFold(asked, name) && !s.host.AcceptsOtherNames():
+		return nil, "", probeErr(ProbeStageHost, nil, "%s refuses the name %s: strict name checking is in effect (DisableStrictNameChecking not read by its Server service); clients see \"A duplicate name exists on the network\"", name, asked)
 	}
-	if perr := l.probeKerberos(alias, name); perr != nil {
-		return nil, "", perr
+	// A server asked for by its own name is reached with its own HOST/
+	// names, which its account got when it joined the domain; only another
+	// name (the alias) depends on where its SPNs were put.
+	if !strings.EqualFold(asked, name) {
+		if perr := l.probeKerberos(asked, name); perr != nil {
+			return nil, "", perr
+		}
 	}
 	if !s.host.Serves(share) {
 		return nil, "", probeErr(ProbeStageShare, nil, "%s does not serve share %q", name, share)

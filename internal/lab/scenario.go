@@ -129,10 +129,12 @@ func LoadScenario(nameOrFile string) (Scenario, error) {
 	switch nameOrFile {
 	case "", "default":
 		return DefaultScenario(), nil
+	case "dfs":
+		return DFSScenario(), nil
 	}
 	raw, err := os.ReadFile(nameOrFile)
 	if err != nil {
-		return Scenario{}, fmt.Errorf("scenario %q is neither a built-in name (default) nor a readable file: %w", nameOrFile, err)
+		return Scenario{}, fmt.Errorf("scenario %q is neither a built-in name (default, dfs) nor a readable file: %w", nameOrFile, err)
 	}
 	var sc Scenario
 	if err := json.Unmarshal(raw, &sc); err != nil {

@@ -371,6 +371,9 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 		NewSMBShareSetResource,
 		NewAliasSPNResource,
 		NewServiceResource,
+		NewDFSNamespaceResource,
+		NewDFSFolderResource,
+		NewDFSRReplicationGroupResource,
 	}
 }
 
@@ -379,6 +382,7 @@ func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSou
 		NewRegistryValueDataSource,
 		NewSMBSharesDataSource,
 		NewServerStatusDataSource,
+		NewDFSRBacklogDataSource,
 	}
 }
 

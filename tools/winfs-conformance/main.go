@@ -6,7 +6,7 @@
 //	winfs-conformance --target lab [--scenario default] [--locale en-US]
 //	winfs-conformance --address fs-test.corp.example.com [--port 5986] [--https=true]
 //	    [--ca-file ca.pem | --insecure] [--auth ntlm] [--scratch-dir C:\ProgramData\winfs-conformance]
-//	    [--disk-serial SERIAL] [--dns-zone ZONE] [--json]
+//	    [--disk-serial SERIAL] [--dns-zone ZONE] [--dfs-server NAME] [--json]
 //
 // The account of a real server comes from WINFS_WINRM_USERNAME and
 // WINFS_WINRM_PASSWORD. Exit status: 0 when every case passed or was
@@ -55,16 +55,15 @@ func main() {
 
 // options are the parsed flags.
 type options struct {
-	target, scenario, locale, server     string
-	address, caFile, auth, tlsServerName string
-	port                                 int
-	https, insecure, json                bool
-	scratchDir, diskSerial, dnsZone      string
-	directory                            bool
-	wait, connectTimeout                 time.Duration
-	username, password                   string
-	caPEM                                []byte
-	explicit                             map[string]bool
+	target, scenario, locale, server           string
+	address, caFile, auth, tlsServerName       string
+	port                                       int
+	https, insecure, json, directory           bool
+	scratchDir, diskSerial, dnsZone, dfsServer string
+	wait, connectTimeout                       time.Duration
+	username, password                         string
+	caPEM                                      []byte
+	explicit                                   map[string]bool
 }
 
 // refusal is a flag refused before anything is touched.
@@ -91,6 +90,7 @@ func parse(args []string, getenv func(string) string) (options, error) {
 	fs.StringVar(&o.auth, "auth", "ntlm", "server: ntlm or basic")
 	fs.StringVar(&o.scratchDir, "scratch-dir", conformance.DefaultScratchDir, "the folder the suite creates and removes (its name must start with winfs-conformance)")
 	fs.StringVar(&o.diskSerial, "disk-serial", "", "a spare disk (serial number or unique id) the storage cases may take offline, online and mount; without it they are skipped")
+	fs.StringVar(&o.dfsServer, "dfs-server", "", "the server's host name, for the DFS cases (a standalone namespace \\\\NAME\\winfs-conformance-ns over a scratch share); without it they are skipped")
 	fs.StringVar(&o.dnsZone, "dns-zone", "", "a scratch DNS zone the server hosts, for the DNS cases; without it they are skipped")
 	fs.BoolVar(&o.directory, "directory", false, "allow the case that adds a scratch SPN ("+conformance.ScratchSPNClass+"/<computer>) to the server's own computer account and removes it")
 	fs.DurationVar(&o.wait, "wait", 60*time.Second, "how long a case waits for Windows to catch up (a volume appearing after its disk comes online)")
@@ -109,7 +109,7 @@ func parse(args []string, getenv func(string) string) (options, error) {
 	}
 	switch o.target {
 	case "lab":
-		for _, f := range []string{"address", "port", "https", "ca-file", "insecure", "tls-server-name", "auth", "disk-serial", "dns-zone", "directory"} {
+		for _, f := range []string{"address", "port", "https", "ca-file", "insecure", "tls-server-name", "auth", "disk-serial", "dns-zone", "directory", "dfs-server"} {
 			if o.explicit[f] {
 				return o, refuse("--%s is for a real server (--target server); the lab target gives its own", f)
 			}
@@ -280,6 +280,6 @@ func connect(ctx context.Context, o options) (conformance.Config, func(), error)
 		scheme = "https"
 	}
 	cfg := conformance.Config{Target: fmt.Sprintf("%s://%s", scheme, ep.Addr()), Client: c, Host: conformance.RemoteHost{Starter: starter},
-		DiskSerial: o.diskSerial, DNSZone: o.dnsZone, Endpoint: &ep, Directory: o.directory}
+		DiskSerial: o.diskSerial, DNSZone: o.dnsZone, DFSServer: o.dfsServer, Endpoint: &ep, Directory: o.directory}
 	return cfg, closeFn, nil
 }

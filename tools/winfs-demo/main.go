@@ -154,7 +154,10 @@ func run(latencyName, workDir string) error {
 	fmt.Println("   it no longer sees the LUNs (the array unmapped them: the fence); terraform plan: exit 0")
 
 	report := l.StopProbe()
-	return d.summary(report)
+	if err := d.summary(report); err != nil {
+		return err
+	}
+	return runDFS(lat, work, providerBin)
 }
 
 // prepare copies examples/failover, writes the lab's variables next to it

@@ -68,6 +68,16 @@ function Invoke-WinfsOp([string]$Op, $Params) {
         'service.get' { return (Invoke-WinfsServiceGet $Params) }
         'service.set' { return (Invoke-WinfsServiceSet $Params) }
         'service.restart' { return (Invoke-WinfsServiceRestart $Params) }
+        'dfs.namespace.get' { return (Invoke-WinfsDfsNamespaceGet $Params) }
+        'dfs.namespace.set' { return (Invoke-WinfsDfsNamespaceSet $Params) }
+        'dfs.namespace.remove' { return (Invoke-WinfsDfsNamespaceRemove $Params) }
+        'dfs.folder.get' { return (Invoke-WinfsDfsFolderGet $Params) }
+        'dfs.folder.set' { return (Invoke-WinfsDfsFolderSet $Params) }
+        'dfs.folder.remove' { return (Invoke-WinfsDfsFolderRemove $Params) }
+        'dfsr.group.get' { return (Invoke-WinfsDfsrGroupGet $Params) }
+        'dfsr.group.set' { return (Invoke-WinfsDfsrGroupSet $Params) }
+        'dfsr.group.remove' { return (Invoke-WinfsDfsrGroupRemove $Params) }
+        'dfsr.backlog.get' { return (Invoke-WinfsDfsrBacklogGet $Params) }
     }
     throw (New-WinfsError 'unknown_op' ('unknown operation "' + $Op + '"'))
 }

@@ -80,6 +80,18 @@ var handlers = table(
 	handle(agent.ServiceRestart, (*Host).serviceRestart),
 
 	handle(agent.ServerStatus, (*Host).serverStatus),
+
+	handle(agent.DFSNamespaceGet, (*Host).dfsNamespaceGet),
+	handle(agent.DFSNamespaceSet, (*Host).dfsNamespaceSet),
+	handle(agent.DFSNamespaceRemove, (*Host).dfsNamespaceRemove),
+	handle(agent.DFSFolderGet, (*Host).dfsFolderGet),
+	handle(agent.DFSFolderSet, (*Host).dfsFolderSet),
+	handle(agent.DFSFolderRemove, (*Host).dfsFolderRemove),
+
+	handle(agent.DFSRGroupGet, (*Host).dfsrGroupGet),
+	handle(agent.DFSRGroupSet, (*Host).dfsrGroupSet),
+	handle(agent.DFSRGroupRemove, (*Host).dfsrGroupRemove),
+	handle(agent.DFSRBacklogGet, (*Host).dfsrBacklogGet),
 )
 
 // Implements says whether the host implements the operation named op.

@@ -35,6 +35,7 @@ type Host struct {
 	// inEffect holds, by index of agent.WatchedSettings, the value its
 	// service read when it last started (settings.go); nil: absent.
 	inEffect map[int]*agent.RegistryValue
+	dfs      dfsRole // DFS Namespaces: the stores this host reaches
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly

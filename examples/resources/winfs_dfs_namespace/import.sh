@@ -1,0 +1,2 @@
+# <server whose agent reads it>:<namespace path>
+terraform import winfs_dfs_namespace.files 'server1:\\corp.example.com\files'

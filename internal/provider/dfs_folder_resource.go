@@ -1,0 +1,340 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+)
+
+var (
+	_ resource.Resource                   = (*dfsFolderResource)(nil)
+	_ resource.ResourceWithConfigure      = (*dfsFolderResource)(nil)
+	_ resource.ResourceWithImportState    = (*dfsFolderResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*dfsFolderResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*dfsFolderResource)(nil)
+)
+
+// NewDFSFolderResource is the winfs_dfs_folder factory.
+func NewDFSFolderResource() resource.Resource { return &dfsFolderResource{} }
+
+type dfsFolderResource struct{ serverScoped }
+
+type dfsFolderModel struct {
+	ID             types.String              `tfsdk:"id"`
+	Server         types.String              `tfsdk:"server"`
+	Namespace      types.String              `tfsdk:"namespace"`
+	Path           types.String              `tfsdk:"path"`
+	Targets        map[string]dfsTargetModel `tfsdk:"targets"`
+	TTL            types.Int64               `tfsdk:"ttl"`
+	TargetFailback types.Bool                `tfsdk:"target_failback"`
+}
+
+type dfsTargetModel struct {
+	State         types.String `tfsdk:"state"`
+	PriorityClass types.String `tfsdk:"priority_class"`
+	PriorityRank  types.Int64  `tfsdk:"priority_rank"`
+}
+
+const dfsFolderExample = `\\corp.example.com\files\Finance`
+
+func (r *dfsFolderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_dfs_folder"
+}
+
+func (r *dfsFolderResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A folder of a DFS namespace with its exact set of folder targets, each with its state and referral priority, " +
+			"managed through the agent on `server`. Swapping `global_high` and `global_low` between two targets is a planned DFS failover: " +
+			"clients move when their cached referral expires (`ttl`). Targets are added first, then changed, then removed, so the folder " +
+			"is never without a target. A target's host may be spelled by short name or FQDN and in any case: it is the same target.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<server>:<path>`; also the import ID, e.g. `server1:\\\\corp.example.com\\files\\Finance`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"server": resourceServerAttribute(" Changing it replaces the resource."),
+			"namespace": schema.StringAttribute{
+				MarkdownDescription: "The namespace the folder belongs to, e.g. `\\\\corp.example.com\\files` (usually a `winfs_dfs_namespace`'s `path`).",
+				Required:            true,
+				Validators:          []validator.String{uncPath(2, true, dfsNamespaceExample)},
+				PlanModifiers:       []planmodifier.String{requiresReplaceUnless(sameUNC, "Changing the namespace replaces the folder; changing only its letter case does not.")},
+			},
+			"path": schema.StringAttribute{
+				MarkdownDescription: "The folder's full path, starting with `namespace`, e.g. `\\\\corp.example.com\\files\\Finance`. Changing it replaces the folder.",
+				Required:            true,
+				Validators:          []validator.String{uncPath(3, false, dfsFolderExample)},
+				PlanModifiers:       []planmodifier.String{requiresReplaceUnless(sameUNC, "Changing the path replaces the folder; changing only its letter case does not.")},
+			},
+			"targets": schema.MapNestedAttribute{
+				MarkdownDescription: "The folder targets, keyed by UNC path (`\\\\<server>\\<share>`). Exact: targets not listed are removed.",
+				Required:            true,
+				Validators:          []validator.Map{mapvalidator.SizeAtLeast(1)},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"state": schema.StringAttribute{
+						MarkdownDescription: "`online` (default) or `offline` (left out of referrals).",
+						Optional:            true, Computed: true, Default: stringdefault.StaticString(agent.DFSStateOnline),
+						Validators: []validator.String{stringvalidator.OneOf(agent.DFSStates...)},
+					},
+					"priority_class": schema.StringAttribute{
+						MarkdownDescription: "Referral priority class: `global_high` (first among all targets), `site_cost_high` (first among targets of equal cost), " +
+							"`site_cost_normal` (default, ordinary ordering), `site_cost_low` (last among targets of equal cost), `global_low` (last among all targets).",
+						Optional: true, Computed: true, Default: stringdefault.StaticString("site_cost_normal"),
+						Validators: []validator.String{stringvalidator.OneOf(agent.DFSPriorityClassNames()...)},
+					},
+					"priority_rank": schema.Int64Attribute{
+						MarkdownDescription: "Rank within the priority class, 0 (default, first) to 31.",
+						Optional:            true, Computed: true, Default: int64default.StaticInt64(0),
+						Validators: []validator.Int64{int64validator.Between(0, agent.MaxDFSPriorityRank)},
+					},
+				}},
+			},
+			"ttl": schema.Int64Attribute{
+				MarkdownDescription: "How long clients cache the folder's referral, in seconds (default `1800`, Windows' default), 1 to 2147483647. " +
+					"A failover driven by priorities reaches a client within this time; a failed target is left at once.",
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(1800),
+				Validators: []validator.Int64{int64validator.Between(1, agent.MaxDFSTTL)},
+			},
+			"target_failback": schema.BoolAttribute{
+				MarkdownDescription: "Clients go back to the preferred target when their referral expires after it returns (default `false`).",
+				Optional:            true, Computed: true, Default: booldefault.StaticBool(false),
+			},
+		},
+	}
+}
+
+func (r *dfsFolderResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.configure(req.ProviderData, &resp.Diagnostics)
+}
+
+// folderUnder says whether folder is a path below namespace.
+func folderUnder(namespace, folder string) bool {
+	ns := strings.TrimRight(namespace, `\`) + `\`
+	return len(folder) > len(ns) && strings.EqualFold(folder[:len(ns)], ns)
+}
+
+func (r *dfsFolderResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var ns, p types.String
+	var targets types.Map
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("namespace"), &ns)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("path"), &p)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("targets"), &targets)...)
+	if !ns.IsNull() && !ns.IsUnknown() && !p.IsNull() && !p.IsUnknown() && !folderUnder(ns.ValueString(), p.ValueString()) {
+		resp.Diagnostics.AddAttributeError(path.Root("path"), "Folder outside its namespace",
+			fmt.Sprintf("path %q does not start with namespace %q: a folder's path is the namespace path, a backslash and the folder name, e.g. %s.", p.ValueString(), ns.ValueString(), dfsFolderExample))
+	}
+	if targets.IsNull() || targets.IsUnknown() {
+		return
+	}
+	names := make([]string, 0, len(targets.Elements()))
+	for k := range targets.Elements() {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if prob := uncProblem(n, 2, true); prob != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("targets").AtMapKey(n), "Invalid target",
+				fmt.Sprintf("targets: key %q %s; a folder target is a UNC path \\\\<server>\\<share>, e.g. \\\\server1\\Finance.", n, prob))
+		}
+	}
+	duplicateTargets(func(n string) path.Path { return path.Root("targets").AtMapKey(n) }, names, &resp.Diagnostics)
+}
+
+func (r *dfsFolderResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
+}
+
+// settings is what dfs.folder.set takes, targets sorted by name so the
+// request (and the target that creates the folder) is always the same.
+func (m dfsFolderModel) settings() agent.DFSFolderSettings {
+	out := agent.DFSFolderSettings{TTL: m.TTL.ValueInt64(), TargetFailback: m.TargetFailback.ValueBool(), Targets: []agent.DFSTarget{}}
+	for name, t := range m.Targets {
+		out.Targets = append(out.Targets, agent.DFSTarget{Path: name, State: t.State.ValueString(), PriorityClass: t.PriorityClass.ValueString(), PriorityRank: t.PriorityRank.ValueInt64()})
+	}
+	sort.Slice(out.Targets, func(i, j int) bool { return out.Targets[i].Path < out.Targets[j].Path })
+	return out
+}
+
+func sameFolder(have, want agent.DFSFolderSettings) bool {
+	if have.TTL != want.TTL || have.TargetFailback != want.TargetFailback || len(have.Targets) != len(want.Targets) {
+		return false
+	}
+	for _, w := range want.Targets {
+		found := false
+		for _, h := range have.Targets {
+			if sameTarget(h.Path, w.Path) {
+				found = h.State == w.State && h.PriorityClass == w.PriorityClass && h.PriorityRank == w.PriorityRank
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *dfsFolderResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan dfsFolderModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	p, want := plan.Path.ValueString(), plan.settings()
+	have, err := c.DFSFolderGet(ctx, p)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the folder", fmt.Sprintf("Reading %s through %s: %v", p, plan.Server.ValueString(), err))
+		return
+	}
+	switch {
+	case have.Exists && sameFolder(have.DFSFolderSettings, want):
+		tflog.Info(ctx, "folder already as declared; adopting it", map[string]any{"path": p})
+	case have.Exists:
+		resp.Diagnostics.AddAttributeError(path.Root("path"), "Folder already exists",
+			fmt.Sprintf("%s exists with other settings (ttl %d, target_failback %t, targets %s).\n\n%s",
+				p, have.TTL, have.TargetFailback, describeTargets(have.Targets), dfsImportAdvice(plan.Server.ValueString(), p)))
+		return
+	default:
+		tflog.Info(ctx, "creating folder", map[string]any{"path": p, "targets": len(want.Targets)})
+		if _, err := c.DFSFolderSet(ctx, agent.DFSFolderSetParams{Path: p, DFSFolderSettings: want}); err != nil {
+			resp.Diagnostics.AddError("Cannot create the folder", fmt.Sprintf("Creating %s through %s: %v", p, plan.Server.ValueString(), err))
+			return
+		}
+	}
+	plan.ID = types.StringValue(plan.Server.ValueString() + ":" + p)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func describeTargets(ts []agent.DFSTarget) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = fmt.Sprintf("%s %s %s rank %d", t.Path, t.State, t.PriorityClass, t.PriorityRank)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// read fills m from the server; false when the folder is gone.
+func (r *dfsFolderResource) read(ctx context.Context, m *dfsFolderModel, diags *diag.Diagnostics) bool {
+	c := r.client(ctx, m.Server.ValueString(), diags)
+	if c == nil {
+		return false
+	}
+	have, err := c.DFSFolderGet(ctx, m.Path.ValueString())
+	if err != nil {
+		diags.AddError("Cannot read the folder", fmt.Sprintf("Reading %s through %s: %v", m.Path.ValueString(), m.Server.ValueString(), err))
+		return false
+	}
+	if !have.Exists {
+		return false
+	}
+	mine := make([]string, 0, len(m.Targets))
+	for k := range m.Targets {
+		mine = append(mine, k)
+	}
+	names := make([]string, len(have.Targets))
+	for i, t := range have.Targets {
+		names[i] = t.Path
+	}
+	names = spellAs(names, mine)
+	m.Targets = map[string]dfsTargetModel{}
+	for i, t := range have.Targets {
+		m.Targets[names[i]] = dfsTargetModel{State: types.StringValue(t.State), PriorityClass: types.StringValue(t.PriorityClass), PriorityRank: types.Int64Value(t.PriorityRank)}
+	}
+	m.TTL = types.Int64Value(have.TTL)
+	m.TargetFailback = types.BoolValue(have.TargetFailback)
+	m.ID = types.StringValue(m.Server.ValueString() + ":" + m.Path.ValueString())
+	return true
+}
+
+func (r *dfsFolderResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state dfsFolderModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !r.read(ctx, &state, &resp.Diagnostics) {
+		if !resp.Diagnostics.HasError() {
+			tflog.Info(ctx, "folder is gone; it will be created again", map[string]any{"path": state.Path.ValueString()})
+			resp.State.RemoveResource(ctx)
+		}
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+func (r *dfsFolderResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan dfsFolderModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	p := plan.Path.ValueString()
+	tflog.Info(ctx, "setting folder", map[string]any{"path": p})
+	if _, err := c.DFSFolderSet(ctx, agent.DFSFolderSetParams{Path: p, DFSFolderSettings: plan.settings()}); err != nil {
+		resp.Diagnostics.AddError("Cannot update the folder", fmt.Sprintf("Setting %s through %s: %v", p, plan.Server.ValueString(), err))
+		return
+	}
+	plan.ID = types.StringValue(plan.Server.ValueString() + ":" + p)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *dfsFolderResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state dfsFolderModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(ctx, state.Server.ValueString(), &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	if _, err := c.DFSFolderRemove(ctx, state.Path.ValueString()); err != nil {
+		resp.Diagnostics.AddError("Cannot remove the folder", fmt.Sprintf("Removing %s through %s: %v", state.Path.ValueString(), state.Server.ValueString(), err))
+	}
+}
+
+func (r *dfsFolderResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	server, p, err := dfsImportID(req.ID, 3, false, dfsFolderExample)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	parts := strings.SplitN(strings.TrimPrefix(p, `\\`), `\`, 3)
+	m := dfsFolderModel{Server: types.StringValue(server), Path: types.StringValue(p), Namespace: types.StringValue(`\\` + parts[0] + `\` + parts[1])}
+	if !r.read(ctx, &m, &resp.Diagnostics) {
+		if !resp.Diagnostics.HasError() {
+			resp.Diagnostics.AddError("Nothing to import", fmt.Sprintf("There is no DFS folder %s (read through %s).", p, server))
+		}
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}

@@ -1,0 +1,450 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
+)
+
+var (
+	_ resource.Resource                   = (*dfsrGroupResource)(nil)
+	_ resource.ResourceWithConfigure      = (*dfsrGroupResource)(nil)
+	_ resource.ResourceWithImportState    = (*dfsrGroupResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*dfsrGroupResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*dfsrGroupResource)(nil)
+)
+
+// NewDFSRReplicationGroupResource is the winfs_dfsr_replication_group factory.
+func NewDFSRReplicationGroupResource() resource.Resource { return &dfsrGroupResource{} }
+
+type dfsrGroupResource struct{ serverScoped }
+
+type dfsrGroupModel struct {
+	ID       types.String               `tfsdk:"id"`
+	Server   types.String               `tfsdk:"server"`
+	Name     types.String               `tfsdk:"name"`
+	Members  []string                   `tfsdk:"members"`
+	Folders  map[string]dfsrFolderModel `tfsdk:"folders"`
+	Topology types.String               `tfsdk:"topology"`
+	Hub      types.String               `tfsdk:"hub"`
+	Schedule types.Bool                 `tfsdk:"schedule"`
+}
+
+type dfsrFolderModel struct {
+	ContentPaths map[string]string `tfsdk:"content_paths"`
+}
+
+// The topologies: every member with every other, or a hub with each spoke.
+const (
+	topologyFullMesh    = "full_mesh"
+	topologyHubAndSpoke = "hub_and_spoke"
+	// topologyOther is what a read finds when the connections are neither.
+	topologyOther = "other"
+)
+
+var (
+	dfsrNamePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,254}$`)
+	dfsrMemberPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,62}$`)
+	// An absolute local path: a drive letter, a colon, a backslash, then
+	// folder names without the characters Windows refuses.
+	dfsrContentPath = regexp.MustCompile(`^[A-Za-z]:\\([^\\/:*?"<>|]+(\\[^\\/:*?"<>|]+)*)?$`)
+)
+
+func (r *dfsrGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_dfsr_replication_group"
+}
+
+func (r *dfsrGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A DFS Replication group managed through the agent on `server` with the DFSR cmdlets: its members, " +
+			"its replicated folders with each member's content path, full-mesh or hub-and-spoke connections, and whether its schedule " +
+			"replicates. DFS Replication has no distributed locking: a file changed on two members before it replicates keeps the later change.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<server>:<name>`; also the import ID.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"server": resourceServerAttribute(" Changing it replaces the resource."),
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The group's name (letters, digits, space, `.`, `_`, `-`). Changing it replaces the group.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.RegexMatches(dfsrNamePattern, "must be letters, digits, space, '.', '_' or '-'")},
+				PlanModifiers:       []planmodifier.String{requiresReplaceUnlessEqualFold()},
+			},
+			"members": schema.ListAttribute{
+				MarkdownDescription: "The members' computer names, e.g. `[\"server1\", \"server2\"]`, each once.",
+				ElementType:         types.StringType,
+				Required:            true,
+				Validators: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(
+					stringvalidator.RegexMatches(dfsrMemberPattern, "must be a computer name, e.g. server1"))},
+			},
+			"folders": schema.MapNestedAttribute{
+				MarkdownDescription: "The replicated folders by name, each with the local folder every member replicates.",
+				Required:            true,
+				Validators:          []validator.Map{mapvalidator.SizeAtLeast(1), mapvalidator.KeysAre(stringvalidator.RegexMatches(dfsrNamePattern, "must be letters, digits, space, '.', '_' or '-'"))},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"content_paths": schema.MapAttribute{
+						MarkdownDescription: "Member name => absolute local path of its copy, e.g. `{ server1 = \"D:\\\\Finance\" }`.",
+						ElementType:         types.StringType,
+						Required:            true,
+						Validators: []validator.Map{mapvalidator.ValueStringsAre(stringvalidator.RegexMatches(dfsrContentPath,
+							`must be an absolute local path such as D:\Finance`))},
+					},
+				}},
+			},
+			"topology": schema.StringAttribute{
+				MarkdownDescription: "`full_mesh` (default: every member replicates with every other) or `hub_and_spoke` (each member with `hub`).",
+				Optional:            true, Computed: true, Default: stringdefault.StaticString(topologyFullMesh),
+				Validators: []validator.String{stringvalidator.OneOf(topologyFullMesh, topologyHubAndSpoke)},
+			},
+			"hub": schema.StringAttribute{
+				MarkdownDescription: "The hub member of `hub_and_spoke`.",
+				Optional:            true,
+			},
+			"schedule": schema.BoolAttribute{
+				MarkdownDescription: "Replicate all week (`true`, default) or not at all (`false`).",
+				Optional:            true, Computed: true, Default: booldefault.StaticBool(true),
+			},
+		},
+	}
+}
+
+func (r *dfsrGroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.configure(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *dfsrGroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m dfsrGroupModel
+	if diags := req.Config.Get(ctx, &m); diags.HasError() {
+		return // unknown values: checked again at apply
+	}
+	seen := map[string]bool{}
+	for i, member := range m.Members {
+		if seen[strings.ToUpper(member)] {
+			resp.Diagnostics.AddAttributeError(path.Root("members").AtListIndex(i), "Member listed twice",
+				fmt.Sprintf("members: %q is listed twice (computer names are compared without regard to case); list each member once.", member))
+		}
+		seen[strings.ToUpper(member)] = true
+	}
+	for name, f := range m.Folders {
+		for member := range f.ContentPaths {
+			if !seen[strings.ToUpper(member)] {
+				resp.Diagnostics.AddAttributeError(path.Root("folders").AtMapKey(name).AtName("content_paths").AtMapKey(member), "Not a member",
+					fmt.Sprintf("folders[%q].content_paths: %q is not in members %v.", name, member, m.Members))
+			}
+		}
+	}
+	hubAndSpoke := m.Topology.ValueString() == topologyHubAndSpoke
+	switch {
+	case hubAndSpoke && (m.Hub.IsNull() || !seen[strings.ToUpper(m.Hub.ValueString())]):
+		resp.Diagnostics.AddAttributeError(path.Root("hub"), "Hub required", "topology = \"hub_and_spoke\" needs hub, one of members.")
+	case !hubAndSpoke && !m.Hub.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root("hub"), "Hub without hub_and_spoke", "hub is only for topology = \"hub_and_spoke\".")
+	}
+}
+
+func (r *dfsrGroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
+}
+
+// connections is the topology as connection pairs, in a stable order.
+func (m dfsrGroupModel) connections() []agent.DFSRConnection {
+	out := []agent.DFSRConnection{}
+	if m.Topology.ValueString() == topologyHubAndSpoke {
+		for _, member := range m.Members {
+			if !strings.EqualFold(member, m.Hub.ValueString()) {
+				out = append(out, agent.DFSRConnection{A: m.Hub.ValueString(), B: member})
+			}
+		}
+		return out
+	}
+	for i, a := range m.Members {
+		for _, b := range m.Members[i+1:] {
+			out = append(out, agent.DFSRConnection{A: a, B: b})
+		}
+	}
+	return out
+}
+
+func (m dfsrGroupModel) settings() agent.DFSRGroupSettings {
+	s := agent.DFSRGroupSettings{Members: append([]string{}, m.Members...), Folders: []agent.DFSRFolder{}, Connections: m.connections(), Schedule: m.Schedule.ValueBool()}
+	names := make([]string, 0, len(m.Folders))
+	for n := range m.Folders {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f := agent.DFSRFolder{Name: n, Memberships: []agent.DFSRMembership{}}
+		for _, member := range m.Members {
+			for k, p := range m.Folders[n].ContentPaths {
+				if strings.EqualFold(k, member) {
+					f.Memberships = append(f.Memberships, agent.DFSRMembership{Member: member, ContentPath: p})
+				}
+			}
+		}
+		s.Folders = append(s.Folders, f)
+	}
+	return s
+}
+
+func pairKey(a, b string) string {
+	a, b = strings.ToUpper(a), strings.ToUpper(b)
+	if a > b {
+		a, b = b, a
+	}
+	return a + "|" + b
+}
+
+func pairSet(cs []agent.DFSRConnection) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = pairKey(c.A, c.B)
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// fromServer fills m from what the server holds, keeping m's spellings
+// and order where they name the same things.
+func (m *dfsrGroupModel) fromServer(have agent.DFSRGroupGetResult) {
+	members := spellAsFold(have.Members, m.Members)
+	if !sameFoldSet(members, m.Members) {
+		m.Members = members
+	}
+	folders := map[string]dfsrFolderModel{}
+	for _, f := range have.Folders {
+		name := f.Name
+		for mine := range m.Folders {
+			if strings.EqualFold(mine, f.Name) {
+				name = mine
+			}
+		}
+		paths := map[string]string{}
+		for _, ms := range f.Memberships {
+			key := ms.Member
+			for mine := range m.Folders[name].ContentPaths {
+				if strings.EqualFold(mine, ms.Member) {
+					key = mine
+				}
+			}
+			paths[key] = ms.ContentPath
+		}
+		folders[name] = dfsrFolderModel{ContentPaths: paths}
+	}
+	m.Folders = folders
+	switch {
+	case slices.Equal(pairSet(have.Connections), pairSet(m.connections())):
+		// the declared topology
+	case slices.Equal(pairSet(have.Connections), pairSet(dfsrGroupModel{Members: m.Members, Topology: types.StringValue(topologyFullMesh)}.connections())):
+		m.Topology, m.Hub = types.StringValue(topologyFullMesh), types.StringNull()
+	default:
+		m.Topology = types.StringValue(topologyOther)
+	}
+	switch have.HoursReplicated {
+	case agent.DFSRHoursAlways:
+		m.Schedule = types.BoolValue(true)
+	case 0:
+		m.Schedule = types.BoolValue(false)
+	default: // a partial schedule made by hand: drift either way
+		m.Schedule = types.BoolValue(!m.Schedule.ValueBool())
+	}
+}
+
+func spellAsFold(server, mine []string) []string {
+	out := make([]string, 0, len(server))
+	for _, s := range server {
+		name := s
+		for _, m := range mine {
+			if strings.EqualFold(m, s) {
+				name = m
+			}
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+func sameFoldSet(a, b []string) bool {
+	fold := func(xs []string) []string {
+		out := make([]string, len(xs))
+		for i, x := range xs {
+			out[i] = strings.ToUpper(x)
+		}
+		sort.Strings(out)
+		return out
+	}
+	return slices.Equal(fold(a), fold(b))
+}
+
+func (r *dfsrGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan dfsrGroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	name := plan.Name.ValueString()
+	have, err := c.DFSRGroupGet(ctx, name)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the replication group", fmt.Sprintf("Reading %s through %s: %v", name, plan.Server.ValueString(), err))
+		return
+	}
+	if have.Exists {
+		found := plan
+		found.fromServer(have)
+		if !dfsrSame(found, plan) {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Replication group already exists",
+				fmt.Sprintf("Replication group %s exists with other settings (members %v, topology %s, schedule %t).\n\n%s",
+					name, have.Members, found.Topology.ValueString(), found.Schedule.ValueBool(), dfsImportAdvice(plan.Server.ValueString(), name)))
+			return
+		}
+		tflog.Info(ctx, "replication group already as declared; adopting it", map[string]any{"name": name})
+	} else if _, err := c.DFSRGroupSet(ctx, agent.DFSRGroupSetParams{Name: name, DFSRGroupSettings: plan.settings()}); err != nil {
+		resp.Diagnostics.AddError("Cannot create the replication group", fmt.Sprintf("Creating %s through %s: %v", name, plan.Server.ValueString(), err))
+		return
+	}
+	plan.ID = types.StringValue(plan.Server.ValueString() + ":" + name)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func dfsrSame(a, b dfsrGroupModel) bool {
+	if !sameFoldSet(a.Members, b.Members) || a.Topology.ValueString() != b.Topology.ValueString() || a.Schedule.ValueBool() != b.Schedule.ValueBool() || len(a.Folders) != len(b.Folders) {
+		return false
+	}
+	for n, f := range b.Folders {
+		g, ok := a.Folders[n]
+		if !ok || len(g.ContentPaths) != len(f.ContentPaths) {
+			return false
+		}
+		for k, v := range f.ContentPaths {
+			if !strings.EqualFold(g.ContentPaths[k], v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (r *dfsrGroupResource) read(ctx context.Context, m *dfsrGroupModel, diags *diag.Diagnostics) bool {
+	c := r.client(ctx, m.Server.ValueString(), diags)
+	if c == nil {
+		return false
+	}
+	have, err := c.DFSRGroupGet(ctx, m.Name.ValueString())
+	if err != nil {
+		diags.AddError("Cannot read the replication group", fmt.Sprintf("Reading %s through %s: %v", m.Name.ValueString(), m.Server.ValueString(), err))
+		return false
+	}
+	if !have.Exists {
+		return false
+	}
+	m.fromServer(have)
+	m.ID = types.StringValue(m.Server.ValueString() + ":" + m.Name.ValueString())
+	return true
+}
+
+func (r *dfsrGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state dfsrGroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !r.read(ctx, &state, &resp.Diagnostics) {
+		if !resp.Diagnostics.HasError() {
+			resp.State.RemoveResource(ctx)
+		}
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+func (r *dfsrGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan dfsrGroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	name := plan.Name.ValueString()
+	if _, err := c.DFSRGroupSet(ctx, agent.DFSRGroupSetParams{Name: name, DFSRGroupSettings: plan.settings()}); err != nil {
+		resp.Diagnostics.AddError("Cannot update the replication group", fmt.Sprintf("Setting %s through %s: %v", name, plan.Server.ValueString(), err))
+		return
+	}
+	plan.ID = types.StringValue(plan.Server.ValueString() + ":" + name)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *dfsrGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state dfsrGroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(ctx, state.Server.ValueString(), &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	if _, err := c.DFSRGroupRemove(ctx, state.Name.ValueString()); err != nil {
+		resp.Diagnostics.AddError("Cannot remove the replication group", fmt.Sprintf("Removing %s through %s: %v", state.Name.ValueString(), state.Server.ValueString(), err))
+	}
+}
+
+func (r *dfsrGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	server, name, ok := strings.Cut(strings.TrimSpace(req.ID), ":")
+	if !ok || server == "" || !dfsrNamePattern.MatchString(name) {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("import ID %q must be <server>:<group name>, e.g. server1:Files", req.ID))
+		return
+	}
+	m := dfsrGroupModel{Server: types.StringValue(server), Name: types.StringValue(name), Topology: types.StringValue(topologyFullMesh), Hub: types.StringNull(), Schedule: types.BoolValue(true)}
+	c := r.client(ctx, server, &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	have, err := c.DFSRGroupGet(ctx, name)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the replication group", err.Error())
+		return
+	}
+	if !have.Exists {
+		resp.Diagnostics.AddError("Nothing to import", fmt.Sprintf("There is no replication group %s (read through %s).", name, server))
+		return
+	}
+	m.fromServer(have)
+	if m.Topology.ValueString() == topologyOther { // a hub connected to every other member
+		for _, hub := range m.Members {
+			h := dfsrGroupModel{Members: m.Members, Topology: types.StringValue(topologyHubAndSpoke), Hub: types.StringValue(hub)}
+			if slices.Equal(pairSet(have.Connections), pairSet(h.connections())) {
+				m.Topology, m.Hub = h.Topology, h.Hub
+			}
+		}
+	}
+	m.ID = types.StringValue(server + ":" + name)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}
