@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -240,11 +239,7 @@ func TestAccServerStatus_example(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)
 	l := statusLab(t)
-	example, err := os.ReadFile("../../examples/data-sources/winfs_server_status/data-source.tf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tf := statusTerraform(t, acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"})+string(example))
+	tf := statusTerraform(t, acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"})+example(t, "data-sources/winfs_server_status/data-source.tf"))
 	res := tf.Apply()
 	if len(res.Diagnostics("")) != 0 {
 		t.Fatalf("the example's checks must pass on the estate as set up by hand: %s", res.Explain())
