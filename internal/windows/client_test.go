@@ -29,6 +29,16 @@ func newClient(t *testing.T, lab *labStarter, mode windows.Mode) *windows.Client
 	return c
 }
 
+// startedClient is a persistent client whose agent is running (one hello).
+func startedClient(t *testing.T, lab *labStarter) *windows.Client {
+	t.Helper()
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
@@ -239,10 +249,7 @@ func TestDeleteOfUnknownOutcome(t *testing.T) {
 // it goes on on a new agent.
 func TestUnansweredCallEndsTheAgentAndOthersGoOn(t *testing.T) {
 	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	c := startedClient(t, lab)
 	defer close(lab.release)
 	lab.failNext(agent.DiskList.Name, hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -282,10 +289,7 @@ func TestUnansweredCallEndsTheAgentAndOthersGoOn(t *testing.T) {
 // A caller that gives up (cancel, not a deadline) leaves the agent alone.
 func TestCancelledCallKeepsTheAgent(t *testing.T) {
 	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	c := startedClient(t, lab)
 	lab.failNext(agent.RegistryGet.Name, hang)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -305,10 +309,7 @@ func TestCancelledCallKeepsTheAgent(t *testing.T) {
 
 func TestWriteTimingOutAfterSendIsUnknown(t *testing.T) {
 	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	c := startedClient(t, lab)
 	lab.failNext(agent.RegistrySet.Name, hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -359,10 +360,7 @@ func TestPerRequestStartsOneProcessPerCall(t *testing.T) {
 
 func TestCloseEndsTheAgent(t *testing.T) {
 	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	c := startedClient(t, lab)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
