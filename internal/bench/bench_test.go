@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
-	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 )
 
 // TestHarnessOnATinyEstate runs the whole harness (build, apply, refreshes
