@@ -29,16 +29,6 @@ func newClient(t *testing.T, lab *labStarter, mode windows.Mode) *windows.Client
 	return c
 }
 
-// startedClient is a persistent client whose agent is running (one hello).
-func startedClient(t *testing.T, lab *labStarter) *windows.Client {
-	t.Helper()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
@@ -249,7 +239,10 @@ func TestDeleteOfUnknownOutcome(t *testing.T) {
 // it goes on on a new agent.
 func TestUnansweredCallEndsTheAgentAndOthersGoOn(t *testing.T) {
 	lab := newLab()
-	c := startedClient(t, lab)
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
 	defer close(lab.release)
 	lab.failNext(agent.DiskList.Name, hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -289,7 +282,10 @@ func TestUnansweredCallEndsTheAgentAndOthersGoOn(t *testing.T) {
 // A caller that gives up (cancel, not a deadline) leaves the agent alone.
 func TestCancelledCallKeepsTheAgent(t *testing.T) {
 	lab := newLab()
-	c := startedClient(t, lab)
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
 	lab.failNext(agent.RegistryGet.Name, hang)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -309,7 +305,10 @@ func TestCancelledCallKeepsTheAgent(t *testing.T) {
 
 func TestWriteTimingOutAfterSendIsUnknown(t *testing.T) {
 	lab := newLab()
-	c := startedClient(t, lab)
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
 	lab.failNext(agent.RegistrySet.Name, hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -360,7 +359,10 @@ func TestPerRequestStartsOneProcessPerCall(t *testing.T) {
 
 func TestCloseEndsTheAgent(t *testing.T) {
 	lab := newLab()
-	c := startedClient(t, lab)
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
