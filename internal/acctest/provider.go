@@ -2,7 +2,11 @@ package acctest
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
@@ -109,27 +113,32 @@ func SANBlock(l *lab.Lab) string {
 	fmt.Fprintf(&b, "    address  = %s\n    username = %s\n    password = %s\n    timeout  = \"5s\"\n",
 		HCLString(l.SANAddress()), HCLString(l.SANUsername()), HCLString(l.SANPassword()))
 	if l.SANDialect() == "msa" {
-		b.WriteString(MSAGenericHCL)
+		b.WriteString(msaGenericHCL())
 	}
 	b.WriteString("  }\n")
 	return b.String()
 }
 
-// MSAGenericHCL is the generic dialect for an HP MSA style CLI; the same
-// text is in examples/provider/san-generic-msa.tf.
-const MSAGenericHCL = `    dialect  = "generic"
-    prompt   = "^# ?$"
-    generic = {
-      map_command     = "map volume {lun} host {igroup} lun {lun_id}"
-      unmap_command   = "unmap volume {lun} host {igroup}"
-      list_command    = "show volume-maps"
-      list_pattern    = "^(?P<lun>\\S+)\\s+(?P<igroup>\\S+)\\s+(?P<lun_id>\\d+)\\s+read-write"
-      serial_command  = "show volumes {lun}"
-      serial_pattern  = "(?m)^\\S+\\s+\\S+\\s+(?P<serial>\\S+)\\s*$"
-      success_pattern = "Success: Command completed successfully"
-      error_pattern   = "(?m)^Error:.*$"
-    }
-`
+// msaGenericHCL is the generic dialect for an HP MSA style CLI as
+// examples/provider/san-generic-msa.tf documents it (its lines from
+// `dialect` to the end of the `generic` block): the lab's MSA runs the
+// documented configuration.
+var msaGenericHCL = sync.OnceValue(func() string {
+	_, here, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(here), "..", "..", "examples", "provider", "san-generic-msa.tf")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	const blockEnd = "\n    }\n"
+	text := string(b)
+	start := strings.Index(text, "    dialect ")
+	end := strings.Index(text[max(start, 0):], blockEnd)
+	if start < 0 || end < 0 {
+		panic(path + ": no dialect line followed by the generic block")
+	}
+	return text[start : start+end+len(blockEnd)]
+})
 
 func firstNonEmpty(s ...string) string {
 	for _, v := range s {

@@ -56,13 +56,17 @@ func readBack(ctx context.Context, r *Run, name string, v agent.RegistryValue) e
 	return nil
 }
 
+// roundTrip writes v as name, then checks that it reads back the same.
+func roundTrip(ctx context.Context, r *Run, name string, v agent.RegistryValue) error {
+	if err := setScratch(ctx, r, name, v); err != nil {
+		return err
+	}
+	return readBack(ctx, r, name, v)
+}
+
 var registryCases = []Case{
 	{Op: agent.RegistrySet.Name, Name: "creates the key and writes a REG_SZ", Run: func(ctx context.Context, r *Run) error {
-		v := agent.RegistryValue{Type: agent.RegSZ, Data: "conformance"}
-		if err := setScratch(ctx, r, "plain", v); err != nil {
-			return err
-		}
-		return readBack(ctx, r, "plain", v)
+		return roundTrip(ctx, r, "plain", agent.RegistryValue{Type: agent.RegSZ, Data: "conformance"})
 	}},
 	{Op: agent.RegistrySet.Name, Name: "create_key creates every missing key of the path", Run: func(ctx context.Context, r *Run) error {
 		deep := agent.RegistryKeyRef{Hive: ScratchHive, Key: ScratchKey + `\nested\deep`}
@@ -93,31 +97,21 @@ var registryCases = []Case{
 	}},
 	{Op: agent.RegistrySet.Name, Name: "awkward data of every type reads back the same", Run: func(ctx context.Context, r *Run) error {
 		for _, a := range awkwardValues {
-			if err := setScratch(ctx, r, a.name, a.value); err != nil {
-				return err
-			}
-			if err := readBack(ctx, r, a.name, a.value); err != nil {
+			if err := roundTrip(ctx, r, a.name, a.value); err != nil {
 				return err
 			}
 		}
 		return nil
 	}},
 	{Op: agent.RegistrySet.Name, Name: "the default value (name \"\")", Run: func(ctx context.Context, r *Run) error {
-		v := agent.RegistryValue{Type: agent.RegSZ, Data: "default"}
-		if err := setScratch(ctx, r, "", v); err != nil {
-			return err
-		}
-		return readBack(ctx, r, "", v)
+		return roundTrip(ctx, r, "", agent.RegistryValue{Type: agent.RegSZ, Data: "default"})
 	}},
 	{Op: agent.RegistrySet.Name, Name: "a write of another type replaces the type", Run: func(ctx context.Context, r *Run) error {
 		if err := setScratch(ctx, r, "retyped", agent.RegistryValue{Type: agent.RegSZ, Data: "12"}); err != nil {
 			return err
 		}
 		v := agent.RegistryValue{Type: agent.RegDWord, Data: "12"}
-		if err := setScratch(ctx, r, "retyped", v); err != nil {
-			return err
-		}
-		return readBack(ctx, r, "retyped", v)
+		return roundTrip(ctx, r, "retyped", v)
 	}},
 	{Op: agent.RegistrySet.Name, Name: "a missing key without create_key is key_not_found", Run: func(ctx context.Context, r *Run) error {
 		err := r.C.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: ScratchHive, Key: ScratchKey + `\missing`},

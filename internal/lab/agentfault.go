@@ -27,7 +27,7 @@ type faultingExecutor struct {
 func (e *faultingExecutor) ComputerName() string { return e.s.host.ComputerName() }
 
 func (e *faultingExecutor) Execute(op string, params json.RawMessage) (any, *agent.Error) {
-	if e.s.takeHang(op) {
+	if e.s.takeOp(&e.s.hangOp, op) {
 		// A Storage cmdlet waiting on I/O to a LUN whose paths are gone: the
 		// disk class driver and MPIO hold such I/O for DiskTimeoutValue (120 s
 		// by default) and retry it RetryCount (3) times (Get-MPIOSetting
@@ -38,7 +38,7 @@ func (e *faultingExecutor) Execute(op string, params json.RawMessage) (any, *age
 		return nil, agent.Errorf(agent.CodeInternal, "the agent process ended")
 	}
 	result, aerr := e.s.host.Execute(op, params)
-	if e.s.takeKill(op) {
+	if e.s.takeOp(&e.s.killAfterOp, op) {
 		e.out.close()
 		e.kill()
 		e.lab.Timeline.Record(e.s.name, "fault.fire", "agent killed after "+op+" ran, before its answer")
@@ -46,25 +46,22 @@ func (e *faultingExecutor) Execute(op string, params json.RawMessage) (any, *age
 	return result, aerr
 }
 
-// takeKill consumes an armed kill_agent fault for op.
-func (s *server) takeKill(op string) bool {
+// armOp arms an agent fault for the next run of op: *slot is the
+// server's killAfterOp or hangOp.
+func (s *server) armOp(slot *string, op string) {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
-	if s.killAfterOp == "" || !strings.EqualFold(s.killAfterOp, op) {
-		return false
-	}
-	s.killAfterOp = ""
-	return true
+	*slot = op
 }
 
-// takeHang consumes an armed hang_agent fault for op.
-func (s *server) takeHang(op string) bool {
+// takeOp consumes the agent fault in *slot if it is armed for op.
+func (s *server) takeOp(slot *string, op string) bool {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
-	if s.hangOp == "" || !strings.EqualFold(s.hangOp, op) {
+	if *slot == "" || !strings.EqualFold(*slot, op) {
 		return false
 	}
-	s.hangOp = ""
+	*slot = ""
 	return true
 }
 

@@ -79,8 +79,8 @@ var faultKinds = []faultKind{
 		return fmt.Sprintf("add %d ms to every WinRM request", fr.LatencyMS), nil
 	})},
 	{TargetServer, "crash", injectCrash},
-	{TargetServer, "kill_agent", injectKillAgent},
-	{TargetServer, "hang_agent", injectHangAgent},
+	{TargetServer, "kill_agent", agentOpFault(func(s *server) *string { return &s.killAfterOp }, "after which the agent dies", "kill the agent after the next ")},
+	{TargetServer, "hang_agent", agentOpFault(func(s *server) *string { return &s.hangOp }, "in which the agent gets stuck", "the agent gets stuck in the next ")},
 	{TargetServer, "clock_skew", injectClockSkew},
 	{TargetServer, "slow_disk", func(l *Lab, fr FaultRequest) (string, error) {
 		l.servers[fr.Server].host.SetSlowDiscovery(max(fr.Count, 1))
@@ -179,28 +179,18 @@ func injectCrash(l *Lab, fr FaultRequest) (string, error) {
 	return "", nil
 }
 
-// injectKillAgent arms the agent to die after the next fr.Op (agentfault.go).
-func injectKillAgent(l *Lab, fr FaultRequest) (string, error) {
-	if err := checkFaultOp(fr, "after which the agent dies"); err != nil {
-		return "", err
+// agentOpFault arms the agent fault slot of fr.Server for the next fr.Op
+// (agentfault.go): what ends "the agent operation ..." in the error of a
+// request without an op, done leads the answer.
+func agentOpFault(slot func(*server) *string, what, done string) func(*Lab, FaultRequest) (string, error) {
+	return func(l *Lab, fr FaultRequest) (string, error) {
+		if err := checkFaultOp(fr, what); err != nil {
+			return "", err
+		}
+		s := l.servers[fr.Server]
+		s.armOp(slot(s), fr.Op)
+		return done + fr.Op, nil
 	}
-	s := l.servers[fr.Server]
-	s.faultMu.Lock()
-	s.killAfterOp = fr.Op
-	s.faultMu.Unlock()
-	return "kill the agent after the next " + fr.Op, nil
-}
-
-// injectHangAgent arms the agent to get stuck in the next fr.Op (agentfault.go).
-func injectHangAgent(l *Lab, fr FaultRequest) (string, error) {
-	if err := checkFaultOp(fr, "in which the agent gets stuck"); err != nil {
-		return "", err
-	}
-	s := l.servers[fr.Server]
-	s.faultMu.Lock()
-	s.hangOp = fr.Op
-	s.faultMu.Unlock()
-	return "the agent gets stuck in the next " + fr.Op, nil
 }
 
 // checkFaultOp checks the op of an agent fault.

@@ -1,5 +1,11 @@
 package lab
 
+import (
+	"maps"
+	"slices"
+	"strings"
+)
+
 // Invariant names a state of the estate that must never happen.
 type Invariant string
 
@@ -21,6 +27,17 @@ const (
 type Violation struct {
 	Invariant Invariant `json:"invariant"`
 	Detail    string    `json:"detail"`
+}
+
+// heldTwice is one violation of inv per name held by two or more holders
+// (a LUN by initiator groups, an SPN by accounts), in name order, each
+// detailed by detail(name, "a and b").
+func heldTwice(inv Invariant, holders map[string][]string, detail func(name, holders string) string) []Violation {
+	var out []Violation
+	for _, name := range slices.Sorted(maps.Keys(holders)) {
+		out = append(out, Violation{Invariant: inv, Detail: detail(name, strings.Join(holders[name], " and "))})
+	}
+	return out
 }
 
 // invariants is every check of the estate, by layer (each reports the

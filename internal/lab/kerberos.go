@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jcmturner/gokrb5/v8/keytab"
-
 	"github.com/winfs/terraform-provider-winfs/internal/lab/kdc"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/winrm"
 )
@@ -62,18 +60,9 @@ func (l *Lab) startKerberos() error {
 // is the real one plus the host's skew (fault clock_skew).
 func (l *Lab) joinRealm(name string, skew *atomic.Int64) (*winrm.Kerberos, error) {
 	path := filepath.Join(l.krb.dir, name+".keytab")
-	for _, spn := range HostSPNs(name) {
-		if err := l.krb.kdc.AddService(spn, path); err != nil {
-			return nil, fmt.Errorf("lab %s: %w", name, err)
-		}
-	}
-	raw, err := os.ReadFile(path)
+	kt, err := l.krb.kdc.ServiceKeytab(path, HostSPNs(name)...)
 	if err != nil {
-		return nil, err
-	}
-	kt := keytab.New()
-	if err := kt.Unmarshal(raw); err != nil {
-		return nil, fmt.Errorf("lab %s: keytab: %w", name, err)
+		return nil, fmt.Errorf("lab %s: %w", name, err)
 	}
 	return &winrm.Kerberos{Keytab: kt, Clock: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }}, nil
 }

@@ -103,9 +103,7 @@ func TestProbeWriteReadThroughAlias(t *testing.T) {
 			t.Errorf("path %q: %v", p, err)
 		}
 	}
-	if v := invariantNames(l); v != "" {
-		t.Fatalf("invariants: %s", v)
-	}
+	holdsInvariants(t, l, "")
 }
 
 // writeCacheOff turns a disk's write cache off, as winfs_volume_mount does
@@ -262,17 +260,13 @@ func TestCrashAndBoot(t *testing.T) {
 	if !l.LUNData().Dirty(serialX, 2) || !l.LUNData().Dirty(serialY, 2) {
 		t.Fatal("the volumes mounted at the crash are not dirty")
 	}
-	if v := invariantNames(l); v != "" {
-		t.Fatalf("invariants after the crash: %s", v)
-	}
+	holdsInvariants(t, l, " after the crash")
 	// The crash failover of X: (fenced): the array unmaps it from the dead
 	// host, server2 takes it, repairs and mounts it.
 	if _, err := l.Array().Unmap("/vol/vol1/files_x", "server1"); err != nil {
 		t.Fatal(err)
 	}
-	if v := invariantNames(l); v != "" {
-		t.Fatalf("invariants after unmapping from the down host: %s", v)
-	}
+	holdsInvariants(t, l, " after unmapping from the down host")
 	if _, err := l.Array().Map("/vol/vol1/files_x", "server2", 0); err != nil {
 		t.Fatal(err)
 	}
@@ -290,9 +284,7 @@ func TestCrashAndBoot(t *testing.T) {
 	if err := l.Zone().SetCNAME(AliasName, "server2.corp.example.com.", 60, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if v := invariantNames(l); v != "" {
-		t.Fatalf("invariants after the failover: %s", v)
-	}
+	holdsInvariants(t, l, " after the failover")
 	// The admin agent refuses a down host; clearing the faults boots it.
 	resp := adminDo(t, l, "POST", "/v1/servers/server1/agent", `{"op":"share.list","params":{"scope":[]}}`)
 	if resp.status != http.StatusConflict || !strings.Contains(resp.body, "down") {
@@ -381,9 +373,7 @@ func TestCrashAndBoot(t *testing.T) {
 	if err := l.Zone().SetCNAME(AliasName, "server1.corp.example.com.", 60, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if v := invariantNames(l); v != "" {
-		t.Fatalf("invariants after the failback: %s", v)
-	}
+	holdsInvariants(t, l, " after the failback")
 }
 
 // TestCrashWithoutFailover: the host boots with its disks, autochk repairs
@@ -408,9 +398,7 @@ func TestCrashWithoutFailover(t *testing.T) {
 	if l.LUNData().Dirty(serialX, 2) || l.LUNData().Dirty(serialY, 2) {
 		t.Fatal("dirty after autochk")
 	}
-	if v := invariantNames(l); v != "" {
-		t.Fatalf("invariants: %s", v)
-	}
+	holdsInvariants(t, l, "")
 }
 
 // TestSurpriseRemovalStillViolates: the running host's dangling letter is
@@ -430,9 +418,7 @@ func TestSurpriseRemovalStillViolates(t *testing.T) {
 	// After a reboot the letter is only a record.
 	_ = l.InjectFault(FaultRequest{Server: "server1", Kind: "crash"})
 	l.ClearFaults()
-	if v := invariantNames(l); v != "" {
-		t.Fatalf("invariants after reboot: %s", v)
-	}
+	holdsInvariants(t, l, " after reboot")
 }
 
 type adminResp struct {
@@ -613,5 +599,14 @@ func TestProbeAliasNeedsStrictNameCheckingOffInEffect(t *testing.T) {
 	restart()
 	if err := open(); err == nil || stage(err) != ProbeStageFile {
 		t.Fatalf("after the restart: %v", err)
+	}
+}
+
+// holdsInvariants fails t when the estate violates an invariant; when says
+// at which point (" after the crash"), or is empty.
+func holdsInvariants(t *testing.T, l *Lab, when string) {
+	t.Helper()
+	if v := invariantNames(l); v != "" {
+		t.Fatalf("invariants%s: %s", when, v)
 	}
 }

@@ -3,7 +3,6 @@ package lab
 import (
 	"fmt"
 	"net"
-	"sort"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -126,18 +125,7 @@ func lunMappedOnce(l *Lab) []Violation {
 	if l.array == nil {
 		return nil
 	}
-	var out []Violation
-	double := l.array.DoubleMapped()
-	luns := make([]string, 0, len(double))
-	for lun := range double {
-		luns = append(luns, lun)
-	}
-	sort.Strings(luns)
-	for _, lun := range luns {
-		out = append(out, Violation{
-			Invariant: OneHostPerLUN,
-			Detail:    fmt.Sprintf("LUN %s is mapped to initiator groups %s at once", lun, strings.Join(double[lun], " and ")),
-		})
-	}
-	return out
+	return heldTwice(OneHostPerLUN, l.array.DoubleMapped(), func(lun, igroups string) string {
+		return fmt.Sprintf("LUN %s is mapped to initiator groups %s at once", lun, igroups)
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
 )
 
 // Scenario is the estate a lab starts with. The default is the initial estate:
@@ -149,34 +150,40 @@ func LoadScenario(nameOrFile string) (Scenario, error) {
 	return sc, nil
 }
 
+// seed runs do on server's host, for a seed of kind (volume, share...).
+func (sc Scenario) seed(l *Lab, kind, server string, do func(h *winhost.Host) error) error {
+	h := l.Host(server)
+	if h == nil {
+		return fmt.Errorf("scenario %s: %s seed for unknown server %q", sc.Name, kind, server)
+	}
+	if err := do(h); err != nil {
+		return fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+	return nil
+}
+
 func (sc Scenario) apply(l *Lab) error {
 	for _, v := range sc.Volumes {
-		h := l.Host(v.Server)
-		if h == nil {
-			return fmt.Errorf("scenario %s: volume seed for unknown server %q", sc.Name, v.Server)
-		}
-		if err := h.SeedMount(v.Serial, v.MountPoint); err != nil {
-			return fmt.Errorf("scenario %s: %w", sc.Name, err)
+		if err := sc.seed(l, "volume", v.Server, func(h *winhost.Host) error { return h.SeedMount(v.Serial, v.MountPoint) }); err != nil {
+			return err
 		}
 	}
 	for _, sh := range sc.Shares {
-		h := l.Host(sh.Server)
-		if h == nil {
-			return fmt.Errorf("scenario %s: share seed for unknown server %q", sc.Name, sh.Server)
-		}
-		// The administrator worked on the whole volume: its drive root is the scope.
-		params, _ := json.Marshal(agent.ShareSetParams{Share: sh.Share, Scope: []string{sh.Share.Path[:3]}})
-		if _, aerr := h.Execute(agent.ShareSet.Name, params); aerr != nil {
-			return fmt.Errorf("scenario %s: share %q: %v", sc.Name, sh.Share.Name, aerr)
+		err := sc.seed(l, "share", sh.Server, func(h *winhost.Host) error {
+			// The administrator worked on the whole volume: its drive root is the scope.
+			params, _ := json.Marshal(agent.ShareSetParams{Share: sh.Share, Scope: []string{sh.Share.Path[:3]}})
+			if _, aerr := h.Execute(agent.ShareSet.Name, params); aerr != nil {
+				return fmt.Errorf("share %q: %v", sh.Share.Name, aerr)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	for _, f := range sc.Files {
-		h := l.Host(f.Server)
-		if h == nil {
-			return fmt.Errorf("scenario %s: file seed for unknown server %q", sc.Name, f.Server)
-		}
-		if err := h.WriteFile(f.Path, f.Content); err != nil {
-			return fmt.Errorf("scenario %s: %w", sc.Name, err)
+		if err := sc.seed(l, "file", f.Server, func(h *winhost.Host) error { return h.WriteFile(f.Path, f.Content) }); err != nil {
+			return err
 		}
 	}
 	// The seeded files were written long before the lab starts: no disk
@@ -185,12 +192,8 @@ func (sc Scenario) apply(l *Lab) error {
 		l.Host(name).FlushWriteCaches()
 	}
 	for _, r := range sc.Registry {
-		h := l.Host(r.Server)
-		if h == nil {
-			return fmt.Errorf("scenario %s: registry seed for unknown server %q", sc.Name, r.Server)
-		}
-		if err := h.SetRegistryValue(r.Hive, r.Key, r.Name, r.Value); err != nil {
-			return fmt.Errorf("scenario %s: %w", sc.Name, err)
+		if err := sc.seed(l, "registry", r.Server, func(h *winhost.Host) error { return h.SetRegistryValue(r.Hive, r.Key, r.Name, r.Value) }); err != nil {
+			return err
 		}
 	}
 	// The estate was set up by hand long ago: the servers have rebooted

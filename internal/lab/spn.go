@@ -2,7 +2,6 @@ package lab
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/addir"
@@ -67,16 +66,9 @@ func (l *Lab) aliasServer() (string, bool) {
 // server the alias points at (soft, as the alias check: it describes a
 // failover that has not finished).
 func spnsSound(l *Lab) []Violation {
-	var out []Violation
-	dups := l.dir.Duplicates()
-	names := make([]string, 0, len(dups))
-	for spn := range dups {
-		names = append(names, spn)
-	}
-	sort.Strings(names)
-	for _, spn := range names {
-		out = append(out, Violation{Invariant: SPNOnOneAccount, Detail: fmt.Sprintf("%s is on %s: the KDC cannot tell which key to use", spn, strings.Join(dups[spn], " and "))})
-	}
+	out := heldTwice(SPNOnOneAccount, l.dir.Duplicates(), func(spn, accounts string) string {
+		return fmt.Sprintf("%s is on %s: the KDC cannot tell which key to use", spn, accounts)
+	})
 	// Where the alias's names sit is judged, as "alias serves the shares"
 	// is, only while no agent runs: in a failover the names move to the new
 	// server a moment before the alias can follow them, which is part of the

@@ -85,6 +85,17 @@ func expectPlanError(t *testing.T, config string, want *regexp.Regexp) acctest.R
 	return tf.ExpectPlanError(want)
 }
 
+// example is a documented example under examples/, so that a test runs
+// what the documentation shows.
+func example(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 var protoV6Factories = map[string]func() (tfprotov6.ProviderServer, error){
 	"winfs": providerserver.NewProtocol6WithError(New("test")()),
 }

@@ -176,76 +176,74 @@ func spnDiag(diags *diag.Diagnostics, server, summary string, err error) {
 	diags.AddError(summary, fmt.Sprintf("Through %s: %v", server, err))
 }
 
-// place moves the planned SPNs onto the planned server's account, and
-// takes the SPNs dropped from the configuration off the previous holder.
-func (r *aliasSPNResource) place(ctx context.Context, plan aliasSPNModel, state *aliasSPNModel, diags *diag.Diagnostics) {
-	server := plan.Server.ValueString()
-	client := r.client(ctx, server, diags)
-	if client == nil {
-		return
+// open reads the model from src into m and returns the client of its
+// server, or nil after an error.
+func (r *aliasSPNResource) open(ctx context.Context, src modelSource, m *aliasSPNModel, diags *diag.Diagnostics) *windows.Client {
+	diags.Append(src.Get(ctx, m)...)
+	if diags.HasError() {
+		return nil
 	}
+	return r.client(ctx, m.Server.ValueString(), diags)
+}
+
+// place moves the SPNs planned in src onto the planned server's account,
+// and takes the SPNs dropped from the configuration off the previous
+// holder (state, the zero model on create), which it then replaces with
+// the plan. It returns false after an error.
+func (r *aliasSPNResource) place(ctx context.Context, src modelSource, state *aliasSPNModel, diags *diag.Diagnostics) bool {
+	var plan aliasSPNModel
+	client := r.open(ctx, src, &plan, diags)
+	if client == nil {
+		return false
+	}
+	server := plan.Server.ValueString()
 	computer, err := client.ComputerName(ctx)
 	if err != nil {
 		diags.AddAttributeError(path.Root("server"), "Cannot reach the server", fmt.Sprintf("Reading the computer name of %s: %v", server, err))
-		return
+		return false
 	}
 	spns := setStrings(ctx, plan.SPNs, diags)
 	from := setStrings(ctx, plan.ReleaseFrom, diags)
-	previous := ""
-	if state != nil {
-		previous = state.Computer.ValueString()
-		var dropped []string
-		for _, s := range setStrings(ctx, state.SPNs, diags) {
-			if !windows.HoldsSPN(spns, s) {
-				dropped = append(dropped, s)
-			}
+	previous := state.Computer.ValueString()
+	var dropped []string
+	for _, s := range setStrings(ctx, state.SPNs, diags) {
+		if !windows.HoldsSPN(spns, s) {
+			dropped = append(dropped, s)
 		}
-		if len(dropped) > 0 && previous != "" {
-			if _, err := client.ADSPNMove(ctx, agent.ADSPNMoveParams{SPNs: dropped, Release: []string{previous}}); err != nil {
-				spnDiag(diags, server, "Cannot remove SPNs", err)
-				return
-			}
+	}
+	if len(dropped) > 0 && previous != "" {
+		if _, err := client.ADSPNMove(ctx, agent.ADSPNMoveParams{SPNs: dropped, Release: []string{previous}}); err != nil {
+			spnDiag(diags, server, "Cannot remove SPNs", err)
+			return false
 		}
 	}
 	if diags.HasError() {
-		return
+		return false
 	}
 	p := agent.ADSPNMoveParams{SPNs: spns, Computer: computer, Release: releaseList(from, previous, computer)}
 	if _, err := client.ADSPNMove(ctx, p); err != nil {
 		spnDiag(diags, server, "Cannot move SPNs", err)
-		return
+		return false
 	}
 	plan.ID = types.StringValue(spnID(spns))
 	plan.Computer = types.StringValue(computer)
 	*state = plan
+	return true
 }
 
 func (r *aliasSPNResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan aliasSPNModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	var out aliasSPNModel
-	r.place(ctx, plan, &out, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
+	if r.place(ctx, req.Plan, &out, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, out)...)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, out)...)
 }
 
 func (r *aliasSPNResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state aliasSPNModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	var state aliasSPNModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+	if r.place(ctx, req.Plan, &state, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	}
-	r.place(ctx, plan, &state, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
 // Read reports the SPNs that are on the account and on none of the
@@ -253,15 +251,11 @@ func (r *aliasSPNResource) Update(ctx context.Context, req resource.UpdateReques
 // change to make.
 func (r *aliasSPNResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state aliasSPNModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server := state.Server.ValueString()
-	client := r.client(ctx, server, &resp.Diagnostics)
+	client := r.open(ctx, req.State, &state, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
+	server := state.Server.ValueString()
 	what := "the SPNs of " + server
 	computer := state.Computer.ValueString()
 	if computer == "" {
@@ -297,15 +291,11 @@ func (r *aliasSPNResource) Read(ctx context.Context, req resource.ReadRequest, r
 
 func (r *aliasSPNResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state aliasSPNModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server := state.Server.ValueString()
-	client := r.client(ctx, server, &resp.Diagnostics)
+	client := r.open(ctx, req.State, &state, &resp.Diagnostics)
 	if client == nil || state.Computer.ValueString() == "" {
 		return
 	}
+	server := state.Server.ValueString()
 	p := agent.ADSPNMoveParams{SPNs: setStrings(ctx, state.SPNs, &resp.Diagnostics), Release: []string{state.Computer.ValueString()}}
 	if _, err := client.ADSPNMove(ctx, p); err != nil && !r.data.fencedDelete(server, "the SPNs "+spnID(p.SPNs), err, &resp.Diagnostics) {
 		spnDiag(&resp.Diagnostics, server, "Cannot remove SPNs", err)

@@ -1,9 +1,6 @@
 package provider
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -537,19 +534,11 @@ func sshLogins(l *lab.Lab) int {
 // newKeyPEM is a fresh ed25519 key: its OpenSSH PEM and its public half.
 func newKeyPEM(t *testing.T) (string, ssh.PublicKey) {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	key, pub, err := array.NewClientKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(block)), sp
+	return string(key), pub
 }
 
 // TestAccSANLunMapping_ontapSSH: the mapping resource on the ONTAP 9

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -131,38 +130,15 @@ func TestAccServerStatus(t *testing.T) {
 				// reloaded to verify a check block"), so no plan with one is
 				// empty, passing or not.
 				ExpectNonEmptyPlan: true,
-				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + `
-check "server1_serves_files" {
-  data "winfs_server_status" "s1" {
-    server = "server1"
-    alias  = "files"
-    zone   = "corp.example.com"
-  }
-  assert {
-    condition     = data.winfs_server_status.s1.reachable && data.winfs_server_status.s1.serves_alias && length(data.winfs_server_status.s1.shares) > 0
-    error_message = "server1 does not serve \\\\files"
-  }
-}
-`,
+				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) +
+					servesFilesCheck("server1", "s1", " && length(data.winfs_server_status.s1.shares) > 0"),
 				ConfigStateChecks: []statecheck.StateCheck{acctest.Attr(s1, "serves_alias", knownvalue.Bool(true))},
 			},
 			{
 				// A failing check block is a warning: the apply succeeds
 				// (TestAccServerStatus_checkWarning reads the warning itself).
 				ExpectNonEmptyPlan: true,
-				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + `
-check "server2_serves_files" {
-  data "winfs_server_status" "s2" {
-    server = "server2"
-    alias  = "files"
-    zone   = "corp.example.com"
-  }
-  assert {
-    condition     = data.winfs_server_status.s2.reachable && data.winfs_server_status.s2.serves_alias
-    error_message = "server2 does not serve \\\\files"
-  }
-}
-`,
+				Config:             acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + servesFilesCheck("server2", "s2", ""),
 			},
 		},
 	})
@@ -210,6 +186,25 @@ func statusTerraform(t *testing.T, config string) *acctest.Terraform {
 	return tf
 }
 
+// servesFilesCheck is a check block that server serves \\files, read by
+// the data source winfs_server_status.<ds>, with extra added to the
+// condition.
+func servesFilesCheck(server, ds, extra string) string {
+	return fmt.Sprintf(`
+check "%[1]s_serves_files" {
+  data "winfs_server_status" "%[2]s" {
+    server = "%[1]s"
+    alias  = "files"
+    zone   = "corp.example.com"
+  }
+  assert {
+    condition     = data.winfs_server_status.%[2]s.reachable && data.winfs_server_status.%[2]s.serves_alias%[3]s
+    error_message = "%[1]s does not serve \\\\files"
+  }
+}
+`, server, ds, extra)
+}
+
 // TestAccServerStatus_checkWarning: a failing check block is a warning
 // that names the assertion, and the apply succeeds.
 func TestAccServerStatus_checkWarning(t *testing.T) {
@@ -244,11 +239,7 @@ func TestAccServerStatus_example(t *testing.T) {
 	t.Parallel()
 	acctest.RequireAcc(t)
 	l := statusLab(t)
-	example, err := os.ReadFile("../../examples/data-sources/winfs_server_status/data-source.tf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tf := statusTerraform(t, acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"})+string(example))
+	tf := statusTerraform(t, acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"})+example(t, "data-sources/winfs_server_status/data-source.tf"))
 	res := tf.Apply()
 	if len(res.Diagnostics("")) != 0 {
 		t.Fatalf("the example's checks must pass on the estate as set up by hand: %s", res.Explain())

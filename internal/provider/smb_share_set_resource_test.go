@@ -322,8 +322,8 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 }
 
 // TestAccShareSet_dataSourceCopies: shares made by hand on server1 are read
-// by the data source and declared on server2, as a daily copy job would;
-// the copy plans empty afterwards.
+// by the data source and declared on server2, as a daily copy job would
+// (the data source's documented example); the copy plans empty afterwards.
 func TestAccShareSet_dataSourceCopies(t *testing.T) {
 	l := parallelAccLab(t)
 	mountDrives(t, l, "server1", "X", "Y")
@@ -338,18 +338,7 @@ func TestAccShareSet_dataSourceCopies(t *testing.T) {
 			adminAgent(t, l, "server1", agent.ShareRemove.Name, agent.ShareRemoveParams{Name: s.Name, Scope: scope})
 		}
 	})
-	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
-data "winfs_smb_shares" "primary" {
-  server = "server1"
-  scope  = ["X:\\", "Y:\\"]
-}
-
-resource "winfs_smb_share_set" "standby" {
-  server = "server2"
-  scope  = data.winfs_smb_shares.primary.scope
-  shares = data.winfs_smb_shares.primary.shares
-}
-`
+	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + example(t, "data-sources/winfs_smb_shares/data-source.tf")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		CheckDestroy:             expectShares(l, "server2", scope),

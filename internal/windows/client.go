@@ -171,6 +171,25 @@ func repeat[P, R any](ctx context.Context, c *Client, op agent.Op[P, R], p P) (R
 	return call(ctx, c, op, p)
 }
 
+// checkedWrite sends a write that is not safe to repeat blindly. After an
+// unknown outcome it asks applied: when the write took effect, applied's
+// result is the answer; otherwise the write is sent once more. A failed
+// read-back returns the first result with both errors.
+func checkedWrite[P, R any](ctx context.Context, c *Client, op agent.Op[P, R], p P, applied func() (R, bool, error)) (R, error) {
+	res, err := call(ctx, c, op, p)
+	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
+		return res, err
+	}
+	done, ok, rerr := applied()
+	if rerr != nil {
+		return res, errors.Join(err, rerr)
+	}
+	if ok {
+		return done, nil
+	}
+	return call(ctx, c, op, p)
+}
+
 // A request safe to repeat is sent on up to maxSessionRetries new agents
 // when sessions keep breaking under it (a flapping network, a WinRM service
 // restart), with a growing pause between attempts.

@@ -2,7 +2,6 @@ package windows
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
@@ -27,24 +26,18 @@ func (c *Client) ADSPNList(ctx context.Context, computers []string) (agent.ADSPN
 // they are as asked that is success; otherwise the move is made once more
 // (it states an end state, so a second run only finishes the first).
 func (c *Client) ADSPNMove(ctx context.Context, p agent.ADSPNMoveParams) (agent.ADSPNMoveResult, error) {
-	res, err := call(ctx, c, agent.ADSPNMove, p)
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return res, err
-	}
-	accounts := append([]string{}, p.Release...)
-	if p.Computer != "" {
-		accounts = append(accounts, p.Computer)
-	}
-	got, rerr := c.ADSPNList(ctx, accounts)
-	if rerr != nil {
-		return res, errors.Join(err, rerr)
-	}
-	if SPNsPlaced(got, p) {
+	return checkedWrite(ctx, c, agent.ADSPNMove, p, func() (agent.ADSPNMoveResult, bool, error) {
+		accounts := append([]string{}, p.Release...)
+		if p.Computer != "" {
+			accounts = append(accounts, p.Computer)
+		}
+		got, err := c.ADSPNList(ctx, accounts)
+		if err != nil || !SPNsPlaced(got, p) {
+			return agent.ADSPNMoveResult{}, false, err
+		}
 		c.log(ctx, LevelDebug, "SPN move of unknown outcome had been applied", map[string]any{"computer": p.Computer})
-		return agent.ADSPNMoveResult{Removed: []agent.ADComputerSPNs{}, Added: []string{}}, nil
-	}
-	res, err = call(ctx, c, agent.ADSPNMove, p)
-	return res, err
+		return agent.ADSPNMoveResult{Removed: []agent.ADComputerSPNs{}, Added: []string{}}, true, nil
+	})
 }
 
 // SPNsPlaced says whether the accounts listed hold p's SPNs as the move

@@ -2,7 +2,6 @@ package windows
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
@@ -19,39 +18,27 @@ func (c *Client) DNSCNAMEGet(ctx context.Context, ref agent.DNSNameRef) (agent.D
 // of unknown outcome it reads the alias back: already as asked is success;
 // otherwise the write is applied once more.
 func (c *Client) DNSCNAMESet(ctx context.Context, p agent.DNSCNAMESetParams) (agent.DNSCNAMESetResult, error) {
-	res, err := call(ctx, c, agent.DNSCNAMESet, p)
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return res, err
-	}
-	got, rerr := c.DNSCNAMEGet(ctx, p.DNSNameRef)
-	if rerr != nil {
-		return res, errors.Join(err, rerr)
-	}
-	if got.Exists && SameDNSName(got.Target, p.Target) && got.TTL == p.TTL {
-		c.log(ctx, LevelDebug, "DNS write of unknown outcome had been applied", map[string]any{"zone": p.Zone, "name": p.Name})
-		return agent.DNSCNAMESetResult{Replaced: true}, nil
-	}
-	c.log(ctx, LevelDebug, "DNS write of unknown outcome had not been applied; applying it", map[string]any{"zone": p.Zone, "name": p.Name})
-	res, err = call(ctx, c, agent.DNSCNAMESet, p)
-	return res, err
+	return checkedWrite(ctx, c, agent.DNSCNAMESet, p, func() (agent.DNSCNAMESetResult, bool, error) {
+		got, err := c.DNSCNAMEGet(ctx, p.DNSNameRef)
+		if err != nil {
+			return agent.DNSCNAMESetResult{}, false, err
+		}
+		if got.Exists && SameDNSName(got.Target, p.Target) && got.TTL == p.TTL {
+			c.log(ctx, LevelDebug, "DNS write of unknown outcome had been applied", map[string]any{"zone": p.Zone, "name": p.Name})
+			return agent.DNSCNAMESetResult{Replaced: true}, true, nil
+		}
+		c.log(ctx, LevelDebug, "DNS write of unknown outcome had not been applied; applying it", map[string]any{"zone": p.Zone, "name": p.Name})
+		return agent.DNSCNAMESetResult{}, false, nil
+	})
 }
 
 // DNSCNAMEDelete removes the alias; a missing one succeeds with Existed
 // false. After a write of unknown outcome it re-reads like DNSCNAMESet.
 func (c *Client) DNSCNAMEDelete(ctx context.Context, ref agent.DNSNameRef) (agent.DNSCNAMEDeleteResult, error) {
-	res, err := call(ctx, c, agent.DNSCNAMEDelete, agent.DNSCNAMEDeleteParams{DNSNameRef: ref})
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return res, err
-	}
-	got, rerr := c.DNSCNAMEGet(ctx, ref)
-	if rerr != nil {
-		return res, errors.Join(err, rerr)
-	}
-	if !got.Exists {
-		return agent.DNSCNAMEDeleteResult{Existed: true}, nil
-	}
-	res, err = call(ctx, c, agent.DNSCNAMEDelete, agent.DNSCNAMEDeleteParams{DNSNameRef: ref})
-	return res, err
+	return checkedWrite(ctx, c, agent.DNSCNAMEDelete, agent.DNSCNAMEDeleteParams{DNSNameRef: ref}, func() (agent.DNSCNAMEDeleteResult, bool, error) {
+		got, err := c.DNSCNAMEGet(ctx, ref)
+		return agent.DNSCNAMEDeleteResult{Existed: true}, !got.Exists, err
+	})
 }
 
 // SameDNSName compares domain names as DNS does: case-insensitively, with

@@ -2,7 +2,6 @@ package windows_test
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
-	"github.com/jcmturner/gokrb5/v8/keytab"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/kdc"
@@ -41,18 +39,7 @@ func startKerberosLab(t *testing.T) *kerberosLab {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	ktPath := filepath.Join(dir, "server1.keytab")
-	if err := k.AddService(spn, ktPath); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(ktPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kt := keytab.New()
-	if err := kt.Unmarshal(raw); err != nil {
-		t.Fatal(err)
-	}
+	kt := k.ServiceKeytabForTest(t, spn)
 	skew := new(atomic.Int64)
 	_, host, ep, _ := startLabWinRMWith(t, func(c *labwinrm.Config) {
 		c.DisableNTLM, c.DisableBasic = true, true // a host that only allows Kerberos

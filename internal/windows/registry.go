@@ -2,7 +2,6 @@ package windows
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,20 +33,18 @@ func (c *Client) RegistryList(ctx context.Context, key agent.RegistryKeyRef) (ag
 // was asked, that is success; otherwise the write did not happen and it is
 // applied once more.
 func (c *Client) RegistrySet(ctx context.Context, p agent.RegistrySetParams) error {
-	_, err := call(ctx, c, agent.RegistrySet, p)
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return err
-	}
-	got, rerr := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: p.RegistryKeyRef, Name: p.Name})
-	if rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	if got.Exists && got.Value != nil && SameRegistryValue(*got.Value, p.Value) {
-		c.log(ctx, LevelDebug, "registry write of unknown outcome had been applied", map[string]any{"key": p.Key, "name": p.Name})
-		return nil
-	}
-	c.log(ctx, LevelDebug, "registry write of unknown outcome had not been applied; applying it", map[string]any{"key": p.Key, "name": p.Name})
-	_, err = call(ctx, c, agent.RegistrySet, p)
+	_, err := checkedWrite(ctx, c, agent.RegistrySet, p, func() (agent.Empty, bool, error) {
+		got, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: p.RegistryKeyRef, Name: p.Name})
+		if err != nil {
+			return agent.Empty{}, false, err
+		}
+		if got.Exists && got.Value != nil && SameRegistryValue(*got.Value, p.Value) {
+			c.log(ctx, LevelDebug, "registry write of unknown outcome had been applied", map[string]any{"key": p.Key, "name": p.Name})
+			return agent.Empty{}, true, nil
+		}
+		c.log(ctx, LevelDebug, "registry write of unknown outcome had not been applied; applying it", map[string]any{"key": p.Key, "name": p.Name})
+		return agent.Empty{}, false, nil
+	})
 	return err
 }
 
@@ -56,19 +53,10 @@ func (c *Client) RegistrySet(ctx context.Context, p agent.RegistrySetParams) err
 // RegistrySet; a value found gone then reports Existed true, since this
 // delete most likely removed it.
 func (c *Client) RegistryDelete(ctx context.Context, p agent.RegistryDeleteParams) (agent.RegistryDeleteResult, error) {
-	res, err := call(ctx, c, agent.RegistryDelete, p)
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return res, err
-	}
-	got, rerr := c.RegistryGet(ctx, agent.RegistryGetParams(p))
-	if rerr != nil {
-		return res, errors.Join(err, rerr)
-	}
-	if !got.Exists {
-		return agent.RegistryDeleteResult{Existed: true}, nil
-	}
-	res, err = call(ctx, c, agent.RegistryDelete, p)
-	return res, err
+	return checkedWrite(ctx, c, agent.RegistryDelete, p, func() (agent.RegistryDeleteResult, bool, error) {
+		got, err := c.RegistryGet(ctx, agent.RegistryGetParams(p))
+		return agent.RegistryDeleteResult{Existed: true}, !got.Exists, err
+	})
 }
 
 // SameRegistryValue compares two values by meaning: "060000" and "60000"

@@ -2,7 +2,6 @@ package windows
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 
@@ -60,39 +59,28 @@ func (c *Client) ShareSet(ctx context.Context, p agent.ShareSetParams) (agent.Sh
 	if p.Share.Access == nil {
 		p.Share.Access = []agent.ShareAccess{}
 	}
-	res, err := call(ctx, c, agent.ShareSet, p)
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return res, err
-	}
-	cur, found, rerr := c.findShare(ctx, p.Scope, p.Share.Name)
-	if rerr != nil {
-		return res, errors.Join(err, rerr)
-	}
-	if found && cur.Available && smbshare.Same(cur.Share, p.Share) {
-		c.log(ctx, LevelDebug, "share write of unknown outcome had been applied", map[string]any{"share": p.Share.Name})
-		return agent.ShareSetResult{Action: agent.ShareUpdated}, nil
-	}
-	c.log(ctx, LevelDebug, "share write of unknown outcome had not been applied; applying it", map[string]any{"share": p.Share.Name})
-	return call(ctx, c, agent.ShareSet, p)
+	return checkedWrite(ctx, c, agent.ShareSet, p, func() (agent.ShareSetResult, bool, error) {
+		cur, found, err := c.findShare(ctx, p.Scope, p.Share.Name)
+		if err != nil {
+			return agent.ShareSetResult{}, false, err
+		}
+		if found && cur.Available && smbshare.Same(cur.Share, p.Share) {
+			c.log(ctx, LevelDebug, "share write of unknown outcome had been applied", map[string]any{"share": p.Share.Name})
+			return agent.ShareSetResult{Action: agent.ShareUpdated}, true, nil
+		}
+		c.log(ctx, LevelDebug, "share write of unknown outcome had not been applied; applying it", map[string]any{"share": p.Share.Name})
+		return agent.ShareSetResult{}, false, nil
+	})
 }
 
 // ShareRemove removes one share under the scope; a missing share is
 // success with Existed false. After a write of unknown outcome it re-reads
 // like ShareSet.
 func (c *Client) ShareRemove(ctx context.Context, p agent.ShareRemoveParams) (agent.ShareRemoveResult, error) {
-	res, err := call(ctx, c, agent.ShareRemove, p)
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return res, err
-	}
-	_, found, rerr := c.findShare(ctx, p.Scope, p.Name)
-	if rerr != nil {
-		return res, errors.Join(err, rerr)
-	}
-	if !found {
-		return agent.ShareRemoveResult{Existed: true}, nil
-	}
-	res, err = call(ctx, c, agent.ShareRemove, p)
-	return res, err
+	return checkedWrite(ctx, c, agent.ShareRemove, p, func() (agent.ShareRemoveResult, bool, error) {
+		_, found, err := c.findShare(ctx, p.Scope, p.Name)
+		return agent.ShareRemoveResult{Existed: true}, !found, err
+	})
 }
 
 func (c *Client) findShare(ctx context.Context, scope []string, name string) (agent.ShareInfo, bool, error) {

@@ -2,7 +2,6 @@ package windows
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
@@ -81,35 +80,19 @@ func (c *Client) MountPointGet(ctx context.Context, path string) (agent.MountPoi
 // VolumeMount adds an access path. After an unknown outcome it reads the
 // mount point back: holding the volume means done, free means not done.
 func (c *Client) VolumeMount(ctx context.Context, p agent.VolumeMountParams) (bool, error) {
-	res, err := call(ctx, c, agent.VolumeMount, p)
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return res.Changed, err
-	}
-	mp, rerr := c.MountPointGet(ctx, p.Path)
-	if rerr != nil {
-		return false, errors.Join(err, rerr)
-	}
-	if mp.InUse && mp.VolumeGUID == p.VolumeGUID {
-		return true, nil
-	}
-	res, err = call(ctx, c, agent.VolumeMount, p)
+	res, err := checkedWrite(ctx, c, agent.VolumeMount, p, func() (agent.VolumeMountResult, bool, error) {
+		mp, err := c.MountPointGet(ctx, p.Path)
+		return agent.VolumeMountResult{Changed: true}, mp.InUse && mp.VolumeGUID == p.VolumeGUID, err
+	})
 	return res.Changed, err
 }
 
 // VolumeDismount removes an access path (only if it holds p.VolumeGUID).
 func (c *Client) VolumeDismount(ctx context.Context, p agent.VolumeDismountParams) (bool, error) {
-	res, err := call(ctx, c, agent.VolumeDismount, p)
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return res.Removed, err
-	}
-	mp, rerr := c.MountPointGet(ctx, p.Path)
-	if rerr != nil {
-		return false, errors.Join(err, rerr)
-	}
-	if !mp.InUse || (p.VolumeGUID != "" && mp.VolumeGUID != p.VolumeGUID) {
-		return true, nil
-	}
-	res, err = call(ctx, c, agent.VolumeDismount, p)
+	res, err := checkedWrite(ctx, c, agent.VolumeDismount, p, func() (agent.VolumeDismountResult, bool, error) {
+		mp, err := c.MountPointGet(ctx, p.Path)
+		return agent.VolumeDismountResult{Removed: true}, !mp.InUse || (p.VolumeGUID != "" && mp.VolumeGUID != p.VolumeGUID), err
+	})
 	return res.Removed, err
 }
 

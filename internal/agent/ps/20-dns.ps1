@@ -80,10 +80,16 @@ function Get-WinfsDnsTarget($Params) {
     return $target
 }
 
-function Invoke-WinfsDnsCNameGet($Params) {
+# Get-WinfsDnsNameRef checks the params of an operation on a name alone
+# (get, delete) and returns the name's reference.
+function Get-WinfsDnsNameRef($Params) {
     Assert-WinfsObject $Params 'params'
     Assert-WinfsFields $Params @('zone', 'name') 'params'
-    $ref = Get-WinfsDnsRef $Params
+    return Get-WinfsDnsRef $Params
+}
+
+function Invoke-WinfsDnsCNameGet($Params) {
+    $ref = Get-WinfsDnsNameRef $Params
     $node = Get-WinfsDnsNode $ref
     if ($null -eq $node.CName) {
         return [ordered]@{ exists = $false; other_types = $node.Others }
@@ -131,9 +137,7 @@ function Invoke-WinfsDnsCNameSet($Params) {
 }
 
 function Invoke-WinfsDnsCNameDelete($Params) {
-    Assert-WinfsObject $Params 'params'
-    Assert-WinfsFields $Params @('zone', 'name') 'params'
-    $ref = Get-WinfsDnsRef $Params
+    $ref = Get-WinfsDnsNameRef $Params
     $node = Get-WinfsDnsNode $ref
     if ($null -eq $node.CName) {
         return [ordered]@{ existed = $false }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"strings"
@@ -29,6 +30,25 @@ func (a *Array) signer() ssh.Signer {
 		}
 	}
 	return a.hostKey
+}
+
+// NewClientKey is a fresh ed25519 key for a client of the array: its
+// private half in OpenSSH PEM (as ssh-keygen writes it) and its public
+// half, for AuthorizeKey.
+func NewClientKey() ([]byte, ssh.PublicKey, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	sp, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(block), sp, nil
 }
 
 // AuthorizeKey lets the holder of key's private half log in as the

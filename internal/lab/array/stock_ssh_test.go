@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -64,20 +63,15 @@ func sshArgs(port, knownHosts string) []string {
 func TestStockSSHClientKeyExec(t *testing.T) {
 	requireSSHTools(t, "ssh")
 	a, port, kh := newSSHTestArray(t, "unused-pw")
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
+	key, pub, err := NewClientKey()
 	if err != nil {
 		t.Fatal(err)
 	}
 	keyFile := filepath.Join(t.TempDir(), "id_ed25519")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	signer, _ := ssh.NewSignerFromKey(priv)
-	a.AuthorizeKey(signer.PublicKey())
+	a.AuthorizeKey(pub)
 	run := func(knownHosts string, command string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()

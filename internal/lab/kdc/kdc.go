@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jcmturner/gokrb5/v8/keytab"
 )
 
 // Programs the KDC needs: Debian installs them in /usr/sbin, which is not
@@ -146,6 +148,26 @@ func (k *KDC) AddService(spn, kt string) error {
 		return err
 	}
 	return k.run("kadmin.local", "", "-r", k.Realm, "-q", "ktadd -k "+kt+" "+p)
+}
+
+// ServiceKeytab adds the service principals spns with their keys in the
+// keytab file kt (AddService), then reads the file back: the keys a host
+// joined to the realm holds.
+func (k *KDC) ServiceKeytab(kt string, spns ...string) (*keytab.Keytab, error) {
+	for _, spn := range spns {
+		if err := k.AddService(spn, kt); err != nil {
+			return nil, err
+		}
+	}
+	raw, err := os.ReadFile(kt)
+	if err != nil {
+		return nil, err
+	}
+	tab := keytab.New()
+	if err := tab.Unmarshal(raw); err != nil {
+		return nil, fmt.Errorf("keytab: %w", err)
+	}
+	return tab, nil
 }
 
 // Keytab writes the current keys of an existing principal to kt without

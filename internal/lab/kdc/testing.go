@@ -2,7 +2,12 @@ package kdc
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/jcmturner/gokrb5/v8/client"
+	"github.com/jcmturner/gokrb5/v8/config"
+	"github.com/jcmturner/gokrb5/v8/keytab"
 )
 
 // StartForTest starts a KDC for t and stops it when t ends. Without the MIT
@@ -29,4 +34,27 @@ func Require(t testing.TB) {
 		}
 		t.Skipf("skipping: %v", err)
 	}
+}
+
+// ServiceKeytabForTest is ServiceKeytab in a file of t's own, failing t on
+// an error.
+func (k *KDC) ServiceKeytabForTest(t testing.TB, spns ...string) *keytab.Keytab {
+	t.Helper()
+	tab, err := k.ServiceKeytab(filepath.Join(t.TempDir(), "service.keytab"), spns...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+// PasswordClientForTest is a client of user in the realm, configured by
+// the KDC's krb5.conf, with the settings the provider uses against Active
+// Directory (no FAST, pre-authentication assumed).
+func (k *KDC) PasswordClientForTest(t testing.TB, user, password string) *client.Client {
+	t.Helper()
+	cfg, err := config.Load(k.Krb5Conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client.NewWithPassword(user, k.Realm, password, cfg, client.DisablePAFXFAST(true), client.AssumePreAuthentication(true))
 }

@@ -36,7 +36,12 @@ func checkComputers(names []string) *agent.Error {
 	return nil
 }
 
-func (h *Host) directory() (*addir.Directory, *agent.Error) {
+// directoryFor checks the computer names of a request, then returns the
+// domain's directory: agent.ps1 checks its params before the module.
+func (h *Host) directoryFor(computers []string) (*addir.Directory, *agent.Error) {
+	if err := checkComputers(computers); err != nil {
+		return nil, err
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.dir == nil {
@@ -55,10 +60,7 @@ func accountSPNs(d *addir.Directory, computer string) ([]string, *agent.Error) {
 
 func (h *Host) adSPNList(p agent.ADSPNListParams) (agent.ADSPNListResult, *agent.Error) {
 	res := agent.ADSPNListResult{Accounts: []agent.ADComputerSPNs{}}
-	if err := checkComputers(p.Computers); err != nil {
-		return res, err
-	}
-	d, aerr := h.directory()
+	d, aerr := h.directoryFor(p.Computers)
 	if aerr != nil {
 		return res, aerr
 	}
@@ -94,15 +96,11 @@ func (h *Host) adSPNMove(p agent.ADSPNMoveParams) (agent.ADSPNMoveResult, *agent
 			return res, agent.Errorf(agent.CodeInvalidParams, "invalid SPN %q: service class/host, e.g. HOST/files.corp.example.com", s)
 		}
 	}
+	named := p.Release
 	if p.Computer != "" {
-		if err := checkComputers([]string{p.Computer}); err != nil {
-			return res, err
-		}
+		named = append([]string{p.Computer}, p.Release...)
 	}
-	if err := checkComputers(p.Release); err != nil {
-		return res, err
-	}
-	d, aerr := h.directory()
+	d, aerr := h.directoryFor(named)
 	if aerr != nil {
 		return res, aerr
 	}

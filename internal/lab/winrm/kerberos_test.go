@@ -3,15 +3,10 @@ package winrm_test
 import (
 	"encoding/base64"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/jcmturner/gokrb5/v8/client"
-	"github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
-	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/spnego"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/kdc"
@@ -27,18 +22,7 @@ func TestKerberosReplayRefused(t *testing.T) {
 	if err := k.AddUser("Administrator", "Pa55-word"); err != nil {
 		t.Fatal(err)
 	}
-	ktPath := filepath.Join(t.TempDir(), "host.keytab")
-	if err := k.AddService("HTTP/server1.corp.example.com", ktPath); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(ktPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kt := keytab.New()
-	if err := kt.Unmarshal(raw); err != nil {
-		t.Fatal(err)
-	}
+	kt := k.ServiceKeytabForTest(t, "HTTP/server1.corp.example.com")
 	srv := winrm.New(winrm.Config{Username: "Administrator", Password: "Pa55-word", DisableNTLM: true, DisableBasic: true,
 		Kerberos: &winrm.Kerberos{Keytab: kt}})
 	t.Cleanup(func() { _ = srv.Close() })
@@ -46,11 +30,7 @@ func TestKerberosReplayRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(k.Krb5Conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := client.NewWithPassword("Administrator", k.Realm, "Pa55-word", cfg, client.DisablePAFXFAST(true), client.AssumePreAuthentication(true))
+	cl := k.PasswordClientForTest(t, "Administrator", "Pa55-word")
 	header := func() string {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr.String()+"/wsman", nil)
 		if err := spnego.SetSPNEGOHeader(cl, req, "HTTP/server1.corp.example.com"); err != nil {
