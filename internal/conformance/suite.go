@@ -290,7 +290,8 @@ func (r *Run) removeLeftovers(ctx context.Context) error {
 	if r.Directory {
 		if me, err := r.ownComputer(ctx); err == nil {
 			_, err = r.C.ADSPNMove(ctx, agent.ADSPNMoveParams{SPNs: []string{ScratchSPNClass + "/" + strings.ToLower(me)}, Release: []string{me}})
-			if _, absent := adAbsent(err).(skipped); !absent {
+			var absent skipped
+			if !errors.As(adAbsent(err), &absent) {
 				errs = append(errs, err)
 			}
 		} else {

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"errors"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -117,7 +118,7 @@ func (c *DFSClient) open(unc string, use func(h *winhost.Host, local string) err
 			ref.current = n
 			return DFSOpen{Target: t.Path, Server: server}, nil
 		}
-		if pe, ok := oerr.(*ProbeError); ok && pe.Stage == ProbeStageFile {
+		if pe := (*ProbeError)(nil); errors.As(oerr, &pe) && pe.Stage == ProbeStageFile {
 			ref.current = n // the target answers; the file is not there
 			return DFSOpen{Target: t.Path, Server: server}, oerr
 		}

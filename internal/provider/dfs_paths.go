@@ -16,9 +16,9 @@ import (
 // regard to case, and a target's host by short name or FQDN alike
 // (agent.DFSTargetKey), so a respelling is never a change.
 
-// uncProblem says what is wrong with s as a UNC path of at least min
-// components (exactly min when exact), or "".
-func uncProblem(s string, min int, exact bool) string {
+// uncProblem says what is wrong with s as a UNC path of at least minParts
+// components (exactly minParts when exact), or "".
+func uncProblem(s string, minParts int, exact bool) string {
 	rest, ok := strings.CutPrefix(s, `\\`)
 	if !ok {
 		return "is not a UNC path: it must start with two backslashes"
@@ -33,18 +33,18 @@ func uncProblem(s string, min int, exact bool) string {
 		}
 	}
 	switch {
-	case exact && len(parts) != min:
-		return fmt.Sprintf("must have exactly %d components", min)
-	case len(parts) < min:
-		return fmt.Sprintf("must have at least %d components", min)
+	case exact && len(parts) != minParts:
+		return fmt.Sprintf("must have exactly %d components", minParts)
+	case len(parts) < minParts:
+		return fmt.Sprintf("must have at least %d components", minParts)
 	}
 	return ""
 }
 
 // uncPath validates a UNC path attribute; example says what is expected.
-func uncPath(min int, exact bool, example string) validator.String {
+func uncPath(minParts int, exact bool, example string) validator.String {
 	return stringValidator{"must be a UNC path such as " + example, func(at path.Path, s string, diags *diag.Diagnostics) {
-		if p := uncProblem(s, min, exact); p != "" {
+		if p := uncProblem(s, minParts, exact); p != "" {
 			diags.AddAttributeError(at, "Invalid UNC path", fmt.Sprintf("%s: %q %s; expected a UNC path such as %s.", at, s, p, example))
 		}
 	}}
@@ -91,12 +91,12 @@ func duplicateTargets(attr func(name string) path.Path, names []string, diags *d
 }
 
 // dfsImportID splits "<server>:<path>".
-func dfsImportID(id string, min int, exact bool, example string) (server, unc string, err error) {
+func dfsImportID(id string, minParts int, exact bool, example string) (server, unc string, err error) {
 	server, unc, ok := strings.Cut(strings.TrimSpace(id), ":")
 	if !ok || server == "" {
 		return "", "", fmt.Errorf("import ID %q must be <server>:<path>, e.g. server1:%s", id, example)
 	}
-	if p := uncProblem(unc, min, exact); p != "" {
+	if p := uncProblem(unc, minParts, exact); p != "" {
 		return "", "", fmt.Errorf("import ID %q: the path %s; e.g. server1:%s", id, p, example)
 	}
 	return server, unc, nil

@@ -60,32 +60,34 @@ func adminCmd(args []string) error {
 	if len(rest) > 2 {
 		body = strings.NewReader(rest[2])
 	}
-	resp, out, err := adminRequest(strings.ToUpper(rest[0]), rf.AdminURL+rest[1], body)
+	status, ok, out, err := adminRequest(strings.ToUpper(rest[0]), rf.AdminURL+rest[1], body)
 	if err != nil {
 		return err
 	}
 	os.Stdout.Write(out)
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("admin API answered %s", resp.Status)
+	if !ok {
+		return fmt.Errorf("admin API answered %s", status)
 	}
 	return nil
 }
 
 // adminRequest sends one JSON request to the lab's admin API and reads
 // the whole answer.
-func adminRequest(method, url string, body io.Reader) (*http.Response, []byte, error) {
+// adminRequest sends one admin API request and returns the answer's status
+// line ("404 Not Found"), whether it is a success, and its body, read whole.
+func adminRequest(method, url string, body io.Reader) (status string, ok bool, raw []byte, err error) {
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
-		return nil, nil, err
+		return "", false, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
-		return nil, nil, err
+		return "", false, nil, err
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp, raw, nil
+	raw, _ = io.ReadAll(resp.Body)
+	return resp.Status, resp.StatusCode < 300, raw, nil
 }
 
 // eventsCmd prints the lab's timeline, one event per line.

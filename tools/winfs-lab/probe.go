@@ -152,18 +152,18 @@ func (c adminClient) call(method, path string, body, out any) error {
 		}
 		rd = bytes.NewReader(raw)
 	}
-	resp, raw, err := adminRequest(method, c.base+path, rd)
+	status, ok, raw, err := adminRequest(method, c.base+path, rd)
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode >= 300 {
+	if !ok {
 		var e struct {
 			Error string `json:"error"`
 		}
 		if json.Unmarshal(raw, &e) == nil && e.Error != "" {
 			return errors.New(e.Error)
 		}
-		return fmt.Errorf("admin API answered %s", resp.Status)
+		return fmt.Errorf("admin API answered %s", status)
 	}
 	return json.Unmarshal(raw, out)
 }

@@ -54,7 +54,7 @@ var localizedNames = map[string]map[string]string{
 	},
 	LocaleFrench: {
 		"S-1-1-0":      "Tout le monde",
-		"S-1-3-0":      "CREATEUR PROPRIETAIRE",
+		"S-1-3-0":      "CREATEUR PROPRIETAIRE", //nolint:misspell // French, not a misspelling
 		"S-1-5-2":      `AUTORITE NT\RESEAU`,
 		"S-1-5-4":      `AUTORITE NT\INTERACTIF`,
 		"S-1-5-11":     `AUTORITE NT\Utilisateurs authentifiés`,

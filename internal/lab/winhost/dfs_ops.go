@@ -12,15 +12,15 @@ import (
 // The handlers do what 70-dfs.ps1 does with the DFSN cmdlets, in the same
 // order, against the store the path names.
 
-// validUNC: \\host\share[\rest] with at least min components, none empty
+// validUNC: \\host\share[\rest] with at least minParts components, none empty
 // and no wildcard or reserved character (Test-WinfsUnc).
-func validUNC(s string, min int) bool {
+func validUNC(s string, minParts int) bool {
 	rest, ok := strings.CutPrefix(s, `\\`)
 	if !ok {
 		return false
 	}
 	parts := strings.Split(rest, `\`)
-	if len(parts) < min {
+	if len(parts) < minParts {
 		return false
 	}
 	for _, p := range parts {
@@ -31,8 +31,8 @@ func validUNC(s string, min int) bool {
 	return true
 }
 
-func dfsPath(path string, min int) *agent.Error {
-	if !validUNC(path, min) {
+func dfsPath(path string, minParts int) *agent.Error {
+	if !validUNC(path, minParts) {
 		return agent.Errorf(agent.CodeInvalidParams, `invalid path %q: a UNC path, e.g. \\corp.example.com\files\Finance`, path)
 	}
 	return nil

@@ -3,6 +3,7 @@ package winrm
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"strings"
 )
@@ -62,7 +63,7 @@ func (c *consoleStdin) Read(b []byte) (int, error) {
 		if len(c.ready) > 0 {
 			break
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			<-c.ctx.Done() // a console has no end of file
 			return 0, c.ctx.Err()
 		}
