@@ -272,19 +272,9 @@ func (r *dfsFolderResource) read(ctx context.Context, m *dfsFolderModel, diags *
 }
 
 func (r *dfsFolderResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state dfsFolderModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !r.read(ctx, &state, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			tflog.Info(ctx, "folder is gone; it will be created again", map[string]any{"path": state.Path.ValueString()})
-			resp.State.RemoveResource(ctx)
-		}
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	refreshOrForget(ctx, req, resp, r.read, func(ctx context.Context, m *dfsFolderModel) {
+		tflog.Info(ctx, "folder is gone; it will be created again", map[string]any{"path": m.Path.ValueString()})
+	})
 }
 
 func (r *dfsFolderResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -330,11 +320,5 @@ func (r *dfsFolderResource) ImportState(ctx context.Context, req resource.Import
 	}
 	parts := strings.SplitN(strings.TrimPrefix(p, `\\`), `\`, 3)
 	m := dfsFolderModel{Server: types.StringValue(server), Path: types.StringValue(p), Namespace: types.StringValue(`\\` + parts[0] + `\` + parts[1])}
-	if !r.read(ctx, &m, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Nothing to import", fmt.Sprintf("There is no DFS folder %s (read through %s).", p, server))
-		}
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	importByRead(ctx, resp, m, r.read, fmt.Sprintf("There is no DFS folder %s (read through %s).", p, server))
 }

@@ -230,19 +230,9 @@ func (r *dfsNamespaceResource) read(ctx context.Context, m *dfsNamespaceModel, d
 }
 
 func (r *dfsNamespaceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state dfsNamespaceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !r.read(ctx, &state, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			tflog.Info(ctx, "namespace is gone; it will be created again", map[string]any{"path": state.Path.ValueString()})
-			resp.State.RemoveResource(ctx)
-		}
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	refreshOrForget(ctx, req, resp, r.read, func(ctx context.Context, m *dfsNamespaceModel) {
+		tflog.Info(ctx, "namespace is gone; it will be created again", map[string]any{"path": m.Path.ValueString()})
+	})
 }
 
 func (r *dfsNamespaceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -286,11 +276,5 @@ func (r *dfsNamespaceResource) ImportState(ctx context.Context, req resource.Imp
 		return
 	}
 	m := dfsNamespaceModel{Server: types.StringValue(server), Path: types.StringValue(p)}
-	if !r.read(ctx, &m, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Nothing to import", fmt.Sprintf("There is no DFS namespace %s (read through %s).", p, server))
-		}
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	importByRead(ctx, resp, m, r.read, fmt.Sprintf("There is no DFS namespace %s (read through %s).", p, server))
 }

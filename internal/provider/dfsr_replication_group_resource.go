@@ -368,18 +368,7 @@ func (r *dfsrGroupResource) read(ctx context.Context, m *dfsrGroupModel, diags *
 }
 
 func (r *dfsrGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state dfsrGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !r.read(ctx, &state, &resp.Diagnostics) {
-		if !resp.Diagnostics.HasError() {
-			resp.State.RemoveResource(ctx)
-		}
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	refreshOrForget(ctx, req, resp, r.read, nil)
 }
 
 func (r *dfsrGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
