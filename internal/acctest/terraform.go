@@ -230,13 +230,28 @@ func (tf *Terraform) PlanIsEmpty(args ...string) {
 	res := tf.Run("plan", append([]string{"-detailed-exitcode"}, args...)...)
 	s := res.Summary()
 	if res.Code != 0 || s == nil || s.Add+s.Change+s.Remove+s.Import != 0 {
-		var changes []string
-		for _, m := range res.Messages {
-			if m.Type == "planned_change" || m.Type == "resource_drift" {
-				changes = append(changes, m.Text)
-			}
+		tf.t.Fatalf("want an empty plan (exit 0), got %s\nchanges: %s", res.Explain(), plannedChanges(res))
+	}
+}
+
+// plannedChanges lists what a plan would change and the drift it saw.
+func plannedChanges(res Result) string {
+	var changes []string
+	for _, m := range res.Messages {
+		if m.Type == "planned_change" || m.Type == "resource_drift" {
+			changes = append(changes, m.Text)
 		}
-		tf.t.Fatalf("want an empty plan (exit 0), got %s\nchanges: %s", res.Explain(), strings.Join(changes, "; "))
+	}
+	return strings.Join(changes, "; ")
+}
+
+// PlanImportsOnly runs plan and fails the test unless it plans to import
+// n resources and to add, change and destroy none.
+func (tf *Terraform) PlanImportsOnly(n int, args ...string) {
+	tf.t.Helper()
+	res := tf.Run("plan", args...)
+	if s := res.Summary(); res.Code != 0 || s == nil || s.Import != n || s.Add+s.Change+s.Remove != 0 {
+		tf.t.Fatalf("want a plan importing %d and changing nothing, got %s\nchanges: %s", n, res.Explain(), plannedChanges(res))
 	}
 }
 

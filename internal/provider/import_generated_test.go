@@ -1,0 +1,112 @@
+package provider
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/winfs/terraform-provider-winfs/internal/acctest"
+	"github.com/winfs/terraform-provider-winfs/internal/lab"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/dfsn"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/dfsr"
+)
+
+// generatedImport is one resource kind adopted the way Terraform 1.5 and
+// later (and OpenTofu) offer: an import block, `plan
+// -generate-config-out`, and the written configuration used as it is.
+type generatedImport struct {
+	kind string // the resource type
+	id   string // the import ID
+	// dfs starts the lab on lab.DFSScenario (a D: volume and a Finance
+	// share on each server) rather than the default estate.
+	dfs bool
+	// byHand builds what the scenario lacks, as an administrator would.
+	byHand func(t *testing.T, l *lab.Lab)
+	opts   acctest.ProviderOpts
+}
+
+// generatedImports holds every resource kind of the provider: each is
+// built by hand in the lab (the scenario's estate, or byHand).
+var generatedImports = []generatedImport{
+	{kind: "winfs_registry_value", id: `server1:HKLM\SYSTEM\CurrentControlSet\Control\Lsa\\DisableLoopbackCheck`},
+	{kind: "winfs_dns_cname", id: "files.corp.example.com.", opts: acctest.ProviderOpts{DNS: "rfc2136"}},
+	{kind: "winfs_volume_mount", id: "server1/X:"},
+	{kind: "winfs_san_lun_mapping", id: "/vol/vol1/files_x:server1"},
+	{kind: "winfs_smb_share_set", id: `server1:X:\,Y:\`},
+	{kind: "winfs_alias_spn", id: "server1:HOST/files,HOST/files.corp.example.com"},
+	{kind: "winfs_service", id: "server1/LanmanServer"},
+	{kind: "winfs_dfs_namespace", id: `server1:` + accNamespace, dfs: true, byHand: handBuiltNamespace},
+	{kind: "winfs_dfs_folder", id: `server1:` + accFolder, dfs: true, byHand: handBuiltFolder},
+	{kind: "winfs_dfsr_replication_group", id: "server1:Files", dfs: true, byHand: handBuiltReplicationGroup},
+}
+
+// handBuiltNamespace is New-DfsnRoot with both servers' Finance shares as
+// root targets and the cmdlet's defaults otherwise.
+func handBuiltNamespace(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	err := l.DFSDomain().NewRoot(dfsn.Root{Path: accNamespace, Type: "domain_v2", TTL: dfsn.DefaultRootTTL,
+		Targets: []string{`\\server1\` + lab.DFSShare, `\\server2\` + lab.DFSShare}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// handBuiltFolder is the namespace, then New-DfsnFolder with a target on
+// each server, server1's first.
+func handBuiltFolder(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	handBuiltNamespace(t, l)
+	err := l.DFSDomain().NewFolder(dfsn.Folder{Path: accFolder, TTL: dfsn.DefaultFolderTTL, TargetFailback: true, Targets: []dfsn.Target{
+		{Path: `\\server1\` + lab.DFSShare, State: "online", Class: "global_high"},
+		{Path: `\\server2\` + lab.DFSShare, State: "online", Class: "global_low"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// handBuiltReplicationGroup is a full-mesh group replicating D:\Finance
+// between the two servers all week.
+func handBuiltReplicationGroup(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	l.DFSRGroups().Put(dfsr.Group{Name: "Files", Members: []string{"SERVER1", "SERVER2"},
+		Folders:         []dfsr.Folder{{Name: lab.DFSShare, Paths: map[string]string{"SERVER1": `D:\Finance`, "SERVER2": `D:\Finance`}}},
+		Connections:     [][2]string{{"SERVER1", "SERVER2"}},
+		HoursReplicated: 168})
+}
+
+// TestAccImport_generatedConfigPlansEmpty: for every resource kind, an
+// import block and `plan -generate-config-out` write a configuration that
+// plans the import alone; applied, it changes nothing on the estate and
+// the next plan is empty.
+func TestAccImport_generatedConfigPlansEmpty(t *testing.T) {
+	for _, c := range generatedImports {
+		t.Run(c.kind, func(t *testing.T) {
+			t.Parallel()
+			acctest.RequireAcc(t)
+			sc := lab.DefaultScenario()
+			if c.dfs {
+				sc = lab.DFSScenario()
+			}
+			l := acctest.StartLab(t, lab.Options{Scenario: sc})
+			if c.byHand != nil {
+				c.byHand(t, l)
+			}
+			tf := acctest.NewTerraform(t, providerBin)
+			tf.WriteConfig(acctest.ProviderBlock(l, c.opts) + "\nimport {\n  to = " + c.kind + ".adopted\n  id = " + acctest.HCLString(c.id) + "\n}\n")
+			mark := acctest.Mark(l)
+			res := tf.Run("plan", "-generate-config-out=generated.tf")
+			generated, _ := os.ReadFile(filepath.Join(tf.Dir, "generated.tf"))
+			t.Logf("generated.tf:\n%s", generated)
+			if res.Code != 0 {
+				t.Fatalf("plan -generate-config-out: %s", res.Explain())
+			}
+			tf.PlanImportsOnly(1)
+			tf.Apply()
+			tf.PlanIsEmpty()
+			if evs := acctest.EventsSince(l, mark).Writes(); len(evs) > 0 {
+				t.Fatalf("importing changed the estate:%s", evs)
+			}
+		})
+	}
+}
