@@ -30,6 +30,7 @@ case "$tool" in
 esac
 
 # The module cache is read-only: build in a writable copy.
+began=$SECONDS
 dir=$(go mod download -json "$module@v$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
 [[ -n "$dir" ]] || { echo "build.sh: the module proxy did not serve $module@v$version" >&2; exit 1; }
 work=$(mktemp -d)
@@ -38,10 +39,9 @@ cp -r "$dir/." "$work/src"
 chmod -R u+w "$work/src"
 cd "$work/src"
 "$here/patch.sh"
-began=$SECONDS
 # -mod=mod: go.mod lost the nested modules, so go.sum is rewritten as needed.
 GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$work/$tool" "$pkg" >&2
-echo "built $tool $version in $((SECONDS - began))s" >&2
+echo "built $tool $version in $((SECONDS - began))s (download and compile)" >&2
 mkdir -p "$out"
 mv "$work/$tool" "$out/$tool"
 echo "$out/$tool"
