@@ -1,22 +1,24 @@
 package provider
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
+	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/dfsn"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/dfsr"
 )
 
 // generatedImport is one resource kind adopted the way Terraform 1.5 and
-// later (and OpenTofu) offer: an import block, `plan
-// -generate-config-out`, and the written configuration used as it is.
+// later (and OpenTofu) offer: import blocks, `plan -generate-config-out`,
+// and the written configuration used as it is.
 type generatedImport struct {
-	kind string // the resource type
-	id   string // the import ID
+	kind string   // the resource type
+	ids  []string // the import IDs, one import block each
 	// dfs starts the lab on lab.DFSScenario (a D: volume and a Finance
 	// share on each server) rather than the default estate.
 	dfs bool
@@ -28,16 +30,48 @@ type generatedImport struct {
 // generatedImports holds every resource kind of the provider: each is
 // built by hand in the lab (the scenario's estate, or byHand).
 var generatedImports = []generatedImport{
-	{kind: "winfs_registry_value", id: `server1:HKLM\SYSTEM\CurrentControlSet\Control\Lsa\\DisableLoopbackCheck`},
-	{kind: "winfs_dns_cname", id: "files.corp.example.com.", opts: acctest.ProviderOpts{DNS: "rfc2136"}},
-	{kind: "winfs_volume_mount", id: "server1/X:"},
-	{kind: "winfs_san_lun_mapping", id: "/vol/vol1/files_x:server1"},
-	{kind: "winfs_smb_share_set", id: `server1:X:\,Y:\`},
-	{kind: "winfs_alias_spn", id: "server1:HOST/files,HOST/files.corp.example.com"},
-	{kind: "winfs_service", id: "server1/LanmanServer"},
-	{kind: "winfs_dfs_namespace", id: `server1:` + accNamespace, dfs: true, byHand: handBuiltNamespace},
-	{kind: "winfs_dfs_folder", id: `server1:` + accFolder, dfs: true, byHand: handBuiltFolder},
-	{kind: "winfs_dfsr_replication_group", id: "server1:Files", dfs: true, byHand: handBuiltReplicationGroup},
+	// The scenario's DWORD, and a value of every type with awkward data.
+	{kind: "winfs_registry_value", ids: append([]string{`server1:HKLM\SYSTEM\CurrentControlSet\Control\Lsa\\DisableLoopbackCheck`}, handBuiltValueIDs()...),
+		byHand: handBuiltValues},
+	{kind: "winfs_dns_cname", ids: []string{"files.corp.example.com."}, opts: acctest.ProviderOpts{DNS: "rfc2136"}},
+	{kind: "winfs_volume_mount", ids: []string{"server1/X:", "server1/Y:"}},
+	{kind: "winfs_san_lun_mapping", ids: []string{"/vol/vol1/files_x:server1", "/vol/vol1/files_y:server1"}},
+	{kind: "winfs_smb_share_set", ids: []string{`server1:X:\,Y:\`}},
+	{kind: "winfs_alias_spn", ids: []string{"server1:HOST/files,HOST/files.corp.example.com"}},
+	{kind: "winfs_service", ids: []string{"server1/LanmanServer", "server2/Dfs"}},
+	{kind: "winfs_dfs_namespace", ids: []string{`server1:` + accNamespace}, dfs: true, byHand: handBuiltNamespace},
+	{kind: "winfs_dfs_folder", ids: []string{`server1:` + accFolder}, dfs: true, byHand: handBuiltFolder},
+	{kind: "winfs_dfsr_replication_group", ids: []string{"server1:Files"}, dfs: true, byHand: handBuiltReplicationGroup},
+}
+
+// handBuiltValueKey holds the values of handBuiltValues.
+const handBuiltValueKey = testKeyRoot + `\adopted`
+
+// handBuiltValueName is the name of a registryCases value, quotes and all.
+func handBuiltValueName(c valueCase) string { return "Value " + c.name + " $`'\"" }
+
+// handBuiltValues sets a value of each of registryCases and the key's
+// default value, as regedit would.
+func handBuiltValues(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	values := map[string]agent.RegistryValue{"": {Type: agent.RegSZ, Data: "the key's default value"}}
+	for _, c := range registryCases() {
+		values[handBuiltValueName(c)] = c.want
+	}
+	for name, v := range values {
+		if err := l.Host("server1").SetRegistryValue("HKLM", handBuiltValueKey, name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// handBuiltValueIDs are the import IDs of handBuiltValues.
+func handBuiltValueIDs() []string {
+	ids := []string{`server1:HKLM\` + handBuiltValueKey + `\\`}
+	for _, c := range registryCases() {
+		ids = append(ids, `server1:HKLM\`+handBuiltValueKey+`\\`+handBuiltValueName(c))
+	}
+	return ids
 }
 
 // handBuiltNamespace is New-DfsnRoot with both servers' Finance shares as
@@ -93,7 +127,11 @@ func TestAccImport_generatedConfigPlansEmpty(t *testing.T) {
 				c.byHand(t, l)
 			}
 			tf := acctest.NewTerraform(t, providerBin)
-			tf.WriteConfig(acctest.ProviderBlock(l, c.opts) + "\nimport {\n  to = " + c.kind + ".adopted\n  id = " + acctest.HCLString(c.id) + "\n}\n")
+			config := acctest.ProviderBlock(l, c.opts)
+			for i, id := range c.ids {
+				config += fmt.Sprintf("\nimport {\n  to = %s.adopted_%d\n  id = %s\n}\n", c.kind, i, acctest.HCLString(id))
+			}
+			tf.WriteConfig(config)
 			mark := acctest.Mark(l)
 			res := tf.Run("plan", "-generate-config-out=generated.tf")
 			generated, _ := os.ReadFile(filepath.Join(tf.Dir, "generated.tf"))
@@ -101,7 +139,7 @@ func TestAccImport_generatedConfigPlansEmpty(t *testing.T) {
 			if res.Code != 0 {
 				t.Fatalf("plan -generate-config-out: %s", res.Explain())
 			}
-			tf.PlanImportsOnly(1)
+			tf.PlanImportsOnly(len(c.ids))
 			tf.Apply()
 			tf.PlanIsEmpty()
 			if evs := acctest.EventsSince(l, mark).Writes(); len(evs) > 0 {
