@@ -155,6 +155,20 @@ func (r Result) Summary() *ChangeSummary {
 	return s
 }
 
+// Version is what the binary called itself in its -json output:
+// "Terraform 1.14.9" or "OpenTofu 1.12.5" ("" before any output).
+func (r Result) Version() string {
+	for _, m := range r.Messages {
+		if m.Type == "version" {
+			return m.Text
+		}
+	}
+	return ""
+}
+
+// OpenTofu says whether the binary that ran was OpenTofu.
+func (r Result) OpenTofu() bool { return strings.HasPrefix(r.Version(), "OpenTofu ") }
+
 // Explain lists the diagnostics, or the raw output when there are none.
 func (r Result) Explain() string {
 	var b strings.Builder

@@ -25,6 +25,9 @@ type generatedImport struct {
 	// byHand builds what the scenario lacks, as an administrator would.
 	byHand func(t *testing.T, l *lab.Lab)
 	opts   acctest.ProviderOpts
+	// unquotedKeys: a map attribute's keys are not HCL identifiers (share
+	// names with spaces, UNC paths), which OpenTofu 1.12 writes unquoted.
+	unquotedKeys bool
 }
 
 // generatedImports holds every resource kind of the provider: each is
@@ -36,11 +39,11 @@ var generatedImports = []generatedImport{
 	{kind: "winfs_dns_cname", ids: []string{"files.corp.example.com."}, opts: acctest.ProviderOpts{DNS: "rfc2136"}},
 	{kind: "winfs_volume_mount", ids: []string{"server1/X:", "server1/Y:"}},
 	{kind: "winfs_san_lun_mapping", ids: []string{"/vol/vol1/files_x:server1", "/vol/vol1/files_y:server1"}},
-	{kind: "winfs_smb_share_set", ids: []string{`server1:X:\,Y:\`}},
+	{kind: "winfs_smb_share_set", ids: []string{`server1:X:\,Y:\`}, unquotedKeys: true},
 	{kind: "winfs_alias_spn", ids: []string{"server1:HOST/files,HOST/files.corp.example.com"}},
 	{kind: "winfs_service", ids: []string{"server1/LanmanServer", "server2/Dfs"}},
 	{kind: "winfs_dfs_namespace", ids: []string{`server1:` + accNamespace}, dfs: true, byHand: handBuiltNamespace},
-	{kind: "winfs_dfs_folder", ids: []string{`server1:` + accFolder}, dfs: true, byHand: handBuiltFolder},
+	{kind: "winfs_dfs_folder", ids: []string{`server1:` + accFolder}, dfs: true, byHand: handBuiltFolder, unquotedKeys: true},
 	{kind: "winfs_dfsr_replication_group", ids: []string{"server1:Files"}, dfs: true, byHand: handBuiltReplicationGroup},
 }
 
@@ -136,6 +139,10 @@ func TestAccImport_generatedConfigPlansEmpty(t *testing.T) {
 			res := tf.Run("plan", "-generate-config-out=generated.tf")
 			generated, _ := os.ReadFile(filepath.Join(tf.Dir, "generated.tf"))
 			t.Logf("generated.tf:\n%s", generated)
+			if c.unquotedKeys && res.OpenTofu() {
+				openTofuUnquotedKeys(t, res)
+				return
+			}
 			if res.Code != 0 {
 				t.Fatalf("plan -generate-config-out: %s", res.Explain())
 			}
@@ -147,4 +154,26 @@ func TestAccImport_generatedConfigPlansEmpty(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hclSyntaxErrors are the summaries of HCL's parse errors for a map key
+// written unquoted: a space in it, or a backslash.
+var hclSyntaxErrors = map[string]bool{"Missing key/value separator": true, "Invalid character": true, "Invalid expression": true}
+
+// openTofuUnquotedKeys holds OpenTofu 1.12 to what it does with a map
+// attribute whose keys are not identifiers: it writes them unquoted, and
+// its own generated configuration then fails to parse (Terraform quotes
+// them). When a release quotes them, this fails: drop unquotedKeys then.
+func openTofuUnquotedKeys(t *testing.T, res acctest.Result) {
+	t.Helper()
+	errs := res.Diagnostics("error")
+	for _, d := range errs {
+		if !hclSyntaxErrors[d.Summary] {
+			t.Fatalf("want only HCL syntax errors from OpenTofu's unquoted map keys, got %s", res.Explain())
+		}
+	}
+	if res.Code == 0 || len(errs) == 0 {
+		t.Fatalf("%s now generates configuration for map keys that are not identifiers: remove unquotedKeys (%s)", res.Version(), res.Explain())
+	}
+	t.Logf("%s writes map keys unquoted: its generated configuration does not parse (%d syntax errors)", res.Version(), len(errs))
 }
