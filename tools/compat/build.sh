@@ -7,6 +7,10 @@
 #   build.sh terraform 1.14.9     -> $CACHE/terraform-1.14.9-<hash>/terraform
 #   build.sh tofu 1.12.5          -> $CACHE/tofu-1.12.5-<hash>/tofu
 #
+# Cold (empty Go build cache), measured on two cores: Terraform about 6.2
+# CPU-minutes, OpenTofu about 5.4; a binary already in CACHE is reused at
+# once, and a rebuild with a warm Go build cache only links (1-2 minutes).
+#
 # CACHE is WINFS_COMPAT_CACHE, else $XDG_CACHE_HOME/winfs-compat, else
 # ~/.cache/winfs-compat. Build output goes to stderr, the path to stdout.
 set -euo pipefail
