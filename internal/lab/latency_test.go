@@ -11,11 +11,11 @@ import (
 )
 
 func TestParseLatency(t *testing.T) {
-	lat, err := ParseLatency("realistic", map[string]string{"rtt": "5ms", "chkdsk": "", "dns-update": "1s"})
+	lat, err := ParseLatency("realistic", map[string]string{"rtt": "5ms", "spot-fix": "", "dns-update": "1s"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lat.RTT != 5*time.Millisecond || lat.DNSUpdate != time.Second || lat.ProcessStart != 400*time.Millisecond || lat.Repair != 3*time.Second {
+	if lat.RTT != 5*time.Millisecond || lat.DNSUpdate != time.Second || lat.ProcessStart != 400*time.Millisecond || lat.SpotFix != time.Second {
 		t.Errorf("got %+v", lat)
 	}
 	if r, _ := LatencyProfile("realistic"); r.VolumeArrival <= 0 {
