@@ -2,6 +2,7 @@ package agent
 
 import (
 	"io/fs"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -155,6 +156,36 @@ func TestScriptKeepsHostOutputOffStdout(t *testing.T) {
 	for _, want := range []string{"$WarningPreference = 'SilentlyContinue'", "$InformationPreference = 'SilentlyContinue'"} {
 		if !strings.Contains(Script, "\n"+want+"\n") {
 			t.Errorf("the script must set %s", want)
+		}
+	}
+}
+
+// The agent's $WinfsSerial table is agent.Serial of every write, and
+// lists no read.
+func TestScriptSerialTableIsTheOpTable(t *testing.T) {
+	start := strings.Index(Script, "$WinfsSerial = @{\n")
+	if start < 0 {
+		t.Fatal("the script has no $WinfsSerial")
+	}
+	block := Script[start:]
+	block = block[:strings.Index(block, "\n}\n")]
+	got := map[string]string{}
+	for _, m := range regexp.MustCompile(`'([a-z0-9_.]+)' = '([a-z]+)'`).FindAllStringSubmatch(block, -1) {
+		got[m[1]] = m[2]
+	}
+	want := map[string]string{}
+	for _, o := range Ops {
+		d := o.Describe()
+		if d.Serial != SerialNone {
+			want[d.Name] = SerialNames[d.Serial]
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the script's table\n%v\nis not the op table's\n%v", got, want)
+	}
+	for _, o := range Ops {
+		if d := o.Describe(); d.ReadOnly && d.Serial != SerialNone {
+			t.Errorf("%s reads but is serialized", d.Name)
 		}
 	}
 }
