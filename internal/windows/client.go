@@ -76,6 +76,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	sess     *session      // the current persistent session, if any
+	retired  []*session    // sessions retired after a stuck call, ended by Close at the latest
 	starting *startAttempt // a session being started, shared by waiting callers
 	closed   bool
 }
@@ -349,6 +350,18 @@ func (c *Client) checkHello(resp agent.Response) error {
 	return nil
 }
 
+// retire stops giving s new requests (the next call starts another agent)
+// and ends s once what it was sent is answered.
+func (c *Client) retire(s *session) {
+	c.mu.Lock()
+	if c.sess == s {
+		c.sess = nil
+	}
+	c.retired = append(c.retired, s)
+	c.mu.Unlock()
+	s.retire()
+}
+
 // Close ends the agent: its input is closed so it exits, then the command
 // and its shell are closed. Calls after Close fail with ErrClosed.
 func (c *Client) Close() error {
@@ -356,7 +369,12 @@ func (c *Client) Close() error {
 	c.closed = true
 	s := c.sess
 	c.sess = nil
+	retired := c.retired
+	c.retired = nil
 	c.mu.Unlock()
+	for _, r := range retired {
+		go func() { _ = r.shutdown(c.closeTimeout) }()
+	}
 	if s != nil {
 		return s.shutdown(c.closeTimeout)
 	}
