@@ -21,11 +21,11 @@ import (
 type fault int
 
 const (
-	noFault   fault = iota
-	dieBefore       // the process dies before executing the operation
-	dieAfter        // the process dies after executing it, before answering
-	hang            // the operation blocks until release is closed
-	answerLate      // the operation runs, its answer waits until release is closed
+	noFault    fault = iota
+	dieBefore        // the process dies before executing the operation
+	dieAfter         // the process dies after executing it, before answering
+	hang             // the operation blocks until release is closed
+	answerLate       // the operation runs, its answer waits until release is closed
 )
 
 // labStarter runs the lab's powershell.exe emulation against a host model,
