@@ -15,10 +15,15 @@ import (
 //
 // Serial says which other requests a write must not overlap in the agent
 // (reads overlap anything); agent.ps1 and the lab's agent both follow it.
+//
+// Long operations (the NTFS checks, which on a large volume run for hours)
+// are bounded by the caller's own deadline, not by the client's per-call
+// timeout.
 type Op[P, R any] struct {
 	Name     string
 	ReadOnly bool
 	Serial   Serial
+	Long     bool
 }
 
 // Serial is what an agent operation is serialized with on one host. The
@@ -70,6 +75,7 @@ type OpInfo struct {
 	Name     string
 	ReadOnly bool
 	Serial   Serial // SerialNone for every read
+	Long     bool
 	Params   reflect.Type
 	Result   reflect.Type
 }
@@ -80,7 +86,7 @@ func (o Op[P, R]) Describe() OpInfo {
 	if o.ReadOnly {
 		s = SerialNone
 	}
-	return OpInfo{Name: o.Name, ReadOnly: o.ReadOnly, Serial: s, Params: reflect.TypeFor[P](), Result: reflect.TypeFor[R]()}
+	return OpInfo{Name: o.Name, ReadOnly: o.ReadOnly, Serial: s, Long: o.Long, Params: reflect.TypeFor[P](), Result: reflect.TypeFor[R]()}
 }
 
 // The operations, by area. Wire names never change once released.
@@ -108,9 +114,9 @@ var (
 	VolumeMount         = Op[VolumeMountParams, VolumeMountResult]{Name: "volume.mount", Serial: SerialStorage}
 	VolumeDismount      = Op[VolumeDismountParams, VolumeDismountResult]{Name: "volume.dismount", Serial: SerialStorage}
 	VolumeFlush         = Op[VolumeParams, Empty]{Name: "volume.flush", Serial: SerialVolume}
-	VolumeRepair        = Op[VolumeParams, VolumeRepairResult]{Name: "volume.repair", Serial: SerialVolume}
-	VolumeScan          = Op[VolumeParams, VolumeCheckResult]{Name: "volume.scan", Serial: SerialVolume}
-	VolumeSpotFix       = Op[VolumeParams, VolumeCheckResult]{Name: "volume.spotfix", Serial: SerialVolume}
+	VolumeRepair        = Op[VolumeParams, VolumeRepairResult]{Name: "volume.repair", Serial: SerialVolume, Long: true}
+	VolumeScan          = Op[VolumeParams, VolumeCheckResult]{Name: "volume.scan", Serial: SerialVolume, Long: true}
+	VolumeSpotFix       = Op[VolumeParams, VolumeCheckResult]{Name: "volume.spotfix", Serial: SerialVolume, Long: true}
 	VolumeCloseSessions = Op[VolumeParams, VolumeCloseSessionsResult]{Name: "volume.close_sessions", Serial: SerialVolume}
 
 	ADSPNList          = Op[ADSPNListParams, ADSPNListResult]{Name: "ad.spn.list", ReadOnly: true}
@@ -176,6 +182,10 @@ func SerialOf(op string) Serial {
 	}
 	return d.Serial
 }
+
+// Long says whether the operation named op may run past the client's
+// per-call timeout, within its caller's deadline.
+func Long(op string) bool { return opsByName[op].Long }
 
 // ReadOnly says whether the operation named op only reads. An unknown
 // operation is not: it would never be repeated.

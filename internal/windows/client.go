@@ -53,7 +53,9 @@ type Option func(*Client)
 func WithLogger(fn LogFunc) Option { return func(c *Client) { c.logf = fn } }
 
 // WithCallTimeout bounds every Call that arrives without an earlier
-// deadline, so an answer lost on the way can never hang a Terraform run.
+// deadline, so an answer lost on the way can never hang a Terraform run. A
+// long operation (agent.Long: the NTFS checks) that arrives with a
+// deadline of its own is bounded by that deadline alone.
 func WithCallTimeout(d time.Duration) Option { return func(c *Client) { c.callTimeout = d } }
 
 // WithStartTimeout bounds starting an agent (shell, process, script, hello).
@@ -126,7 +128,7 @@ func (c *Client) Call(ctx context.Context, op string, params, result any) error 
 		c.cache.invalidate()
 		defer c.cache.invalidate()
 	}
-	if c.callTimeout > 0 {
+	if _, bounded := ctx.Deadline(); c.callTimeout > 0 && !(bounded && agent.Long(op)) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
 		defer cancel()
