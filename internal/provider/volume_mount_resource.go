@@ -52,7 +52,7 @@ const (
 // plan time with what to write instead.
 var retiredRepair = map[string]string{
 	"if_dirty": `"if_dirty" is now "full" (chkdsk /F /X when the volume is dirty, as before); the new default, "spotfix", scans the volume online and takes it offline only to fix what the scan found`,
-	"always": `"always" is gone: a volume whose dirty bit is clear is not checked any more. Use "full" (chkdsk /F /X when the volume is dirty) or the default "spotfix" (an online scan, then a brief offline spot-fix)`,
+	"always":   `"always" is gone: a volume whose dirty bit is clear is not checked any more. Use "full" (chkdsk /F /X when the volume is dirty) or the default "spotfix" (an online scan, then a brief offline spot-fix)`,
 }
 
 // repairMode validates repair: one of the values, or an upgrade note for a
