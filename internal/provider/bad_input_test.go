@@ -54,6 +54,9 @@ resource "winfs_smb_share_set" %q {
 		"zero timeout":          {mount("server1", "N:", `timeouts = { create = "0s" }`), `"0s" must be a positive duration`},
 		"negative timeout":      {mount("server1", "N:", `timeouts = { create = "-5m" }`), `"-5m" must be a positive duration`},
 		"write cache enabled":   {mount("server1", "N:", `write_cache = "enabled"`), `Attribute write_cache value must be one of: \["disabled" "unchanged"\]`},
+		"repair of 0.x if_dirty": {mount("server1", "N:", `repair = "if_dirty"`), `repair must be "spotfix", "full" or "never": "if_dirty" is now "full"`},
+		"repair of 0.x always":   {mount("server1", "N:", `repair = "always"`), `repair must be "spotfix", "full" or "never": "always" is gone`},
+		"repair unknown":         {mount("server1", "N:", `repair = "chkdsk"`), `repair must be "spotfix", "full" or "never", not "chkdsk"`},
 		"service name slash": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 resource "winfs_service" "bad" {
   server = "server1"
