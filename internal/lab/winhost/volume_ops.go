@@ -147,38 +147,16 @@ func (h *Host) volumeFlush(p agent.VolumeParams) (agent.Empty, *agent.Error) {
 // invalidated, the chkdsk reference's /X), checks the whole volume and
 // fixes what it finds, clearing the dirty bit.
 func (h *Host) volumeRepair(p agent.VolumeParams) (agent.VolumeRepairResult, *agent.Error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	d, k, err := h.writableVolumeLocked(p.VolumeGUID, "chkdsk /F")
-	if err != nil {
-		return agent.VolumeRepairResult{}, err
-	}
-	guid := normGUID(p.VolumeGUID)
-	var was bool
-	h.st.data.Update(k.serial, k.part, func(lp *lundata.Partition) {
-		was = lp.Dirty
+	var res agent.VolumeRepairResult
+	err := h.checkVolume(p.VolumeGUID, agent.VolumeRepair.Name, "chkdsk /F", func(lp *lundata.Partition) string {
+		res.WasDirty = lp.Dirty
 		lp.Dirty, lp.Damage, lp.Logged = false, lundata.NoDamage, false
+		return fmt.Sprintf("chkdsk /F /X, was dirty: %t", res.WasDirty)
 	})
-	h.st.smb.dropVolume(guid)
-	h.record("volume.repair", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d): chkdsk /F /X, was dirty: %t`, guid, d.number, d.serial, k.part, was))
-	// was comes from the dirty bit (Win32_Volume.DirtyBitSet), never from
-	// chkdsk's text, which is in the host's language.
-	return agent.VolumeRepairResult{WasDirty: was, Output: chkdskText(h.locale, was)}, nil
-}
-
-// writableVolumeLocked resolves a volume a repair may change: present,
-// online and writable (MSFT_Volume.Repair answers 43006 on a read-only
-// drive: "Cannot perform the requested operation when the drive is read
-// only").
-func (h *Host) writableVolumeLocked(guid, what string) (*disk, volumeKey, *agent.Error) {
-	d, k, err := h.onlineVolumeLocked(guid)
-	if err != nil {
-		return nil, k, err
-	}
-	if d.readOnly {
-		return nil, k, agent.Errorf(agent.CodeDiskReadOnly, "disk %d (serial %s) is read-only: %s cannot fix it; make it writable first", d.number, d.serial, what)
-	}
-	return d, k, nil
+	// was_dirty comes from the dirty bit (Win32_Volume.DirtyBitSet), never
+	// from chkdsk's text, which is in the host's language.
+	res.Output = chkdskText(h.locale, res.WasDirty)
+	return res, err
 }
 
 // volumeScan is Repair-Volume -Scan (chkdsk /scan): an online scan, the
@@ -187,14 +165,8 @@ func (h *Host) writableVolumeLocked(guid, what string) (*disk, volumeKey, *agent
 // "all detected corruptions are added to the $corrupt system file"). It
 // fixes nothing offline and leaves the dirty bit as it is.
 func (h *Host) volumeScan(p agent.VolumeParams) (agent.VolumeCheckResult, *agent.Error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	d, k, err := h.onlineVolumeLocked(p.VolumeGUID)
-	if err != nil {
-		return agent.VolumeCheckResult{}, err
-	}
 	var res agent.VolumeCheckResult
-	h.st.data.Update(k.serial, k.part, func(lp *lundata.Partition) {
+	err := h.checkVolume(p.VolumeGUID, agent.VolumeScan.Name, "", func(lp *lundata.Partition) string {
 		res.WasDirty, res.Dirty = lp.Dirty, lp.Dirty
 		res.Status = agent.RepairNoErrorsFound
 		switch lp.Damage {
@@ -204,9 +176,9 @@ func (h *Host) volumeScan(p agent.VolumeParams) (agent.VolumeCheckResult, *agent
 		case lundata.DeepDamage:
 			res.Status = agent.RepairFullRepairNeeded
 		}
+		return fmt.Sprintf("online scan: %s, dirty: %t", res.Status, res.Dirty)
 	})
-	h.record("volume.scan", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d): online scan: %s, dirty: %t`, normGUID(p.VolumeGUID), d.number, d.serial, k.part, res.Status, res.Dirty))
-	return res, nil
+	return res, err
 }
 
 // volumeSpotFix is Repair-Volume -SpotFix (chkdsk /spotfix): the volume
@@ -220,15 +192,8 @@ func (h *Host) volumeScan(p agent.VolumeParams) (agent.VolumeCheckResult, *agent
 // in place of /f. That a spot-fix clears the bit is not documented; the
 // agent reads the bit back, so a Windows that keeps it set is seen.
 func (h *Host) volumeSpotFix(p agent.VolumeParams) (agent.VolumeCheckResult, *agent.Error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	d, k, err := h.writableVolumeLocked(p.VolumeGUID, "Repair-Volume -SpotFix")
-	if err != nil {
-		return agent.VolumeCheckResult{}, err
-	}
-	guid := normGUID(p.VolumeGUID)
 	var res agent.VolumeCheckResult
-	h.st.data.Update(k.serial, k.part, func(lp *lundata.Partition) {
+	err := h.checkVolume(p.VolumeGUID, agent.VolumeSpotFix.Name, "Repair-Volume -SpotFix", func(lp *lundata.Partition) string {
 		res.WasDirty = lp.Dirty
 		if lp.Logged {
 			lp.Damage, lp.Logged = lundata.NoDamage, false
@@ -243,10 +208,35 @@ func (h *Host) volumeSpotFix(p agent.VolumeParams) (agent.VolumeCheckResult, *ag
 			lp.Dirty = false
 		}
 		res.Dirty = lp.Dirty
+		return fmt.Sprintf("spot-fix: %s, was dirty: %t, dirty: %t", res.Status, res.WasDirty, res.Dirty)
 	})
-	h.st.smb.dropVolume(guid)
-	h.record("volume.spotfix", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d): spot-fix: %s, was dirty: %t, dirty: %t`, guid, d.number, d.serial, k.part, res.Status, res.WasDirty, res.Dirty))
-	return res, nil
+	return res, err
+}
+
+// checkVolume runs one NTFS check of the volume guid under the host's
+// lock: the volume must be online, and for a check that fixes (fixer
+// names it for the error) writable, as MSFT_Volume.Repair answers 43006
+// on a read-only drive ("Cannot perform the requested operation when the
+// drive is read only"). A fixing check takes the volume offline, which
+// invalidates its open handles. fn changes the partition on the LUN and
+// says what the timeline records.
+func (h *Host) checkVolume(guid, kind, fixer string, fn func(lp *lundata.Partition) string) *agent.Error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	d, k, err := h.onlineVolumeLocked(guid)
+	if err != nil {
+		return err
+	}
+	if fixer != "" && d.readOnly {
+		return agent.Errorf(agent.CodeDiskReadOnly, "disk %d (serial %s) is read-only: %s cannot fix it; make it writable first", d.number, d.serial, fixer)
+	}
+	var detail string
+	h.st.data.Update(k.serial, k.part, func(lp *lundata.Partition) { detail = fn(lp) })
+	if fixer != "" {
+		h.st.smb.dropVolume(normGUID(guid))
+	}
+	h.record(kind, fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d): %s`, normGUID(guid), d.number, d.serial, k.part, detail))
+	return nil
 }
 
 // VolumeShape is what the cost of a volume's checks depends on: the
