@@ -596,3 +596,38 @@ func TestRescanSinceSharesOneRescan(t *testing.T) {
 		t.Fatalf("a later need must get a new rescan: %d rescans, want 2", n)
 	}
 }
+
+// A disk listing waits for the rescan in flight, as it did when the agent
+// ran one request at a time: it shows what the rescan found, and the
+// mount that asked does not start a rescan of its own.
+func TestDiskListWaitsForTheRescanInFlight(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	ctx := testCtx(t)
+	if _, err := c.Hello(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lab.failNext(agent.StorageRescan.Name, answerLate)
+	rescanned := make(chan error, 1)
+	go func() { rescanned <- c.StorageRescanSince(ctx, time.Now()) }()
+	for lab.opCount(agent.StorageRescan.Name) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	listed := make(chan error, 1)
+	go func() {
+		_, err := c.DiskList(ctx, "")
+		listed <- err
+	}()
+	select {
+	case err := <-listed:
+		t.Fatalf("the listing answered during the rescan: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(lab.release)
+	if err := <-rescanned; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-listed; err != nil {
+		t.Fatal(err)
+	}
+}

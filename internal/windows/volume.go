@@ -60,8 +60,22 @@ type rescanFlight struct {
 // governs (Update-HostStorageCache takes seconds, not minutes).
 const rescanTimeout = 5 * time.Minute
 
-// DiskList lists the disks the host sees; disk filters by serial or unique id.
+// DiskList lists the disks the host sees; disk filters by serial or unique
+// id. It waits for a rescan this client has in flight, so that the listing
+// shows what the rescan found: the agent would run the listing beside the
+// rescan (a read takes no serial key), and a mount that looked too early
+// would start a rescan of its own.
 func (c *Client) DiskList(ctx context.Context, disk string) ([]agent.Disk, error) {
+	c.rescanMu.Lock()
+	f := c.rescan
+	c.rescanMu.Unlock()
+	if f != nil {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	res, err := call(ctx, c, agent.DiskList, agent.DiskListParams{Disk: disk})
 	return res.Disks, err
 }
