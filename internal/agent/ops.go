@@ -48,6 +48,10 @@ const (
 	SerialNone
 )
 
+// PoolSize is how many requests the agent runs at once (agent.ps1's
+// $WinfsPoolSize runspaces); more wait for a free one.
+const PoolSize = 8
+
 // SerialNames are the serial classes as agent.ps1's $WinfsSerial table
 // names them.
 var SerialNames = map[Serial]string{SerialHost: "host", SerialStorage: "storage", SerialVolume: "volume", SerialNone: "none"}

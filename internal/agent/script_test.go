@@ -173,6 +173,9 @@ func TestScriptSerialTableIsTheOpTable(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("the script's table\n%v\nis not the op table's\n%v", got, want)
 	}
+	if !strings.Contains(Script, "\n$WinfsPoolSize = "+strconv.Itoa(PoolSize)+"\n") {
+		t.Errorf("the script's $WinfsPoolSize is not PoolSize (%d)", PoolSize)
+	}
 	for _, o := range Ops {
 		if d := o.Describe(); d.ReadOnly && d.Serial != SerialNone {
 			t.Errorf("%s reads but is serialized", d.Name)

@@ -87,9 +87,8 @@ func serveAgent(ctx context.Context, stdin io.Reader, stdout io.Writer, exec Exe
 	}
 }
 
-// poolSize is how many requests run at once: agent.ps1's runspace pool
-// holds as many runspaces; a request beyond waits for a free one.
-const poolSize = 8
+// poolSize is how many requests run at once, as in agent.ps1.
+const poolSize = agent.PoolSize
 
 // serialKey is the key a request line is serialized on (see agent.Serial);
 // a line that is not a request is answered at once, with no key.
