@@ -63,30 +63,11 @@ func TestAccVolumeMount_neverRepair(t *testing.T) {
 func TestAccVolumeMount_spotFixRefusesAFullRepair(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "deep-damage")
-	cfg := func(settings string) string {
-		return pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", settings)
-	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, "server2", lun.Serial),
-		Steps: []resource.TestStep{
-			{
-				PreConfig: func() {
-					crashWhileMounted(t, l, lun, "P:")
-					l.LUNData().Update(lun.Serial, 2, func(p *lundata.Partition) { p.Damage = lundata.DeepDamage })
-				},
-				Config:      cfg(""),
-				ExpectError: regexp.MustCompile(`(?s)FullRepairNeeded.*not\s+mounted.*Set\s+repair\s+=\s+"full"`),
-			},
-			{
-				PreConfig: func() { notServed(t, l, lun, "server2") },
-				Config:    cfg(`repair = "full"`),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					hostMount(l, "server2", "P:", lun.Serial), notDirty(l, lun), noViolations(l, lun),
-				),
-			},
+	testFailedTakeover(t, l, lun, "", `repair = "full"`,
+		func() {
+			l.LUNData().Update(lun.Serial, 2, func(p *lundata.Partition) { p.Damage = lundata.DeepDamage })
 		},
-	})
+		regexp.MustCompile(`(?s)FullRepairNeeded.*not\s+mounted.*Set\s+repair\s+=\s+"full"`), nil)
 }
 
 // TestAccVolumeMount_interruptedSpotFixConverges: the apply ends while the
@@ -96,8 +77,29 @@ func TestAccVolumeMount_spotFixRefusesAFullRepair(t *testing.T) {
 func TestAccVolumeMount_interruptedSpotFixConverges(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "spotfix-cut")
-	cfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", `timeouts = { create = "3s" }`)
+	settings := `timeouts = { create = "3s" }`
 	var since uint64
+	testFailedTakeover(t, l, lun, settings, settings,
+		func() {
+			acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "hang_agent", Op: agent.VolumeSpotFix.Name})
+		},
+		regexp.MustCompile(`spot-fixing the volume`),
+		func() {
+			if !l.LUNData().Dirty(lun.Serial, 2) {
+				t.Fatal("the interrupted spot-fix left the volume clean: the lab's spot-fix must not have run")
+			}
+			l.ClearFaults()
+			since = acctest.Mark(l)
+		},
+		checkSteps(l, lun, &since, "server2 volume.scan", "server2 volume.spotfix", "server2 volume.mount"))
+}
+
+// testFailedTakeover crashes lun while mounted on server1, harms it, and
+// takes it over at P: on server2 with the mount's settings first: that
+// apply fails with want. Then nothing of lun is served, between runs, and
+// the apply with settings then mounts it clean, and check holds.
+func testFailedTakeover(t *testing.T, l *lab.Lab, lun array.LUN, first, then string, harm func(), want *regexp.Regexp, between func(), check ...resource.TestCheckFunc) {
+	t.Helper()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		CheckDestroy:             noMount(l, "server2", lun.Serial),
@@ -105,25 +107,22 @@ func TestAccVolumeMount_interruptedSpotFixConverges(t *testing.T) {
 			{
 				PreConfig: func() {
 					crashWhileMounted(t, l, lun, "P:")
-					acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "hang_agent", Op: agent.VolumeSpotFix.Name})
+					harm()
 				},
-				Config:      cfg,
-				ExpectError: regexp.MustCompile(`spot-fixing the volume`),
+				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", first),
+				ExpectError: want,
 			},
 			{
 				PreConfig: func() {
 					notServed(t, l, lun, "server2")
-					if !l.LUNData().Dirty(lun.Serial, 2) {
-						t.Fatal("the interrupted spot-fix left the volume clean: the lab's spot-fix must not have run")
+					if between != nil {
+						between()
 					}
-					l.ClearFaults()
-					since = acctest.Mark(l)
 				},
-				Config: cfg,
-				Check: resource.ComposeAggregateTestCheckFunc(
+				Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", then),
+				Check: resource.ComposeAggregateTestCheckFunc(append([]resource.TestCheckFunc{
 					hostMount(l, "server2", "P:", lun.Serial), notDirty(l, lun), noViolations(l, lun),
-					checkSteps(l, lun, &since, "server2 volume.scan", "server2 volume.spotfix", "server2 volume.mount"),
-				),
+				}, check...)...),
 			},
 		},
 	})
