@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
 
@@ -25,9 +24,9 @@ type Failover struct {
 	// Outage is how long a client that resolves the alias afresh (no DNS
 	// cache: the TTL is excluded) could not open every share.
 	Outage time.Duration
-	// Waits is the time the hosts spent in rescans and repairs, which no
-	// provider can avoid: the lab's per-operation counts times the model's
-	// figures.
+	// Waits is the time the hosts spent in rescans, NTFS checks and DNS
+	// updates, which no provider can avoid: what the lab's latency model
+	// charged (Stats.HostWait), summed though some of it overlapped.
 	Waits time.Duration
 	// PeakRSSKB is the provider's peak memory during the apply.
 	PeakRSSKB int64
@@ -72,7 +71,7 @@ func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progr
 	}
 	f := Failover{Latency: lat.Name, Wall: res.wall, Outage: report.TotalOutage, PeakRSSKB: res.peakKB}
 	for _, st := range l.Stats() {
-		f.Waits += time.Duration(st.Ops[agent.StorageRescan.Name])*lat.Rescan + time.Duration(st.Ops[agent.VolumeRepair.Name])*lat.Repair
+		f.Waits += st.HostWait
 	}
 	return f, nil
 }
