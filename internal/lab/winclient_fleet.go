@@ -56,13 +56,22 @@ type FleetOptions struct {
 	Settings *ClientSettings
 }
 
+// fleetMember is one client of a fleet: a WinClient, or a DFS client
+// (dfsMember).
+type fleetMember interface {
+	Request(at time.Time) ClientRequest
+	Next() time.Time
+}
+
 type fleetClient struct {
-	c        *WinClient
+	c        fleetMember
+	share    string // what it works on
 	fresh    bool
 	warmedAt time.Time
 	downAt   time.Time // start of the current outage (zero: working)
 	outage   time.Duration
 	via      string // how the client got back, after its last outage
+	server   string // where its last successful request went
 	reason   string // why its first failed request failed
 }
 
@@ -87,19 +96,18 @@ type ClientResult struct {
 	Outage   time.Duration `json:"outage"`
 	Reason   string        `json:"reason,omitempty"` // of its first failed request
 	Via      string        `json:"via,omitempty"`    // how it got back
+	Server   string        `json:"server"`           // where it worked last
 }
 
 // fleetGiveUp bounds the stepping: far beyond any default cache lifetime
 // or timeout of the model.
 const fleetGiveUp = time.Hour
 
-// StartClientFleet warms the clients and starts them on the wall clock.
+// StartClientFleet warms the clients of \\<alias>\<share> and starts them
+// on the wall clock.
 func (l *Lab) StartClientFleet(o FleetOptions) (*ClientFleet, error) {
-	if len(o.Shares) == 0 || o.Warm < 0 {
-		return nil, errors.New("client fleet: name at least one share, and a number of warm clients not below 0")
-	}
-	if o.Interval <= 0 {
-		o.Interval = 100 * time.Millisecond
+	if len(o.Shares) == 0 {
+		return nil, errors.New("client fleet: name at least one share")
 	}
 	set := DefaultClientSettings()
 	if o.Settings != nil {
@@ -114,25 +122,99 @@ func (l *Lab) StartClientFleet(o FleetOptions) (*ClientFleet, error) {
 	}
 	fresh := set
 	fresh.MaxCacheTTL, fresh.MaxNegativeCacheTTL = 0, 0
+	return l.startFleet(o, func(i int) (fleetMember, string) {
+		share := o.Shares[i%len(o.Shares)]
+		if i == 0 {
+			return l.NewWinClient(o.Alias, share, fresh), share
+		}
+		return l.NewWinClient(o.Alias, share, set), share
+	})
+}
+
+// StartDFSClientFleet is a fleet of DFS clients reading path, a file below
+// a namespace folder: the fresh one asks for a referral on every open, the
+// warm ones received theirs at seeded moments within the folder's TTL
+// (Spread's default). FleetOptions.Alias and Shares are not used.
+func (l *Lab) StartDFSClientFleet(path string, o FleetOptions) (*ClientFleet, error) {
+	store, folder, _, err := l.findDFSFolder(path)
+	if err != nil {
+		return nil, fmt.Errorf("client fleet: %w", err)
+	}
+	if o.Spread <= 0 {
+		f, _ := store.Folder(folder)
+		if o.Spread = time.Duration(f.TTL) * time.Second; o.Spread <= 0 {
+			return nil, fmt.Errorf("client fleet: %s has no TTL; give the spread", folder)
+		}
+	}
+	retry := DefaultClientSettings().RetryDelay
+	if o.Settings != nil {
+		retry = o.Settings.RetryDelay
+	}
+	return l.startFleet(o, func(i int) (fleetMember, string) {
+		m := &dfsMember{path: path, fresh: i == 0, retry: retry}
+		m.c = l.NewDFSClient(func() time.Time { return m.clock })
+		return m, folder
+	})
+}
+
+// startFleet makes client i (0: the fresh one) with newClient, warms the
+// others at seeded moments within o.Spread and starts the live rounds.
+func (l *Lab) startFleet(o FleetOptions, newClient func(i int) (fleetMember, string)) (*ClientFleet, error) {
+	if o.Warm < 0 {
+		return nil, errors.New("client fleet: the number of warm clients must not be negative")
+	}
+	if o.Interval <= 0 {
+		o.Interval = 100 * time.Millisecond
+	}
 	now := time.Now()
 	rnd := rand.New(rand.NewSource(o.Seed))
 	f := &ClientFleet{l: l, opts: o, stop: make(chan struct{}), done: make(chan struct{}), last: now}
 	for i := 0; i <= o.Warm; i++ {
-		share := o.Shares[i%len(o.Shares)]
 		fc := &fleetClient{fresh: i == 0, warmedAt: now}
-		if fc.fresh {
-			fc.c = l.NewWinClient(o.Alias, share, fresh)
-		} else {
-			fc.c = l.NewWinClient(o.Alias, share, set)
+		fc.c, fc.share = newClient(i)
+		if !fc.fresh {
 			fc.warmedAt = now.Add(-time.Duration(rnd.Int63n(int64(o.Spread))))
 		}
-		if r := fc.c.Request(fc.warmedAt); r.Err != nil {
+		r := fc.c.Request(fc.warmedAt)
+		if r.Err != nil {
 			return nil, fmt.Errorf("client fleet: a client cannot work before the failover: %w", r.Err)
 		}
+		fc.server = r.Server
 		f.clients = append(f.clients, fc)
 	}
 	go f.run()
 	return f, nil
+}
+
+// dfsMember is a DFS client (DFSClient) in a fleet: each request reads
+// its file; its referral cache runs on the fleet's clock. The DFS client
+// moves to the next target of its referral at once when one fails: unlike
+// WinClient it does not wait out SMB timeouts of a silent server.
+type dfsMember struct {
+	c     *DFSClient
+	path  string
+	fresh bool // flushes its referral cache before every request
+	retry time.Duration
+	clock time.Time
+	next  time.Time
+}
+
+func (m *dfsMember) Next() time.Time { return m.next }
+
+func (m *dfsMember) Request(at time.Time) ClientRequest {
+	if at.Before(m.next) {
+		at = m.next
+	}
+	m.clock = at
+	if m.fresh {
+		m.c.Flush()
+	}
+	_, o, err := m.c.Read(m.path)
+	r := ClientRequest{At: at, Done: at, Server: o.Server, Via: "dfs referral", Err: err}
+	if err != nil {
+		r.Server, m.next = "", at.Add(m.retry)
+	}
+	return r
 }
 
 func (f *ClientFleet) run() {
@@ -164,6 +246,9 @@ func (f *ClientFleet) round(at time.Time) (working int) {
 }
 
 func (fc *fleetClient) record(r ClientRequest) {
+	if r.Err == nil {
+		fc.server = r.Server
+	}
 	switch {
 	case r.Err != nil && fc.downAt.IsZero():
 		fc.downAt = r.At
@@ -199,7 +284,7 @@ func (f *ClientFleet) Settle() FleetReport {
 func (f *ClientFleet) report(stepped time.Duration) FleetReport {
 	r := FleetReport{Stepped: stepped, Warm: []time.Duration{}, Clients: []ClientResult{}}
 	for _, fc := range f.clients {
-		res := ClientResult{Fresh: fc.fresh, Share: fc.c.share, Outage: fc.outage, Reason: fc.reason, Via: fc.via}
+		res := ClientResult{Fresh: fc.fresh, Share: fc.share, Outage: fc.outage, Reason: fc.reason, Via: fc.via, Server: fc.server}
 		if !fc.fresh {
 			res.WarmedAt = fc.warmedAt
 		}

@@ -262,3 +262,28 @@ func TestWarmCachesExtendTheOutageByTheTTL(t *testing.T) {
 		t.Errorf("the clock was stepped %v past the live rounds, less than the worst outage %v", r.Stepped, r.Worst)
 	}
 }
+
+// A DFS fleet through a crash of the first target: the lab's DFS client
+// moves to the next target of its referral within the same open, so no
+// client sees an outage, warm or not (a real client would first wait for
+// its SMB request to time out).
+func TestDFSFleetThroughACrash(t *testing.T) {
+	l := startDFSLab(t, true)
+	const interval = 20 * time.Millisecond
+	f, err := l.StartDFSClientFleet(testFolder+`\readme.txt`, FleetOptions{Warm: 5, Seed: 17, Interval: interval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * interval)
+	l.Host("server1").Crash()
+	time.Sleep(3 * interval)
+	r := f.Settle()
+	if r.Unrecovered != 0 || len(r.Clients) != 6 || r.Fresh != 0 || r.Worst != 0 {
+		t.Fatalf("report: %+v", r)
+	}
+	for _, c := range r.Clients {
+		if c.Server != "server2" || c.Share != testFolder {
+			t.Errorf("client %+v: want it on server2", c)
+		}
+	}
+}
