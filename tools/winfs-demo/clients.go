@@ -22,10 +22,13 @@ type fleetRow struct {
 	rep  lab.FleetReport
 }
 
-// withClients runs fn (a step that changes the estate) with a client fleet
-// working on shares, and keeps what it measured under the step's name.
-func (d *demo) withClients(step string, shares []string, fn func() error) error {
-	f, err := d.l.StartClientFleet(lab.FleetOptions{Shares: shares, Warm: fleetWarm, Seed: fleetSeed})
+// fleetOptions: every fleet of the demo has the same clients.
+var fleetOptions = lab.FleetOptions{Warm: fleetWarm, Seed: fleetSeed}
+
+// withClients runs fn (a step that changes the estate) with the client
+// fleet start starts, and keeps what it measured under the step's name.
+func (d *demo) withClients(step string, start func() (*lab.ClientFleet, error), fn func() error) error {
+	f, err := start()
 	if err != nil {
 		return err
 	}
@@ -40,17 +43,18 @@ func (d *demo) withClients(step string, shares []string, fn func() error) error 
 	return nil
 }
 
-// clientSummary prints both figures of every measured step side by side.
-func (d *demo) clientSummary() {
+// clientSummary prints both figures of every measured step side by side;
+// what says which clients they are.
+func (d *demo) clientSummary(what string) {
 	if len(d.fleets) == 0 {
 		return
 	}
-	fmt.Printf("\nclient outage by client (the lab's Windows client model; alias only, TTL 60 s):\n")
+	fmt.Printf("\nclient outage as %s see it:\n", what)
 	fmt.Printf("%-38s %14s %14s %14s %12s\n", "step", "fresh-resolve", "warm median", "warm worst", "unrecovered")
 	for _, r := range d.fleets {
 		fmt.Printf("%-38s %14s %14s %14s %12d\n", r.step, rounded(r.rep.Fresh), rounded(r.rep.Median), rounded(r.rep.Worst), r.rep.Unrecovered)
 	}
-	fmt.Printf("(%d warm clients per step, caches filled at seeded moments within the TTL before it; each client's outage runs from its\n"+
+	fmt.Printf("(%d warm clients per step, caches filled at seeded moments within the TTL (60 s) before it; each client's outage runs from its\n"+
 		" first failed request to its next success. Requests run on the wall clock during the apply; once the estate is at rest the\n"+
 		" clients' clock is stepped without sleeping, honouring every cache lifetime and timeout: see DESIGN.md, the lab.)\n", fleetWarm)
 }

@@ -120,8 +120,13 @@ func run(latencyName, workDir string) error {
 	fmt.Printf("   ok; a client probe now opens %s through the alias every 100 ms\n", strings.Join(quoteAll(shares), ", "))
 
 	// 3. Failover, read back, failback; Windows clients work meanwhile.
+	clients := func() (*lab.ClientFleet, error) {
+		o := fleetOptions
+		o.Shares = shares
+		return l.StartClientFleet(o)
+	}
 	applyStep := func(name string, vars ...string) error {
-		return d.withClients(name, shares, func() error { return d.apply(name, vars...) })
+		return d.withClients(name, clients, func() error { return d.apply(name, vars...) })
 	}
 	if err := applyStep("failover to server2", "active=server2"); err != nil {
 		return err
@@ -136,7 +141,7 @@ func run(latencyName, workDir string) error {
 	// 4. Crash failover.
 	var crashed time.Time
 	crash := "crash failover to server2 (fenced)"
-	if err := d.withClients(crash, shares, func() error {
+	if err := d.withClients(crash, clients, func() error {
 		heading("server1 crashes (power loss): WinRM unreachable, nothing served")
 		crashed = time.Now()
 		if err := l.InjectFault(lab.FaultRequest{Server: "server1", Kind: "crash"}); err != nil {
@@ -371,7 +376,7 @@ func (d *demo) summary(report lab.ProbeReport) error {
 	fmt.Printf("\nclient probe: %d probes of %d shares, %d failed; longest outage %s, total %s\n",
 		report.Probes, len(report.Shares), report.Failures, report.LongestOutage.Round(10*time.Millisecond), report.TotalOutage.Round(10*time.Millisecond))
 	fmt.Println("(the probe resolves the alias on every attempt: the fresh-resolve figure; the table below has the warm-cache one)")
-	d.clientSummary()
+	d.clientSummary("Windows clients of \\\\files (the lab's client model: DNS client cache, NetBIOS name cache, SMB connections)")
 	kerberos := 0
 	for _, w := range report.Outages {
 		for _, r := range w.Reasons {
