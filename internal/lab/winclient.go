@@ -36,12 +36,14 @@ import (
 //     server never answers fails after the request expiration timer,
 //     SessTimeout (LanmanWorkstation\Parameters, default 60 s since Windows
 //     Vista; Microsoft Open Specifications blog "SMB 2.x and SMB 3.0
-//     timeouts in Windows"), and the client resets the connection. A
-//     connection to an address nobody answers on fails after TCP's SYN
-//     retransmissions: 3 s, then 6 s, then 12 s with the documented
-//     defaults (TcpInitialRTT 3 s, TcpMaxConnectRetransmissions 2; Windows
-//     Server 2003 TCP/IP registry reference), 21 s in all. Later Windows
-//     versions tune these differently; 21 s is kept as a belief.
+//     timeouts in Windows"), and the client resets the connection.
+//   - TCP connect: a SYN nobody answers is sent again after TcpInitialRTT
+//     (3 s), the wait doubling each time, TcpMaxConnectRetransmissions (2)
+//     times; after the last one TCP waits twice the last delay and gives
+//     up (Windows Server 2003 TCP/IP registry reference): SYNs at 0, 3 and
+//     9 s, failure at 21 s. An address that gets an owner meanwhile (a
+//     service address moving) answers the next SYN. Later Windows versions
+//     tune these figures differently; they are kept as a belief.
 //   - RetryDelay is not a Windows setting: it is how soon the simulated
 //     application asks again after a failure (a user pressing Retry, a
 //     program's own loop).
@@ -60,6 +62,7 @@ type WinClient struct {
 	dns     map[string]dnsCacheEntry
 	netbios map[string]netbiosCacheEntry
 	session string    // the server the SMB connection is bound to ("" none)
+	syn     *synState // a TCP connect waiting for an answer
 	next    time.Time // no request before this (a failure's retry delay)
 }
 
@@ -75,9 +78,10 @@ type ClientSettings struct {
 	NetBTCacheTimeout time.Duration
 	// SessTimeout is the SMB request expiration timer.
 	SessTimeout time.Duration
-	// ConnectTimeout is how long a TCP connect to a silent address takes
-	// to fail.
-	ConnectTimeout time.Duration
+	// TCPInitialRTT and TCPConnectRetransmissions: the SYN schedule of a
+	// TCP connect (TcpInitialRTT, TcpMaxConnectRetransmissions).
+	TCPInitialRTT             time.Duration
+	TCPConnectRetransmissions int
 	// RetryDelay is the application's wait after a failed request.
 	RetryDelay time.Duration
 }
@@ -86,7 +90,7 @@ type ClientSettings struct {
 // application that retries every half second.
 func DefaultClientSettings() ClientSettings {
 	return ClientSettings{MaxCacheTTL: 86400 * time.Second, MaxNegativeCacheTTL: 900 * time.Second, NetBTCacheTimeout: 600 * time.Second,
-		SessTimeout: 60 * time.Second, ConnectTimeout: 21 * time.Second, RetryDelay: 500 * time.Millisecond}
+		SessTimeout: 60 * time.Second, TCPInitialRTT: 3 * time.Second, TCPConnectRetransmissions: 2, RetryDelay: 500 * time.Millisecond}
 }
 
 // FreshResolveSettings are DefaultClientSettings without a DNS cache: the
@@ -151,15 +155,22 @@ func (c *WinClient) Request(at time.Time) ClientRequest {
 	}
 	r := ClientRequest{At: at, Done: at, Via: ViaSession}
 	if c.session == "" {
-		addr, via, took, err := c.resolve(at)
-		r.Via, r.Done = via, at.Add(took)
-		if err != nil {
-			return c.fail(r, 0, err)
+		if c.syn == nil {
+			addr, via, took, err := c.resolve(at)
+			r.Done = at.Add(took)
+			if err != nil {
+				r.Via = via
+				return c.fail(r, 0, err)
+			}
+			c.syn = &synState{addr: addr, via: via, first: r.Done}
 		}
-		server, ok := c.l.hostAt(addr)
+		syn := c.syn
+		r.Via = syn.via
+		server, ok := c.l.hostAt(syn.addr)
 		if !ok || c.l.silent(server) {
-			return c.fail(r, c.set.ConnectTimeout, probeErr(ProbeStageHost, nil, "no answer from %s (%s): the TCP connect timed out", addr, aliasLabel(c.name)))
+			return c.noAnswer(r)
 		}
+		c.syn = nil
 		if _, _, err := c.l.openShareOn(c.name, server, c.share, ""); err != nil {
 			return c.fail(r, 0, err)
 		}
@@ -172,6 +183,34 @@ func (c *WinClient) Request(at time.Time) ClientRequest {
 	}
 	r.Server = c.session
 	return r
+}
+
+// synState is a TCP connect under way: the address, how it was found
+// and when the first SYN left.
+type synState struct {
+	addr, via string
+	first     time.Time
+}
+
+// errSYNPending: no answer to the SYNs so far, another one is due.
+var errSYNPending = errors.New("no answer yet: the SYN is sent again")
+
+// noAnswer: nobody answered the connect's SYNs up to r.Done. The request
+// stays open until the next retransmission (Next), or fails when TCP
+// gives up.
+func (c *WinClient) noAnswer(r ClientRequest) ClientRequest {
+	syn := c.syn
+	t, rto := syn.first, c.set.TCPInitialRTT
+	for i := 0; i < c.set.TCPConnectRetransmissions; i++ {
+		if t = t.Add(rto); t.After(r.Done) {
+			r.Err, c.next = probeErr(ProbeStageHost, errSYNPending, "connecting to %s (%s): no answer yet", syn.addr, aliasLabel(c.name)), t
+			return r
+		}
+		rto *= 2
+	}
+	c.syn = nil
+	r.Done = t.Add(rto)
+	return c.fail(r, 0, probeErr(ProbeStageHost, nil, "no answer from %s (%s): the TCP connect timed out", syn.addr, aliasLabel(c.name)))
 }
 
 // fail ends a request with err after waiting wait: the connection is

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -206,12 +207,30 @@ func TestClientWaitsOutTimeoutsOfASilentServer(t *testing.T) {
 		t.Fatalf("request to a crashed server: %+v, next %v", r, c.Next())
 	}
 	// Reconnecting: the alias still leads to server1, whose address
-	// answers nothing; the TCP connect times out (after the DNS query,
-	// the cached answer having expired meanwhile).
+	// answers nothing: SYNs at 0, 3 and 9 s, failure at 21 s.
+	began := c.Next()
+	var syns []time.Duration
+	for {
+		r = c.Request(c.Next())
+		if !errors.Is(r.Err, errSYNPending) {
+			break
+		}
+		syns = append(syns, r.At.Sub(began))
+	}
+	near := func(d, want time.Duration) bool { return d >= want && d < want+50*time.Millisecond } // the DNS query's time
+	syns = append(syns, r.At.Sub(began))
+	if r.Err == nil || r.Via != ViaDNS || !near(r.Done.Sub(began), 21*time.Second) || !strings.Contains(r.Err.Error(), "TCP connect timed out") ||
+		len(syns) != 3 || syns[0] != 0 || !near(syns[1], 3*time.Second) || !near(syns[2], 9*time.Second) {
+		t.Fatalf("connect to a crashed server: %+v after SYNs at %v", r, syns)
+	}
+	// A server that answers on the address by the next SYN is reached then.
 	r = c.Request(c.Next())
-	if wait := r.Done.Sub(r.At); r.Err == nil || r.Via != ViaDNS || wait < set.ConnectTimeout || wait > set.ConnectTimeout+time.Second ||
-		!strings.Contains(r.Err.Error(), "TCP connect timed out") {
-		t.Fatalf("connect to a crashed server: %+v", r)
+	if !errors.Is(r.Err, errSYNPending) {
+		t.Fatalf("connect again: %+v", r)
+	}
+	l.Host("server1").Boot()
+	if r2 := c.Request(r.At); r2.Err != nil || r2.Server != "server1" || !r2.At.Equal(r.At.Add(set.TCPInitialRTT)) {
+		t.Fatalf("after server1 came back: %+v (first SYN at %v)", r2, r.At)
 	}
 }
 
