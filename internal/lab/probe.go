@@ -115,7 +115,7 @@ func (l *Lab) probeOpen(alias, share, path string) (*winhost.Host, string, error
 	}
 	// The client connects to the address; whichever server answers on it
 	// serves the request (hostAt, shared with WinClient).
-	name, ok := l.hostAt(addrs[0])
+	name, _, ok := l.hostAt(addrs[0])
 	if !ok {
 		return nil, "", probeErr(ProbeStageHost, nil, "%s leads to %s (%s), where no server of the lab answers", alias, target, addrs[0])
 	}

@@ -166,7 +166,11 @@ func (c *WinClient) Request(at time.Time) ClientRequest {
 		}
 		syn := c.syn
 		r.Via = syn.via
-		server, ok := c.l.hostAt(syn.addr)
+		server, device, ok := c.l.hostAt(syn.addr)
+		if device != "" {
+			c.syn = nil
+			return c.fail(r, 0, probeErr(ProbeStageHost, nil, "%s (%s) is %s, which refuses the connection", syn.addr, aliasLabel(c.name), device))
+		}
 		if !ok || c.l.silent(server) {
 			return c.noAnswer(r)
 		}
@@ -291,16 +295,18 @@ func (c *WinClient) cacheAnswer(msg *dns.Msg, at time.Time) {
 }
 
 // hostAt is the server that answers on addr, if any: the one place where
-// the client model meets the lab's network. A server answers on the
-// address of its own name (its A record in the zone). An address that
-// moves between servers (a service address) is looked up here too.
-func (l *Lab) hostAt(addr string) (string, bool) {
+// the client model (and the probe) meets the lab's network. A server
+// answers on the address of its own name (its A record in the zone). An
+// address that moves between servers (a service address) is looked up
+// here too; device names something else answering there (no file server:
+// it refuses the connection).
+func (l *Lab) hostAt(addr string) (server, device string, ok bool) {
 	for _, name := range l.ServerNames() {
 		if l.hostAddr(name) == addr {
-			return name, true
+			return name, "", true
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 // hostAddr is a server's own address: the A record of its name.
