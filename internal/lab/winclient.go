@@ -36,7 +36,9 @@ import (
 //     server never answers fails after the request expiration timer,
 //     SessTimeout (LanmanWorkstation\Parameters, default 60 s since Windows
 //     Vista; Microsoft Open Specifications blog "SMB 2.x and SMB 3.0
-//     timeouts in Windows"), and the client resets the connection.
+//     timeouts in Windows"), and the client resets the connection. The
+//     connection is to an address: once another host holds that address,
+//     it resets the connection it does not know.
 //   - TCP connect: a SYN nobody answers is sent again after TcpInitialRTT
 //     (3 s), the wait doubling each time, TcpMaxConnectRetransmissions (2)
 //     times; after the last one TCP waits twice the last delay and gives
@@ -62,6 +64,7 @@ type WinClient struct {
 	dns     map[string]dnsCacheEntry
 	netbios map[string]netbiosCacheEntry
 	session string    // the server the SMB connection is bound to ("" none)
+	addr    string    // the address the connection was made to
 	syn     *synState // a TCP connect waiting for an answer
 	next    time.Time // no request before this (a failure's retry delay)
 }
@@ -178,9 +181,13 @@ func (c *WinClient) Request(at time.Time) ClientRequest {
 		if _, _, err := c.l.openShareOn(c.name, server, c.share, ""); err != nil {
 			return c.fail(r, 0, err)
 		}
-		c.session = server
-	} else if c.l.silent(c.session) {
+		c.session, c.addr = server, syn.addr
+	} else if owner, _, ok := c.l.hostAt(c.addr); !ok || c.l.silent(c.session) {
 		return c.fail(r, c.set.SessTimeout, probeErr(ProbeStageHost, nil, "%s did not answer within SessTimeout", c.session))
+	} else if owner != c.session {
+		// The address moved: the host that has it now resets a
+		// connection it does not know.
+		return c.fail(r, 0, probeErr(ProbeStageHost, nil, "%s now answers on %s and resets the connection to %s", owner, c.addr, c.session))
 	}
 	if err := c.l.listShareOn(c.session, c.share); err != nil {
 		return c.fail(r, 0, err)
