@@ -6,11 +6,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -49,8 +51,10 @@ func (c listConfig) get(name string) string {
 	return s.ValueString()
 }
 
-func requiredString(description string) listschema.StringAttribute {
-	return listschema.StringAttribute{MarkdownDescription: description, Required: true}
+// requiredString is a list block attribute, checked by the validators of
+// the resource attribute it stands for.
+func requiredString(description string, validators ...validator.String) listschema.StringAttribute {
+	return listschema.StringAttribute{MarkdownDescription: description, Required: true, Validators: validators}
 }
 
 var listServer = requiredString(serverAttributeDescription)
@@ -60,13 +64,13 @@ var (
 		description: "Lists the values of one registry key on a server (not its subkeys).",
 		config: map[string]listschema.Attribute{
 			"server": listServer,
-			"path":   requiredString("The key path, e.g. `HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters`."),
+			"path":   requiredString("The key path, e.g. `HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters`.", registryPath()),
 		},
 		importIDs: registryValueIDs,
 	}
 	lunMappingList = &listKind{
 		description: "Lists the LUN mappings of one initiator group on the array.",
-		config:      map[string]listschema.Attribute{"igroup": requiredString("The initiator group, e.g. `server1`.")},
+		config:      map[string]listschema.Attribute{"igroup": requiredString("The initiator group, e.g. `server1`.", sanName("initiator group", true))},
 		importIDs:   lunMappingIDs,
 	}
 	volumeMountList = &listKind{
@@ -82,7 +86,8 @@ var (
 	}
 	cnameList = &listKind{
 		description: "Lists the aliases (CNAME records) of one zone, read by a zone transfer (AXFR) signed with the provider's TSIG key.",
-		config:      map[string]listschema.Attribute{"zone": requiredString("The zone, e.g. `corp.example.com`.")},
+		config:      map[string]listschema.Attribute{"zone": requiredString("The zone, e.g. `corp.example.com`.",
+			stringvalidator.RegexMatches(fqdnPattern, "must be a domain name: dot-separated labels of letters, digits, '-' or '_', with or without the trailing dot"))},
 		importIDs:   cnameIDs,
 	}
 )

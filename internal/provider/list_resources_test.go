@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/winfs/terraform-provider-winfs/internal/acctest"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
@@ -53,6 +56,29 @@ func TestListTheHandBuiltEstate(t *testing.T) {
 			if got := p.readWithoutIdentity(c.typeName, r.state); fmt.Sprint(got) != fmt.Sprint(r.identity) {
 				t.Errorf("%s: a read without identity gives %v, want %v", r.name, got, r.identity)
 			}
+		}
+	}
+}
+
+// TestListConfigIsValidated: a list block's config is checked as the
+// resource's attributes are, before anything is listed.
+func TestListConfigIsValidated(t *testing.T) {
+	p := newProtocolProvider(t)
+	for _, c := range []struct {
+		typeName, config, attr, want string
+	}{
+		{"winfs_registry_value", `{"server": "server1", "path": "HKXX\\Software"}`, "path", "HKLM"},
+		{"winfs_dns_cname", `{"zone": "corp example"}`, "zone", "domain name"},
+		{"winfs_san_lun_mapping", `{"igroup": "server 1"}`, "igroup", "initiator group"},
+	} {
+		resp, err := p.s.(tfprotov6.ProviderServerWithListResource).ValidateListResourceConfig(context.Background(),
+			&tfprotov6.ValidateListResourceConfigRequest{TypeName: c.typeName, Config: &tfprotov6.DynamicValue{JSON: []byte(c.config)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Diagnostics) == 0 || !strings.Contains(resp.Diagnostics[0].Summary+resp.Diagnostics[0].Detail, c.want) ||
+			!strings.Contains(fmt.Sprint(resp.Diagnostics[0].Attribute), c.attr) {
+			t.Errorf("%s %s: %+v", c.typeName, c.config, *resp.Diagnostics[0])
 		}
 	}
 }
