@@ -86,9 +86,9 @@ var (
 	}
 	cnameList = &listKind{
 		description: "Lists the aliases (CNAME records) of one zone, read by a zone transfer (AXFR) signed with the provider's TSIG key.",
-		config:      map[string]listschema.Attribute{"zone": requiredString("The zone, e.g. `corp.example.com`.",
+		config: map[string]listschema.Attribute{"zone": requiredString("The zone, e.g. `corp.example.com`.",
 			stringvalidator.RegexMatches(fqdnPattern, "must be a domain name: dot-separated labels of letters, digits, '-' or '_', with or without the trailing dot"))},
-		importIDs:   cnameIDs,
+		importIDs: cnameIDs,
 	}
 )
 
