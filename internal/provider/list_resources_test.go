@@ -71,7 +71,7 @@ func TestListConfigIsValidated(t *testing.T) {
 		{"winfs_dns_cname", `{"zone": "corp example"}`, "zone", "domain name"},
 		{"winfs_san_lun_mapping", `{"igroup": "server 1"}`, "igroup", "initiator group"},
 	} {
-		resp, err := p.s.(tfprotov6.ProviderServerWithListResource).ValidateListResourceConfig(context.Background(),
+		resp, err := p.s.(tfprotov6.ListResourceServer).ValidateListResourceConfig(context.Background(),
 			&tfprotov6.ValidateListResourceConfigRequest{TypeName: c.typeName, Config: &tfprotov6.DynamicValue{JSON: []byte(c.config)}})
 		if err != nil {
 			t.Fatal(err)

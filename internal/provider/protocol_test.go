@@ -98,7 +98,7 @@ type listed struct {
 func (p *protocolProvider) list(typeName string, config map[string]string) []listed {
 	p.t.Helper()
 	raw, _ := json.Marshal(config)
-	stream, err := p.s.(tfprotov6.ProviderServerWithListResource).ListResource(context.Background(),
+	stream, err := p.s.(tfprotov6.ListResourceServer).ListResource(context.Background(),
 		&tfprotov6.ListResourceRequest{TypeName: typeName, Config: &tfprotov6.DynamicValue{JSON: raw}, IncludeResource: true})
 	p.check("ListResource "+typeName, nil, err)
 	var out []listed
