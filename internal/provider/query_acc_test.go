@@ -267,3 +267,50 @@ func TestAccIdentity_importEveryKind(t *testing.T) {
 	}
 	tf.PlanIsEmpty()
 }
+
+// dfsIdentityImports imports the DFS objects of folderConfig and
+// groupConfig by their identities.
+const dfsIdentityImports = `
+import {
+  to       = winfs_dfs_namespace.files
+  identity = { server = "server1", path = "\\\\corp.example.com\\files" }
+}
+import {
+  to       = winfs_dfs_folder.finance
+  identity = { server = "server1", path = "\\\\corp.example.com\\files\\Finance" }
+}
+import {
+  to       = winfs_dfsr_replication_group.files
+  identity = { server = "server1", name = "Files" }
+}
+`
+
+// TestAccIdentity_importDFS: the DFS namespace, folder and replication
+// group, created and then forgotten by Terraform, come back by identity
+// with their configuration unchanged.
+func TestAccIdentity_importDFS(t *testing.T) {
+	cli := acctest.RequireCLI(t, acctest.ResourceIdentity)
+	t.Parallel()
+	l := acctest.StartLab(t, lab.Options{Scenario: lab.DFSScenario()})
+	tf := acctest.NewTerraformWith(t, cli, providerBin)
+	config := folderConfig(l, "server1", 1) + strings.TrimPrefix(groupConfig(l, "full_mesh", true), acctest.ProviderBlock(l, acctest.ProviderOpts{}))
+	tf.WriteConfig(config)
+	tf.Apply()
+	if res := tf.RunText("state", "rm", "winfs_dfs_namespace.files", "winfs_dfs_folder.finance", "winfs_dfsr_replication_group.files"); res.Code != 0 {
+		t.Fatalf("state rm failed:\n%s", res.Output)
+	}
+	tf.WriteConfig(config + dfsIdentityImports)
+	mark := acctest.Mark(l)
+	if s := tf.Apply().Summary(); s == nil || s.Import != 3 || s.Add+s.Change+s.Remove != 0 {
+		t.Fatalf("want 3 imports and nothing else, got %+v", s)
+	}
+	if c := changesSince(l, mark); len(c) > 0 {
+		t.Errorf("the import changed the estate: %s", c)
+	}
+	tf.PlanIsEmpty()
+	for _, r := range tf.State().Values.RootModule.Resources {
+		if len(r.IdentityValues) == 0 || r.IdentityValues["server"] != "server1" {
+			t.Errorf("%s: identity %v", r.Address, r.IdentityValues)
+		}
+	}
+}
