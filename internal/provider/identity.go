@@ -117,7 +117,7 @@ type attrGetter interface {
 }
 
 // values reads the identity's attributes from src (a state, or an
-// identity), normalized, lists joined by commas.
+// identity), normalized, lists sorted.
 func (id identity) values(ctx context.Context, src attrGetter, diags *diag.Diagnostics) map[string][]string {
 	out := map[string][]string{}
 	for _, a := range id.attrs {

@@ -86,3 +86,19 @@ func typeNameOf(factory func() resource.Resource) string {
 	factory().Metadata(context.Background(), resource.MetadataRequest{ProviderTypeName: "winfs"}, &resp)
 	return resp.TypeName
 }
+
+// TestWrapperForwardsWhatResourcesImplement: withIdentity forwards
+// Configure, ImportState, ModifyPlan and ValidateConfig; a resource that
+// implemented another optional interface would lose it behind the wrapper.
+func TestWrapperForwardsWhatResourcesImplement(t *testing.T) {
+	for _, m := range managedResources {
+		switch r := m.factory().(type) {
+		case resource.ResourceWithConfigValidators, resource.ResourceWithUpgradeState, resource.ResourceWithMoveState,
+			resource.ResourceWithIdentity, resource.ResourceWithUpgradeIdentity:
+			t.Errorf("%s implements %T: forward it from withIdentity", typeNameOf(m.factory), r)
+		case resource.ResourceWithImportState:
+		default:
+			t.Errorf("%s has no import: withIdentity would offer one", typeNameOf(m.factory))
+		}
+	}
+}
