@@ -195,8 +195,8 @@ import {
   identity = { server = "server1", mount_point = "X:" }
 }
 import {
-  to       = winfs_smb_share_set.x
-  identity = { server = "server1", scope = ["X:\\"] }
+  to       = winfs_smb_share_set.y
+  identity = { server = "server1", scope = ["Y:\\"] }
 }
 import {
   to       = winfs_dns_cname.files
@@ -223,7 +223,8 @@ func TestAccIdentity_importEveryKind(t *testing.T) {
 	tf := acctest.NewTerraformWith(t, cli, providerBin)
 	tf.WriteConfig(acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + identityImports)
 	if res := tf.RunText("plan", "-generate-config-out=generated.tf"); res.Code != 0 {
-		t.Fatalf("plan -generate-config-out failed:\n%s", res.Output)
+		generated, _ := os.ReadFile(filepath.Join(tf.Dir, "generated.tf"))
+		t.Fatalf("plan -generate-config-out failed:\n%s\ngenerated.tf:\n%s", res.Output, generated)
 	}
 	tf.Apply()
 	tf.PlanIsEmpty()
@@ -239,7 +240,7 @@ func TestAccIdentity_importEveryKind(t *testing.T) {
 		"winfs_registry_value.lsa": `map[name:DisableLoopbackCheck path:HKLM\SYSTEM\CurrentControlSet\Control\Lsa server:server1]`,
 		"winfs_san_lun_mapping.x":  "map[igroup:server1 lun:/vol/vol1/files_x]",
 		"winfs_volume_mount.x":     "map[mount_point:X: server:server1]",
-		"winfs_smb_share_set.x":    `map[scope:[X:\] server:server1]`,
+		"winfs_smb_share_set.y":    `map[scope:[Y:\] server:server1]`,
 		"winfs_dns_cname.files":    "map[name:files zone:corp.example.com.]",
 		"winfs_alias_spn.files":    "map[server:server1 spns:[HOST/files HOST/files.corp.example.com]]",
 		"winfs_service.server":     "map[name:LanmanServer server:server1]",
