@@ -133,6 +133,7 @@ func latencyJSON(l Latency) map[string]string {
 	return map[string]string{
 		"name": l.Name, "rtt": l.RTT.String(), "process_start": l.ProcessStart.String(), "rescan": l.Rescan.String(),
 		"chkdsk": l.Repair.String(), "volume_arrival": l.VolumeArrival.String(), "array_command": l.ArrayCommand.String(), "dns_update": l.DNSUpdate.String(),
+		"dad": l.DAD.String(),
 	}
 }
 

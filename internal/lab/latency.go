@@ -27,7 +27,10 @@ import (
 //   - DNSUpdate: applying every RFC 2136 UPDATE on the lab DNS server, and
 //     every dns.cname.set or dns.cname.delete on a host's DNS role;
 //   - DFSReplication: how long after a file changes on one member of a DFS
-//     replication group it is copied to the others (dfsr_replication.go).
+//     replication group it is copied to the others (dfsr_replication.go);
+//   - DAD: how long a new IPv4 address stays tentative on a host while
+//     duplicate address detection runs (every address.add, and each
+//     address a host restores at boot).
 //
 // Rescan and Repair are charged by the agent operation (see opCost), so the
 // host model needs no clock of its own.
@@ -46,6 +49,11 @@ type Latency struct {
 	// Replication notices a change through the USN journal and stages it
 	// before it sends it.
 	DFSReplication time.Duration `json:"dfs_replication"`
+	// DAD is DadTransmits probes DadRetransmitTime apart, as
+	// Get-NetIPInterface reports them on an IPv4 interface (3 and 1000 ms
+	// on Windows Server by default: a belief from its output, the cmdlet
+	// reference documents the settings without their defaults).
+	DAD time.Duration `json:"dad"`
 }
 
 // LatencyProfiles are the named models: none, and realistic (a LAN round
@@ -72,6 +80,7 @@ func LatencyProfile(name string) (Latency, bool) {
 			DNSUpdate:     20 * time.Millisecond,
 			// DFSReplication: see its field.
 			DFSReplication: 2 * time.Second,
+			DAD:            3 * time.Second,
 		}, true
 	}
 	return Latency{}, false
@@ -79,8 +88,8 @@ func LatencyProfile(name string) (Latency, bool) {
 
 // String lists every figure, for logs and the benchmark table.
 func (l Latency) String() string {
-	return fmt.Sprintf("%s (rtt %s, process start %s, rescan %s, chkdsk %s, volume arrival %s, array command %s, dns update %s, dfs replication %s)",
-		l.Name, l.RTT, l.ProcessStart, l.Rescan, l.Repair, l.VolumeArrival, l.ArrayCommand, l.DNSUpdate, l.DFSReplication)
+	return fmt.Sprintf("%s (rtt %s, process start %s, rescan %s, chkdsk %s, volume arrival %s, array command %s, dns update %s, dfs replication %s, dad %s)",
+		l.Name, l.RTT, l.ProcessStart, l.Rescan, l.Repair, l.VolumeArrival, l.ArrayCommand, l.DNSUpdate, l.DFSReplication, l.DAD)
 }
 
 // opCost is the time an agent operation takes on the host beyond its
@@ -113,6 +122,7 @@ func (l *Lab) applyLatency(lat Latency) {
 	for _, s := range l.servers {
 		s.winrm.SetFaults(winrm.Faults{Latency: lat.RTT})
 		s.host.SetVolumeArrival(lat.VolumeArrival)
+		s.host.SetDADTime(lat.DAD)
 	}
 	if l.array != nil {
 		l.array.SetLatency(lat.RTT, lat.ArrayCommand)
@@ -172,7 +182,7 @@ func ParseLatency(profile string, overrides map[string]string) (Latency, error) 
 	}
 	fields := map[string]*time.Duration{
 		"rtt": &lat.RTT, "process-start": &lat.ProcessStart, "rescan": &lat.Rescan,
-		"chkdsk": &lat.Repair, "volume-arrival": &lat.VolumeArrival, "array-command": &lat.ArrayCommand, "dns-update": &lat.DNSUpdate,
+		"chkdsk": &lat.Repair, "volume-arrival": &lat.VolumeArrival, "array-command": &lat.ArrayCommand, "dns-update": &lat.DNSUpdate, "dad": &lat.DAD,
 	}
 	custom := false
 	for k, v := range overrides {

@@ -25,6 +25,7 @@ func serveCmd(args []string) error {
 		{"volume-arrival", "volumes surfacing after a disk comes online (e.g. 500ms)"},
 		{"array-command", "the array's work on every CLI command (e.g. 150ms)"},
 		{"dns-update", "applying a DNS update (e.g. 20ms)"},
+		{"dad", "duplicate address detection of a new IPv4 address (e.g. 3s)"},
 	} {
 		figures[f.name] = fs.String(f.name, "", f.usage)
 	}
