@@ -95,7 +95,8 @@ type AddressAddResult struct {
 }
 
 // AddressRemoveParams names the address to remove from whichever interface
-// of the host has it, in both stores.
+// of the host has it, in both stores. Only a service address (skip as
+// source) is removed: one of the host's own addresses is CodeAddressInUse.
 type AddressRemoveParams struct {
 	Address string `json:"address"`
 }

@@ -77,7 +77,7 @@ var addressCases = []Case{
 		}
 		return nil
 	}},
-	{Op: agent.AddressAdd.Name, Name: "outside the interface's subnet or with another prefix length is address_not_in_subnet; the host's own address is address_in_use", Needs: NeedsAddress, Run: func(ctx context.Context, r *Run) error {
+	{Op: agent.AddressAdd.Name, Name: "outside the interface's subnet or with another prefix length is address_not_in_subnet; the host's own address is address_in_use, to add and to remove", Needs: NeedsAddress, Run: func(ctx context.Context, r *Run) error {
 		p := r.spareParams()
 		wider := p
 		wider.PrefixLength--
@@ -95,7 +95,10 @@ var addressCases = []Case{
 		for _, own := range got.Interface.Addresses {
 			if !own.SkipAsSource {
 				q := agent.AddressAddParams{Address: own.Address, PrefixLength: own.PrefixLength, InterfaceAlias: p.InterfaceAlias}
-				_, err := r.C.AddressAdd(ctx, q)
+				if _, err := r.C.AddressAdd(ctx, q); wantCode(err, agent.CodeAddressInUse) != nil {
+					return wantCode(err, agent.CodeAddressInUse)
+				}
+				_, err := r.C.AddressRemove(ctx, own.Address)
 				return wantCode(err, agent.CodeAddressInUse)
 			}
 		}

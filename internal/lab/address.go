@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/winfs/terraform-provider-winfs/internal/lab/timeline"
 )
 
 // The estate's LAN: one IPv4 subnet holding the servers' interfaces, the
@@ -152,4 +154,27 @@ func addressHeldOnce(l *Lab) []Violation {
 	return heldTwice(ServiceAddressOnce, holders, func(ip, by string) string {
 		return fmt.Sprintf("%s is answered for by %s: clients reach either", ip, by)
 	})
+}
+
+// ReplayDoubleAddresses replays the address events of a timeline slice
+// that starts before any service address was added, and lists each moment
+// an address was answered for by two hosts: the invariant judged at every
+// step, not only at the end.
+func ReplayDoubleAddresses(evs []timeline.Event) []string {
+	held := map[string][]string{} // address -> hosts answering
+	var out []string
+	for _, ev := range evs {
+		ip, _, _ := strings.Cut(ev.Detail, " ")
+		ip, _, _ = strings.Cut(ip, "/")
+		switch ev.Kind {
+		case "address.add":
+			held[ip] = append(held[ip], ev.Host)
+			if len(held[ip]) > 1 {
+				out = append(out, fmt.Sprintf("%s answered for by %s (%s)", ip, strings.Join(held[ip], " and "), ev.Detail))
+			}
+		case "address.remove":
+			held[ip] = slices.DeleteFunc(held[ip], func(h string) bool { return h == ev.Host })
+		}
+	}
+	return out
 }

@@ -374,6 +374,7 @@ func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
 		NewDFSNamespaceResource,
 		NewDFSFolderResource,
 		NewDFSRReplicationGroupResource,
+		NewServiceAddressResource,
 	}
 }
 

@@ -256,5 +256,12 @@ function Invoke-WinfsAddressRemove($Params) {
     Assert-WinfsObject $Params 'params'
     Assert-WinfsFields $Params @('address') 'params'
     $address = Get-WinfsIPv4 $Params
+    $found = Find-WinfsAddress $address
+    foreach ($a in @($found.Active, $found.Persistent)) {
+        if ($null -ne $a -and -not [bool]$a.SkipAsSource) {
+            throw (New-WinfsError 'address_in_use' ($address + ' is one of ' + [System.Environment]::MachineName + "'s own addresses (on " +
+                [string]$a.InterfaceAlias + ', used as source), not a service address: it is not removed'))
+        }
+    }
     return [ordered]@{ existed = (Remove-WinfsAddress $address) }
 }

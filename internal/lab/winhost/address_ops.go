@@ -115,6 +115,9 @@ func (h *Host) addressRemove(p agent.AddressRemoveParams) (agent.AddressRemoveRe
 	if a == nil {
 		return agent.AddressRemoveResult{Existed: false}, nil
 	}
+	if !a.skipAsSource {
+		return agent.AddressRemoveResult{}, agent.Errorf(agent.CodeAddressInUse, "%s is one of %s's own addresses (on %s, used as source), not a service address: it is not removed", ip, h.ComputerName(), ad.alias)
+	}
 	h.dropAddrLocked(ip)
 	h.record("address.remove", ip.String()+" from "+ad.alias)
 	return agent.AddressRemoveResult{Existed: true}, nil
