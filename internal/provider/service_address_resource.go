@@ -10,8 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -20,61 +18,56 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
-var (
-	_ resource.Resource                = (*serviceAddressResource)(nil)
-	_ resource.ResourceWithConfigure   = (*serviceAddressResource)(nil)
-	_ resource.ResourceWithImportState = (*serviceAddressResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*serviceAddressResource)(nil)
-)
-
-// NewServiceAddressResource is the winfs_service_address factory.
-func NewServiceAddressResource() resource.Resource { return &serviceAddressResource{} }
-
 // serviceAddressResource keeps an IPv4 address of the file service on the
 // active server's interface and off every other server of the provider:
 // clients of the subnet that talk to the address follow the service
 // without waiting for a DNS answer to expire.
 type serviceAddressResource struct{ serverScoped }
 
+var _ interface {
+	resource.ResourceWithConfigure
+	resource.ResourceWithImportState
+	resource.ResourceWithModifyPlan
+} = (*serviceAddressResource)(nil)
+
+// NewServiceAddressResource is the winfs_service_address factory.
+func NewServiceAddressResource() resource.Resource { return &serviceAddressResource{} }
+
+// serviceAddressModel is the resource's state; the address is its ID.
 type serviceAddressModel struct {
-	ID             types.String `tfsdk:"id"`
-	Server         types.String `tfsdk:"server"`
 	Address        types.String `tfsdk:"address"`
 	PrefixLength   types.Int64  `tfsdk:"prefix_length"`
 	InterfaceAlias types.String `tfsdk:"interface_alias"`
+	Server         types.String `tfsdk:"server"`
+	ID             types.String `tfsdk:"id"`
 }
 
-func (r *serviceAddressResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_service_address"
+func (m serviceAddressModel) params() agent.AddressAddParams {
+	return agent.AddressAddParams{Address: m.Address.ValueString(), PrefixLength: int(m.PrefixLength.ValueInt64()), InterfaceAlias: m.InterfaceAlias.ValueString()}
 }
+
+// serviceAddressDescription is the resource's documentation.
+const serviceAddressDescription = "An IPv4 address that belongs to the file service, not to a server: it is on the interface of `server` " +
+	"and on no other server of the provider. Changing `server` moves it: it is first removed from every other server " +
+	"(`Remove-NetIPAddress`, both policy stores), then added to the new one (`New-NetIPAddress -SkipAsSource $true`: the " +
+	"server's own traffic keeps its own address and the service address is not registered in DNS). Windows then runs " +
+	"duplicate address detection (a few seconds) and announces the address with a gratuitous ARP, so clients on the " +
+	"subnet that talk to it reach the new server at once. Refused: an address another host or device answers for " +
+	"(found by that detection), an address outside the subnet of the interface's own address, an interface the server " +
+	"does not have. A server that cannot be reached is skipped with a warning: if it is down its copy does not answer, and " +
+	"when it boots Windows finds the address in use and does not use it; the next plan shows that copy to remove. " +
+	"In the failover chain it comes after the shares and before the alias."
 
 func (r *serviceAddressResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: "An IPv4 address that belongs to the file service, not to a server: it is on the interface of `server` " +
-			"and on no other server of the provider. Changing `server` moves it: it is first removed from every other server " +
-			"(`Remove-NetIPAddress`, both policy stores), then added to the new one (`New-NetIPAddress -SkipAsSource $true`: the " +
-			"server's own traffic keeps its own address and the service address is not registered in DNS). Windows then runs " +
-			"duplicate address detection (a few seconds) and announces the address with a gratuitous ARP, so clients on the " +
-			"subnet that talk to it reach the new server at once. Refused: an address another host or device answers for " +
-			"(found by that detection), an address outside the subnet of the interface's own address, an interface the server " +
-			"does not have. A server that cannot be reached is skipped with a warning: if it is down its copy does not answer, and " +
-			"when it boots Windows finds the address in use and does not use it; the next plan shows that copy to remove. " +
-			"In the failover chain it comes after the shares and before the alias.",
+	resp.Schema = schema.Schema{MarkdownDescription: serviceAddressDescription,
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The address.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"server": schema.StringAttribute{
-				MarkdownDescription: serverAttributeDescription + " The server that has the address; changing it moves the address (an update, not a replacement).",
-				Required:            true,
-			},
+			"id":     idAttribute("The address."),
+			"server": movingServerAttribute(" The server that has the address; changing it moves the address (an update, not a replacement)."),
 			"address": schema.StringAttribute{
 				MarkdownDescription: "The IPv4 address, e.g. `192.168.0.50`: a free address of the servers' subnet. Changing it replaces the resource.",
 				Required:            true,
 				Validators:          []validator.String{ipv4Address()},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers:       replacedWhenChanged(),
 			},
 			"prefix_length": schema.Int64Attribute{
 				MarkdownDescription: "The subnet's prefix length, e.g. `24`: the same as the interface's own address.",
@@ -93,6 +86,10 @@ func (r *serviceAddressResource) Schema(_ context.Context, _ resource.SchemaRequ
 
 func (r *serviceAddressResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.configure(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *serviceAddressResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_service_address"
 }
 
 // ModifyPlan checks the server, and when the plan changes the address, asks
@@ -138,10 +135,6 @@ func takes(server string, p agent.AddressAddParams, res agent.AddressGetResult) 
 		return agent.Errorf(agent.CodeAddressNotInSubnet, "%v", err)
 	}
 	return nil
-}
-
-func (m serviceAddressModel) params() agent.AddressAddParams {
-	return agent.AddressAddParams{Address: m.Address.ValueString(), PrefixLength: int(m.PrefixLength.ValueInt64()), InterfaceAlias: m.InterfaceAlias.ValueString()}
 }
 
 // addressDiag turns an agent error into a diagnostic on the attribute to
@@ -225,6 +218,10 @@ func (r *serviceAddressResource) apply(ctx context.Context, src modelSource, sta
 	}
 }
 
+func (r *serviceAddressResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	refreshOrForget(ctx, req, resp, r.read, nil)
+}
+
 // read finds the address on the provider's servers. The state says it is
 // on the one server that has it as asked; when another server has a copy
 // too (a crashed server that came back, an administrator's hand), the state
@@ -284,10 +281,6 @@ func (r *serviceAddressResource) read(ctx context.Context, m *serviceAddressMode
 	m.PrefixLength = types.Int64Value(int64(holder[0].PrefixLength))
 	m.InterfaceAlias = types.StringValue(holder[0].InterfaceAlias)
 	return true
-}
-
-func (r *serviceAddressResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	refreshOrForget(ctx, req, resp, r.read, nil)
 }
 
 // Delete removes the address from every server of the provider.

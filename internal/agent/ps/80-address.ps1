@@ -7,21 +7,21 @@
 # writes the ActiveStore and the PersistentStore, while Remove-NetIPAddress
 # and Get-NetIPAddress default to the ActiveStore: both stores are named.
 
-function Get-WinfsIPv4($Params) {
-    $text = Get-WinfsString $Params 'address'
+# Get-WinfsAddressRef checks the address of the params and, with
+# $WithAlias, the interface alias: @{ Address; Alias }.
+function Get-WinfsAddressRef($Params, [bool]$WithAlias) {
+    $ref = @{ Address = (Get-WinfsString $Params 'address'); Alias = '' }
     $octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
-    if ($text -notmatch ('\A' + $octet + '(\.' + $octet + '){3}\z')) {
-        throw (New-WinfsInvalid ('invalid params: address "' + $text + '" is not an IPv4 address in dotted decimal, e.g. 192.168.0.50'))
+    if ($ref.Address -notmatch ('\A' + $octet + '(\.' + $octet + '){3}\z')) {
+        throw (New-WinfsInvalid ('invalid params: address "' + $ref.Address + '" is not an IPv4 address in dotted decimal, e.g. 192.168.0.50'))
     }
-    return $text
-}
-
-function Get-WinfsInterfaceAlias($Params) {
-    $alias = Get-WinfsString $Params 'interface_alias'
-    if ($alias -notmatch '\A[A-Za-z0-9 _().,:#+-]{1,256}\z') {
-        throw (New-WinfsInvalid ('invalid params: interface_alias "' + $alias + '" must be a network adapter name of letters, digits, spaces and _().,:#+-, e.g. Ethernet'))
+    if ($WithAlias) {
+        $ref.Alias = Get-WinfsString $Params 'interface_alias'
+        if ($ref.Alias -notmatch '\A[A-Za-z0-9 _().,:#+-]{1,256}\z') {
+            throw (New-WinfsInvalid ('invalid params: interface_alias "' + $ref.Alias + '" must be a network adapter name of letters, digits, spaces and _().,:#+-, e.g. Ethernet'))
+        }
     }
-    return $alias
+    return $ref
 }
 
 function Find-WinfsAdapter([string]$Alias) {
@@ -60,12 +60,8 @@ function Find-WinfsAddress([string]$Address) {
 
 # ConvertTo-WinfsAddressState is Get-NetIPAddress's AddressState in wire form.
 function ConvertTo-WinfsAddressState([string]$State) {
-    switch -CaseSensitive ($State) {
-        'Preferred' { return 'preferred' }
-        'Tentative' { return 'tentative' }
-        'Duplicate' { return 'duplicate' }
-        'Deprecated' { return 'deprecated' }
-        'Invalid' { return 'invalid' }
+    if (@('Preferred', 'Tentative', 'Duplicate', 'Deprecated', 'Invalid') -ccontains $State) {
+        return $State.ToLowerInvariant()
     }
     throw (New-WinfsError 'internal' ('unknown address state "' + $State + '"'))
 }
@@ -198,8 +194,9 @@ function Wait-WinfsAddressSettled([string]$Address, $Adapter) {
 function Invoke-WinfsAddressGet($Params) {
     Assert-WinfsObject $Params 'params'
     Assert-WinfsFields $Params @('address', 'interface_alias') 'params'
-    $address = Get-WinfsIPv4 $Params
-    $adapter = Find-WinfsAdapter (Get-WinfsInterfaceAlias $Params)
+    $ref = Get-WinfsAddressRef $Params $true
+    $address = $ref.Address
+    $adapter = Find-WinfsAdapter $ref.Alias
     $ifc = $null
     if ($null -ne $adapter) {
         $ifc = ConvertTo-WinfsInterface $adapter
@@ -210,12 +207,13 @@ function Invoke-WinfsAddressGet($Params) {
 function Invoke-WinfsAddressAdd($Params) {
     Assert-WinfsObject $Params 'params'
     Assert-WinfsFields $Params @('address', 'prefix_length', 'interface_alias') 'params'
-    $address = Get-WinfsIPv4 $Params
     $prefix = Get-WinfsInteger $Params 'prefix_length'
     if ($prefix -lt 1 -or $prefix -gt 32) {
         throw (New-WinfsInvalid ('invalid params: prefix_length ' + [string]$prefix + ' must be 1 to 32'))
     }
-    $alias = Get-WinfsInterfaceAlias $Params
+    $ref = Get-WinfsAddressRef $Params $true
+    $address = $ref.Address
+    $alias = $ref.Alias
     $adapter = Find-WinfsAdapter $alias
     if ($null -eq $adapter) {
         throw (New-WinfsError 'interface_not_found' ([System.Environment]::MachineName + ' has no network adapter named "' + $alias + '"'))
@@ -255,7 +253,7 @@ function Invoke-WinfsAddressAdd($Params) {
 function Invoke-WinfsAddressRemove($Params) {
     Assert-WinfsObject $Params 'params'
     Assert-WinfsFields $Params @('address') 'params'
-    $address = Get-WinfsIPv4 $Params
+    $address = (Get-WinfsAddressRef $Params $false).Address
     $found = Find-WinfsAddress $address
     foreach ($a in @($found.Active, $found.Persistent)) {
         if ($null -ne $a -and -not [bool]$a.SkipAsSource) {

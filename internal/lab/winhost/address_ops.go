@@ -12,11 +12,19 @@ import (
 // Remove-NetIPAddress in both policy stores (address.go says how Windows
 // behaves).
 
-func parseAddress(s string) (netip.Addr, *agent.Error) {
-	ip, err := agent.ParseIPv4(s)
+// lockAddress checks an address and an interface alias (none when
+// withAlias is false) and, when they are valid, locks the host.
+func (h *Host) lockAddress(address string, withAlias bool, alias string) (netip.Addr, *agent.Error) {
+	ip, err := agent.ParseIPv4(address)
 	if err != nil {
 		return netip.Addr{}, agent.Errorf(agent.CodeInvalidParams, "invalid params: address %v", err)
 	}
+	if withAlias {
+		if aerr := checkInterfaceAlias(alias); aerr != nil {
+			return netip.Addr{}, aerr
+		}
+	}
+	h.mu.Lock()
 	return ip, nil
 }
 
@@ -28,14 +36,10 @@ func checkInterfaceAlias(alias string) *agent.Error {
 }
 
 func (h *Host) addressGet(p agent.AddressGetParams) (agent.AddressGetResult, *agent.Error) {
-	ip, err := parseAddress(p.Address)
+	ip, err := h.lockAddress(p.Address, true, p.InterfaceAlias)
 	if err != nil {
 		return agent.AddressGetResult{}, err
 	}
-	if err := checkInterfaceAlias(p.InterfaceAlias); err != nil {
-		return agent.AddressGetResult{}, err
-	}
-	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out agent.AddressGetResult
 	if ad := h.adapterLocked(p.InterfaceAlias); ad != nil {
@@ -51,17 +55,13 @@ func (h *Host) addressGet(p agent.AddressGetParams) (agent.AddressGetResult, *ag
 // addressAdd adds the address tentatively, waits the detection time with
 // the host unlocked, then settles it; a duplicate is taken off again.
 func (h *Host) addressAdd(p agent.AddressAddParams) (agent.AddressAddResult, *agent.Error) {
-	ip, err := parseAddress(p.Address)
-	if err != nil {
-		return agent.AddressAddResult{}, err
-	}
 	if p.PrefixLength < 1 || p.PrefixLength > 32 {
 		return agent.AddressAddResult{}, agent.Errorf(agent.CodeInvalidParams, "invalid params: prefix_length %d must be 1 to 32", p.PrefixLength)
 	}
-	if err := checkInterfaceAlias(p.InterfaceAlias); err != nil {
+	ip, err := h.lockAddress(p.Address, true, p.InterfaceAlias)
+	if err != nil {
 		return agent.AddressAddResult{}, err
 	}
-	h.mu.Lock()
 	ad := h.adapterLocked(p.InterfaceAlias)
 	if ad == nil {
 		h.mu.Unlock()
@@ -105,11 +105,10 @@ func (h *Host) addressAdd(p agent.AddressAddParams) (agent.AddressAddResult, *ag
 }
 
 func (h *Host) addressRemove(p agent.AddressRemoveParams) (agent.AddressRemoveResult, *agent.Error) {
-	ip, err := parseAddress(p.Address)
+	ip, err := h.lockAddress(p.Address, false, "")
 	if err != nil {
 		return agent.AddressRemoveResult{}, err
 	}
-	h.mu.Lock()
 	defer h.mu.Unlock()
 	ad, a := h.findAddrLocked(ip)
 	if a == nil {
