@@ -174,6 +174,10 @@ func ReplayDoubleAddresses(evs []timeline.Event) []string {
 			}
 		case "address.remove":
 			held[ip] = slices.DeleteFunc(held[ip], func(h string) bool { return h == ev.Host })
+		case "host.crash": // the ActiveStore is lost; the boot adds its addresses again
+			for a := range held {
+				held[a] = slices.DeleteFunc(held[a], func(h string) bool { return h == ev.Host })
+			}
 		}
 	}
 	return out
