@@ -98,6 +98,22 @@ func (l *Lab) AddressOwner(ip string) (server, device string, ok bool) {
 	return "", l.net.devices[a], false
 }
 
+// serverOf is the lab server a name of the zone leads to: the server of
+// that name, or the one that answers for the name's address (the name of a
+// service address).
+func (l *Lab) serverOf(fqdn string) (string, bool) {
+	if name, ok := strings.CutSuffix(strings.ToLower(dns.Fqdn(fqdn)), "."+DNSZone); ok && l.servers[name] != nil {
+		return name, true
+	}
+	rrs, _ := l.dns.zone.Lookup(fqdn, dns.TypeA)
+	for _, rr := range rrs {
+		if owner, _, ok := l.AddressOwner(rr.(*dns.A).A.String()); ok {
+			return owner, true
+		}
+	}
+	return "", false
+}
+
 // AddDevice plugs a device that answers for ip into the LAN (a printer
 // given the address by mistake); RemoveDevice unplugs it.
 func (l *Lab) AddDevice(ip, what string) error {

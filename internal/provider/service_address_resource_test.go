@@ -3,6 +3,7 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -269,4 +270,59 @@ func TestAccServiceAddress_refused(t *testing.T) {
 			t.Fatalf("want one duplicate found, timeline:\n%s", acctest.AllEvents(l))
 		}
 	})
+}
+
+// TestAccFailover_floatingIP applies examples/failover with the service
+// address of examples/failover-floating-ip: on an estate managed by
+// examples/failover, it adds the address to server1 and points the alias
+// at its name; a failover and a
+// failback move the address after the shares and the SPNs, the alias
+// never changes again, and no address is ever on two hosts.
+func TestAccFailover_floatingIP(t *testing.T) {
+	t.Parallel()
+	l, tf := startEstate(t)
+	raw, err := os.ReadFile("../../examples/failover-floating-ip/service-address.tfvars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The estate is managed as examples/failover first (adopting the alias
+	// made by hand), then given the address: one in-place alias update.
+	tf.Apply("-var", "active=server1")
+	tf.WriteFile("service-address.auto.tfvars", string(raw))
+	mark := acctest.Mark(l)
+	tf.Apply("-var", "active=server1")
+	ownerIs(t, l, "server1")
+	if n := acctest.EventsSince(l, mark).Count("dns", "dns.replace", ""); n != 1 {
+		t.Fatalf("want the alias switched to the address's name once, got %d", n)
+	}
+	if target, addrs, err := l.Resolve(lab.AliasName); err != nil || target != lab.ServiceAddressName || strings.Join(addrs, ",") != lab.ServiceAddress {
+		t.Fatalf("the alias resolves to %q %v (%v)", target, addrs, err)
+	}
+	tf.PlanIsEmpty("-var", "active=server1")
+
+	for _, move := range []struct{ from, to string }{{"server1", "server2"}, {"server2", "server1"}} {
+		step := acctest.Mark(l)
+		tf.Apply("-var", "active="+move.to)
+		evs := acctest.EventsSince(l, step)
+		created := evs.Indexes(move.to, "share.create", "")
+		spn := evs.Indexes("ad", "spn.change", strings.ToUpper(move.to)+": +")
+		removed := evs.Indexes(move.from, "address.remove", lab.ServiceAddress)
+		added := evs.Indexes(move.to, "address.add", lab.ServiceAddress)
+		if len(created) == 0 || len(spn) != 1 || len(removed) != 1 || len(added) != 1 ||
+			!(created[len(created)-1] < spn[0] && spn[0] < removed[0] && removed[0] < added[0]) {
+			t.Fatalf("to %s: want shares created, SPNs moved, the address removed from %s, then added:\n%s", move.to, move.from, evs)
+		}
+		if n := evs.Count("dns", "", ""); n != 0 {
+			t.Fatalf("the alias changed in a failover with a service address:\n%s", evs.Filter("dns", "", ""))
+		}
+		ownerIs(t, l, move.to)
+		if err := estateSound(l)(); err != nil {
+			t.Fatal(err)
+		}
+		if err := filesIntact(l, move.to)(); err != nil {
+			t.Fatal(err)
+		}
+		tf.PlanIsEmpty("-var", "active="+move.to)
+	}
+	addressNeverTwice(t, l, mark)
 }
