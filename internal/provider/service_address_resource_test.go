@@ -70,7 +70,11 @@ func TestAccServiceAddress_moves(t *testing.T) {
 
 	for _, to := range []string{"server2", "server1"} {
 		step := acctest.Mark(l)
-		tf.WriteConfig(serviceAddressConfig(l, acctest.ProviderOpts{}, to, lab.ServiceAddress, 24, "Ethernet"))
+		cfg := serviceAddressConfig(l, acctest.ProviderOpts{}, to, lab.ServiceAddress, 24, "Ethernet")
+		if to == "server2" { // the documented example
+			cfg = acctest.ProviderBlock(l, acctest.ProviderOpts{NoSAN: true}) + example(t, "resources/winfs_service_address/resource.tf")
+		}
+		tf.WriteConfig(cfg)
 		tf.Apply()
 		ownerIs(t, l, to)
 		evs := acctest.EventsSince(l, step)
