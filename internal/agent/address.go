@@ -18,6 +18,11 @@ const (
 	CodeInterfaceNotFound  = "interface_not_found"   // no network adapter of that name
 	CodeAddressInUse       = "address_in_use"        // duplicate address detection found another holder, or the address is the server's own
 	CodeAddressNotInSubnet = "address_not_in_subnet" // the address is outside the subnets of the interface's own addresses
+	// CodeInterfaceDHCP: the interface gets its address from DHCP, which
+	// New-NetIPAddress would turn off ("If you run this cmdlet to add an IP
+	// address to an interface on which DHCP is already enabled, then DHCP
+	// is automatically disabled").
+	CodeInterfaceDHCP = "interface_dhcp"
 )
 
 // Address states: Get-NetIPAddress's AddressState (the state of duplicate
@@ -80,7 +85,7 @@ type AddressGetResult struct {
 // detection to end. An address another host answers for is
 // CodeAddressInUse (and is removed again); one outside the subnets of the
 // interface's own addresses, or with another prefix length, is
-// CodeAddressNotInSubnet. An address already there as asked is adopted.
+// CodeAddressNotInSubnet; an interface using DHCP is CodeInterfaceDHCP. An address already there as asked is adopted.
 type AddressAddParams struct {
 	Address        string `json:"address"`
 	PrefixLength   int    `json:"prefix_length"`

@@ -90,6 +90,14 @@ func TestServiceAddressOwner(t *testing.T) {
 	if o := ownerOf(l, ServiceAddress); o != "server1" {
 		t.Fatalf("after server2's second boot: %q", o)
 	}
+	// An adapter configured by DHCP takes no static address: Windows would
+	// turn DHCP off on it.
+	l.Host("server2").SetInterfaceDHCP(InterfaceAlias, true)
+	other := add
+	other.Address = "192.168.0.51"
+	if err := addressOp(t, l, "server2", agent.AddressAdd.Name, other); err == nil || err.Code != agent.CodeInterfaceDHCP {
+		t.Fatalf("a DHCP adapter took a static address: %v", err)
+	}
 	if n := l.Timeline.Events(); len(ReplayDoubleAddresses(n)) != 0 {
 		t.Fatalf("doubles: %v", ReplayDoubleAddresses(n))
 	}

@@ -54,7 +54,8 @@ const serviceAddressDescription = "An IPv4 address that belongs to the file serv
 	"duplicate address detection (a few seconds) and announces the address with a gratuitous ARP, so clients on the " +
 	"subnet that talk to it reach the new server at once. Refused: an address another host or device answers for " +
 	"(found by that detection), an address outside the subnet of the interface's own address, an interface the server " +
-	"does not have. A server that cannot be reached is skipped with a warning: if it is down its copy does not answer, and " +
+	"does not have or that uses DHCP (`New-NetIPAddress` would turn DHCP off). A server that cannot be reached is skipped " +
+	"with a warning: if it is down its copy does not answer, and " +
 	"when it boots Windows finds the address in use and does not use it; the next plan shows that copy to remove. " +
 	"In the failover chain it comes after the shares and before the alias."
 
@@ -124,6 +125,9 @@ func takes(server string, p agent.AddressAddParams, res agent.AddressGetResult) 
 	if res.Interface == nil {
 		return agent.Errorf(agent.CodeInterfaceNotFound, "%s has no network adapter named %q", server, p.InterfaceAlias)
 	}
+	if res.Interface.DHCP {
+		return agent.Errorf(agent.CodeInterfaceDHCP, "interface %q of %s uses DHCP, which adding a static address would turn off", p.InterfaceAlias, server)
+	}
 	if res.Address != nil && !res.Address.SkipAsSource {
 		return agent.Errorf(agent.CodeAddressInUse, "%s is one of %s's own addresses (on %s, used as source), not a service address", p.Address, server, res.Address.InterfaceAlias)
 	}
@@ -150,6 +154,8 @@ func addressDiag(diags *diag.Diagnostics, server, summary string, err error) {
 			attr, advice = "address", "Choose an address of the interface's subnet, with its prefix length (prefix_length)."
 		case agent.CodeInterfaceNotFound:
 			attr, advice = "interface_alias", "Name one of its network adapters as Get-NetAdapter shows them."
+		case agent.CodeInterfaceDHCP:
+			attr, advice = "interface_alias", "Give the server a static address on it first (a service address is for servers with fixed addresses)."
 		}
 		if attr != "" {
 			diags.AddAttributeError(path.Root(attr), summary, fmt.Sprintf("%s: %s. %s", attr, aerr.Message, advice))

@@ -249,6 +249,15 @@ func TestAccServiceAddress_refused(t *testing.T) {
 		}
 	})
 
+	// An adapter configured by DHCP is refused: adding a static address
+	// would turn DHCP off on it.
+	t.Run("dhcp", func(t *testing.T) {
+		l.Host("server2").SetInterfaceDHCP("Ethernet", true)
+		defer l.Host("server2").SetInterfaceDHCP("Ethernet", false)
+		expectPlanError(t, serviceAddressConfig(l, acctest.ProviderOpts{}, "server2", lab.ServiceAddress, 24, "Ethernet"),
+			regexp.MustCompile(`(?s)interface_alias: interface "Ethernet" of server2 uses DHCP`))
+	})
+
 	// A printer answers for the address: duplicate address detection
 	// refuses it at apply time and the address is taken off again.
 	t.Run("in use on the link", func(t *testing.T) {

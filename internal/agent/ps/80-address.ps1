@@ -219,6 +219,10 @@ function Invoke-WinfsAddressAdd($Params) {
         throw (New-WinfsError 'interface_not_found' ([System.Environment]::MachineName + ' has no network adapter named "' + $alias + '"'))
     }
     $ifc = ConvertTo-WinfsInterface $adapter
+    if ($ifc.dhcp) {
+        throw (New-WinfsError 'interface_dhcp' ('interface "' + $ifc.alias + '" of ' + [System.Environment]::MachineName +
+            ' uses DHCP, which adding a static address would turn off'))
+    }
     $found = Find-WinfsAddress $address
     $current = $found.Active
     if ($null -eq $current) {

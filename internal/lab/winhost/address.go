@@ -47,6 +47,7 @@ type network struct {
 type adapter struct {
 	alias string
 	index int
+	dhcp  bool // Get-NetIPInterface -AddressFamily IPv4: Dhcp Enabled
 	addrs []*ipAddr
 }
 
@@ -68,6 +69,16 @@ func (h *Host) SetNetwork(link Link, alias string, index int, own netip.Prefix) 
 	h.net.adapters = []*adapter{{alias: alias, index: index, addrs: []*ipAddr{
 		{ip: own.Addr(), prefix: own.Bits(), active: true, persistent: true, state: agent.AddressPreferred},
 	}}}
+}
+
+// SetInterfaceDHCP turns DHCP on or off on the adapter named alias, as
+// Set-NetIPInterface -Dhcp does (an administrator's change).
+func (h *Host) SetInterfaceDHCP(alias string, on bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if ad := h.adapterLocked(alias); ad != nil {
+		ad.dhcp = on
+	}
 }
 
 // SetDADTime sets how long duplicate address detection takes.
@@ -143,7 +154,7 @@ func wireAddr(ad *adapter, a *ipAddr) agent.IPAddress {
 }
 
 func (h *Host) wireInterfaceLocked(ad *adapter) *agent.NetInterface {
-	out := &agent.NetInterface{Alias: ad.alias, Index: ad.index, Addresses: []agent.IPAddress{}}
+	out := &agent.NetInterface{Alias: ad.alias, Index: ad.index, DHCP: ad.dhcp, Addresses: []agent.IPAddress{}}
 	for _, a := range ad.addrs {
 		if a.active {
 			out.Addresses = append(out.Addresses, wireAddr(ad, a))

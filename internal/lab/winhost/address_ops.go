@@ -67,6 +67,10 @@ func (h *Host) addressAdd(p agent.AddressAddParams) (agent.AddressAddResult, *ag
 		h.mu.Unlock()
 		return agent.AddressAddResult{}, agent.Errorf(agent.CodeInterfaceNotFound, "%s has no network adapter named %q", h.ComputerName(), p.InterfaceAlias)
 	}
+	if ad.dhcp {
+		h.mu.Unlock()
+		return agent.AddressAddResult{}, agent.Errorf(agent.CodeInterfaceDHCP, "interface %q of %s uses DHCP, which adding a static address would turn off", ad.alias, h.ComputerName())
+	}
 	at, a := h.findAddrLocked(ip)
 	if a != nil && !a.skipAsSource {
 		h.mu.Unlock()
