@@ -24,7 +24,10 @@ import (
 //     probes are ARP requests for the address itself; the host that had it
 //     first keeps it. The same check runs for the PersistentStore's
 //     addresses at boot;
-//   - once Preferred, the host announces the address with a gratuitous ARP,
+//   - once Preferred, the host announces the address with a gratuitous ARP
+//     (Microsoft KB 199773 documents it for Windows NT 4.0: "whenever a
+//     statically configured IP address is changed, Windows NT sends a
+//     single gratuitous ARP"; the lab assumes later versions do the same),
 //     which updates the entry of every neighbour that already had one for
 //     it (RFC 826: "if the pair <protocol type, sender protocol address> is
 //     already in my translation table, update the sender hardware address
