@@ -140,6 +140,10 @@ var (
 	DFSRGroupRemove = Op[DFSRGroupRemoveParams, DFSRGroupRemoveResult]{Name: "dfsr.group.remove"}
 	DFSRBacklogGet  = Op[DFSRBacklogGetParams, DFSRBacklogGetResult]{Name: "dfsr.backlog.get", ReadOnly: true}
 
+	AddressGet    = Op[AddressGetParams, AddressGetResult]{Name: "address.get", ReadOnly: true}
+	AddressAdd    = Op[AddressAddParams, AddressAddResult]{Name: "address.add"}
+	AddressRemove = Op[AddressRemoveParams, AddressRemoveResult]{Name: "address.remove"}
+
 	// ServerStatus reports services, mounted data volumes and shares at once.
 	ServerStatus = Op[ServerStatusParams, ServerStatusResult]{Name: "server.status", ReadOnly: true}
 )
@@ -156,6 +160,7 @@ var Ops = []Operation{
 	ServiceGet, ServiceSet, ServiceRestart,
 	DFSNamespaceGet, DFSNamespaceSet, DFSNamespaceRemove, DFSFolderGet, DFSFolderSet, DFSFolderRemove,
 	DFSRGroupGet, DFSRGroupSet, DFSRGroupRemove, DFSRBacklogGet,
+	AddressGet, AddressAdd, AddressRemove,
 	ServerStatus,
 }
 

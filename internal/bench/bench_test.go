@@ -82,7 +82,7 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 	if c := rep.Failover.Clients; c.Median < 10*time.Second || c.Worst < c.Median || c.Fresh >= c.Median {
 		t.Errorf("alias only: fresh %s, warm median %s, worst %s", c.Fresh, c.Median, c.Worst)
 	}
-	_, noExample := os.Stat(filepath.Join(root, serviceAddressExample, "main.tf"))
+	_, noExample := os.Stat(filepath.Join(root, serviceAddressVars))
 	if sa := rep.ServiceAddress; (noExample != nil) != (sa.Pending != "") {
 		t.Errorf("service address row %+v, example there: %v", sa, noExample == nil)
 	}

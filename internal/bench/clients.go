@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
@@ -27,9 +29,11 @@ type ClientOutage struct {
 }
 
 const (
-	clientWarm            = 20 // warm-cache clients per approach
-	clientSeed            = 17
+	clientWarm = 20 // warm-cache clients per approach
+	clientSeed = 17
+	// The service address is examples/failover applied with this file.
 	serviceAddressExample = "examples/failover-floating-ip"
+	serviceAddressVars    = serviceAddressExample + "/service-address.tfvars"
 	dfsClientPath         = `\\corp.example.com\files\Finance\readme.txt`
 )
 
@@ -59,10 +63,11 @@ func clientFleetOptions(shares []string) lab.FleetOptions {
 // service address (winfs_service_address) on a lab of its own, under the
 // failover's latency model.
 func runServiceAddressFailover(ctx context.Context, o Options, tf *tfRunner, progress func(string, ...any)) (ClientOutage, error) {
-	if !hasExample(o, serviceAddressExample) {
+	vars, err := os.ReadFile(filepath.Join(o.ModuleRoot, serviceAddressVars))
+	if err != nil || !hasExample(o, failoverExample) {
 		return ClientOutage{Approach: "service address", Example: serviceAddressExample, Pending: "not measured (winfs_service_address absent)"}, nil
 	}
-	l, dir, err := exampleLab(o, lab.DefaultScenario(), serviceAddressExample, true, true)
+	l, dir, err := exampleLabIn(o, lab.DefaultScenario(), failoverExample, filepath.Base(serviceAddressExample), true, true)
 	if err != nil {
 		return ClientOutage{}, err
 	}
@@ -71,7 +76,15 @@ func runServiceAddressFailover(ctx context.Context, o Options, tf *tfRunner, pro
 		_, err := applyActive(ctx, tf, dir, active)
 		return err
 	}
-	progress("service address: applying %s with server1 active", serviceAddressExample)
+	// The hand-built estate's alias points at server1: it is adopted by
+	// examples/failover first, then pointed at the address's name.
+	progress("service address: applying %s with server1 active, then with %s", failoverExample, serviceAddressVars)
+	if err := apply("server1"); err != nil {
+		return ClientOutage{}, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "service-address.auto.tfvars"), vars, 0o644); err != nil {
+		return ClientOutage{}, err
+	}
 	if err := apply("server1"); err != nil {
 		return ClientOutage{}, err
 	}

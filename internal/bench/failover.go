@@ -46,7 +46,7 @@ func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progr
 	if !hasExample(o, failoverExample) {
 		return Failover{Pending: "pending " + failoverExample}, nil
 	}
-	dir, err := copyExample(o, l, failoverExample, true, true)
+	dir, err := copyExample(o, l, failoverExample, filepath.Base(failoverExample), true, true)
 	if err != nil {
 		return Failover{}, err
 	}
@@ -104,11 +104,17 @@ func hasExample(o Options, example string) bool {
 // latency model, and copies the example for it (see copyExample). The
 // caller closes the lab.
 func exampleLab(o Options, sc lab.Scenario, example string, san, dns bool) (*lab.Lab, string, error) {
+	return exampleLabIn(o, sc, example, filepath.Base(example), san, dns)
+}
+
+// exampleLabIn is exampleLab with the copy in the work directory's folder
+// name (two runs of one example need two folders).
+func exampleLabIn(o Options, sc lab.Scenario, example, name string, san, dns bool) (*lab.Lab, string, error) {
 	l, err := lab.Start(lab.Options{Scenario: sc, Latency: failoverLatency(o)})
 	if err != nil {
 		return nil, "", fmt.Errorf("starting a lab for %s: %w", example, err)
 	}
-	dir, err := copyExample(o, l, example, san, dns)
+	dir, err := copyExample(o, l, example, name, san, dns)
 	if err != nil {
 		l.Close()
 		return nil, "", err
@@ -124,8 +130,8 @@ func applyActive(ctx context.Context, tf *tfRunner, dir, active string) (result,
 // copyExample copies an example into the work directory with the lab's CA
 // and its endpoints and credentials, as `winfs-lab tfvars` prints them
 // (san, dns: its --san and --dns).
-func copyExample(o Options, l *lab.Lab, example string, san, dns bool) (string, error) {
-	dir := filepath.Join(o.WorkDir, filepath.Base(example))
+func copyExample(o Options, l *lab.Lab, example, name string, san, dns bool) (string, error) {
+	dir := filepath.Join(o.WorkDir, name)
 	if err := tfcli.CopyConfig(filepath.Join(o.ModuleRoot, example), dir); err != nil {
 		return "", err
 	}

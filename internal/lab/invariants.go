@@ -49,6 +49,7 @@ var invariants = []func(l *Lab) []Violation{
 	disksSound,        // MountWithoutDisk, DirtyVolumeServed, OneHostPerDisk (volume.go)
 	spnsSound,         // SPNOnOneAccount, AliasSPNsOnTarget (spn.go)
 	dfsTargetsServe,   // DFSTargetsServe (dfs.go)
+	addressHeldOnce,   // ServiceAddressOnce (address.go)
 }
 
 // Invariants runs every check; an empty list means the estate is sound.

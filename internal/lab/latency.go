@@ -30,7 +30,10 @@ import (
 //   - DNSUpdate: applying every RFC 2136 UPDATE on the lab DNS server, and
 //     every dns.cname.set or dns.cname.delete on a host's DNS role;
 //   - DFSReplication: how long after a file changes on one member of a DFS
-//     replication group it is copied to the others (dfsr_replication.go).
+//     replication group it is copied to the others (dfsr_replication.go);
+//   - DAD: how long a new IPv4 address stays tentative on a host while
+//     duplicate address detection runs (every address.add, and each
+//     address a host restores at boot).
 //
 // Rescans and checks are charged by the agent operation (see opCost), so
 // the host model needs no clock of its own. The agent runs them
@@ -58,6 +61,11 @@ type Latency struct {
 	// Replication notices a change through the USN journal and stages it
 	// before it sends it.
 	DFSReplication time.Duration `json:"dfs_replication"`
+	// DAD is DadTransmits probes DadRetransmitTime apart, as
+	// Get-NetIPInterface reports them on an IPv4 interface (3 and 1000 ms
+	// on Windows Server by default: a belief from its output, the cmdlet
+	// reference documents the settings without their defaults).
+	DAD time.Duration `json:"dad"`
 }
 
 // LatencyProfiles are the named models: none, and realistic (a LAN round
@@ -93,6 +101,7 @@ func LatencyProfile(name string) (Latency, bool) {
 			DNSUpdate:     20 * time.Millisecond,
 			// DFSReplication: see its field.
 			DFSReplication: 2 * time.Second,
+			DAD:            3 * time.Second,
 		}, true
 	}
 	return Latency{}, false
@@ -100,9 +109,9 @@ func LatencyProfile(name string) (Latency, bool) {
 
 // String lists every figure, for logs and the benchmark table.
 func (l Latency) String() string {
-	return fmt.Sprintf("%s (rtt %s, process start %s, rescan %s, full check %s + %s/TB + %s per million files, online scan %s per million files, spot-fix %s, volume arrival %s, array command %s, dns update %s, dfs replication %s)",
+	return fmt.Sprintf("%s (rtt %s, process start %s, rescan %s, full check %s + %s/TB + %s per million files, online scan %s per million files, spot-fix %s, volume arrival %s, array command %s, dns update %s, dfs replication %s, dad %s)",
 		l.Name, l.RTT, l.ProcessStart, l.Rescan, l.FullCheckBase, l.FullCheckPerTB, l.CheckPerMillionFiles, l.CheckPerMillionFiles, l.SpotFix,
-		l.VolumeArrival, l.ArrayCommand, l.DNSUpdate, l.DFSReplication)
+		l.VolumeArrival, l.ArrayCommand, l.DNSUpdate, l.DFSReplication, l.DAD)
 }
 
 // CheckCost is what an NTFS check of a volume of size bytes and files
@@ -157,6 +166,7 @@ func (l *Lab) applyLatency(lat Latency) {
 	for _, s := range l.servers {
 		s.winrm.SetFaults(winrm.Faults{Latency: lat.RTT})
 		s.host.SetVolumeArrival(lat.VolumeArrival)
+		s.host.SetDADTime(lat.DAD)
 	}
 	if l.array != nil {
 		l.array.SetLatency(lat.RTT, lat.ArrayCommand)
@@ -261,4 +271,5 @@ var LatencyFigures = []LatencyFigure{
 	{"volume-arrival", "volumes surfacing after a disk comes online (e.g. 500ms)", func(l *Latency) *time.Duration { return &l.VolumeArrival }},
 	{"array-command", "the array's work on every CLI command (e.g. 150ms)", func(l *Latency) *time.Duration { return &l.ArrayCommand }},
 	{"dns-update", "applying a DNS update (e.g. 20ms)", func(l *Latency) *time.Duration { return &l.DNSUpdate }},
+	{"dad", "duplicate address detection of a new IPv4 address (e.g. 3s)", func(l *Latency) *time.Duration { return &l.DAD }},
 }

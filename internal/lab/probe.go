@@ -117,6 +117,13 @@ func (l *Lab) probeOpen(alias, share, path string) (*winhost.Host, string, error
 	// serves the request (hostAt, shared with WinClient).
 	name, _, ok := l.hostAt(addrs[0])
 	if !ok {
+		// A server's own address while nothing answers there: the server
+		// is down or cut off, and openShareOn says which.
+		for _, n := range l.ServerNames() {
+			if l.hostAddr(n) == addrs[0] {
+				return l.openShareOn(alias, n, share, rel)
+			}
+		}
 		return nil, "", probeErr(ProbeStageHost, nil, "%s leads to %s (%s), where no server of the lab answers", alias, target, addrs[0])
 	}
 	return l.openShareOn(alias, name, share, rel)

@@ -302,18 +302,13 @@ func (c *WinClient) cacheAnswer(msg *dns.Msg, at time.Time) {
 }
 
 // hostAt is the server that answers on addr, if any: the one place where
-// the client model (and the probe) meets the lab's network. A server
-// answers on the address of its own name (its A record in the zone). An
-// address that moves between servers (a service address) is looked up
-// here too; device names something else answering there (no file server:
-// it refuses the connection).
+// the client model (and the probe) meets the lab's network: the server
+// up and holding addr in the preferred state (its own address, or a
+// service address once duplicate address detection is over); device names
+// something else answering there (no file server: it refuses the
+// connection); neither while the address is tentative or on a down host.
 func (l *Lab) hostAt(addr string) (server, device string, ok bool) {
-	for _, name := range l.ServerNames() {
-		if l.hostAddr(name) == addr {
-			return name, "", true
-		}
-	}
-	return "", "", false
+	return l.AddressOwner(addr)
 }
 
 // hostAddr is a server's own address: the A record of its name.

@@ -79,6 +79,10 @@ var managedResources = []managedResource{
 	{NewDFSNamespaceResource, onServer("{server}:{path}", identityAttr{name: "path", description: "The namespace path, e.g. `\\\\corp.example.com\\files`."}), nil},
 	{NewDFSFolderResource, onServer("{server}:{path}", identityAttr{name: "path", description: "The folder path, e.g. `\\\\corp.example.com\\files\\Finance`."}), nil},
 	{NewDFSRReplicationGroupResource, onServer("{server}:{name}", identityAttr{name: "name", description: "The replication group name."}), nil},
+	// The server is not part of it: the address moves between servers.
+	{NewServiceAddressResource, identity{importID: "{address}", attrs: []identityAttr{
+		{name: "address", description: "The service address, e.g. `192.168.0.50`."},
+	}}, nil},
 }
 
 // onServer is the identity of an object on one of the provider's servers.

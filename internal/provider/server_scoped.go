@@ -33,6 +33,21 @@ func resourceServerAttribute(replaces string) rschema.StringAttribute {
 	}
 }
 
+// movingServerAttribute is the `server` of a resource that moves to
+// another server in place (moves says how, " Changing it moves ...").
+func movingServerAttribute(moves string) rschema.StringAttribute {
+	return rschema.StringAttribute{MarkdownDescription: serverAttributeDescription + moves, Required: true}
+}
+
+// idAttribute is a resource's computed `id`, kept across updates.
+func idAttribute(description string) rschema.StringAttribute {
+	return rschema.StringAttribute{
+		MarkdownDescription: description,
+		Computed:            true,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
 // dataSourceServerAttribute is a data source's `server`.
 func dataSourceServerAttribute() dschema.StringAttribute {
 	return dschema.StringAttribute{MarkdownDescription: serverAttributeDescription, Required: true}

@@ -295,7 +295,7 @@ func (c *Client) start(st *startAttempt) {
 	c.mu.Lock()
 	c.starting = nil
 	if err == nil && c.closed {
-		go func() { _ = s.shutdown(c.closeTimeout) }()
+		go func(s *session) { _ = s.shutdown(c.closeTimeout) }(s) // s is cleared below
 		s, err = nil, ErrClosed
 	}
 	if err == nil {

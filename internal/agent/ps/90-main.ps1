@@ -80,6 +80,9 @@ function Invoke-WinfsOp([string]$Op, $Params) {
         'dfsr.group.set' { return (Invoke-WinfsDfsrGroupSet $Params) }
         'dfsr.group.remove' { return (Invoke-WinfsDfsrGroupRemove $Params) }
         'dfsr.backlog.get' { return (Invoke-WinfsDfsrBacklogGet $Params) }
+        'address.get' { return (Invoke-WinfsAddressGet $Params) }
+        'address.add' { return (Invoke-WinfsAddressAdd $Params) }
+        'address.remove' { return (Invoke-WinfsAddressRemove $Params) }
     }
     throw (New-WinfsError 'unknown_op' ('unknown operation "' + $Op + '"'))
 }

@@ -94,6 +94,10 @@ var handlers = table(
 	handle(agent.DFSRGroupSet, (*Host).dfsrGroupSet),
 	handle(agent.DFSRGroupRemove, (*Host).dfsrGroupRemove),
 	handle(agent.DFSRBacklogGet, (*Host).dfsrBacklogGet),
+
+	handle(agent.AddressGet, (*Host).addressGet),
+	handle(agent.AddressAdd, (*Host).addressAdd),
+	handle(agent.AddressRemove, (*Host).addressRemove),
 )
 
 // Implements says whether the host implements the operation named op.
