@@ -24,17 +24,12 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/san"
 )
 
-var (
-	_ resource.Resource                = (*sanLunMappingResource)(nil)
-	_ resource.ResourceWithConfigure   = (*sanLunMappingResource)(nil)
-	_ resource.ResourceWithImportState = (*sanLunMappingResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*sanLunMappingResource)(nil)
-)
-
 // NewSANLunMappingResource is the winfs_san_lun_mapping factory.
-func NewSANLunMappingResource() resource.Resource { return &sanLunMappingResource{} }
+func NewSANLunMappingResource() resource.Resource {
+	return &sanLunMappingResource{resourceBase{typeName: "_san_lun_mapping"}}
+}
 
-type sanLunMappingResource struct{ data *providerData }
+type sanLunMappingResource struct{ resourceBase }
 
 type sanLunMappingResourceModel struct {
 	ID       types.String `tfsdk:"id"`
@@ -44,10 +39,6 @@ type sanLunMappingResourceModel struct {
 	Takeover types.Bool   `tfsdk:"takeover"`
 	Serial   types.String `tfsdk:"serial"`
 	Others   types.List   `tfsdk:"other_igroups"`
-}
-
-func (r *sanLunMappingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_san_lun_mapping"
 }
 
 func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -60,11 +51,7 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 			"another state, an administrator), the new mapping is undone and the apply fails naming that igroup. A mapping removed or moved on the array, " +
 			"or another igroup mapped to the LUN beside this one, shows as drift in the next plan.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<lun>:<igroup>`, for example `/vol/vol1/files_x:server1`. This is also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("`<lun>:<igroup>`, for example `/vol/vol1/files_x:server1`. This is also the import ID."),
 			"lun": schema.StringAttribute{
 				MarkdownDescription: "The LUN: its path with the `ontap7` dialect (`/vol/vol1/files_x`), its name with `generic` (an MSA volume name, say). " +
 					"Letters, digits, `_`, `.`, `/`, `@` and `-` (not first); array CLIs have no quoting, so nothing else is passed. Changing it replaces the mapping.",
@@ -114,10 +101,6 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 			},
 		},
 	}
-}
-
-func (r *sanLunMappingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan checks, at plan time, that the provider can reach an array and

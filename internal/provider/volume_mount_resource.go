@@ -26,13 +26,6 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
-var (
-	_ resource.Resource                = (*volumeMountResource)(nil)
-	_ resource.ResourceWithConfigure   = (*volumeMountResource)(nil)
-	_ resource.ResourceWithImportState = (*volumeMountResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*volumeMountResource)(nil)
-)
-
 // Defaults of the timeouts block: how long a create waits for the disk to
 // appear (rescans included), and how long a delete may take.
 const (
@@ -57,9 +50,11 @@ const (
 )
 
 // NewVolumeMountResource is the winfs_volume_mount factory.
-func NewVolumeMountResource() resource.Resource { return &volumeMountResource{} }
+func NewVolumeMountResource() resource.Resource {
+	return &volumeMountResource{resourceBase{typeName: "_volume_mount"}}
+}
 
-type volumeMountResource struct{ serverScoped }
+type volumeMountResource struct{ resourceBase }
 
 type volumeMountResourceModel struct {
 	ID              types.String   `tfsdk:"id"`
@@ -77,10 +72,6 @@ type volumeMountResourceModel struct {
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
 }
 
-func (r *volumeMountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_volume_mount"
-}
-
 func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Mounts the data volume of a SAN disk on a Windows server at a drive letter or an empty NTFS folder. " +
@@ -91,11 +82,7 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"the plan of a new mount (the new side of a failover included) reads the target server and fails, before anything is touched, " +
 			"when the mount point holds another volume, a folder mount point is missing, not empty or not on NTFS, or the server does not answer.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<server>/<mount_point>`, for example `server1/X:` or `server1/C:\\Mounts\\Data`. This is also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":     idAttribute("`<server>/<mount_point>`, for example `server1/X:` or `server1/C:\\Mounts\\Data`. This is also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the mount (dismount on the old server, mount on the new one)."),
 			"disk_serial": schema.StringAttribute{
 				MarkdownDescription: "The disk: its serial number, which for a SAN disk is the LUN serial (use `winfs_san_lun_mapping.<name>.serial`), " +
@@ -172,10 +159,6 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"timeouts": positiveTimeouts(ctx, timeouts.Opts{Create: true, Delete: true}),
 		},
 	}
-}
-
-func (r *volumeMountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
