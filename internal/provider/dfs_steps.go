@@ -57,6 +57,13 @@ func (r *dfsCRUD[M, H]) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
 }
 
+// start reads m from src and returns the client of its server and m's
+// attributes; the client is nil after an error.
+func (r *dfsCRUD[M, H]) start(ctx context.Context, src modelSource, m *M, diags *diag.Diagnostics) (*windows.Client, dfsRef) {
+	ref := r.obj.ref(m)
+	return r.open(ctx, src, m, ref.server, diags), ref
+}
+
 // get reads the object m names; ok is false after an error.
 func (r *dfsCRUD[M, H]) get(ctx context.Context, c *windows.Client, ref dfsRef, diags *diag.Diagnostics) (have H, exists, ok bool) {
 	have, exists, err := r.obj.get(ctx, c, ref.key.ValueString())
@@ -91,8 +98,7 @@ func (r *dfsCRUD[M, H]) write(ctx context.Context, c *windows.Client, m *M, verb
 
 func (r *dfsCRUD[M, H]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan M
-	ref := r.obj.ref(&plan)
-	c := r.open(ctx, req.Plan, &plan, ref.server, &resp.Diagnostics)
+	c, ref := r.start(ctx, req.Plan, &plan, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -154,8 +160,7 @@ func (r *dfsCRUD[M, H]) Read(ctx context.Context, req resource.ReadRequest, resp
 // is put back.
 func (r *dfsCRUD[M, H]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan M
-	ref := r.obj.ref(&plan)
-	c := r.open(ctx, req.Plan, &plan, ref.server, &resp.Diagnostics)
+	c, _ := r.start(ctx, req.Plan, &plan, &resp.Diagnostics)
 	if c != nil && r.write(ctx, c, &plan, "update", &resp.Diagnostics) {
 		r.save(ctx, &plan, &resp.State, &resp.Diagnostics)
 	}
@@ -163,8 +168,7 @@ func (r *dfsCRUD[M, H]) Update(ctx context.Context, req resource.UpdateRequest, 
 
 func (r *dfsCRUD[M, H]) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state M
-	ref := r.obj.ref(&state)
-	c := r.open(ctx, req.State, &state, ref.server, &resp.Diagnostics)
+	c, ref := r.start(ctx, req.State, &state, &resp.Diagnostics)
 	if c == nil {
 		return
 	}

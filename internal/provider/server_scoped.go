@@ -40,10 +40,7 @@ func (b *resourceBase) Configure(_ context.Context, req resource.ConfigureReques
 }
 
 // dataSourceBase is resourceBase for a data source.
-type dataSourceBase struct {
-	serverScoped
-	typeName string
-}
+type dataSourceBase resourceBase
 
 func (b *dataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + b.typeName
