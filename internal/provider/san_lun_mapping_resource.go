@@ -204,6 +204,33 @@ func (r *sanLunMappingResource) client(diags *diag.Diagnostics) *san.Client {
 	return c
 }
 
+// mappings returns the array's client and the LUN's mappings; the client
+// is nil after an error.
+func (r *sanLunMappingResource) mappings(ctx context.Context, lun string, diags *diag.Diagnostics) (*san.Client, []san.Mapping) {
+	c := r.client(diags)
+	if c == nil {
+		return nil, nil
+	}
+	maps, err := c.MappingsOf(ctx, lun)
+	if err != nil {
+		diags.AddError("Cannot read the LUN's mappings", sanErr(err))
+		return nil, nil
+	}
+	return c, maps
+}
+
+// open reads the mapping m from src and returns the array's client, the
+// mapping's LUN and igroup and the LUN's mappings; the client is nil after
+// an error.
+func (r *sanLunMappingResource) open(ctx context.Context, src modelSource, m *sanLunMappingResourceModel, diags *diag.Diagnostics) (c *san.Client, lun, igroup string, maps []san.Mapping) {
+	if diags.Append(src.Get(ctx, m)...); diags.HasError() {
+		return nil, "", "", nil
+	}
+	lun, igroup = m.LUN.ValueString(), m.IGroup.ValueString()
+	c, maps = r.mappings(ctx, lun, diags)
+	return c, lun, igroup, maps
+}
+
 func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan sanLunMappingResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -371,18 +398,8 @@ func sanErr(err error) string {
 
 func (r *sanLunMappingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state sanLunMappingResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(&resp.Diagnostics)
+	c, lun, igroup, maps := r.open(ctx, req.State, &state, &resp.Diagnostics)
 	if c == nil {
-		return
-	}
-	lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
-	maps, err := c.MappingsOf(ctx, lun)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
 		return
 	}
 	others, held := othersValue(maps, igroup)
@@ -414,14 +431,9 @@ func (r *sanLunMappingResource) Update(ctx context.Context, req resource.UpdateR
 		return
 	}
 	if len(state.Others.Elements()) > 0 {
-		c := r.client(&resp.Diagnostics)
-		if c == nil {
-			return
-		}
 		lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
-		maps, err := c.MappingsOf(ctx, lun)
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
+		c, maps := r.mappings(ctx, lun, &resp.Diagnostics)
+		if c == nil {
 			return
 		}
 		if _, held := othersValue(maps, igroup); len(held) > 0 {
@@ -448,18 +460,8 @@ func doubleMapped(d san.Dialect, lun, igroup string, others []string) string {
 
 func (r *sanLunMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state sanLunMappingResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(&resp.Diagnostics)
+	c, lun, igroup, maps := r.open(ctx, req.State, &state, &resp.Diagnostics)
 	if c == nil {
-		return
-	}
-	lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
-	maps, err := c.MappingsOf(ctx, lun)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
 		return
 	}
 	for _, m := range maps {
@@ -483,13 +485,8 @@ func (r *sanLunMappingResource) ImportState(ctx context.Context, req resource.Im
 			fmt.Sprintf("import ID %q must be <lun>:<igroup>, for example /vol/vol1/files_x:server1", req.ID))
 		return
 	}
-	c := r.client(&resp.Diagnostics)
+	c, maps := r.mappings(ctx, lun, &resp.Diagnostics)
 	if c == nil {
-		return
-	}
-	maps, err := c.MappingsOf(ctx, lun)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
 		return
 	}
 	for _, m := range maps {
