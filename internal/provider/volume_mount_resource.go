@@ -170,23 +170,15 @@ func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.Modif
 
 func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan volumeMountResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	wait, diags := plan.Timeouts.Create(ctx, defaultMountCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	client := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
+	client := r.open(ctx, req.Plan, &plan, &plan.Server, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
-	m := &mounter{client: client, server: plan.Server.ValueString(), serial: plan.DiskSerial.ValueString(), mountPoint: plan.MountPoint.ValueString()}
-	if !plan.PartitionNumber.IsNull() && !plan.PartitionNumber.IsUnknown() {
-		m.partition = int(plan.PartitionNumber.ValueInt64())
+	wait, diags := plan.Timeouts.Create(ctx, defaultMountCreateTimeout)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
 	}
+	m := plan.mounter(client)
 	part, err := m.mount(ctx, wait, plan.Repair.ValueString(), &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot mount the volume", err.Error())
@@ -200,17 +192,22 @@ func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateReq
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
+// mounter works on the disk, partition and mount point of s through c.
+func (s volumeMountResourceModel) mounter(c *windows.Client) *mounter {
+	m := &mounter{client: c, server: s.Server.ValueString(), serial: s.DiskSerial.ValueString(), mountPoint: s.MountPoint.ValueString()}
+	if !s.PartitionNumber.IsNull() && !s.PartitionNumber.IsUnknown() {
+		m.partition = int(s.PartitionNumber.ValueInt64())
+	}
+	return m
+}
+
 func (r *volumeMountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state volumeMountResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server := state.Server.ValueString()
-	client := r.client(ctx, server, &resp.Diagnostics)
+	client := r.open(ctx, req.State, &state, &state.Server, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
+	server := state.Server.ValueString()
 	what := fmt.Sprintf("the mount of disk %s at %s on %s", state.DiskSerial.ValueString(), state.MountPoint.ValueString(), server)
 	disks, err := client.DiskList(ctx, state.DiskSerial.ValueString())
 	if err != nil {
@@ -270,8 +267,7 @@ func (r *volumeMountResource) Delete(ctx context.Context, req resource.DeleteReq
 	if client == nil {
 		return
 	}
-	m := &mounter{client: client, server: server, serial: state.DiskSerial.ValueString(), mountPoint: state.MountPoint.ValueString(),
-		partition: int(state.PartitionNumber.ValueInt64())}
+	m := state.mounter(client)
 	err := m.dismount(ctx, state.VolumeGUID.ValueString(), state.CloseSessions.ValueBool(), &resp.Diagnostics)
 	if err == nil {
 		return

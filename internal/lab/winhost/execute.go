@@ -27,6 +27,18 @@ func handle[P, R any](op agent.Op[P, R], fn func(*Host, P) (R, *agent.Error)) im
 	}}
 }
 
+// lockedOn runs fn on a request's parsed argument holding the host's lock,
+// or returns the parse error err.
+func lockedOn[T, R any](h *Host, arg T, err *agent.Error, fn func(T) (R, *agent.Error)) (R, *agent.Error) {
+	if err != nil {
+		var none R
+		return none, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return fn(arg)
+}
+
 // implementation is one entry of handlers.
 type implementation struct {
 	op string

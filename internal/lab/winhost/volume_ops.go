@@ -79,40 +79,38 @@ func (h *Host) noDisk(id string) *agent.Error {
 
 func (h *Host) mountPointGet(p agent.MountPointGetParams) (agent.MountPointGetResult, *agent.Error) {
 	mp, err := parseMountPath(p.Path)
-	if err != nil {
-		return agent.MountPointGetResult{}, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.mountPointLocked(mp), nil
+	return lockedOn(h, mp, err, func(mp mountPath) (agent.MountPointGetResult, *agent.Error) { return h.mountPointLocked(mp), nil })
 }
 
+// volumeMount and volumeDismount: the handler drops the result of an
+// operation that failed.
 func (h *Host) volumeMount(p agent.VolumeMountParams) (agent.VolumeMountResult, *agent.Error) {
 	mp, err := parseMountPath(p.Path)
-	if err != nil {
-		return agent.VolumeMountResult{}, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	changed, err := h.mountLocked(p.VolumeGUID, mp)
-	if err != nil {
-		return agent.VolumeMountResult{}, err
-	}
-	return agent.VolumeMountResult{Changed: changed}, nil
+	return lockedOn(h, mp, err, func(mp mountPath) (agent.VolumeMountResult, *agent.Error) {
+		changed, err := h.mountLocked(p.VolumeGUID, mp)
+		return agent.VolumeMountResult{Changed: changed}, err
+	})
 }
 
 func (h *Host) volumeDismount(p agent.VolumeDismountParams) (agent.VolumeDismountResult, *agent.Error) {
 	mp, err := parseMountPath(p.Path)
-	if err != nil {
-		return agent.VolumeDismountResult{}, err
-	}
+	return lockedOn(h, mp, err, func(mp mountPath) (agent.VolumeDismountResult, *agent.Error) {
+		removed, err := h.dismountLocked(p.VolumeGUID, mp)
+		return agent.VolumeDismountResult{Removed: removed}, err
+	})
+}
+
+// onOnlineVolume runs fn on the volume guid names, which must be present
+// and online, holding the host's lock.
+func onOnlineVolume[R any](h *Host, guid string, fn func(d *disk, k volumeKey) (R, *agent.Error)) (R, *agent.Error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	removed, err := h.dismountLocked(p.VolumeGUID, mp)
+	d, k, err := h.onlineVolumeLocked(guid)
 	if err != nil {
-		return agent.VolumeDismountResult{}, err
+		var none R
+		return none, err
 	}
-	return agent.VolumeDismountResult{Removed: removed}, nil
+	return fn(d, k)
 }
 
 // onlineVolumeLocked resolves a volume that must be present and online.
@@ -131,37 +129,29 @@ func (h *Host) onlineVolumeLocked(guid string) (*disk, volumeKey, *agent.Error) 
 }
 
 func (h *Host) volumeFlush(p agent.VolumeParams) (agent.Empty, *agent.Error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	d, k, err := h.onlineVolumeLocked(p.VolumeGUID)
-	if err != nil {
-		return agent.Empty{}, err
-	}
-	h.flushCacheLocked(d.serial)
-	h.record("volume.flush", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d)`, normGUID(p.VolumeGUID), d.number, d.serial, k.part))
-	return agent.Empty{}, nil
+	return onOnlineVolume(h, p.VolumeGUID, func(d *disk, k volumeKey) (agent.Empty, *agent.Error) {
+		h.flushCacheLocked(d.serial)
+		h.record("volume.flush", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d)`, normGUID(p.VolumeGUID), d.number, d.serial, k.part))
+		return agent.Empty{}, nil
+	})
 }
 
 // opVolumeRepair is chkdsk /F /X: it forces a dismount (open handles are
 // invalidated) and replays the journal, clearing the dirty bit.
 func (h *Host) volumeRepair(p agent.VolumeParams) (agent.VolumeRepairResult, *agent.Error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	d, k, err := h.onlineVolumeLocked(p.VolumeGUID)
-	if err != nil {
-		return agent.VolumeRepairResult{}, err
-	}
-	if d.readOnly {
-		return agent.VolumeRepairResult{}, agent.Errorf(agent.CodeDiskReadOnly, "disk %d (serial %s) is read-only: chkdsk /F cannot fix it; make it writable first", d.number, d.serial)
-	}
-	guid := normGUID(p.VolumeGUID)
-	was := h.st.data.Dirty(k.serial, k.part)
-	h.st.smb.dropVolume(guid)
-	h.st.data.SetDirty(k.serial, k.part, false)
-	h.record("volume.repair", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d): chkdsk /F /X, was dirty: %t`, guid, d.number, d.serial, k.part, was))
-	// was comes from the dirty bit (Win32_Volume.DirtyBitSet), never from
-	// chkdsk's text, which is in the host's language.
-	return agent.VolumeRepairResult{WasDirty: was, Output: chkdskText(h.locale, was)}, nil
+	return onOnlineVolume(h, p.VolumeGUID, func(d *disk, k volumeKey) (agent.VolumeRepairResult, *agent.Error) {
+		if d.readOnly {
+			return agent.VolumeRepairResult{}, agent.Errorf(agent.CodeDiskReadOnly, "disk %d (serial %s) is read-only: chkdsk /F cannot fix it; make it writable first", d.number, d.serial)
+		}
+		guid := normGUID(p.VolumeGUID)
+		was := h.st.data.Dirty(k.serial, k.part)
+		h.st.smb.dropVolume(guid)
+		h.st.data.SetDirty(k.serial, k.part, false)
+		h.record("volume.repair", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d): chkdsk /F /X, was dirty: %t`, guid, d.number, d.serial, k.part, was))
+		// was comes from the dirty bit (Win32_Volume.DirtyBitSet), never from
+		// chkdsk's text, which is in the host's language.
+		return agent.VolumeRepairResult{WasDirty: was, Output: chkdskText(h.locale, was)}, nil
+	})
 }
 
 func (h *Host) volumeCloseSessions(p agent.VolumeParams) (agent.VolumeCloseSessionsResult, *agent.Error) {
