@@ -35,12 +35,10 @@ type dfsFolderResource struct {
 // dfsFolderObject is a folder with its targets, named by its path.
 var dfsFolderObject = dfsObject[dfsFolderModel, agent.DFSFolderGetResult]{
 	what: "folder", keyAttr: "path", nothing: "DFS folder",
-	ref: func(m *dfsFolderModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Path} },
-	get: func(ctx context.Context, c *windows.Client, p string) (agent.DFSFolderGetResult, bool, error) {
-		have, err := c.DFSFolderGet(ctx, p)
-		return have, have.Exists, err
-	},
-	fill: (*dfsFolderModel).fromServer,
+	ref:    func(m *dfsFolderModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Path} },
+	get:    (*windows.Client).DFSFolderGet,
+	exists: func(have agent.DFSFolderGetResult) bool { return have.Exists },
+	fill:   (*dfsFolderModel).fromServer,
 	conflict: func(plan *dfsFolderModel, have agent.DFSFolderGetResult) string {
 		if sameFolder(have.DFSFolderSettings, plan.settings()) {
 			return ""

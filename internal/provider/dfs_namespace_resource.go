@@ -34,11 +34,9 @@ type dfsNamespaceResource struct {
 // dfsNamespaceObject is a namespace root, named by its path.
 var dfsNamespaceObject = dfsObject[dfsNamespaceModel, agent.DFSNamespaceGetResult]{
 	what: "namespace", keyAttr: "path", nothing: "DFS namespace",
-	ref: func(m *dfsNamespaceModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Path} },
-	get: func(ctx context.Context, c *windows.Client, p string) (agent.DFSNamespaceGetResult, bool, error) {
-		have, err := c.DFSNamespaceGet(ctx, p)
-		return have, have.Exists, err
-	},
+	ref:    func(m *dfsNamespaceModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Path} },
+	get:    (*windows.Client).DFSNamespaceGet,
+	exists: func(have agent.DFSNamespaceGetResult) bool { return have.Exists },
 	fill: func(m *dfsNamespaceModel, have agent.DFSNamespaceGetResult) {
 		m.Type = types.StringValue(have.Type)
 		m.RootTargets = spellAs(have.RootTargets, m.RootTargets)

@@ -31,7 +31,8 @@ type dfsObject[M, H any] struct {
 	what    string // in messages and logs: "namespace", "folder", "replication group"
 	keyAttr string // the attribute naming the object: "path" or "name"
 	ref     func(m *M) dfsRef
-	get     func(ctx context.Context, c *windows.Client, key string) (have H, exists bool, err error)
+	get     func(c *windows.Client, ctx context.Context, key string) (H, error) // a client method
+	exists  func(have H) bool
 	// fill records in m what the server has, keeping m's spellings.
 	fill func(m *M, have H)
 	// conflict says how an existing object differs from plan, "" when it
@@ -66,12 +67,12 @@ func (r *dfsCRUD[M, H]) start(ctx context.Context, src modelSource, m *M, diags 
 
 // get reads the object m names; ok is false after an error.
 func (r *dfsCRUD[M, H]) get(ctx context.Context, c *windows.Client, ref dfsRef, diags *diag.Diagnostics) (have H, exists, ok bool) {
-	have, exists, err := r.obj.get(ctx, c, ref.key.ValueString())
+	have, err := r.obj.get(c, ctx, ref.key.ValueString())
 	if err != nil {
 		diags.AddError("Cannot read the "+r.obj.what, fmt.Sprintf("Reading %s through %s: %v", ref.key.ValueString(), ref.server.ValueString(), err))
 		return have, false, false
 	}
-	return have, exists, true
+	return have, r.obj.exists(have), true
 }
 
 // setID sets the ID, `<server>:<key>`.

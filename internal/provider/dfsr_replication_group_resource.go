@@ -36,12 +36,10 @@ type dfsrGroupResource struct {
 // dfsrGroupObject is a replication group, named by its name.
 var dfsrGroupObject = dfsObject[dfsrGroupModel, agent.DFSRGroupGetResult]{
 	what: "replication group", keyAttr: "name", nothing: "replication group",
-	ref: func(m *dfsrGroupModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Name} },
-	get: func(ctx context.Context, c *windows.Client, name string) (agent.DFSRGroupGetResult, bool, error) {
-		have, err := c.DFSRGroupGet(ctx, name)
-		return have, have.Exists, err
-	},
-	fill: (*dfsrGroupModel).fromServer,
+	ref:    func(m *dfsrGroupModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Name} },
+	get:    (*windows.Client).DFSRGroupGet,
+	exists: func(have agent.DFSRGroupGetResult) bool { return have.Exists },
+	fill:   (*dfsrGroupModel).fromServer,
 	conflict: func(plan *dfsrGroupModel, have agent.DFSRGroupGetResult) string {
 		found := *plan
 		found.fromServer(have)

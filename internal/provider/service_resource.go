@@ -186,15 +186,11 @@ func pendingSettings(ctx context.Context, c *windows.Client, name string) ([]str
 
 func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan serviceResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server := plan.Server.ValueString()
-	c := r.client(ctx, server, &resp.Diagnostics)
+	c := r.open(ctx, req.Plan, &plan, &plan.Server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
+	server := plan.Server.ValueString()
 	svc, ok := r.converge(ctx, c, plan, &resp.Diagnostics)
 	if !ok {
 		return
@@ -218,15 +214,11 @@ func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest
 
 func (r *serviceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state serviceResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server, name := state.Server.ValueString(), state.Name.ValueString()
-	c := r.client(ctx, server, &resp.Diagnostics)
+	c := r.open(ctx, req.State, &state, &state.Server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
+	server, name := state.Server.ValueString(), state.Name.ValueString()
 	svc, err := c.ServiceGet(ctx, name)
 	var ae *agent.Error
 	switch {
@@ -249,16 +241,12 @@ func (r *serviceResource) Read(ctx context.Context, req resource.ReadRequest, re
 // restart trigger changed and it is to run.
 func (r *serviceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state serviceResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server := state.Server.ValueString()
-	c := r.client(ctx, server, &resp.Diagnostics)
+	c := r.open(ctx, req.Plan, &plan, &state.Server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
+	server := state.Server.ValueString()
 	wasRunning := state.State.ValueString() == agent.ServiceRunning
 	svc, ok := r.converge(ctx, c, plan, &resp.Diagnostics)
 	if !ok {
