@@ -103,14 +103,16 @@ func (h *Host) volumeDismount(p agent.VolumeDismountParams) (agent.VolumeDismoun
 // onOnlineVolume runs fn on the volume guid names, which must be present
 // and online, holding the host's lock.
 func onOnlineVolume[R any](h *Host, guid string, fn func(d *disk, k volumeKey) (R, *agent.Error)) (R, *agent.Error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	d, k, err := h.onlineVolumeLocked(guid)
-	if err != nil {
-		var none R
-		return none, err
-	}
-	return fn(d, k)
+	return underLock(h, func() (volumeAt, *agent.Error) {
+		d, k, err := h.onlineVolumeLocked(guid)
+		return volumeAt{d, k}, err
+	}, func(v volumeAt) (R, *agent.Error) { return fn(v.d, v.k) })
+}
+
+// volumeAt is a volume's disk and its place on it.
+type volumeAt struct {
+	d *disk
+	k volumeKey
 }
 
 // onlineVolumeLocked resolves a volume that must be present and online.
