@@ -96,17 +96,17 @@ resource "winfs_san_lun_mapping" "data" {
   igroup = var.active
 }
 
-# 2. The active server mounts them (rescan, online, repair when dirty).
+# 2. The active server mounts them (rescan, online, scan and spot-fix when dirty).
 resource "winfs_volume_mount" "data" {
   for_each = local.volumes
 
   server      = var.active
   disk_serial = winfs_san_lun_mapping.data[each.key].serial
   mount_point = each.value.mount_point
-  repair      = "if_dirty"
+  repair      = "spotfix" # a dirty volume: online scan, then a seconds-long spot-fix
 
   timeouts = {
-    create = "5m" # how long to rescan for the disk before giving up
+    create = "5m" # how long to rescan for the disk, and then to check it, before giving up
   }
 }
 

@@ -15,9 +15,9 @@ import (
 )
 
 // The client probe acts as a Windows client opening \\files\<share>: it
-// resolves the alias over the wire on every open (no client DNS cache; the
-// caller reports the TTL effect separately), connects to the host the alias
-// leads to and opens the share there. The data lives on the LUN, so what is
+// resolves the alias over the wire on every open (no client DNS cache:
+// WinClient models the caches of a real client), connects to the address
+// the alias leads to and opens the share on the server that answers there. The data lives on the LUN, so what is
 // written before a failover is read back after it.
 
 // Stages of a probe failure; ProbeError.Stage.
@@ -109,13 +109,15 @@ func (l *Lab) probeOpen(alias, share, path string) (*winhost.Host, string, error
 	if path != "" && rel == "" {
 		return nil, "", probeErr(ProbeStageInput, nil, "path %q names no file", path)
 	}
-	target, _, err := l.Resolve(alias)
+	target, addrs, err := l.Resolve(alias)
 	if err != nil {
 		return nil, "", probeErr(ProbeStageDNS, err, "cannot resolve %s: %s", alias, dnsFailure(err))
 	}
-	name, ok := strings.CutSuffix(target, "."+DNSZone)
-	if !ok || l.servers[name] == nil {
-		return nil, "", probeErr(ProbeStageHost, nil, "%s leads to %s, which is no server of the lab", alias, target)
+	// The client connects to the address; whichever server answers on it
+	// serves the request (hostAt, shared with WinClient).
+	name, _, ok := l.hostAt(addrs[0])
+	if !ok {
+		return nil, "", probeErr(ProbeStageHost, nil, "%s leads to %s (%s), where no server of the lab answers", alias, target, addrs[0])
 	}
 	return l.openShareOn(alias, name, share, rel)
 }

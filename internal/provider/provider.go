@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -51,6 +52,7 @@ type winfsProvider struct {
 var (
 	_ provider.Provider                   = (*winfsProvider)(nil)
 	_ provider.ProviderWithValidateConfig = (*winfsProvider)(nil)
+	_ provider.ProviderWithListResources  = (*winfsProvider)(nil)
 )
 
 func (p *winfsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -360,21 +362,15 @@ func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	data := newProviderData(settings)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{
-		NewRegistryValueResource,
-		NewDNSCNAMEResource,
-		NewVolumeMountResource,
-		NewSANLunMappingResource,
-		NewSMBShareSetResource,
-		NewAliasSPNResource,
-		NewServiceResource,
-		NewDFSNamespaceResource,
-		NewDFSFolderResource,
-		NewDFSRReplicationGroupResource,
-	}
+	return resourceFactories()
+}
+
+func (p *winfsProvider) ListResources(context.Context) []func() list.ListResource {
+	return listResourceFactories()
 }
 
 func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSource {

@@ -406,7 +406,9 @@ func (r *registryValueResource) ImportState(ctx context.Context, req resource.Im
 		RestoreOnDestroy: types.BoolValue(false),
 	}
 	resp.Diagnostics.Append(m.setFromHost(ctx, *cur.Value)...)
-	resp.Diagnostics.Append(savePrevious(ctx, resp.Private, previousValue{Existed: true, Value: cur.Value})...)
+	if resp.Private != nil { // nil when terraform query lists the value: no state is kept
+		resp.Diagnostics.Append(savePrevious(ctx, resp.Private, previousValue{Existed: true, Value: cur.Value})...)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
 

@@ -200,7 +200,7 @@ func TestAccVolumeMount_letter(t *testing.T) {
 					acctest.Attr("winfs_volume_mount.v", "disk_serial", knownvalue.StringExact(lun.Serial)),
 					acctest.Attr("winfs_volume_mount.v", "partition_number", knownvalue.Int64Exact(2)),
 					acctest.Attr("winfs_volume_mount.v", "file_system", knownvalue.StringExact("NTFS")),
-					acctest.Attr("winfs_volume_mount.v", "repair", knownvalue.StringExact("if_dirty")),
+					acctest.Attr("winfs_volume_mount.v", "repair", knownvalue.StringExact("spotfix")),
 					acctest.Attr("winfs_volume_mount.v", "volume_guid", knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-`))),
 				},
 			},
@@ -345,22 +345,23 @@ resource "winfs_volume_mount" "v" {
 func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "dirty")
-	testDirtyTakeover(t, l, lun, []string{"array lun.map", "server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.repair", "server2 volume.mount"},
+	testDirtyTakeover(t, l, lun, "", []string{"array lun.map", "server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.scan", "server2 volume.spotfix", "server2 volume.mount"},
 		noViolations(l, lun))
 }
 
 // testDirtyTakeover crashes lun while mounted at P: on server1 and mounts
-// it at P: on server2 (see testRepairedMount).
-func testDirtyTakeover(t *testing.T, l *lab.Lab, lun array.LUN, want []string, extra ...resource.TestCheckFunc) {
+// it at P: on server2 with the mount's extra settings (see
+// testRepairedMount).
+func testDirtyTakeover(t *testing.T, l *lab.Lab, lun array.LUN, settings string, want []string, extra ...resource.TestCheckFunc) {
 	t.Helper()
 	var since uint64
-	testRepairedMount(t, l, lun, "server2", "P:", &since, func() { crashWhileMounted(t, l, lun, "P:") }, want, extra...)
+	testRepairedMount(t, l, lun, "server2", "P:", settings, &since, func() { crashWhileMounted(t, l, lun, "P:") }, want, extra...)
 }
 
 // testRepairedMount runs pre, marks the timeline in since and mounts lun
-// at letter on server: the timeline holds want in order, the volume is
-// repaired, and extra holds too.
-func testRepairedMount(t *testing.T, l *lab.Lab, lun array.LUN, server, letter string, since *uint64, pre func(), want []string, extra ...resource.TestCheckFunc) {
+// at letter on server with the mount's extra settings: the timeline holds
+// want in order, the volume is repaired, and extra holds too.
+func testRepairedMount(t *testing.T, l *lab.Lab, lun array.LUN, server, letter, settings string, since *uint64, pre func(), want []string, extra ...resource.TestCheckFunc) {
 	t.Helper()
 	accTest(t, resource.TestCase{
 		CheckDestroy: noMount(l, server, lun.Serial),
@@ -369,7 +370,7 @@ func testRepairedMount(t *testing.T, l *lab.Lab, lun array.LUN, server, letter s
 				pre()
 				*since = acctest.Mark(l)
 			},
-			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, server, letter, ""),
+			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, server, letter, settings),
 			Check: resource.ComposeAggregateTestCheckFunc(append([]resource.TestCheckFunc{
 				hostMount(l, server, letter, lun.Serial),
 				checkSteps(l, lun, since, want...),
@@ -388,7 +389,7 @@ func TestAccVolumeMount_failover(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "failover")
 	cfg := func(active string) string {
-		return pairConfig(l, acctest.ProviderOpts{}, lun.Path, active, "Q:", `repair = "always"`)
+		return pairConfig(l, acctest.ProviderOpts{}, lun.Path, active, "Q:", `repair = "full"`)
 	}
 	var since uint64
 	mark := func() { since = acctest.Mark(l) }
@@ -447,7 +448,7 @@ func TestAccVolumeMount_failover(t *testing.T) {
 					checkSteps(l, lun, &since,
 						"server1 volume.close_sessions", "server1 volume.flush", "server1 volume.dismount", "server1 disk.offline",
 						"array lun.unmap", "array lun.map",
-						"server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.repair", "server2 volume.mount"),
+						"server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.mount"),
 				),
 			},
 			// Faults on the way back, one phase each; each re-apply converges.
@@ -534,7 +535,7 @@ resource "winfs_volume_mount" "v" {
 
 func TestAccLocalizedServerRepairsADirtyVolume(t *testing.T) {
 	l := parallelAccLabIn(t, secdesc.LocaleGerman)
-	testDirtyTakeover(t, l, volLUN(t, l, "dirty-de"), []string{"server2 volume.repair", "server2 volume.mount"})
+	testDirtyTakeover(t, l, volLUN(t, l, "dirty-de"), `repair = "full"`, []string{"server2 volume.repair", "server2 volume.mount"})
 }
 
 // TestAccVolumeMount_diskBackOnlineBySelf: a LUN that left server1 while
@@ -562,8 +563,8 @@ func TestAccVolumeMount_diskBackOnlineBySelf(t *testing.T) {
 		}
 		l.Host("server1").SetVolumeArrival(300 * time.Millisecond)
 	}
-	testRepairedMount(t, l, lun, "server1", "Q:", &since, pathLoss,
-		[]string{"server1 storage.rescan", "server1 volume.arrive", "server1 volume.repair"},
+	testRepairedMount(t, l, lun, "server1", "Q:", "", &since, pathLoss,
+		[]string{"server1 storage.rescan", "server1 volume.arrive", "server1 volume.scan", "server1 volume.spotfix"},
 		func(*terraform.State) error {
 			for _, s := range steps(l, lun, since) {
 				if s == "server1 disk.online" || s == "server1 volume.mount" {

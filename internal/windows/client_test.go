@@ -242,8 +242,9 @@ func TestDeleteOfUnknownOutcome(t *testing.T) {
 }
 
 // A call the agent does not answer in time fails promptly, naming the
-// operation and the server, and ends the agent: everything queued behind
-// it goes on on a new agent.
+// operation and the server, and retires the agent: what was sent goes on
+// there (the agent runs requests concurrently), new calls go to a new
+// agent.
 func TestUnansweredCallEndsTheAgentAndOthersGoOn(t *testing.T) {
 	lab, c := startedClient(t)
 	defer close(lab.release)
@@ -279,6 +280,46 @@ func TestUnansweredCallEndsTheAgentAndOthersGoOn(t *testing.T) {
 	}
 	if n := lab.starts.Load(); n != 2 {
 		t.Errorf("the stuck agent must be replaced once: %d starts", n)
+	}
+}
+
+// The agent answers as requests finish: a slow request's answer comes
+// after a later quick one's, and each caller gets its own answer.
+func TestAnswersOutOfOrderAreMatchedByID(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	ctx := testCtx(t)
+	if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "slow", Value: agent.RegistryValue{Type: agent.RegSZ, Data: "first asked"}, CreateKey: true}); err != nil {
+		t.Fatal(err)
+	}
+	lab.failNext(agent.RegistryGet.Name, answerLate)
+	slow := make(chan string, 1)
+	go func() {
+		got, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "slow"})
+		if err != nil {
+			slow <- err.Error()
+			return
+		}
+		slow <- got.Value.Data
+	}()
+	for lab.opCount(agent.RegistryGet.Name) == 0 { // the slow one is running
+		time.Sleep(time.Millisecond)
+	}
+	quick, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyComputerName}, Name: "ComputerName"})
+	if err != nil || quick.Value.Data != "SERVER1" {
+		t.Fatalf("the quick read, asked second, got %+v, %v", quick.Value, err)
+	}
+	select {
+	case got := <-slow:
+		t.Fatalf("the slow read answered before its release: %q", got)
+	default:
+	}
+	close(lab.release)
+	if got := <-slow; got != "first asked" {
+		t.Fatalf("the slow read got %q", got)
+	}
+	if n := lab.starts.Load(); n != 1 {
+		t.Errorf("one agent answers both: %d starts", n)
 	}
 }
 
@@ -544,5 +585,40 @@ func TestRescanSinceSharesOneRescan(t *testing.T) {
 	}
 	if n := rescans(); n != 2 {
 		t.Fatalf("a later need must get a new rescan: %d rescans, want 2", n)
+	}
+}
+
+// A disk listing waits for the rescan in flight, as it did when the agent
+// ran one request at a time: it shows what the rescan found, and the
+// mount that asked does not start a rescan of its own.
+func TestDiskListWaitsForTheRescanInFlight(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	ctx := testCtx(t)
+	if _, err := c.Hello(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lab.failNext(agent.StorageRescan.Name, answerLate)
+	rescanned := make(chan error, 1)
+	go func() { rescanned <- c.StorageRescanSince(ctx, time.Now()) }()
+	for lab.opCount(agent.StorageRescan.Name) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	listed := make(chan error, 1)
+	go func() {
+		_, err := c.DiskList(ctx, "")
+		listed <- err
+	}()
+	select {
+	case err := <-listed:
+		t.Fatalf("the listing answered during the rescan: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(lab.release)
+	if err := <-rescanned; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-listed; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -98,6 +98,8 @@ var handlers = table(
 	handle(agent.VolumeDismount, (*Host).volumeDismount),
 	handle(agent.VolumeFlush, (*Host).volumeFlush),
 	handle(agent.VolumeRepair, (*Host).volumeRepair),
+	handle(agent.VolumeScan, (*Host).volumeScan),
+	handle(agent.VolumeSpotFix, (*Host).volumeSpotFix),
 	handle(agent.VolumeCloseSessions, (*Host).volumeCloseSessions),
 
 	handle(agent.ServiceGet, (*Host).serviceGet),
