@@ -288,34 +288,36 @@ func (l *Lab) StartProbe(alias string, shares []string, interval time.Duration) 
 // ProbeReport is the watcher's report so far; the watcher keeps running.
 // Without a watcher it is the last one's final report (zero if none ran).
 func (l *Lab) ProbeReport() ProbeReport {
-	l.mu.Lock()
-	w := l.probe
-	l.mu.Unlock()
+	w := l.watcher()
 	if w == nil {
-		return ProbeReport{Shares: []string{}, Outages: []OutageWindow{}}
+		return noProbeReport()
 	}
 	return w.snapshot()
 }
 
+// watcher is the running watcher, or the last one; nil if none ran.
+func (l *Lab) watcher() *probeWatcher {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.probe
+}
+
+// noProbeReport is the report when no watcher ran: empty lists, not null.
+func noProbeReport() ProbeReport { return ProbeReport{Shares: []string{}, Outages: []OutageWindow{}} }
+
 // StopProbe stops the watcher and returns its final report (the last
 // report again when it is already stopped).
 func (l *Lab) StopProbe() ProbeReport {
-	l.mu.Lock()
-	w := l.probe
-	l.mu.Unlock()
+	w := l.watcher()
 	if w == nil {
-		return ProbeReport{Shares: []string{}, Outages: []OutageWindow{}}
+		return noProbeReport()
 	}
 	w.halt()
 	return w.snapshot()
 }
 
 // ProbeStarted says whether a watcher was ever started.
-func (l *Lab) ProbeStarted() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.probe != nil
-}
+func (l *Lab) ProbeStarted() bool { return l.watcher() != nil }
 
 func (w *probeWatcher) running() bool {
 	select {

@@ -382,6 +382,26 @@ func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSou
 	}
 }
 
+// The framework interfaces the types serve, checked when compiling: every
+// resource is configured, checks its plan and imports; some validate their
+// configuration as a whole.
+type fullResource interface {
+	resource.ResourceWithConfigure
+	resource.ResourceWithModifyPlan
+	resource.ResourceWithImportState
+}
+
+var (
+	_ = []fullResource{(*registryValueResource)(nil), (*dnsCNAMEResource)(nil), (*volumeMountResource)(nil), (*sanLunMappingResource)(nil),
+		(*smbShareSetResource)(nil), (*aliasSPNResource)(nil), (*serviceResource)(nil), (*dfsNamespaceResource)(nil), (*dfsFolderResource)(nil),
+		(*dfsrGroupResource)(nil), (*serviceAddressResource)(nil)}
+	_ = []resource.ResourceWithValidateConfig{(*registryValueResource)(nil), (*dnsCNAMEResource)(nil), (*smbShareSetResource)(nil),
+		(*serviceResource)(nil), (*dfsNamespaceResource)(nil), (*dfsFolderResource)(nil), (*dfsrGroupResource)(nil)}
+	_ = []datasource.DataSourceWithConfigure{(*registryValueDataSource)(nil), (*smbSharesDataSource)(nil), (*serverStatusDataSource)(nil),
+		(*dfsrBacklogDataSource)(nil)}
+	_ = []datasource.DataSourceWithValidateConfig{(*serverStatusDataSource)(nil)}
+)
+
 // providerModel mirrors the provider schema.
 type providerModel struct {
 	Servers           types.Map    `tfsdk:"servers"`

@@ -22,16 +22,12 @@ import (
 // active server's interface and off every other server of the provider:
 // clients of the subnet that talk to the address follow the service
 // without waiting for a DNS answer to expire.
-type serviceAddressResource struct{ serverScoped }
-
-var _ interface {
-	resource.ResourceWithConfigure
-	resource.ResourceWithImportState
-	resource.ResourceWithModifyPlan
-} = (*serviceAddressResource)(nil)
+type serviceAddressResource struct{ resourceBase }
 
 // NewServiceAddressResource is the winfs_service_address factory.
-func NewServiceAddressResource() resource.Resource { return &serviceAddressResource{} }
+func NewServiceAddressResource() resource.Resource {
+	return &serviceAddressResource{resourceBase{typeName: "_service_address"}}
+}
 
 // serviceAddressModel is the resource's state; the address is its ID.
 type serviceAddressModel struct {
@@ -83,14 +79,6 @@ func (r *serviceAddressResource) Schema(_ context.Context, _ resource.SchemaRequ
 			},
 		},
 	}
-}
-
-func (r *serviceAddressResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configure(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *serviceAddressResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_service_address"
 }
 
 // ModifyPlan checks the server, and when the plan changes the address, asks

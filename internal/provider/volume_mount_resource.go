@@ -26,13 +26,6 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
-var (
-	_ resource.Resource                = (*volumeMountResource)(nil)
-	_ resource.ResourceWithConfigure   = (*volumeMountResource)(nil)
-	_ resource.ResourceWithImportState = (*volumeMountResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*volumeMountResource)(nil)
-)
-
 // Defaults of the timeouts block: how long a create waits for the disk to
 // appear (rescans included), and how long a delete may take.
 const (
@@ -80,9 +73,11 @@ const (
 )
 
 // NewVolumeMountResource is the winfs_volume_mount factory.
-func NewVolumeMountResource() resource.Resource { return &volumeMountResource{} }
+func NewVolumeMountResource() resource.Resource {
+	return &volumeMountResource{resourceBase{typeName: "_volume_mount"}}
+}
 
-type volumeMountResource struct{ serverScoped }
+type volumeMountResource struct{ resourceBase }
 
 type volumeMountResourceModel struct {
 	ID              types.String   `tfsdk:"id"`
@@ -100,10 +95,6 @@ type volumeMountResourceModel struct {
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
 }
 
-func (r *volumeMountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_volume_mount"
-}
-
 func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Mounts the data volume of a SAN disk on a Windows server at a drive letter or an empty NTFS folder. " +
@@ -114,11 +105,7 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"the plan of a new mount (the new side of a failover included) reads the target server and fails, before anything is touched, " +
 			"when the mount point holds another volume, a folder mount point is missing, not empty or not on NTFS, or the server does not answer.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<server>/<mount_point>`, for example `server1/X:` or `server1/C:\\Mounts\\Data`. This is also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":     idAttribute("`<server>/<mount_point>`, for example `server1/X:` or `server1/C:\\Mounts\\Data`. This is also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the mount (dismount on the old server, mount on the new one)."),
 			"disk_serial": schema.StringAttribute{
 				MarkdownDescription: "The disk: its serial number, which for a SAN disk is the LUN serial (use `winfs_san_lun_mapping.<name>.serial`), " +
@@ -202,10 +189,6 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 	}
 }
 
-func (r *volumeMountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configure(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
 	if !resp.Diagnostics.HasError() {
@@ -215,23 +198,15 @@ func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.Modif
 
 func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan volumeMountResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	wait, diags := plan.Timeouts.Create(ctx, defaultMountCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	client := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
+	client := r.open(ctx, req.Plan, &plan, &plan.Server, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
-	m := &mounter{client: client, server: plan.Server.ValueString(), serial: plan.DiskSerial.ValueString(), mountPoint: plan.MountPoint.ValueString()}
-	if !plan.PartitionNumber.IsNull() && !plan.PartitionNumber.IsUnknown() {
-		m.partition = int(plan.PartitionNumber.ValueInt64())
+	wait, diags := plan.Timeouts.Create(ctx, defaultMountCreateTimeout)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
 	}
+	m := plan.mounter(client)
 	part, err := m.mount(ctx, wait, plan.Repair.ValueString(), &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot mount the volume", err.Error())
@@ -245,17 +220,22 @@ func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateReq
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
+// mounter works on the disk, partition and mount point of s through c.
+func (s volumeMountResourceModel) mounter(c *windows.Client) *mounter {
+	m := &mounter{client: c, server: s.Server.ValueString(), serial: s.DiskSerial.ValueString(), mountPoint: s.MountPoint.ValueString()}
+	if !s.PartitionNumber.IsNull() && !s.PartitionNumber.IsUnknown() {
+		m.partition = int(s.PartitionNumber.ValueInt64())
+	}
+	return m
+}
+
 func (r *volumeMountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state volumeMountResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server := state.Server.ValueString()
-	client := r.client(ctx, server, &resp.Diagnostics)
+	client := r.open(ctx, req.State, &state, &state.Server, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
+	server := state.Server.ValueString()
 	what := fmt.Sprintf("the mount of disk %s at %s on %s", state.DiskSerial.ValueString(), state.MountPoint.ValueString(), server)
 	disks, err := client.DiskList(ctx, state.DiskSerial.ValueString())
 	if err != nil {
@@ -315,8 +295,7 @@ func (r *volumeMountResource) Delete(ctx context.Context, req resource.DeleteReq
 	if client == nil {
 		return
 	}
-	m := &mounter{client: client, server: server, serial: state.DiskSerial.ValueString(), mountPoint: state.MountPoint.ValueString(),
-		partition: int(state.PartitionNumber.ValueInt64())}
+	m := state.mounter(client)
 	err := m.dismount(ctx, state.VolumeGUID.ValueString(), state.CloseSessions.ValueBool(), &resp.Diagnostics)
 	if err == nil {
 		return

@@ -180,8 +180,7 @@ func TestAccVolumeMount_letter(t *testing.T) {
 	lun := volLUN(t, l, "letter")
 	cfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "M:", "")
 	var since uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
 			noMount(l, "server1", lun.Serial),
 			checkSteps(l, lun, &since, "server1 volume.close_sessions", "server1 volume.flush", "server1 volume.dismount", "server1 disk.offline", "array lun.unmap"),
@@ -252,9 +251,8 @@ func TestAccVolumeMount_folder(t *testing.T) {
 	if err := l.Host("server1").MakeFolder(`C:\Mounts\Full`, "notes.txt"); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, "server1", lun.Serial),
+	accTest(t, resource.TestCase{
+		CheckDestroy: noMount(l, "server1", lun.Serial),
 		Steps: []resource.TestStep{
 			{
 				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", `C:\Mounts\Full`, ""),
@@ -301,8 +299,7 @@ resource "winfs_volume_mount" "v" {
 }
 `, acctest.HCLString(serial), acctest.HCLString(mountPoint))
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				// X: is the initial estate's files_x volume on server1: refused
@@ -366,9 +363,8 @@ func testDirtyTakeover(t *testing.T, l *lab.Lab, lun array.LUN, settings string,
 // want in order, the volume is repaired, and extra holds too.
 func testRepairedMount(t *testing.T, l *lab.Lab, lun array.LUN, server, letter, settings string, since *uint64, pre func(), want []string, extra ...resource.TestCheckFunc) {
 	t.Helper()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, server, lun.Serial),
+	accTest(t, resource.TestCase{
+		CheckDestroy: noMount(l, server, lun.Serial),
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
 				pre()
@@ -425,9 +421,8 @@ func TestAccVolumeMount_failover(t *testing.T) {
 			Check:     moved(from, to),
 		}
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             resource.ComposeAggregateTestCheckFunc(noMount(l, "server1", lun.Serial), noMount(l, "server2", lun.Serial), arrayHolds(l, lun.Path)),
+	accTest(t, resource.TestCase{
+		CheckDestroy: resource.ComposeAggregateTestCheckFunc(noMount(l, "server1", lun.Serial), noMount(l, "server2", lun.Serial), arrayHolds(l, lun.Path)),
 		Steps: []resource.TestStep{
 			{
 				Config: cfg("server1"),
@@ -476,9 +471,8 @@ func TestAccVolumeMount_unreachableServer(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "unreachable")
 	failCfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "R:", "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, "server2", lun.Serial),
+	accTest(t, resource.TestCase{
+		CheckDestroy: noMount(l, "server2", lun.Serial),
 		Steps: []resource.TestStep{
 			{Config: failCfg, Check: hostMount(l, "server2", "R:", lun.Serial)},
 			{
@@ -587,9 +581,7 @@ func TestAccVolumeMount_diskBackOnlineBySelf(t *testing.T) {
 // behind Terraform's back is drift the next apply repairs; "unchanged"
 // leaves it as it is. A crash then loses nothing a client wrote.
 func TestAccVolumeMount_writeCache(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := volLUN(t, l, "cache")
 	cfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "W:", "")
 	cacheOn := func(want bool) resource.TestCheckFunc {
@@ -601,8 +593,7 @@ func TestAccVolumeMount_writeCache(t *testing.T) {
 		}
 	}
 	var since uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() { since = acctest.Mark(l) },

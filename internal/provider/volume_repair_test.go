@@ -31,9 +31,8 @@ func TestAccVolumeMount_fullRepair(t *testing.T) {
 func TestAccVolumeMount_neverRepair(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "never-repair")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, "server2", lun.Serial),
+	accTest(t, resource.TestCase{
+		CheckDestroy: noMount(l, "server2", lun.Serial),
 		Steps: []resource.TestStep{{
 			PreConfig: func() { crashWhileMounted(t, l, lun, "P:") },
 			Config:    pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "P:", `repair = "never"`),
@@ -100,9 +99,8 @@ func TestAccVolumeMount_interruptedSpotFixConverges(t *testing.T) {
 // the apply with settings then mounts it clean, and check holds.
 func testFailedTakeover(t *testing.T, l *lab.Lab, lun array.LUN, first, then string, harm func(), want *regexp.Regexp, between func(), check ...resource.TestCheckFunc) {
 	t.Helper()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, "server2", lun.Serial),
+	accTest(t, resource.TestCase{
+		CheckDestroy: noMount(l, "server2", lun.Serial),
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {

@@ -21,12 +21,19 @@ import (
 
 func newClient(t *testing.T, lab *labStarter, mode windows.Mode) *windows.Client {
 	t.Helper()
-	c, err := windows.New("server1", lab, mode, windows.WithStartTimeout(5*time.Second))
-	if err != nil {
+	return clientOf(t, lab, mode, 5*time.Second)
+}
+
+// startedClient is a persistent client of a new lab whose agent has
+// started (it answered hello).
+func startedClient(t *testing.T) (*labStarter, *windows.Client) {
+	t.Helper()
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
+	return lab, c
 }
 
 func testCtx(t *testing.T) context.Context {
@@ -239,11 +246,7 @@ func TestDeleteOfUnknownOutcome(t *testing.T) {
 // there (the agent runs requests concurrently), new calls go to a new
 // agent.
 func TestUnansweredCallEndsTheAgentAndOthersGoOn(t *testing.T) {
-	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	lab, c := startedClient(t)
 	defer close(lab.release)
 	lab.failNext(agent.DiskList.Name, hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -322,11 +325,7 @@ func TestAnswersOutOfOrderAreMatchedByID(t *testing.T) {
 
 // A caller that gives up (cancel, not a deadline) leaves the agent alone.
 func TestCancelledCallKeepsTheAgent(t *testing.T) {
-	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	lab, c := startedClient(t)
 	lab.failNext(agent.RegistryGet.Name, hang)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -345,11 +344,7 @@ func TestCancelledCallKeepsTheAgent(t *testing.T) {
 }
 
 func TestWriteTimingOutAfterSendIsUnknown(t *testing.T) {
-	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	lab, c := startedClient(t)
 	lab.failNext(agent.RegistrySet.Name, hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -399,11 +394,7 @@ func TestPerRequestStartsOneProcessPerCall(t *testing.T) {
 }
 
 func TestCloseEndsTheAgent(t *testing.T) {
-	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	_, c := startedClient(t)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -80,40 +80,40 @@ func (h *Host) noDisk(id string) *agent.Error {
 
 func (h *Host) mountPointGet(p agent.MountPointGetParams) (agent.MountPointGetResult, *agent.Error) {
 	mp, err := parseMountPath(p.Path)
-	if err != nil {
-		return agent.MountPointGetResult{}, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.mountPointLocked(mp), nil
+	return lockedOn(h, mp, err, func(mp mountPath) (agent.MountPointGetResult, *agent.Error) { return h.mountPointLocked(mp), nil })
 }
 
+// volumeMount and volumeDismount: the handler drops the result of an
+// operation that failed.
 func (h *Host) volumeMount(p agent.VolumeMountParams) (agent.VolumeMountResult, *agent.Error) {
 	mp, err := parseMountPath(p.Path)
-	if err != nil {
-		return agent.VolumeMountResult{}, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	changed, err := h.mountLocked(p.VolumeGUID, mp)
-	if err != nil {
-		return agent.VolumeMountResult{}, err
-	}
-	return agent.VolumeMountResult{Changed: changed}, nil
+	return lockedOn(h, mp, err, func(mp mountPath) (agent.VolumeMountResult, *agent.Error) {
+		changed, err := h.mountLocked(p.VolumeGUID, mp)
+		return agent.VolumeMountResult{Changed: changed}, err
+	})
 }
 
 func (h *Host) volumeDismount(p agent.VolumeDismountParams) (agent.VolumeDismountResult, *agent.Error) {
 	mp, err := parseMountPath(p.Path)
-	if err != nil {
-		return agent.VolumeDismountResult{}, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	removed, err := h.dismountLocked(p.VolumeGUID, mp)
-	if err != nil {
-		return agent.VolumeDismountResult{}, err
-	}
-	return agent.VolumeDismountResult{Removed: removed}, nil
+	return lockedOn(h, mp, err, func(mp mountPath) (agent.VolumeDismountResult, *agent.Error) {
+		removed, err := h.dismountLocked(p.VolumeGUID, mp)
+		return agent.VolumeDismountResult{Removed: removed}, err
+	})
+}
+
+// onOnlineVolume runs fn on the volume guid names, which must be present
+// and online, holding the host's lock.
+func onOnlineVolume[R any](h *Host, guid string, fn func(d *disk, k volumeKey) (R, *agent.Error)) (R, *agent.Error) {
+	return underLock(h, func() (volumeAt, *agent.Error) {
+		d, k, err := h.onlineVolumeLocked(guid)
+		return volumeAt{d, k}, err
+	}, func(v volumeAt) (R, *agent.Error) { return fn(v.d, v.k) })
+}
+
+// volumeAt is a volume's disk and its place on it.
+type volumeAt struct {
+	d *disk
+	k volumeKey
 }
 
 // onlineVolumeLocked resolves a volume that must be present and online.
@@ -132,15 +132,11 @@ func (h *Host) onlineVolumeLocked(guid string) (*disk, volumeKey, *agent.Error) 
 }
 
 func (h *Host) volumeFlush(p agent.VolumeParams) (agent.Empty, *agent.Error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	d, k, err := h.onlineVolumeLocked(p.VolumeGUID)
-	if err != nil {
-		return agent.Empty{}, err
-	}
-	h.flushCacheLocked(d.serial)
-	h.record("volume.flush", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d)`, normGUID(p.VolumeGUID), d.number, d.serial, k.part))
-	return agent.Empty{}, nil
+	return onOnlineVolume(h, p.VolumeGUID, func(d *disk, k volumeKey) (agent.Empty, *agent.Error) {
+		h.flushCacheLocked(d.serial)
+		h.record("volume.flush", fmt.Sprintf(`\\?\Volume{%s}\ (disk %d serial %s, partition %d)`, normGUID(p.VolumeGUID), d.number, d.serial, k.part))
+		return agent.Empty{}, nil
+	})
 }
 
 // volumeRepair is chkdsk /F /X: it forces a dismount (open handles are
