@@ -11,7 +11,13 @@
 # and its disk taken offline, LUN unmapped from the old server, mapped to the
 # new one, disk rescanned, repaired if dirty and mounted, shares created, the
 # alias's SPNs moved to the new server's computer account, and the alias
-# switched in one DNS update. No depends_on.
+# switched in one DNS update.
+#
+# With var.service_address (examples/failover-floating-ip), an address of
+# the file service moves with it instead, after the SPNs: clients on the
+# servers' subnet follow at once, and the alias points at a name holding
+# that address and never changes (its one depends_on keeps it after the
+# address).
 
 terraform {
   required_version = ">= 1.5"
@@ -96,17 +102,17 @@ resource "winfs_san_lun_mapping" "data" {
   igroup = var.active
 }
 
-# 2. The active server mounts them (rescan, online, repair when dirty).
+# 2. The active server mounts them (rescan, online, scan and spot-fix when dirty).
 resource "winfs_volume_mount" "data" {
   for_each = local.volumes
 
   server      = var.active
   disk_serial = winfs_san_lun_mapping.data[each.key].serial
   mount_point = each.value.mount_point
-  repair      = "if_dirty"
+  repair      = "spotfix" # a dirty volume: online scan, then a seconds-long spot-fix
 
   timeouts = {
-    create = "5m" # how long to rescan for the disk before giving up
+    create = "5m" # how long to rescan for the disk, and then to check it, before giving up
   }
 }
 
@@ -138,13 +144,27 @@ resource "winfs_alias_spn" "files" {
   release_from = [for name in sort(keys(var.servers)) : upper(name)]
 }
 
-# 5. The alias follows the server that serves the shares: one DNS UPDATE,
-# never a moment without it. TTL 60 s so clients follow within a minute.
+# 5. With a service address: on the server that serves the shares and holds
+# the alias's SPNs, taken off the other server first (never on two).
+resource "winfs_service_address" "files" {
+  count = var.service_address == null ? 0 : 1
+
+  server          = winfs_alias_spn.files.server
+  address         = var.service_address.address
+  prefix_length   = var.service_address.prefix_length
+  interface_alias = var.service_address.interface_alias
+}
+
+# 6. Without a service address the alias follows the server that serves the
+# shares: one DNS UPDATE, never a moment without it. TTL 60 s so clients
+# follow within a minute. With one, it points at the address's name for good.
 resource "winfs_dns_cname" "files" {
   zone   = var.zone
   name   = var.alias
-  target = "${winfs_alias_spn.files.server}.${var.zone}"
+  target = var.service_address == null ? "${winfs_alias_spn.files.server}.${var.zone}" : "${var.service_address.name}.${var.zone}"
   ttl    = 60
+
+  depends_on = [winfs_service_address.files]
 }
 
 # Registry hardening on every server, outside the chain: both must accept

@@ -1,6 +1,6 @@
 output "active" {
-  description = "The server the alias points at."
-  value       = winfs_dns_cname.files.target
+  description = "The server that serves the files (the alias's target, or the service address's holder)."
+  value       = winfs_alias_spn.files.server
 }
 
 output "volumes" {

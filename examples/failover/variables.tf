@@ -29,6 +29,17 @@ variable "alias" {
   default     = "files"
 }
 
+variable "service_address" {
+  description = "An IPv4 address of the file service that moves with it (examples/failover-floating-ip), on the servers' adapter interface_alias, and the name (relative to the zone) whose A record an administrator made for it once. null: the alias follows the active server."
+  type = object({
+    address         = string
+    prefix_length   = number
+    interface_alias = optional(string, "Ethernet")
+    name            = string
+  })
+  default = null
+}
+
 variable "unreachable_delete" {
   description = "fail (default), or fenced for a crash failover away from a dead server."
   type        = string

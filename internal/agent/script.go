@@ -56,6 +56,7 @@ var ScriptFiles = []string{
 	"ps/65-service.ps1",   // service.*
 	"ps/70-dfs.ps1",       // dfs.namespace.*, dfs.folder.*
 	"ps/75-dfsr.ps1",      // dfsr.group.*, dfsr.backlog.get
+	"ps/80-address.ps1",   // address.*
 	"ps/90-main.ps1",      // hello, dispatch, main loop
 }
 

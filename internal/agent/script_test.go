@@ -2,6 +2,7 @@ package agent
 
 import (
 	"io/fs"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -123,12 +124,7 @@ func TestLoaderRefusesAConsoleStdin(t *testing.T) {
 
 // The agent's table of well-known accounts is WellKnownAccounts.
 func TestScriptWellKnownAccountsAreTheContracts(t *testing.T) {
-	start := strings.Index(Script, "$WinfsWellKnownAccounts = @(")
-	if start < 0 {
-		t.Fatal("the script has no $WinfsWellKnownAccounts")
-	}
-	block := Script[start:]
-	block = block[:strings.Index(block, "\n)\n")]
+	block := scriptBlock(t, "$WinfsWellKnownAccounts = @(", "\n)\n")
 	var got []WellKnownAccount
 	for _, m := range regexp.MustCompile(`@\('([^']+)', '(S-1-[0-9-]+)'\)`).FindAllStringSubmatch(block, -1) {
 		got = append(got, WellKnownAccount{Name: m[1], SID: m[2]})
@@ -157,4 +153,48 @@ func TestScriptKeepsHostOutputOffStdout(t *testing.T) {
 			t.Errorf("the script must set %s", want)
 		}
 	}
+}
+
+// The agent's $WinfsSerial table is agent.Serial of every write, and
+// lists no read.
+func TestScriptSerialTableIsTheOpTable(t *testing.T) {
+	block := scriptBlock(t, "$WinfsSerial = @{\n", "\n}\n")
+	got := map[string]string{}
+	for _, m := range regexp.MustCompile(`'([a-z0-9_.]+)' = '([a-z]+)'`).FindAllStringSubmatch(block, -1) {
+		got[m[1]] = m[2]
+	}
+	want := map[string]string{}
+	for _, o := range Ops {
+		d := o.Describe()
+		if d.Serial != SerialNone {
+			want[d.Name] = SerialNames[d.Serial]
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the script's table\n%v\nis not the op table's\n%v", got, want)
+	}
+	if !strings.Contains(Script, "\n$WinfsPoolSize = "+strconv.Itoa(PoolSize)+"\n") {
+		t.Errorf("the script's $WinfsPoolSize is not PoolSize (%d)", PoolSize)
+	}
+	for _, o := range Ops {
+		if d := o.Describe(); d.ReadOnly && d.Serial != SerialNone {
+			t.Errorf("%s reads but is serialized", d.Name)
+		}
+	}
+}
+
+// scriptBlock is the script's text from the line that starts with start
+// to the first end after it.
+func scriptBlock(t *testing.T, start, end string) string {
+	t.Helper()
+	i := strings.Index(Script, start)
+	if i < 0 {
+		t.Fatalf("the script has no %q", start)
+	}
+	block := Script[i:]
+	j := strings.Index(block, end)
+	if j < 0 {
+		t.Fatalf("the script's %q has no end %q", start, end)
+	}
+	return block[:j]
 }

@@ -147,6 +147,26 @@ type VolumeRepairResult struct {
 	Output   string `json:"output"`
 }
 
+// Repair-Volume's verdicts on a volume (the Output of MSFT_Volume.Repair,
+// which the Storage module shows by these names), as volume.scan and
+// volume.spotfix report them.
+const (
+	RepairNoErrorsFound    = "NoErrorsFound"    // nothing to fix
+	RepairScanNeeded       = "ScanNeeded"       // an online scan must run first
+	RepairSpotFixNeeded    = "SpotFixNeeded"    // the scan logged corruptions a spot-fix repairs
+	RepairFullRepairNeeded = "FullRepairNeeded" // only an offline full repair (chkdsk /F) can fix it
+)
+
+// VolumeCheckResult reports Repair-Volume -Scan (online: the volume stays
+// mounted, corruptions are logged in its $Corrupt file) or -SpotFix (the
+// volume goes offline briefly to fix only what was logged): the verdict,
+// and the NTFS dirty bit before and after.
+type VolumeCheckResult struct {
+	Status   string `json:"status"`
+	WasDirty bool   `json:"was_dirty"`
+	Dirty    bool   `json:"dirty"`
+}
+
 // VolumeCloseSessionsResult counts what was closed.
 type VolumeCloseSessionsResult struct {
 	ClosedFiles    int `json:"closed_files"`

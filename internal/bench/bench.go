@@ -59,6 +59,9 @@ type Report struct {
 	Failover  Failover
 	DFS       DFSFailover // the DFS failover, under the failover's latency model
 	Hosts     int
+
+	// ServiceAddress is the failover with a service address, as clients saw it.
+	ServiceAddress ClientOutage
 }
 
 const floorRun = "terraform_data floor"
@@ -190,6 +193,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep.DFS, err = runDFSFailover(ctx, o, tf, progress)
+	if err != nil {
+		return nil, err
+	}
+	rep.ServiceAddress, err = runServiceAddressFailover(ctx, o, tf, progress)
 	if err != nil {
 		return nil, err
 	}

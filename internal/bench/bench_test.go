@@ -72,9 +72,24 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 	if d := rep.DFS; d.Pending != "" || d.PlannedWall <= 0 || d.Latency != rep.Failover.Latency {
 		t.Errorf("the DFS failover was not measured under the failover's model: %+v", d)
 	}
+	for _, c := range []ClientOutage{rep.Failover.Clients, rep.DFS.Clients} {
+		if c.Pending != "" || c.Warm != clientWarm || c.Unrecovered != 0 {
+			t.Errorf("the Windows clients were not measured through the %s failover: %+v", c.Approach, c)
+		}
+	}
+	// A warm client keeps the old server's address for the rest of its
+	// cached answer's TTL; the median one has about half of 60 s left.
+	if c := rep.Failover.Clients; c.Median < 10*time.Second || c.Worst < c.Median || c.Fresh >= c.Median {
+		t.Errorf("alias only: fresh %s, warm median %s, worst %s", c.Fresh, c.Median, c.Worst)
+	}
+	_, noExample := os.Stat(filepath.Join(root, serviceAddressVars))
+	if sa := rep.ServiceAddress; (noExample != nil) != (sa.Pending != "") {
+		t.Errorf("service address row %+v, example there: %v", sa, noExample == nil)
+	}
 	var out bytes.Buffer
 	rep.Render(&out)
-	for _, want := range []string{"| none | winfs persistent |", "terraform_data floor", "failover apply (server1 -> server2)", "DFS failover of examples/dfs-failover", "Targets:"} {
+	for _, want := range []string{"| none | winfs persistent |", "terraform_data floor", "failover apply (server1 -> server2)", "DFS failover of examples/dfs-failover", "Targets:",
+		"| alias only | examples/failover |", "| service address | " + serviceAddressExample + " |", "| DFS | examples/dfs-failover |"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, out.String())
 		}

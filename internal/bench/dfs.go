@@ -2,14 +2,10 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
-	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 )
 
 // DFSFailover is the DFS way to fail over, examples/dfs-failover on a DFS
@@ -26,6 +22,8 @@ type DFSFailover struct {
 	PlannedWall   time.Duration
 	PlannedOutage time.Duration
 	CrashOutage   time.Duration
+	// Clients is what the lab's DFS clients saw of the planned failover.
+	Clients ClientOutage
 }
 
 const (
@@ -37,34 +35,16 @@ const (
 )
 
 func runDFSFailover(ctx context.Context, o Options, tf *tfRunner, progress func(string, ...any)) (DFSFailover, error) {
-	src := filepath.Join(o.ModuleRoot, dfsFailoverExample)
-	if _, err := os.Stat(filepath.Join(src, "main.tf")); err != nil {
-		return DFSFailover{Pending: "pending " + dfsFailoverExample}, nil //nolint:nilerr // no example is a pending row
+	if !hasExample(o, dfsFailoverExample) {
+		return DFSFailover{Pending: "pending " + dfsFailoverExample}, nil
 	}
 	lat := failoverLatency(o)
-	l, err := lab.Start(lab.Options{Scenario: lab.DFSScenario(), Latency: lat})
+	l, dir, err := exampleLab(o, lab.DFSScenario(), dfsFailoverExample, false, false)
 	if err != nil {
-		return DFSFailover{}, fmt.Errorf("starting the DFS lab: %w", err)
+		return DFSFailover{}, err
 	}
 	defer l.Close()
-	dir := filepath.Join(o.WorkDir, "dfs-failover")
-	if err := tfcli.CopyConfig(src, dir); err != nil {
-		return DFSFailover{}, err
-	}
-	caFile := filepath.Join(o.WorkDir, "dfs-lab-ca.pem")
-	if err := os.WriteFile(caFile, l.CACertPEM(), 0o644); err != nil {
-		return DFSFailover{}, err
-	}
-	raw, err := json.Marshal(l.Ready(caFile).Variables(false, false))
-	if err != nil {
-		return DFSFailover{}, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "lab.auto.tfvars.json"), raw, 0o600); err != nil {
-		return DFSFailover{}, err
-	}
-	apply := func(active string) (result, error) {
-		return tf.mustSucceed(ctx, dir, nil, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active="+active)
-	}
+	apply := func(active string) (result, error) { return applyActive(ctx, tf, dir, active) }
 	progress("dfs failover: applying %s with server1 active", dfsFailoverExample)
 	if _, err := apply("server1"); err != nil {
 		return DFSFailover{}, err
@@ -98,14 +78,19 @@ func runDFSFailover(ctx context.Context, o Options, tf *tfRunner, progress func(
 	}
 	progress("dfs failover: server1 -> server2 under latency %s, a client on %s", lat.Name, dfsProbePath)
 	before := probe.Report().Outage
-	res, err := apply("server2")
+	var res result
+	fleet, ferr := l.StartDFSClientFleet(dfsClientPath, lab.FleetOptions{Warm: clientWarm, Seed: clientSeed})
+	clients, err := withClients(fleet, ferr, "DFS", dfsFailoverExample, func() (err error) {
+		res, err = apply("server2")
+		return err
+	})
 	if err != nil {
 		return DFSFailover{}, err
 	}
 	if err := reach("server2"); err != nil {
 		return DFSFailover{}, err
 	}
-	f := DFSFailover{Latency: lat.Name, PlannedWall: res.wall, PlannedOutage: probe.Report().Outage - before}
+	f := DFSFailover{Latency: lat.Name, PlannedWall: res.wall, PlannedOutage: probe.Report().Outage - before, Clients: clients}
 	probe.SetWriting(true)
 	progress("dfs failover: server2 crashes")
 	before = probe.Report().Outage

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/winfs/terraform-provider-winfs/internal/agent"
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
 )
 
@@ -25,12 +24,14 @@ type Failover struct {
 	// Outage is how long a client that resolves the alias afresh (no DNS
 	// cache: the TTL is excluded) could not open every share.
 	Outage time.Duration
-	// Waits is the time the hosts spent in rescans and repairs, which no
-	// provider can avoid: the lab's per-operation counts times the model's
-	// figures.
+	// Waits is the time the hosts spent in rescans, NTFS checks and DNS
+	// updates, which no provider can avoid: what the lab's latency model
+	// charged (Stats.HostWait), summed though some of it overlapped.
 	Waits time.Duration
 	// PeakRSSKB is the provider's peak memory during the apply.
 	PeakRSSKB int64
+	// Clients is what the lab's Windows clients saw of the apply.
+	Clients ClientOutage
 }
 
 // Overhead is what the provider (and Terraform) add to the unavoidable waits.
@@ -42,19 +43,15 @@ const failoverExample = "examples/failover"
 // latency, then measures the failover to server2 under the realistic
 // model (or the last one asked for), with a client probe running.
 func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progress func(string, ...any)) (Failover, error) {
-	src := filepath.Join(o.ModuleRoot, failoverExample)
-	if _, err := os.Stat(filepath.Join(src, "main.tf")); err != nil {
-		return Failover{Pending: "pending " + failoverExample}, nil //nolint:nilerr // no example yet is a pending row, not a failure
+	if !hasExample(o, failoverExample) {
+		return Failover{Pending: "pending " + failoverExample}, nil
 	}
-	dir := filepath.Join(o.WorkDir, "failover")
-	if err := tfcli.CopyConfig(src, dir); err != nil {
-		return Failover{}, err
-	}
-	if err := writeFailoverVars(dir, o.WorkDir, l); err != nil {
+	dir, err := copyExample(o, l, failoverExample, filepath.Base(failoverExample), true, true)
+	if err != nil {
 		return Failover{}, err
 	}
 	progress("failover: applying %s with server1 active", failoverExample)
-	if _, err := tf.mustSucceed(ctx, dir, nil, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active=server1"); err != nil {
+	if _, err := applyActive(ctx, tf, dir, "server1"); err != nil {
 		return Failover{}, err
 	}
 	lat := failoverLatency(o)
@@ -65,14 +62,19 @@ func runFailover(ctx context.Context, o Options, tf *tfRunner, l *lab.Lab, progr
 		return Failover{}, err
 	}
 	progress("failover: server1 -> server2 under latency %s, a client probe on %d shares", lat.Name, len(shares))
-	res, err := tf.mustSucceed(ctx, dir, nil, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active=server2")
+	var res result
+	fleet, ferr := l.StartClientFleet(clientFleetOptions(shares))
+	clients, err := withClients(fleet, ferr, "alias only", failoverExample, func() (err error) {
+		res, err = applyActive(ctx, tf, dir, "server2")
+		return err
+	})
 	report := l.StopProbe()
 	if err != nil {
 		return Failover{}, err
 	}
-	f := Failover{Latency: lat.Name, Wall: res.wall, Outage: report.TotalOutage, PeakRSSKB: res.peakKB}
+	f := Failover{Latency: lat.Name, Wall: res.wall, Outage: report.TotalOutage, PeakRSSKB: res.peakKB, Clients: clients}
 	for _, st := range l.Stats() {
-		f.Waits += time.Duration(st.Ops[agent.StorageRescan.Name])*lat.Rescan + time.Duration(st.Ops[agent.VolumeRepair.Name])*lat.Repair
+		f.Waits += st.HostWait
 	}
 	return f, nil
 }
@@ -91,14 +93,57 @@ func failoverLatency(o Options) lab.Latency {
 	return lat
 }
 
-// writeFailoverVars gives the example the lab's endpoints and credentials,
-// as `winfs-lab tfvars --san --dns` prints them.
-func writeFailoverVars(dir, workDir string, l *lab.Lab) error {
-	raw, err := json.Marshal(l.Ready(filepath.Join(workDir, "lab-ca.pem")).Variables(true, true))
+// hasExample says whether the repository has an example (without it, its
+// row is pending rather than failed).
+func hasExample(o Options, example string) bool {
+	_, err := os.Stat(filepath.Join(o.ModuleRoot, example, "main.tf"))
+	return err == nil
+}
+
+// exampleLab starts a lab of its own for an example, under the failovers'
+// latency model, and copies the example for it (see copyExample). The
+// caller closes the lab.
+func exampleLab(o Options, sc lab.Scenario, example string, san, dns bool) (*lab.Lab, string, error) {
+	return exampleLabIn(o, sc, example, filepath.Base(example), san, dns)
+}
+
+// exampleLabIn is exampleLab with the copy in the work directory's folder
+// name (two runs of one example need two folders).
+func exampleLabIn(o Options, sc lab.Scenario, example, name string, san, dns bool) (*lab.Lab, string, error) {
+	l, err := lab.Start(lab.Options{Scenario: sc, Latency: failoverLatency(o)})
 	if err != nil {
-		return err
+		return nil, "", fmt.Errorf("starting a lab for %s: %w", example, err)
 	}
-	return os.WriteFile(filepath.Join(dir, "lab.auto.tfvars.json"), raw, 0o600)
+	dir, err := copyExample(o, l, example, name, san, dns)
+	if err != nil {
+		l.Close()
+		return nil, "", err
+	}
+	return l, dir, nil
+}
+
+// applyActive is terraform apply -var active=<server> in dir.
+func applyActive(ctx context.Context, tf *tfRunner, dir, active string) (result, error) {
+	return tf.mustSucceed(ctx, dir, nil, []int{0}, "apply", "-auto-approve", "-no-color", "-input=false", "-var", "active="+active)
+}
+
+// copyExample copies an example into the work directory with the lab's CA
+// and its endpoints and credentials, as `winfs-lab tfvars` prints them
+// (san, dns: its --san and --dns).
+func copyExample(o Options, l *lab.Lab, example, name string, san, dns bool) (string, error) {
+	dir := filepath.Join(o.WorkDir, name)
+	if err := tfcli.CopyConfig(filepath.Join(o.ModuleRoot, example), dir); err != nil {
+		return "", err
+	}
+	caFile := filepath.Join(dir, "lab-ca.pem")
+	if err := os.WriteFile(caFile, l.CACertPEM(), 0o644); err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(l.Ready(caFile).Variables(san, dns))
+	if err != nil {
+		return "", err
+	}
+	return dir, os.WriteFile(filepath.Join(dir, "lab.auto.tfvars.json"), raw, 0o600)
 }
 
 // servedShares lists the shares a host serves outside C: (the failover's).

@@ -75,7 +75,7 @@ func (r *Report) Targets() []Target {
 		out = append(out, verdict("provider peak memory under 150 MB (persistent, as shipped)", shipped*1024 < 150e6,
 			fmt.Sprintf("%s; worst of every run %s (%s)", megabytes(shipped), megabytes(worst), worstRun)))
 	}
-	return out
+	return append(out, r.clientTargets()...)
 }
 
 func verdict(name string, ok bool, detail string) Target {
@@ -111,6 +111,7 @@ func (r *Report) Render(w io.Writer) {
 	}
 	fmt.Fprintf(w, "| %s | failover apply (server1 -> server2) of %s | %s |||||||\n", r.Failover.Latency, failoverExample, r.Failover)
 	fmt.Fprintf(w, "| %s | DFS failover of %s (same run) | %s |||||||\n", r.DFS.Latency, dfsFailoverExample, r.DFS)
+	r.renderClients(w)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Targets:")
 	for _, t := range r.Targets() {

@@ -17,7 +17,7 @@ import (
 // one left (the spare disk's volume). Every operation of agent.Ops has at
 // least one case (the package's test checks it), and every operation gets
 // the strict-params case below.
-var Cases = slices.Concat(helloCases, registryCases, shareCases, storageCases, dnsCases, dfsCases, dfsrCases, statusCases, directoryCases, serviceCases, strictParamsCases())
+var Cases = slices.Concat(helloCases, registryCases, shareCases, storageCases, dnsCases, dfsCases, dfsrCases, statusCases, directoryCases, serviceCases, addressCases, strictParamsCases())
 
 var helloCases = []Case{
 	{Op: agent.Hello.Name, Name: "answers the protocol, the script's hash and the computer name", Run: func(ctx context.Context, r *Run) error {

@@ -73,6 +73,11 @@ func TestLabPassesTheSuite(t *testing.T) {
 					t.Errorf("share %s left behind", s.Name)
 				}
 			}
+			for _, a := range h.Addresses() {
+				if a.SkipAsSource {
+					t.Errorf("address %s left behind", a.Address)
+				}
+			}
 		})
 	}
 }

@@ -88,6 +88,8 @@ func StartLab(o LabOptions) (*LabTarget, error) {
 		cfg.DNSZone = strings.TrimSuffix(lab.DNSZone, ".")
 	}
 	cfg.DFSServer = server
+	// An address of the servers' subnet that nothing on the lab's LAN has.
+	cfg.SpareAddress, cfg.Interface = "192.168.0.77/24", lab.InterfaceAlias
 	return &LabTarget{Lab: l, Config: cfg}, nil
 }
 

@@ -177,6 +177,14 @@ var storageCases = []Case{
 		_, err := r.C.VolumeRepair(ctx, noSuchGUID)
 		return wantCode(err, agent.CodeVolumeNotFound)
 	}},
+	{Op: agent.VolumeScan.Name, Name: "an unknown volume is volume_not_found", Run: func(ctx context.Context, r *Run) error {
+		_, err := r.scan(ctx, noSuchGUID)
+		return wantCode(err, agent.CodeVolumeNotFound)
+	}},
+	{Op: agent.VolumeSpotFix.Name, Name: "an unknown volume is volume_not_found", Run: func(ctx context.Context, r *Run) error {
+		_, err := r.spotFix(ctx, noSuchGUID)
+		return wantCode(err, agent.CodeVolumeNotFound)
+	}},
 	{Op: agent.VolumeCloseSessions.Name, Name: "an unknown volume is volume_not_found", Run: func(ctx context.Context, r *Run) error {
 		_, err := r.C.VolumeCloseSessions(ctx, noSuchGUID)
 		return wantCode(err, agent.CodeVolumeNotFound)
@@ -365,19 +373,16 @@ var storageCases = []Case{
 		}
 		return nil
 	}},
-	{Op: agent.VolumeRepair.Name, Needs: NeedsDisk, Name: "a read-only disk is disk_read_only", Run: func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
-			return err
-		}
-		t, f := true, false
-		if _, err := r.C.DiskSet(ctx, agent.DiskSetParams{Disk: r.DiskSerial, ReadOnly: &t}); err != nil {
-			return step("disk.set read-only", err)
-		}
-		_, rerr := r.C.VolumeRepair(ctx, guid)
-		_, err = r.C.DiskSet(ctx, agent.DiskSetParams{Disk: r.DiskSerial, ReadOnly: &f})
-		return errors.Join(wantCode(rerr, agent.CodeDiskReadOnly), step("disk.set writable", err))
-	}},
+	{Op: agent.VolumeRepair.Name, Needs: NeedsDisk, Name: "a read-only disk is disk_read_only", Run: refusedReadOnly(func(ctx context.Context, r *Run, guid string) error {
+		_, err := r.C.VolumeRepair(ctx, guid)
+		return err
+	})},
+	{Op: agent.VolumeScan.Name, Needs: NeedsDisk, Name: "scans a clean volume online: NoErrorsFound, not dirty", Run: cleanCheck((*Run).scan)},
+	{Op: agent.VolumeSpotFix.Name, Needs: NeedsDisk, Name: "spot-fixes a clean volume: NoErrorsFound, not dirty", Run: cleanCheck((*Run).spotFix)},
+	{Op: agent.VolumeSpotFix.Name, Needs: NeedsDisk, Name: "a read-only disk is disk_read_only", Run: refusedReadOnly(func(ctx context.Context, r *Run, guid string) error {
+		_, err := r.spotFix(ctx, guid)
+		return err
+	})},
 	{Op: agent.VolumeDismount.Name, Needs: NeedsDisk, Name: "dismounts the spare volume, then finds nothing to remove", Run: func(ctx context.Context, r *Run) error {
 		guid, err := r.needVolume()
 		if err != nil {
@@ -394,4 +399,49 @@ var storageCases = []Case{
 		}
 		return nil
 	}},
+}
+
+func (r *Run) scan(ctx context.Context, guid string) (agent.VolumeCheckResult, error) {
+	return r.C.VolumeScan(ctx, guid)
+}
+
+func (r *Run) spotFix(ctx context.Context, guid string) (agent.VolumeCheckResult, error) {
+	return r.C.VolumeSpotFix(ctx, guid)
+}
+
+// cleanCheck runs a scan or spot-fix on the spare volume, which is clean:
+// nothing found, the dirty bit clear before and after.
+func cleanCheck(check func(*Run, context.Context, string) (agent.VolumeCheckResult, error)) func(context.Context, *Run) error {
+	return func(ctx context.Context, r *Run) error {
+		guid, err := r.needVolume()
+		if err != nil {
+			return err
+		}
+		res, err := check(r, ctx, guid)
+		if err != nil {
+			return step("check", err)
+		}
+		if res.Status != agent.RepairNoErrorsFound || res.WasDirty || res.Dirty {
+			return failf("got %+v, want status %s and the dirty bit clear", res, agent.RepairNoErrorsFound)
+		}
+		return nil
+	}
+}
+
+// refusedReadOnly makes the spare disk read-only, runs repair on its
+// volume, which must fail with disk_read_only, and makes it writable again.
+func refusedReadOnly(repair func(ctx context.Context, r *Run, guid string) error) func(context.Context, *Run) error {
+	return func(ctx context.Context, r *Run) error {
+		guid, err := r.needVolume()
+		if err != nil {
+			return err
+		}
+		t, f := true, false
+		if _, err := r.C.DiskSet(ctx, agent.DiskSetParams{Disk: r.DiskSerial, ReadOnly: &t}); err != nil {
+			return step("disk.set read-only", err)
+		}
+		rerr := repair(ctx, r, guid)
+		_, err = r.C.DiskSet(ctx, agent.DiskSetParams{Disk: r.DiskSerial, ReadOnly: &f})
+		return errors.Join(wantCode(rerr, agent.CodeDiskReadOnly), step("disk.set writable", err))
+	}
 }

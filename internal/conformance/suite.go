@@ -53,6 +53,9 @@ const (
 	// NeedsDFS: cases that make a standalone DFS namespace of their own
 	// on the server named by DFSServer.
 	NeedsDFS
+	// NeedsAddress: cases that add the spare address to Interface and
+	// remove it.
+	NeedsAddress
 )
 
 // Case is one expectation about one operation of the contract.
@@ -85,6 +88,11 @@ type Config struct {
 	// <computer>) to the server's own computer account and remove it.
 	Directory bool
 	DFSServer string // the server's host name for its scratch DFS namespace; "" skips the DFS cases
+	// SpareAddress (address/prefix length, e.g. 192.168.0.77/24) is an
+	// address of Interface's subnet that no host uses; "" skips the cases
+	// that add and remove it.
+	SpareAddress string
+	Interface    string // the network adapter's name, e.g. Ethernet
 	// Endpoint reaches the server's WinRM listener directly, for the case
 	// that starts the loader with a console stdin; nil skips it.
 	Endpoint *windows.Endpoint
@@ -188,6 +196,8 @@ func Execute(ctx context.Context, cfg Config) Report {
 			res.Status, res.Reason = Skip, "directory changes not allowed (--directory)"
 		case c.Needs == NeedsDFS && cfg.DFSServer == "":
 			res.Status, res.Reason = Skip, "no DFS namespace server given (--dfs-server)"
+		case c.Needs == NeedsAddress && cfg.SpareAddress == "":
+			res.Status, res.Reason = Skip, "no spare address given (--spare-address, --interface)"
 		default:
 			res.Status, res.Reason = r.runCase(ctx, c)
 		}
@@ -297,6 +307,10 @@ func (r *Run) removeLeftovers(ctx context.Context) error {
 		} else {
 			errs = append(errs, err)
 		}
+	}
+	if r.SpareAddress != "" {
+		_, err := r.C.AddressRemove(ctx, r.spareParams().Address)
+		errs = append(errs, err)
 	}
 	errs = append(errs, r.dismountScratch(ctx))
 	values, err := r.C.RegistryList(ctx, agent.RegistryKeyRef{Hive: ScratchHive, Key: ScratchKey})

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
@@ -130,10 +131,11 @@ func (a *adminServer) putLatency(w http.ResponseWriter, r *http.Request) {
 
 // latencyJSON shows durations as Go duration strings rather than nanoseconds.
 func latencyJSON(l Latency) map[string]string {
-	return map[string]string{
-		"name": l.Name, "rtt": l.RTT.String(), "process_start": l.ProcessStart.String(), "rescan": l.Rescan.String(),
-		"chkdsk": l.Repair.String(), "volume_arrival": l.VolumeArrival.String(), "array_command": l.ArrayCommand.String(), "dns_update": l.DNSUpdate.String(),
+	out := map[string]string{"name": l.Name}
+	for _, f := range LatencyFigures {
+		out[strings.ReplaceAll(f.Name, "-", "_")] = f.Field(&l).String()
 	}
+	return out
 }
 
 func (a *adminServer) resetStats(w http.ResponseWriter, _ *http.Request) {

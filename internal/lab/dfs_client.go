@@ -60,6 +60,26 @@ func (l *Lab) NewDFSClient(now func() time.Time) *DFSClient {
 	return &DFSClient{l: l, now: now, rnd: rand.New(rand.NewSource(time.Now().UnixNano())), cache: map[string]*referral{}}
 }
 
+// ClientClock is a DFS client's clock that a test moves on, past the
+// referral TTLs, instead of waiting for them.
+type ClientClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClientClock is a clock standing at t.
+func NewClientClock(t time.Time) *ClientClock { return &ClientClock{t: t} }
+
+// Now is the clock's time, for NewDFSClient.
+func (c *ClientClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Add moves the clock on by d.
+func (c *ClientClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 // DFSOpen is where an open of a namespace path led.
 type DFSOpen struct {
 	Target string // the folder target used, e.g. \\server1\Finance

@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -13,19 +12,6 @@ const (
 	testNamespace = `\\corp.example.com\files`
 	testFolder    = testNamespace + `\Finance`
 )
-
-// fakeClock is a client's clock that tests move on.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // startDFSLab is the DFS scenario with the namespace and the folder of the
 // DFS article made through server1's agent: server1 first among all
@@ -65,8 +51,8 @@ func wantServer(t *testing.T, what string, o DFSOpen, err error, server string) 
 func TestDFSClientFailoverAndFailback(t *testing.T) {
 	for _, failback := range []bool{true, false} {
 		l := startDFSLab(t, failback)
-		clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
-		c := l.NewDFSClient(clock.now)
+		clock := NewClientClock(time.Unix(1_800_000_000, 0))
+		c := l.NewDFSClient(clock.Now)
 		o, err := c.Write(testFolder+`\a.txt`, "one")
 		wantServer(t, "first open", o, err, "server1")
 		if !l.Host("server1").Crash() {
@@ -77,10 +63,10 @@ func TestDFSClientFailoverAndFailback(t *testing.T) {
 		if !l.Host("server1").Boot() {
 			t.Fatal("server1 did not boot")
 		}
-		clock.add(30 * time.Second)
+		clock.Add(30 * time.Second)
 		_, o, err = c.Read(testFolder + `\b.txt`)
 		wantServer(t, "back up, referral not expired", o, err, "server2")
-		clock.add(31 * time.Second)
+		clock.Add(31 * time.Second)
 		_, o, err = c.Read(testFolder + `\readme.txt`)
 		want := "server2"
 		if failback {
@@ -94,8 +80,8 @@ func TestDFSClientFailoverAndFailback(t *testing.T) {
 // cached referral expires; an offline target is not referred at all.
 func TestDFSClientFollowsPrioritiesAfterTTL(t *testing.T) {
 	l := startDFSLab(t, true)
-	clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
-	c := l.NewDFSClient(clock.now)
+	clock := NewClientClock(time.Unix(1_800_000_000, 0))
+	c := l.NewDFSClient(clock.Now)
 	o, err := c.Write(testFolder+`\a.txt`, "one")
 	wantServer(t, "first open", o, err, "server1")
 	err = l.DFSDomain().UpdateFolder(testFolder, func(f *dfsn.Folder) error {
@@ -107,7 +93,7 @@ func TestDFSClientFollowsPrioritiesAfterTTL(t *testing.T) {
 	}
 	o, err = c.Write(testFolder+`\a.txt`, "two")
 	wantServer(t, "cached referral", o, err, "server1")
-	clock.add(61 * time.Second)
+	clock.Add(61 * time.Second)
 	o, err = c.Write(testFolder+`\a.txt`, "three")
 	wantServer(t, "new referral", o, err, "server2")
 	err = l.DFSDomain().UpdateFolder(testFolder, func(f *dfsn.Folder) error { f.Targets[1].State = "offline"; return nil })

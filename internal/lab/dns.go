@@ -84,18 +84,34 @@ func (l *Lab) DNSKey() ReadyTSIG {
 // name's address: target is the end of its CNAME chain (name itself when it
 // is no alias) and addrs its A records. Faults on the DNS server apply.
 func (l *Lab) Resolve(name string) (target string, addrs []string, err error) {
+	r, err := l.queryA(name)
+	if err != nil {
+		return "", nil, err
+	}
+	return answerAddrs(name, r)
+}
+
+// queryA sends one A query for name to the lab DNS server, over the wire.
+// An answer other than NOERROR is returned with an error naming its code.
+func (l *Lab) queryA(name string) (*dns.Msg, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	m := new(dns.Msg)
 	m.SetQuestion(dns.CanonicalName(dns.Fqdn(name)), dns.TypeA)
 	r, _, err := (&dns.Client{Timeout: 2 * time.Second}).ExchangeContext(ctx, m, l.DNSAddr())
 	if err != nil {
-		return "", nil, fmt.Errorf("resolving %s: %w", name, err)
+		return nil, fmt.Errorf("resolving %s: %w", name, err)
 	}
 	if r.Rcode != dns.RcodeSuccess {
-		return "", nil, fmt.Errorf("resolving %s: %s", name, dns.RcodeToString[r.Rcode])
+		return r, fmt.Errorf("resolving %s: %s", name, dns.RcodeToString[r.Rcode])
 	}
-	target = m.Question[0].Name
+	return r, nil
+}
+
+// answerAddrs reads an answer to an A query: the end of the CNAME chain and
+// the addresses (an error for an answer without any: NODATA).
+func answerAddrs(name string, r *dns.Msg) (target string, addrs []string, err error) {
+	target = dns.CanonicalName(dns.Fqdn(name))
 	for _, rr := range r.Answer {
 		switch x := rr.(type) {
 		case *dns.CNAME:

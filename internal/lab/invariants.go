@@ -14,7 +14,7 @@ const (
 	OneHostPerLUN     Invariant = "one host per LUN"       // a LUN mapped to two initiator groups
 	OneHostPerDisk    Invariant = "one host per disk"      // a disk online on two hosts: NTFS corruption
 	MountWithoutDisk  Invariant = "mount without its disk" // a letter still served after a surprise removal
-	DirtyVolumeServed Invariant = "dirty volume served"    // a dirty volume mounted before chkdsk /F /X
+	DirtyVolumeServed Invariant = "dirty volume served"    // a dirty volume mounted before its repair
 	AliasResolves     Invariant = "dns.alias"              // the alias is missing or leads to no address
 	AliasServesShares Invariant = "alias serves the shares"
 	SPNOnOneAccount   Invariant = "one account per SPN"            // an SPN on two computer accounts breaks Kerberos for it
@@ -49,6 +49,7 @@ var invariants = []func(l *Lab) []Violation{
 	disksSound,        // MountWithoutDisk, DirtyVolumeServed, OneHostPerDisk (volume.go)
 	spnsSound,         // SPNOnOneAccount, AliasSPNsOnTarget (spn.go)
 	dfsTargetsServe,   // DFSTargetsServe (dfs.go)
+	addressHeldOnce,   // ServiceAddressOnce (address.go)
 }
 
 // Invariants runs every check; an empty list means the estate is sound.

@@ -71,6 +71,7 @@ type Lab struct {
 	dfsLocal    map[string]*dfsn.Store // standalone namespaces, by server
 	dfsrGroups  *dfsr.Store            // DFS Replication configuration (dfsr_replication.go)
 	replication *replicator
+	net         *network // the LAN's devices beyond the servers (address.go)
 	sanPort     int
 	sanSSHPort  int
 	mu          sync.Mutex
@@ -147,6 +148,10 @@ func Start(opts Options) (*Lab, error) {
 	l.joinDFS()
 	l.startReplication()
 	if err := l.startDNS(); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := l.startNetwork(); err != nil {
 		l.Close()
 		return nil, err
 	}

@@ -15,9 +15,9 @@ import (
 )
 
 // The client probe acts as a Windows client opening \\files\<share>: it
-// resolves the alias over the wire on every open (no client DNS cache; the
-// caller reports the TTL effect separately), connects to the host the alias
-// leads to and opens the share there. The data lives on the LUN, so what is
+// resolves the alias over the wire on every open (no client DNS cache:
+// WinClient models the caches of a real client), connects to the address
+// the alias leads to and opens the share on the server that answers there. The data lives on the LUN, so what is
 // written before a failover is read back after it.
 
 // Stages of a probe failure; ProbeError.Stage.
@@ -109,13 +109,22 @@ func (l *Lab) probeOpen(alias, share, path string) (*winhost.Host, string, error
 	if path != "" && rel == "" {
 		return nil, "", probeErr(ProbeStageInput, nil, "path %q names no file", path)
 	}
-	target, _, err := l.Resolve(alias)
+	target, addrs, err := l.Resolve(alias)
 	if err != nil {
 		return nil, "", probeErr(ProbeStageDNS, err, "cannot resolve %s: %s", alias, dnsFailure(err))
 	}
-	name, ok := strings.CutSuffix(target, "."+DNSZone)
-	if !ok || l.servers[name] == nil {
-		return nil, "", probeErr(ProbeStageHost, nil, "%s leads to %s, which is no server of the lab", alias, target)
+	// The client connects to the address; whichever server answers on it
+	// serves the request (hostAt, shared with WinClient).
+	name, _, ok := l.hostAt(addrs[0])
+	if !ok {
+		// A server's own address while nothing answers there: the server
+		// is down or cut off, and openShareOn says which.
+		for _, n := range l.ServerNames() {
+			if l.hostAddr(n) == addrs[0] {
+				return l.openShareOn(alias, n, share, rel)
+			}
+		}
+		return nil, "", probeErr(ProbeStageHost, nil, "%s leads to %s (%s), where no server of the lab answers", alias, target, addrs[0])
 	}
 	return l.openShareOn(alias, name, share, rel)
 }
@@ -279,34 +288,36 @@ func (l *Lab) StartProbe(alias string, shares []string, interval time.Duration) 
 // ProbeReport is the watcher's report so far; the watcher keeps running.
 // Without a watcher it is the last one's final report (zero if none ran).
 func (l *Lab) ProbeReport() ProbeReport {
-	l.mu.Lock()
-	w := l.probe
-	l.mu.Unlock()
+	w := l.watcher()
 	if w == nil {
-		return ProbeReport{Shares: []string{}, Outages: []OutageWindow{}}
+		return noProbeReport()
 	}
 	return w.snapshot()
 }
 
+// watcher is the running watcher, or the last one; nil if none ran.
+func (l *Lab) watcher() *probeWatcher {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.probe
+}
+
+// noProbeReport is the report when no watcher ran: empty lists, not null.
+func noProbeReport() ProbeReport { return ProbeReport{Shares: []string{}, Outages: []OutageWindow{}} }
+
 // StopProbe stops the watcher and returns its final report (the last
 // report again when it is already stopped).
 func (l *Lab) StopProbe() ProbeReport {
-	l.mu.Lock()
-	w := l.probe
-	l.mu.Unlock()
+	w := l.watcher()
 	if w == nil {
-		return ProbeReport{Shares: []string{}, Outages: []OutageWindow{}}
+		return noProbeReport()
 	}
 	w.halt()
 	return w.snapshot()
 }
 
 // ProbeStarted says whether a watcher was ever started.
-func (l *Lab) ProbeStarted() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.probe != nil
-}
+func (l *Lab) ProbeStarted() bool { return l.watcher() != nil }
 
 func (w *probeWatcher) running() bool {
 	select {

@@ -54,7 +54,7 @@ func share(t *testing.T, h *winhost.Host, name, path string) {
 
 func unshare(t *testing.T, h *winhost.Host, name string) {
 	t.Helper()
-	agentDo[agent.ShareRemoveResult](t, h, agent.ShareRemove.Name, agent.ShareRemoveParams{Name: name, Scope: []string{`X:\`, `Y:\`}})
+	agentDo[agent.ShareRemoveResult](t, h, agent.ShareRemove.Name, agent.ShareRemoveParams{Name: name, Scope: []string{`X:\`, `Y:\`, `D:\`}})
 }
 
 func setAlias(t *testing.T, l *Lab, server string) {

@@ -23,7 +23,7 @@ func aliasServesShares(l *Lab) []Violation {
 	if !ok {
 		return nil // the dns.alias invariant reports a missing alias
 	}
-	aliasHost := strings.TrimSuffix(strings.TrimSuffix(strings.ToLower(target), "."), "."+strings.TrimSuffix(DNSZone, "."))
+	aliasHost, _ := l.serverOf(target)
 	var missing []string
 	for _, name := range l.ServerNames() {
 		if name == aliasHost {

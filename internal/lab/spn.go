@@ -57,8 +57,7 @@ func (l *Lab) aliasServer() (string, bool) {
 	if !ok {
 		return "", false
 	}
-	name, ok := strings.CutSuffix(strings.ToLower(target), "."+DNSZone)
-	return name, ok && l.servers[name] != nil
+	return l.serverOf(target)
 }
 
 // spnsSound is the SPN invariants: no SPN on two accounts (hard: Kerberos

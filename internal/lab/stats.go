@@ -2,6 +2,7 @@ package lab
 
 import (
 	"sync"
+	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab/array"
 	"github.com/winfs/terraform-provider-winfs/internal/lab/dnsserver"
@@ -19,6 +20,10 @@ type Stats struct {
 	// operation by name: what the provider asked, however it was batched.
 	AgentRequests int            `json:"agent_requests"`
 	Ops           map[string]int `json:"ops,omitempty"`
+	// HostWait is the time the latency model charged the agent's
+	// operations on the host (rescans, NTFS checks, DNS updates), summed
+	// over operations that may have overlapped.
+	HostWait time.Duration `json:"host_wait"`
 }
 
 // hostStats is one host's counters behind a lock.

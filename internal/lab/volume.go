@@ -9,7 +9,7 @@ import (
 // The disk layer's invariants: NTFS is corrupted when two hosts have the
 // same disk online ("one host per LUN"), a host keeps serving a letter whose disk is
 // gone after a surprise removal, and a dirty volume must be repaired
-// (chkdsk /F /X) before it is served. A host that is down sees no disks
+// (chkdsk /F /X, or a scan and spot-fix) before it is served. A host that is down sees no disks
 // and has no live mounts (winhost.Host.Disks and Mounts say so): a
 // powered-off server corrupts nothing, and a letter only recorded in
 // MountedDevices since a boot without its disk is not a mount.
@@ -33,7 +33,7 @@ func disksSound(l *Lab) []Violation {
 					Detail: fmt.Sprintf("%s still has %s for volume {%s} of LUN %s, but no longer sees the disk", name, m.Path, m.VolumeGUID, m.Serial)})
 			case m.Online && l.lunData.Dirty(m.Serial, m.Partition):
 				out = append(out, Violation{Invariant: DirtyVolumeServed,
-					Detail: fmt.Sprintf("%s serves %s from LUN %s partition %d, whose NTFS dirty bit is set: chkdsk /F /X must run first", name, m.Path, m.Serial, m.Partition)})
+					Detail: fmt.Sprintf("%s serves %s from LUN %s partition %d, whose NTFS dirty bit is set: it must be repaired first", name, m.Path, m.Serial, m.Partition)})
 			}
 		}
 	}

@@ -13,8 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -22,20 +20,15 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
-var (
-	_ resource.Resource                = (*aliasSPNResource)(nil)
-	_ resource.ResourceWithConfigure   = (*aliasSPNResource)(nil)
-	_ resource.ResourceWithImportState = (*aliasSPNResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*aliasSPNResource)(nil)
-)
-
 // NewAliasSPNResource is the winfs_alias_spn factory.
-func NewAliasSPNResource() resource.Resource { return &aliasSPNResource{} }
+func NewAliasSPNResource() resource.Resource {
+	return &aliasSPNResource{resourceBase{typeName: "_alias_spn"}}
+}
 
 // aliasSPNResource keeps an alias's service principal names on the
 // computer account of one server: a client asking for a ticket for
 // HOST/files gets one it can use only on the account that holds the name.
-type aliasSPNResource struct{ serverScoped }
+type aliasSPNResource struct{ resourceBase }
 
 type aliasSPNModel struct {
 	ID          types.String `tfsdk:"id"`
@@ -43,10 +36,6 @@ type aliasSPNModel struct {
 	SPNs        types.Set    `tfsdk:"spns"`
 	ReleaseFrom types.Set    `tfsdk:"release_from"`
 	Computer    types.String `tfsdk:"computer"`
-}
-
-func (r *aliasSPNResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_alias_spn"
 }
 
 func (r *aliasSPNResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -61,11 +50,7 @@ func (r *aliasSPNResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"the WinRM account the right to write the accounts' `servicePrincipalName` (Domain Admins, or a delegation of " +
 			"\"Validated write to service principal name\" and \"Write servicePrincipalName\").",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The SPNs, sorted and joined by commas.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The SPNs, sorted and joined by commas."),
 			"server": schema.StringAttribute{
 				MarkdownDescription: serverAttributeDescription + " Its computer account holds the SPNs; changing it moves them (an update, not a replacement).",
 				Required:            true,
@@ -103,10 +88,6 @@ func computerAccount() validator.String {
 			diags.AddAttributeError(at, "Invalid computer account", fmt.Sprintf("%s: %q %s.", at, s, d))
 		}
 	}}
-}
-
-func (r *aliasSPNResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan checks the server and keeps the known computer account while
@@ -176,23 +157,13 @@ func spnDiag(diags *diag.Diagnostics, server, summary string, err error) {
 	diags.AddError(summary, fmt.Sprintf("Through %s: %v", server, err))
 }
 
-// open reads the model from src into m and returns the client of its
-// server, or nil after an error.
-func (r *aliasSPNResource) open(ctx context.Context, src modelSource, m *aliasSPNModel, diags *diag.Diagnostics) *windows.Client {
-	diags.Append(src.Get(ctx, m)...)
-	if diags.HasError() {
-		return nil
-	}
-	return r.client(ctx, m.Server.ValueString(), diags)
-}
-
 // place moves the SPNs planned in src onto the planned server's account,
 // and takes the SPNs dropped from the configuration off the previous
 // holder (state, the zero model on create), which it then replaces with
 // the plan. It returns false after an error.
 func (r *aliasSPNResource) place(ctx context.Context, src modelSource, state *aliasSPNModel, diags *diag.Diagnostics) bool {
 	var plan aliasSPNModel
-	client := r.open(ctx, src, &plan, diags)
+	client := r.open(ctx, src, &plan, &plan.Server, diags)
 	if client == nil {
 		return false
 	}
@@ -251,7 +222,7 @@ func (r *aliasSPNResource) Update(ctx context.Context, req resource.UpdateReques
 // change to make.
 func (r *aliasSPNResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state aliasSPNModel
-	client := r.open(ctx, req.State, &state, &resp.Diagnostics)
+	client := r.open(ctx, req.State, &state, &state.Server, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
@@ -291,7 +262,7 @@ func (r *aliasSPNResource) Read(ctx context.Context, req resource.ReadRequest, r
 
 func (r *aliasSPNResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state aliasSPNModel
-	client := r.open(ctx, req.State, &state, &resp.Diagnostics)
+	client := r.open(ctx, req.State, &state, &state.Server, &resp.Diagnostics)
 	if client == nil || state.Computer.ValueString() == "" {
 		return
 	}

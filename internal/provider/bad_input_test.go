@@ -41,19 +41,22 @@ resource "winfs_smb_share_set" %q {
 	}
 	longLabel := strings.Repeat("a", 63)
 	cases := map[string]struct{ cfg, want string }{
-		"system drive":          {mount("server1", "C:", ""), fmt.Sprintf(mountRule, "C:") + ` .* C: is the system volume`},
-		"dot dot":               {mount("server1", `X:\Mounts\..`, ""), `".." is not a folder name`},
-		"bare dot dot":          {mount("server1", `..`, ""), `so it is a relative path`},
-		"device name":           {mount("server1", `C:\CON`, ""), `folder name "CON" is a reserved device name`},
-		"device name extension": {mount("server1", `C:\Mounts\lpt1.data`, ""), `folder name "lpt1.data" is a reserved device name`},
-		"trailing dot":          {mount("server1", `C:\Mounts\Data.`, ""), `ends in a dot or a space`},
-		"trailing space":        {mount("server1", `C:\Mounts\Data `, ""), `ends in a dot or a space`},
-		"control character":     {mount("server1", "C:\\Mounts\\Da\tta", ""), `has a control character`},
-		"relative":              {mount("server1", `Mounts\Data`, ""), `so it is a relative path`},
-		"drive relative":        {mount("server1", `C:Data`, ""), `must be followed by`},
-		"zero timeout":          {mount("server1", "N:", `timeouts = { create = "0s" }`), `"0s" must be a positive duration`},
-		"negative timeout":      {mount("server1", "N:", `timeouts = { create = "-5m" }`), `"-5m" must be a positive duration`},
-		"write cache enabled":   {mount("server1", "N:", `write_cache = "enabled"`), `Attribute write_cache value must be one of: \["disabled" "unchanged"\]`},
+		"system drive":           {mount("server1", "C:", ""), fmt.Sprintf(mountRule, "C:") + ` .* C: is the system volume`},
+		"dot dot":                {mount("server1", `X:\Mounts\..`, ""), `".." is not a folder name`},
+		"bare dot dot":           {mount("server1", `..`, ""), `so it is a relative path`},
+		"device name":            {mount("server1", `C:\CON`, ""), `folder name "CON" is a reserved device name`},
+		"device name extension":  {mount("server1", `C:\Mounts\lpt1.data`, ""), `folder name "lpt1.data" is a reserved device name`},
+		"trailing dot":           {mount("server1", `C:\Mounts\Data.`, ""), `ends in a dot or a space`},
+		"trailing space":         {mount("server1", `C:\Mounts\Data `, ""), `ends in a dot or a space`},
+		"control character":      {mount("server1", "C:\\Mounts\\Da\tta", ""), `has a control character`},
+		"relative":               {mount("server1", `Mounts\Data`, ""), `so it is a relative path`},
+		"drive relative":         {mount("server1", `C:Data`, ""), `must be followed by`},
+		"zero timeout":           {mount("server1", "N:", `timeouts = { create = "0s" }`), `"0s" must be a positive duration`},
+		"negative timeout":       {mount("server1", "N:", `timeouts = { create = "-5m" }`), `"-5m" must be a positive duration`},
+		"write cache enabled":    {mount("server1", "N:", `write_cache = "enabled"`), `Attribute write_cache value must be one of: \["disabled" "unchanged"\]`},
+		"repair of 0.x if_dirty": {mount("server1", "N:", `repair = "if_dirty"`), `repair must be "spotfix", "full" or "never": "if_dirty" is now "full"`},
+		"repair of 0.x always":   {mount("server1", "N:", `repair = "always"`), `repair must be "spotfix", "full" or "never": "always" is gone`},
+		"repair unknown":         {mount("server1", "N:", `repair = "chkdsk"`), `repair must be "spotfix", "full" or "never", not "chkdsk"`},
 		"service name slash": {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 resource "winfs_service" "bad" {
   server = "server1"

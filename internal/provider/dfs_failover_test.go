@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,19 +12,6 @@ import (
 )
 
 const dfsFailoverDir = "../../examples/dfs-failover"
-
-// testClock is a DFS client's clock the test moves past referral TTLs.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) pass(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // TestAccDFSFailover_example: examples/dfs-failover on the dfs lab. A
 // planned failover waits for DFS Replication (the backlog precondition),
@@ -46,8 +32,8 @@ func TestAccDFSFailover_example(t *testing.T) {
 	tf.WriteFile("lab.auto.tfvars.json", string(vars))
 
 	path := `\\corp.example.com\files\Finance\ledger.txt`
-	clock := &testClock{t: time.Unix(1_800_000_000, 0)}
-	client := l.NewDFSClient(clock.now)
+	clock := lab.NewClientClock(time.Unix(1_800_000_000, 0))
+	client := l.NewDFSClient(clock.Now)
 	open := func(what, server, want string) {
 		t.Helper()
 		got, o, err := client.Read(path)
@@ -87,7 +73,7 @@ func TestAccDFSFailover_example(t *testing.T) {
 	inStep("server1", "server2")
 	tf.Apply("-var", "active=server2")
 	open("cached referral after the switch", "server1", "v1")
-	clock.pass(61 * time.Second)
+	clock.Add(61 * time.Second)
 	open("referral expired after the switch", "server2", "v1")
 
 	// Crash of the active server: the client moves by itself.
@@ -97,12 +83,12 @@ func TestAccDFSFailover_example(t *testing.T) {
 	l.Host("server2").Boot()
 	inStep("server1", "server2")
 	open("server2 back, referral not expired", "server1", "v2")
-	clock.pass(61 * time.Second)
+	clock.Add(61 * time.Second)
 	open("failback after the referral expired", "server2", "v2")
 
 	// Planned failback.
 	tf.Apply("-var", "active=server1")
-	clock.pass(61 * time.Second)
+	clock.Add(61 * time.Second)
 	open("after the planned failback", "server1", "v2")
 	tf.PlanIsEmpty("-var", "active=server1")
 	if v := l.Invariants(); len(v) != 0 {

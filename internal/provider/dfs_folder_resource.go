@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -17,26 +16,51 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
-)
-
-var (
-	_ resource.Resource                   = (*dfsFolderResource)(nil)
-	_ resource.ResourceWithConfigure      = (*dfsFolderResource)(nil)
-	_ resource.ResourceWithImportState    = (*dfsFolderResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*dfsFolderResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*dfsFolderResource)(nil)
+	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
 // NewDFSFolderResource is the winfs_dfs_folder factory.
-func NewDFSFolderResource() resource.Resource { return &dfsFolderResource{} }
+func NewDFSFolderResource() resource.Resource {
+	return &dfsFolderResource{dfsCRUD[dfsFolderModel, agent.DFSFolderGetResult]{resourceBase{typeName: "_dfs_folder"}, dfsFolderObject}}
+}
 
-type dfsFolderResource struct{ serverScoped }
+type dfsFolderResource struct {
+	dfsCRUD[dfsFolderModel, agent.DFSFolderGetResult]
+}
+
+// dfsFolderObject is a folder with its targets, named by its path.
+var dfsFolderObject = dfsObject[dfsFolderModel, agent.DFSFolderGetResult]{
+	what: "folder", keyAttr: "path", nothing: "DFS folder",
+	ref:    func(m *dfsFolderModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Path} },
+	get:    (*windows.Client).DFSFolderGet,
+	exists: func(have agent.DFSFolderGetResult) bool { return have.Exists },
+	fill:   (*dfsFolderModel).fromServer,
+	conflict: func(plan *dfsFolderModel, have agent.DFSFolderGetResult) string {
+		if sameFolder(have.DFSFolderSettings, plan.settings()) {
+			return ""
+		}
+		return fmt.Sprintf("%s exists with other settings (ttl %d, target_failback %t, targets %s).",
+			plan.Path.ValueString(), have.TTL, have.TargetFailback, describeTargets(have.Targets))
+	},
+	set: func(ctx context.Context, c *windows.Client, m *dfsFolderModel) error {
+		return errorOf(c.DFSFolderSet(ctx, agent.DFSFolderSetParams{Path: m.Path.ValueString(), DFSFolderSettings: m.settings()}))
+	},
+	remove: func(ctx context.Context, c *windows.Client, p string) error {
+		return errorOf(c.DFSFolderRemove(ctx, p))
+	},
+	importModel: func(id string) (dfsFolderModel, error) {
+		server, p, err := dfsImportID(id, 3, false, dfsFolderExample)
+		if err != nil {
+			return dfsFolderModel{}, err
+		}
+		parts := strings.SplitN(strings.TrimPrefix(p, `\\`), `\`, 3)
+		return dfsFolderModel{Server: types.StringValue(server), Path: types.StringValue(p), Namespace: types.StringValue(`\\` + parts[0] + `\` + parts[1])}, nil
+	},
+}
 
 type dfsFolderModel struct {
 	ID             types.String              `tfsdk:"id"`
@@ -56,10 +80,6 @@ type dfsTargetModel struct {
 
 const dfsFolderExample = `\\corp.example.com\files\Finance`
 
-func (r *dfsFolderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_dfs_folder"
-}
-
 func (r *dfsFolderResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A folder of a DFS namespace with its exact set of folder targets, each with its state and referral priority, " +
@@ -67,11 +87,7 @@ func (r *dfsFolderResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"clients move when their cached referral expires (`ttl`). Targets are added first, then changed, then removed, so the folder " +
 			"is never without a target. A target's host may be spelled by short name or FQDN and in any case: it is the same target.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<server>:<path>`; also the import ID, e.g. `server1:\\\\corp.example.com\\files\\Finance`.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":     idAttribute("`<server>:<path>`; also the import ID, e.g. `server1:\\\\corp.example.com\\files\\Finance`."),
 			"server": resourceServerAttribute(" Changing it replaces the resource."),
 			"namespace": schema.StringAttribute{
 				MarkdownDescription: "The namespace the folder belongs to, e.g. `\\\\corp.example.com\\files` (usually a `winfs_dfs_namespace`'s `path`).",
@@ -124,10 +140,6 @@ func (r *dfsFolderResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 	}
 }
 
-func (r *dfsFolderResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configure(req.ProviderData, &resp.Diagnostics)
-}
-
 // folderUnder says whether folder is a path below namespace.
 func folderUnder(namespace, folder string) bool {
 	ns := strings.TrimRight(namespace, `\`) + `\`
@@ -161,10 +173,6 @@ func (r *dfsFolderResource) ValidateConfig(ctx context.Context, req resource.Val
 	duplicateTargets(func(n string) path.Path { return path.Root("targets").AtMapKey(n) }, names, &resp.Diagnostics)
 }
 
-func (r *dfsFolderResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
-}
-
 // settings is what dfs.folder.set takes, targets sorted by name so the
 // request (and the target that creates the folder) is always the same.
 func (m dfsFolderModel) settings() agent.DFSFolderSettings {
@@ -195,41 +203,6 @@ func sameFolder(have, want agent.DFSFolderSettings) bool {
 	return true
 }
 
-func (r *dfsFolderResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan dfsFolderModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	p, want := plan.Path.ValueString(), plan.settings()
-	have, err := c.DFSFolderGet(ctx, p)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the folder", fmt.Sprintf("Reading %s through %s: %v", p, plan.Server.ValueString(), err))
-		return
-	}
-	switch {
-	case have.Exists && sameFolder(have.DFSFolderSettings, want):
-		tflog.Info(ctx, "folder already as declared; adopting it", map[string]any{"path": p})
-	case have.Exists:
-		resp.Diagnostics.AddAttributeError(path.Root("path"), "Folder already exists",
-			fmt.Sprintf("%s exists with other settings (ttl %d, target_failback %t, targets %s).\n\n%s",
-				p, have.TTL, have.TargetFailback, describeTargets(have.Targets), dfsImportAdvice(plan.Server.ValueString(), p)))
-		return
-	default:
-		tflog.Info(ctx, "creating folder", map[string]any{"path": p, "targets": len(want.Targets)})
-		if _, err := c.DFSFolderSet(ctx, agent.DFSFolderSetParams{Path: p, DFSFolderSettings: want}); err != nil {
-			resp.Diagnostics.AddError("Cannot create the folder", fmt.Sprintf("Creating %s through %s: %v", p, plan.Server.ValueString(), err))
-			return
-		}
-	}
-	plan.ID = types.StringValue(plan.Server.ValueString() + ":" + p)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-}
-
 func describeTargets(ts []agent.DFSTarget) string {
 	parts := make([]string, len(ts))
 	for i, t := range ts {
@@ -238,20 +211,9 @@ func describeTargets(ts []agent.DFSTarget) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// read fills m from the server; false when the folder is gone.
-func (r *dfsFolderResource) read(ctx context.Context, m *dfsFolderModel, diags *diag.Diagnostics) bool {
-	c := r.client(ctx, m.Server.ValueString(), diags)
-	if c == nil {
-		return false
-	}
-	have, err := c.DFSFolderGet(ctx, m.Path.ValueString())
-	if err != nil {
-		diags.AddError("Cannot read the folder", fmt.Sprintf("Reading %s through %s: %v", m.Path.ValueString(), m.Server.ValueString(), err))
-		return false
-	}
-	if !have.Exists {
-		return false
-	}
+// fromServer records the folder's settings and targets as the server has
+// them, each target under m's spelling of it.
+func (m *dfsFolderModel) fromServer(have agent.DFSFolderGetResult) {
 	mine := make([]string, 0, len(m.Targets))
 	for k := range m.Targets {
 		mine = append(mine, k)
@@ -267,58 +229,4 @@ func (r *dfsFolderResource) read(ctx context.Context, m *dfsFolderModel, diags *
 	}
 	m.TTL = types.Int64Value(have.TTL)
 	m.TargetFailback = types.BoolValue(have.TargetFailback)
-	m.ID = types.StringValue(m.Server.ValueString() + ":" + m.Path.ValueString())
-	return true
-}
-
-func (r *dfsFolderResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	refreshOrForget(ctx, req, resp, r.read, func(ctx context.Context, m *dfsFolderModel) {
-		tflog.Info(ctx, "folder is gone; it will be created again", map[string]any{"path": m.Path.ValueString()})
-	})
-}
-
-func (r *dfsFolderResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan dfsFolderModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	p := plan.Path.ValueString()
-	tflog.Info(ctx, "setting folder", map[string]any{"path": p})
-	if _, err := c.DFSFolderSet(ctx, agent.DFSFolderSetParams{Path: p, DFSFolderSettings: plan.settings()}); err != nil {
-		resp.Diagnostics.AddError("Cannot update the folder", fmt.Sprintf("Setting %s through %s: %v", p, plan.Server.ValueString(), err))
-		return
-	}
-	plan.ID = types.StringValue(plan.Server.ValueString() + ":" + p)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-}
-
-func (r *dfsFolderResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state dfsFolderModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(ctx, state.Server.ValueString(), &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	if _, err := c.DFSFolderRemove(ctx, state.Path.ValueString()); err != nil {
-		resp.Diagnostics.AddError("Cannot remove the folder", fmt.Sprintf("Removing %s through %s: %v", state.Path.ValueString(), state.Server.ValueString(), err))
-	}
-}
-
-func (r *dfsFolderResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	server, p, err := dfsImportID(req.ID, 3, false, dfsFolderExample)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
-		return
-	}
-	parts := strings.SplitN(strings.TrimPrefix(p, `\\`), `\`, 3)
-	m := dfsFolderModel{Server: types.StringValue(server), Path: types.StringValue(p), Namespace: types.StringValue(`\\` + parts[0] + `\` + parts[1])}
-	importByRead(ctx, resp, m, r.read, fmt.Sprintf("There is no DFS folder %s (read through %s).", p, server))
 }

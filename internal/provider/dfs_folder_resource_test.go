@@ -81,9 +81,8 @@ func TestAccDFSFolder_failover(t *testing.T) {
 	update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction("winfs_dfs_folder.finance", plancheck.ResourceActionUpdate),
 	}}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             labFolder(l, 0),
+	accTest(t, resource.TestCase{
+		CheckDestroy: labFolder(l, 0),
 		Steps: []resource.TestStep{
 			{
 				Config: folderConfig(l, "server1", 5),
@@ -147,8 +146,7 @@ func TestAccDFSFolder_adoption(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seq uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      folderConfig(l, "server2", 0),
@@ -181,9 +179,7 @@ func TestAccDFSFolder_adoption(t *testing.T) {
 // TestAccDFSBadInputsRefusedAtPlan: each bad input is an error of the plan
 // naming the attribute and what it accepts.
 func TestAccDFSBadInputsRefusedAtPlan(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	folder := func(ns, p, targets, extra string) string {
 		return acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_dfs_folder" "bad" {

@@ -55,9 +55,8 @@ func TestAccDFSNamespace_lifecycle(t *testing.T) {
 	t.Parallel()
 	l := testLab(t)
 	two := `"\\\\server1\\files", "\\\\server2\\files"`
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             labRoot(l, nil, 0, false),
+	accTest(t, resource.TestCase{
+		CheckDestroy: labRoot(l, nil, 0, false),
 		Steps: []resource.TestStep{
 			{
 				Config: namespaceConfig(l, two, 300, true),
@@ -101,8 +100,7 @@ func TestAccDFSNamespace_adoption(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seq uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      namespaceConfig(l, `"\\\\server1\\files"`, 60, true),

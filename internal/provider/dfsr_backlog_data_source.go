@@ -13,12 +13,12 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
 
-var _ datasource.DataSourceWithConfigure = (*dfsrBacklogDataSource)(nil)
-
 // NewDFSRBacklogDataSource is the winfs_dfsr_backlog factory.
-func NewDFSRBacklogDataSource() datasource.DataSource { return &dfsrBacklogDataSource{} }
+func NewDFSRBacklogDataSource() datasource.DataSource {
+	return &dfsrBacklogDataSource{dataSourceBase{typeName: "_dfsr_backlog"}}
+}
 
-type dfsrBacklogDataSource struct{ serverScoped }
+type dfsrBacklogDataSource struct{ dataSourceBase }
 
 type dfsrBacklogModel struct {
 	Server      types.String `tfsdk:"server"`
@@ -28,10 +28,6 @@ type dfsrBacklogModel struct {
 	Destination types.String `tfsdk:"destination"`
 	Files       types.Int64  `tfsdk:"files"`
 	AtLeast     types.Bool   `tfsdk:"at_least"`
-}
-
-func (d *dfsrBacklogDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_dfsr_backlog"
 }
 
 func (d *dfsrBacklogDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -59,17 +55,9 @@ func (d *dfsrBacklogDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 	}
 }
 
-func (d *dfsrBacklogDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.configure(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *dfsrBacklogDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m dfsrBacklogModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := d.client(ctx, m.Server.ValueString(), &resp.Diagnostics)
+	c := d.open(ctx, req.Config, &m, &m.Server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}

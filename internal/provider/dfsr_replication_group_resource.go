@@ -11,33 +11,77 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
-)
-
-var (
-	_ resource.Resource                   = (*dfsrGroupResource)(nil)
-	_ resource.ResourceWithConfigure      = (*dfsrGroupResource)(nil)
-	_ resource.ResourceWithImportState    = (*dfsrGroupResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*dfsrGroupResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*dfsrGroupResource)(nil)
+	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
 // NewDFSRReplicationGroupResource is the winfs_dfsr_replication_group factory.
-func NewDFSRReplicationGroupResource() resource.Resource { return &dfsrGroupResource{} }
+func NewDFSRReplicationGroupResource() resource.Resource {
+	return &dfsrGroupResource{dfsCRUD[dfsrGroupModel, agent.DFSRGroupGetResult]{resourceBase{typeName: "_dfsr_replication_group"}, dfsrGroupObject}}
+}
 
-type dfsrGroupResource struct{ serverScoped }
+type dfsrGroupResource struct {
+	dfsCRUD[dfsrGroupModel, agent.DFSRGroupGetResult]
+}
+
+// dfsrGroupObject is a replication group, named by its name.
+var dfsrGroupObject = dfsObject[dfsrGroupModel, agent.DFSRGroupGetResult]{
+	what: "replication group", keyAttr: "name", nothing: "replication group",
+	ref:    func(m *dfsrGroupModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Name} },
+	get:    (*windows.Client).DFSRGroupGet,
+	exists: func(have agent.DFSRGroupGetResult) bool { return have.Exists },
+	fill:   (*dfsrGroupModel).fromServer,
+	conflict: func(plan *dfsrGroupModel, have agent.DFSRGroupGetResult) string {
+		found := *plan
+		found.fromServer(have)
+		if dfsrSame(found, *plan) {
+			return ""
+		}
+		return fmt.Sprintf("Replication group %s exists with other settings (members %v, topology %s, schedule %t).",
+			plan.Name.ValueString(), have.Members, found.Topology.ValueString(), found.Schedule.ValueBool())
+	},
+	set: func(ctx context.Context, c *windows.Client, m *dfsrGroupModel) error {
+		return errorOf(c.DFSRGroupSet(ctx, agent.DFSRGroupSetParams{Name: m.Name.ValueString(), DFSRGroupSettings: m.settings()}))
+	},
+	remove: func(ctx context.Context, c *windows.Client, name string) error {
+		return errorOf(c.DFSRGroupRemove(ctx, name))
+	},
+	importModel: dfsrImportModel,
+	imported:    findHub,
+}
+
+// dfsrImportModel is the group "<server>:<name>" names, with the
+// defaults a read keeps unless the server differs.
+func dfsrImportModel(id string) (dfsrGroupModel, error) {
+	server, name, ok := strings.Cut(strings.TrimSpace(id), ":")
+	if !ok || server == "" || !dfsrNamePattern.MatchString(name) {
+		return dfsrGroupModel{}, fmt.Errorf("import ID %q must be <server>:<group name>, e.g. server1:Files", id)
+	}
+	return dfsrGroupModel{Server: types.StringValue(server), Name: types.StringValue(name), Topology: types.StringValue(topologyFullMesh), Hub: types.StringNull(), Schedule: types.BoolValue(true)}, nil
+}
+
+// findHub names the topology of an imported group whose connections are
+// a hub connected to every other member.
+func findHub(m *dfsrGroupModel, have agent.DFSRGroupGetResult) {
+	if m.Topology.ValueString() != topologyOther {
+		return
+	}
+	for _, hub := range m.Members {
+		h := dfsrGroupModel{Members: m.Members, Topology: types.StringValue(topologyHubAndSpoke), Hub: types.StringValue(hub)}
+		if slices.Equal(pairSet(have.Connections), pairSet(h.connections())) {
+			m.Topology, m.Hub = h.Topology, h.Hub
+		}
+	}
+}
 
 type dfsrGroupModel struct {
 	ID       types.String               `tfsdk:"id"`
@@ -70,21 +114,13 @@ var (
 	dfsrContentPath = regexp.MustCompile(`^[A-Za-z]:\\([^\\/:*?"<>|]+(\\[^\\/:*?"<>|]+)*)?$`)
 )
 
-func (r *dfsrGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_dfsr_replication_group"
-}
-
 func (r *dfsrGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A DFS Replication group managed through the agent on `server` with the DFSR cmdlets: its members, " +
 			"its replicated folders with each member's content path, full-mesh or hub-and-spoke connections, and whether its schedule " +
 			"replicates. DFS Replication has no distributed locking: a file changed on two members before it replicates keeps the later change.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<server>:<name>`; also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":     idAttribute("`<server>:<name>`; also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the resource."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "The group's name (letters, digits, space, `.`, `_`, `-`). Changing it replaces the group.",
@@ -130,10 +166,6 @@ func (r *dfsrGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 	}
 }
 
-func (r *dfsrGroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configure(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *dfsrGroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m dfsrGroupModel
 	if diags := req.Config.Get(ctx, &m); diags.HasError() {
@@ -162,10 +194,6 @@ func (r *dfsrGroupResource) ValidateConfig(ctx context.Context, req resource.Val
 	case !hubAndSpoke && !m.Hub.IsNull():
 		resp.Diagnostics.AddAttributeError(path.Root("hub"), "Hub without hub_and_spoke", "hub is only for topology = \"hub_and_spoke\".")
 	}
-}
-
-func (r *dfsrGroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
 }
 
 // connections is the topology as connection pairs, in a stable order.
@@ -297,40 +325,6 @@ func sameFoldSet(a, b []string) bool {
 	return slices.Equal(fold(a), fold(b))
 }
 
-func (r *dfsrGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan dfsrGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	name := plan.Name.ValueString()
-	have, err := c.DFSRGroupGet(ctx, name)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the replication group", fmt.Sprintf("Reading %s through %s: %v", name, plan.Server.ValueString(), err))
-		return
-	}
-	if have.Exists {
-		found := plan
-		found.fromServer(have)
-		if !dfsrSame(found, plan) {
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Replication group already exists",
-				fmt.Sprintf("Replication group %s exists with other settings (members %v, topology %s, schedule %t).\n\n%s",
-					name, have.Members, found.Topology.ValueString(), found.Schedule.ValueBool(), dfsImportAdvice(plan.Server.ValueString(), name)))
-			return
-		}
-		tflog.Info(ctx, "replication group already as declared; adopting it", map[string]any{"name": name})
-	} else if _, err := c.DFSRGroupSet(ctx, agent.DFSRGroupSetParams{Name: name, DFSRGroupSettings: plan.settings()}); err != nil {
-		resp.Diagnostics.AddError("Cannot create the replication group", fmt.Sprintf("Creating %s through %s: %v", name, plan.Server.ValueString(), err))
-		return
-	}
-	plan.ID = types.StringValue(plan.Server.ValueString() + ":" + name)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-}
-
 func dfsrSame(a, b dfsrGroupModel) bool {
 	if !sameFoldSet(a.Members, b.Members) || a.Topology.ValueString() != b.Topology.ValueString() || a.Schedule.ValueBool() != b.Schedule.ValueBool() || len(a.Folders) != len(b.Folders) {
 		return false
@@ -347,93 +341,4 @@ func dfsrSame(a, b dfsrGroupModel) bool {
 		}
 	}
 	return true
-}
-
-func (r *dfsrGroupResource) read(ctx context.Context, m *dfsrGroupModel, diags *diag.Diagnostics) bool {
-	c := r.client(ctx, m.Server.ValueString(), diags)
-	if c == nil {
-		return false
-	}
-	have, err := c.DFSRGroupGet(ctx, m.Name.ValueString())
-	if err != nil {
-		diags.AddError("Cannot read the replication group", fmt.Sprintf("Reading %s through %s: %v", m.Name.ValueString(), m.Server.ValueString(), err))
-		return false
-	}
-	if !have.Exists {
-		return false
-	}
-	m.fromServer(have)
-	m.ID = types.StringValue(m.Server.ValueString() + ":" + m.Name.ValueString())
-	return true
-}
-
-func (r *dfsrGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	refreshOrForget(ctx, req, resp, r.read, nil)
-}
-
-func (r *dfsrGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan dfsrGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	name := plan.Name.ValueString()
-	if _, err := c.DFSRGroupSet(ctx, agent.DFSRGroupSetParams{Name: name, DFSRGroupSettings: plan.settings()}); err != nil {
-		resp.Diagnostics.AddError("Cannot update the replication group", fmt.Sprintf("Setting %s through %s: %v", name, plan.Server.ValueString(), err))
-		return
-	}
-	plan.ID = types.StringValue(plan.Server.ValueString() + ":" + name)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-}
-
-func (r *dfsrGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state dfsrGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(ctx, state.Server.ValueString(), &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	if _, err := c.DFSRGroupRemove(ctx, state.Name.ValueString()); err != nil {
-		resp.Diagnostics.AddError("Cannot remove the replication group", fmt.Sprintf("Removing %s through %s: %v", state.Name.ValueString(), state.Server.ValueString(), err))
-	}
-}
-
-func (r *dfsrGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	server, name, ok := strings.Cut(strings.TrimSpace(req.ID), ":")
-	if !ok || server == "" || !dfsrNamePattern.MatchString(name) {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("import ID %q must be <server>:<group name>, e.g. server1:Files", req.ID))
-		return
-	}
-	m := dfsrGroupModel{Server: types.StringValue(server), Name: types.StringValue(name), Topology: types.StringValue(topologyFullMesh), Hub: types.StringNull(), Schedule: types.BoolValue(true)}
-	c := r.client(ctx, server, &resp.Diagnostics)
-	if c == nil {
-		return
-	}
-	have, err := c.DFSRGroupGet(ctx, name)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the replication group", err.Error())
-		return
-	}
-	if !have.Exists {
-		resp.Diagnostics.AddError("Nothing to import", fmt.Sprintf("There is no replication group %s (read through %s).", name, server))
-		return
-	}
-	m.fromServer(have)
-	if m.Topology.ValueString() == topologyOther { // a hub connected to every other member
-		for _, hub := range m.Members {
-			h := dfsrGroupModel{Members: m.Members, Topology: types.StringValue(topologyHubAndSpoke), Hub: types.StringValue(hub)}
-			if slices.Equal(pairSet(have.Connections), pairSet(h.connections())) {
-				m.Topology, m.Hub = h.Topology, h.Hub
-			}
-		}
-	}
-	m.ID = types.StringValue(server + ":" + name)
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }

@@ -67,8 +67,7 @@ data "winfs_dfsr_backlog" "finance" {
   destination = "server2"
 }
 `
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		CheckDestroy: func(*terraform.State) error {
 			if _, ok := l.DFSRGroups().Get("Files"); ok {
 				return fmt.Errorf("the group is still there")
@@ -122,9 +121,7 @@ data "winfs_dfsr_backlog" "finance" {
 // TestAccDFSRBadInputsRefusedAtPlan: a member listed twice, a content path
 // that is not an absolute local path, a content path of a non-member.
 func TestAccDFSRBadInputsRefusedAtPlan(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	group := func(members, paths string) string {
 		return acctest.ProviderBlock(l, acctest.ProviderOpts{}) + fmt.Sprintf(`
 resource "winfs_dfsr_replication_group" "bad" {

@@ -24,6 +24,8 @@ type cnameBackend interface {
 	replace(ctx context.Context, zone, owner, target string, ttl uint32) error
 	remove(ctx context.Context, zone, owner string) error
 	findZone(ctx context.Context, fqdn string) (string, error)
+	// list returns the owners of the zone's CNAMEs (for terraform query).
+	list(ctx context.Context, zone string) ([]string, error)
 	// wait returns once every server that answers for the zone gives target.
 	wait(ctx context.Context, zone, owner, target string, ttl uint32) error
 	describe() string
@@ -57,6 +59,10 @@ func (b rfc2136Backend) findZone(ctx context.Context, fqdn string) (string, erro
 }
 func (b rfc2136Backend) wait(ctx context.Context, zone, owner, target string, ttl uint32) error {
 	return b.c.WaitCNAME(ctx, zone, owner, target, ttl, propagationInterval)
+}
+
+func (b rfc2136Backend) list(ctx context.Context, zone string) ([]string, error) {
+	return b.c.CNAMEOwners(ctx, zone)
 }
 
 // windowsBackend drives the DNS Server role of one server through its agent.
@@ -111,6 +117,10 @@ func (b windowsBackend) replace(ctx context.Context, zone, owner, target string,
 func (b windowsBackend) remove(ctx context.Context, zone, owner string) error {
 	_, err := b.c.DNSCNAMEDelete(ctx, b.ref(zone, owner))
 	return err
+}
+
+func (b windowsBackend) list(context.Context, string) ([]string, error) {
+	return nil, fmt.Errorf("listing the aliases of a zone needs dns.backend = \"rfc2136\" (a zone transfer); %s cannot list them", b.describe())
 }
 
 // findZone tries each parent of fqdn until the server hosts it.

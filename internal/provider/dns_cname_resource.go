@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -26,20 +25,14 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/dnsupdate"
 )
 
-var (
-	_ resource.Resource                   = (*dnsCNAMEResource)(nil)
-	_ resource.ResourceWithConfigure      = (*dnsCNAMEResource)(nil)
-	_ resource.ResourceWithImportState    = (*dnsCNAMEResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*dnsCNAMEResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*dnsCNAMEResource)(nil)
-)
-
 const defaultPropagationTimeout = 5 * time.Minute
 
 // NewDNSCNAMEResource is the winfs_dns_cname factory.
-func NewDNSCNAMEResource() resource.Resource { return &dnsCNAMEResource{} }
+func NewDNSCNAMEResource() resource.Resource {
+	return &dnsCNAMEResource{resourceBase{typeName: "_dns_cname"}}
+}
 
-type dnsCNAMEResource struct{ data *providerData }
+type dnsCNAMEResource struct{ resourceBase }
 
 type dnsCNAMEResourceModel struct {
 	ID                 types.String   `tfsdk:"id"`
@@ -61,10 +54,6 @@ var (
 	fqdnPattern         = regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?$`)
 )
 
-func (r *dnsCNAMEResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_dns_cname"
-}
-
 func (r *dnsCNAMEResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A DNS alias (CNAME), such as `files` pointing at the active file server, managed through the provider's `dns` backend. " +
@@ -72,11 +61,7 @@ func (r *dnsCNAMEResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"RRset together, or Set-DnsServerResourceRecord on Windows DNS), so resolvers never find the name without its alias. " +
 			"A create that finds the alias already exactly as declared adopts it; one pointing elsewhere is refused with advice to import it.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The alias's fully qualified name in lower case with the trailing dot, e.g. `files.corp.example.com.`; also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The alias's fully qualified name in lower case with the trailing dot, e.g. `files.corp.example.com.`; also the import ID."),
 			"zone": schema.StringAttribute{
 				MarkdownDescription: "The zone holding the alias, e.g. `corp.example.com` (case and the trailing dot do not matter). Changing it replaces the alias.",
 				Required:            true,
@@ -129,10 +114,6 @@ func (r *dnsCNAMEResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			},
 		},
 	}
-}
-
-func (r *dnsCNAMEResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *dnsCNAMEResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {

@@ -92,9 +92,8 @@ func TestAccDNSCNAME_lifecycle(t *testing.T) {
 		update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 			plancheck.ExpectResourceAction("winfs_dns_cname.alias", plancheck.ResourceActionUpdate),
 		}}
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: protoV6Factories,
-			CheckDestroy:             labAlias(l, owner, "", 0),
+		accTest(t, resource.TestCase{
+			CheckDestroy: labAlias(l, owner, "", 0),
 			Steps: []resource.TestStep{
 				{
 					Config: cnameConfig(l, o, name, "server1.corp.example.com", 60),
@@ -176,9 +175,8 @@ func TestAccDNSCNAME_adoptAndRefuse(t *testing.T) {
 		if err := l.Zone().AddRecord("acc-host-"+backend+" 3600 IN A 192.0.2.7", "test"); err != nil {
 			t.Fatal(err)
 		}
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: protoV6Factories,
-			CheckDestroy:             labAlias(l, owner, "", 0),
+		accTest(t, resource.TestCase{
+			CheckDestroy: labAlias(l, owner, "", 0),
 			Steps: []resource.TestStep{
 				{
 					Config:      cnameConfig(l, o, legacy, "server2.corp.example.com.", 60),
@@ -214,8 +212,7 @@ func TestAccDNSCNAME_badTSIG(t *testing.T) {
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv(EnvDNSTSIGSecret, wrong)
 	events := acctest.Mark(l)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:      cnameConfig(l, acctest.ProviderOpts{DNS: "rfc2136", DNSSecret: "-"}, "acc-badkey", "server1.corp.example.com.", 60),
 			ExpectError: regexp.MustCompile(`(?s)NOTAUTH.*BADSIG.*winfs-update`),
@@ -244,8 +241,7 @@ func TestAccDNSCNAME_badTSIG(t *testing.T) {
 func TestAccDNSCNAME_timeout(t *testing.T) {
 	l := parallelAccLab(t)
 	o := acctest.ProviderOpts{DNS: "rfc2136", DNSExtra: "    timeout = \"200ms\"\n    retries = 1\n"}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
 				if err := l.InjectFault(lab.FaultRequest{Target: "dns", Kind: "timeout"}); err != nil {
@@ -533,8 +529,7 @@ func TestAccDNSCNAME_bind(t *testing.T) {
 	update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction("winfs_dns_cname.alias", plancheck.ResourceActionUpdate),
 	}}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		CheckDestroy: func(*terraform.State) error {
 			if status, _ := b.dig(t, owner, "A"); status != "NXDOMAIN" {
 				return fmt.Errorf("after destroy dig says %s, want NXDOMAIN", status)
@@ -585,8 +580,7 @@ func TestAccDNSCNAME_bindBadKey(t *testing.T) {
 	b := startBind(t)
 	l := testLab(t)
 	server := fmt.Sprintf("127.0.0.1:%d", b.port)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      cnameConfig(l, acctest.ProviderOpts{DNS: "rfc2136", DNSServer: server, DNSKeyName: "winfs-bind", DNSSecret: "V3JvbmdXcm9uZ1dyb25nV3JvbmdXcm9uZ1dyb25nV3Jvbmc="}, "bad", "server1.corp.example.com.", 60),

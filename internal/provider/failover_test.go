@@ -400,10 +400,10 @@ func TestAccFailover_crashFenced(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The volumes were dirty (server1 died with them mounted): repaired
-	// before they were mounted on server2.
-	if n := acctest.AllEvents(l).Count("server2", "volume.repair", "was dirty: true"); n != 2 {
-		t.Fatalf("want both dirty volumes repaired on server2, got %d repairs", n)
+	// The volumes were dirty (server1 died with them mounted): scanned and
+	// spot-fixed (repair = "spotfix") before they were mounted on server2.
+	if n := acctest.AllEvents(l).Count("server2", "volume.spotfix", "was dirty: true, dirty: false"); n != 2 {
+		t.Fatalf("want both dirty volumes spot-fixed clean on server2, got %d spot-fixes", n)
 	}
 
 	l.ClearFaults() // server1 boots

@@ -50,3 +50,9 @@ func requiresReplaceUnlessSameDNSName() planmodifier.String {
 		return dnsupdate.Canonical(state) == dnsupdate.Canonical(plan)
 	}, "Changing the name replaces the alias; changing only its letter case or trailing dot does not.")
 }
+
+// replacedWhenChanged is the plan modifier of an attribute that names the
+// object itself: another value is another object.
+func replacedWhenChanged() []planmodifier.String {
+	return []planmodifier.String{stringplanmodifier.RequiresReplace()}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -51,6 +52,7 @@ type winfsProvider struct {
 var (
 	_ provider.Provider                   = (*winfsProvider)(nil)
 	_ provider.ProviderWithValidateConfig = (*winfsProvider)(nil)
+	_ provider.ProviderWithListResources  = (*winfsProvider)(nil)
 )
 
 func (p *winfsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -360,21 +362,15 @@ func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	data := newProviderData(settings)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *winfsProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{
-		NewRegistryValueResource,
-		NewDNSCNAMEResource,
-		NewVolumeMountResource,
-		NewSANLunMappingResource,
-		NewSMBShareSetResource,
-		NewAliasSPNResource,
-		NewServiceResource,
-		NewDFSNamespaceResource,
-		NewDFSFolderResource,
-		NewDFSRReplicationGroupResource,
-	}
+	return resourceFactories()
+}
+
+func (p *winfsProvider) ListResources(context.Context) []func() list.ListResource {
+	return listResourceFactories()
 }
 
 func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSource {
@@ -385,6 +381,26 @@ func (p *winfsProvider) DataSources(context.Context) []func() datasource.DataSou
 		NewDFSRBacklogDataSource,
 	}
 }
+
+// The framework interfaces the types serve, checked when compiling: every
+// resource is configured, checks its plan and imports; some validate their
+// configuration as a whole.
+type fullResource interface {
+	resource.ResourceWithConfigure
+	resource.ResourceWithModifyPlan
+	resource.ResourceWithImportState
+}
+
+var (
+	_ = []fullResource{(*registryValueResource)(nil), (*dnsCNAMEResource)(nil), (*volumeMountResource)(nil), (*sanLunMappingResource)(nil),
+		(*smbShareSetResource)(nil), (*aliasSPNResource)(nil), (*serviceResource)(nil), (*dfsNamespaceResource)(nil), (*dfsFolderResource)(nil),
+		(*dfsrGroupResource)(nil), (*serviceAddressResource)(nil)}
+	_ = []resource.ResourceWithValidateConfig{(*registryValueResource)(nil), (*dnsCNAMEResource)(nil), (*smbShareSetResource)(nil),
+		(*serviceResource)(nil), (*dfsNamespaceResource)(nil), (*dfsFolderResource)(nil), (*dfsrGroupResource)(nil)}
+	_ = []datasource.DataSourceWithConfigure{(*registryValueDataSource)(nil), (*smbSharesDataSource)(nil), (*serverStatusDataSource)(nil),
+		(*dfsrBacklogDataSource)(nil)}
+	_ = []datasource.DataSourceWithValidateConfig{(*serverStatusDataSource)(nil)}
+)
 
 // providerModel mirrors the provider schema.
 type providerModel struct {

@@ -144,8 +144,7 @@ func TestAccProvider_httpBasic(t *testing.T) {
 	l := parallelAccLab(t)
 	cfg := strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{HTTPS: new(false)}), "https = false", "https = false\n    auth = \"basic\"", 1) +
 		registryData("name", "server2", `HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName`, "ComputerName")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:            cfg,
 			ConfigStateChecks: []statecheck.StateCheck{acctest.Attr("data.winfs_registry_value.name", "value", knownvalue.StringExact("SERVER2"))},
@@ -185,12 +184,9 @@ data "winfs_registry_value" "x" {
 // alias declares no server, no WinRM credentials and no array; a resource
 // whose block is missing fails at plan time naming the block.
 func TestAccProvider_blocksOnlyWhereUsed(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	aliasOnly := acctest.ProviderOpts{NoServers: true, NoWinRM: true, NoSAN: true, DNS: "rfc2136"}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config: cnameConfig(l, aliasOnly, "blocks", "server2.corp.example.com.", 300),
 			Check:  labAlias(l, "blocks.corp.example.com.", "server2.corp.example.com.", 300),

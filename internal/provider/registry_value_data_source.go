@@ -14,12 +14,12 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/regpath"
 )
 
-var _ datasource.DataSourceWithConfigure = (*registryValueDataSource)(nil)
-
 // NewRegistryValueDataSource is the winfs_registry_value data source factory.
-func NewRegistryValueDataSource() datasource.DataSource { return &registryValueDataSource{} }
+func NewRegistryValueDataSource() datasource.DataSource {
+	return &registryValueDataSource{dataSourceBase{typeName: "_registry_value"}}
+}
 
-type registryValueDataSource struct{ serverScoped }
+type registryValueDataSource struct{ dataSourceBase }
 
 type registryValueDataSourceModel struct {
 	ID     types.String `tfsdk:"id"`
@@ -30,10 +30,6 @@ type registryValueDataSourceModel struct {
 	Type   types.String `tfsdk:"type"`
 	Value  types.String `tfsdk:"value"`
 	Values types.List   `tfsdk:"values"`
-}
-
-func (d *registryValueDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_registry_value"
 }
 
 func (d *registryValueDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -73,10 +69,6 @@ func (d *registryValueDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			},
 		},
 	}
-}
-
-func (d *registryValueDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *registryValueDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -26,22 +26,16 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
-var (
-	_ resource.Resource                   = (*registryValueResource)(nil)
-	_ resource.ResourceWithConfigure      = (*registryValueResource)(nil)
-	_ resource.ResourceWithImportState    = (*registryValueResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*registryValueResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*registryValueResource)(nil)
-)
-
 // privatePrevious is the private-state key holding the value found before
 // the resource took the value over, for restore_on_destroy.
 const privatePrevious = "previous"
 
 // NewRegistryValueResource is the winfs_registry_value factory.
-func NewRegistryValueResource() resource.Resource { return &registryValueResource{} }
+func NewRegistryValueResource() resource.Resource {
+	return &registryValueResource{resourceBase{typeName: "_registry_value"}}
+}
 
-type registryValueResource struct{ serverScoped }
+type registryValueResource struct{ resourceBase }
 
 type registryValueResourceModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -61,21 +55,13 @@ type previousValue struct {
 	Value   *agent.RegistryValue `json:"value,omitempty"`
 }
 
-func (r *registryValueResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_registry_value"
-}
-
 func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One registry value on a Windows server, with its exact type. Used for the file-server hardening " +
 			"of a failover pair (`DisableStrictNameChecking`, `DisableLoopbackCheck`, NetBT `CacheTimeout`). " +
 			"A value changed, retyped or deleted on the server shows as drift in the next plan; a type change replaces the value.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<server>:<path>\\\\<name>`: the server, the key path in normal form, two backslashes, the value name. This is also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":     idAttribute("`<server>:<path>\\\\<name>`: the server, the key path in normal form, two backslashes, the value name. This is also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the value."),
 			"path": schema.StringAttribute{
 				MarkdownDescription: "Key path: `HKLM\\SYSTEM\\...`, `HKEY_LOCAL_MACHINE\\SYSTEM\\...` and `HKLM:\\SYSTEM\\...` are the same key, " +
@@ -126,10 +112,6 @@ func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaReque
 			},
 		},
 	}
-}
-
-func (r *registryValueResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *registryValueResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -429,7 +411,9 @@ func (r *registryValueResource) ImportState(ctx context.Context, req resource.Im
 		RestoreOnDestroy: types.BoolValue(false),
 	}
 	resp.Diagnostics.Append(m.setFromHost(ctx, *cur.Value)...)
-	resp.Diagnostics.Append(savePrevious(ctx, resp.Private, previousValue{Existed: true, Value: cur.Value})...)
+	if resp.Private != nil { // nil when terraform query lists the value: no state is kept
+		resp.Diagnostics.Append(savePrevious(ctx, resp.Private, previousValue{Existed: true, Value: cur.Value})...)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
 

@@ -152,10 +152,9 @@ resource "winfs_registry_value" %q {
 		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: recreated},
 		Check:            resource.ComposeAggregateTestCheckFunc(onHost...),
 	})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             resource.ComposeAggregateTestCheckFunc(gone...),
-		Steps:                    steps,
+	accTest(t, resource.TestCase{
+		CheckDestroy: resource.ComposeAggregateTestCheckFunc(gone...),
+		Steps:        steps,
 	})
 }
 
@@ -173,9 +172,8 @@ func TestAccRegistryValue_driftChangedAndRetyped(t *testing.T) {
 			}
 		}
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             hostValue(l, "server2", key, "Timeout", nil),
+	accTest(t, resource.TestCase{
+		CheckDestroy: hostValue(l, "server2", key, "Timeout", nil),
 		Steps: []resource.TestStep{
 			{Config: cfg, Check: hostValue(l, "server2", key, "Timeout", &want)},
 			// 0xea60 in the configuration, 60000 on the host: no diff.
@@ -229,8 +227,7 @@ resource "winfs_registry_value" "proxy" {
 `
 	after := agent.RegistryValue{Type: agent.RegDWord, Data: "60000"}
 	zero := agent.RegistryValue{Type: agent.RegDWord, Data: "0"}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
 			hostValue(l, "server2", netbt, "CacheTimeout", &before),
 			hostValue(l, "server2", netbt, "EnableProxy", nil),
@@ -295,8 +292,7 @@ func TestAccRegistryValue_dataSource(t *testing.T) {
 		registryData("product", "server1", `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "ProductName") +
 		registryData("missing", "server1", `HKLM\SOFTWARE\winfs-acc\nothing-here`, "Nope") +
 		registryData("cache", "server1", `HKLM\SYSTEM\CurrentControlSet\Services\NetBT\Parameters`, "CacheTimeout")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -324,8 +320,7 @@ func TestAccRegistryValue_transports(t *testing.T) {
 			res.WriteString(dwordConfig(fmt.Sprintf("v%d", i), "server2", `HKLM\SOFTWARE\winfs-acc\transport-`+mode, fmt.Sprintf("V%d", i), fmt.Sprint(i)))
 		}
 		before := l.Stats()["server2"].ProcessStarts
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: protoV6Factories,
+		accTest(t, resource.TestCase{
 			Steps: []resource.TestStep{{
 				Config: acctest.ProviderBlock(l, acctest.ProviderOpts{Transport: mode}) + res.String(),
 				Check: func(_ *terraform.State) error {
@@ -376,9 +371,8 @@ resource "winfs_registry_value" "b" {
 	a := agent.RegistryValue{Type: agent.RegSZ, Data: "first"}
 	b := agent.RegistryValue{Type: agent.RegSZ, Data: "second"}
 	var mark uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             hostValue(l, "server1", key, "A", nil),
+	accTest(t, resource.TestCase{
+		CheckDestroy: hostValue(l, "server1", key, "A", nil),
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
 				mark = acctest.Mark(l)
@@ -414,8 +408,7 @@ resource "winfs_registry_value" "b" {
 func TestAccRegistryValue_unreachableServer(t *testing.T) {
 	l := parallelAccLab(t)
 	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + dwordConfig("v", "server2", `HKLM\SOFTWARE\winfs-acc\unreachable`, "V", "1")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			PreConfig:   func() { acctest.Fault(t, l, lab.FaultRequest{Server: "server2", Kind: "unreachable"}) },
 			Config:      cfg,
@@ -433,8 +426,7 @@ func TestAccRegistryValue_unreachableServer(t *testing.T) {
 func TestAccRegistryValue_unreachableDelete(t *testing.T) {
 	l := parallelAccLab(t)
 	value := dwordConfig("v", "server2", `HKLM\SOFTWARE\winfs-acc\fenced`, "V", "1")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: acctest.ProviderBlock(l, acctest.ProviderOpts{}) + value},
 			{
@@ -466,8 +458,7 @@ func TestAccStuckAgentCallTimesOut(t *testing.T) {
 	acctest.RequireAcc(t)
 	l := acctest.StartLab(t, lab.Options{})
 	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{Timeout: "3s"}) + statusData("s1", "server1", "") + statusData("s2", "server2", "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {

@@ -24,17 +24,12 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/san"
 )
 
-var (
-	_ resource.Resource                = (*sanLunMappingResource)(nil)
-	_ resource.ResourceWithConfigure   = (*sanLunMappingResource)(nil)
-	_ resource.ResourceWithImportState = (*sanLunMappingResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*sanLunMappingResource)(nil)
-)
-
 // NewSANLunMappingResource is the winfs_san_lun_mapping factory.
-func NewSANLunMappingResource() resource.Resource { return &sanLunMappingResource{} }
+func NewSANLunMappingResource() resource.Resource {
+	return &sanLunMappingResource{resourceBase{typeName: "_san_lun_mapping"}}
+}
 
-type sanLunMappingResource struct{ data *providerData }
+type sanLunMappingResource struct{ resourceBase }
 
 type sanLunMappingResourceModel struct {
 	ID       types.String `tfsdk:"id"`
@@ -44,10 +39,6 @@ type sanLunMappingResourceModel struct {
 	Takeover types.Bool   `tfsdk:"takeover"`
 	Serial   types.String `tfsdk:"serial"`
 	Others   types.List   `tfsdk:"other_igroups"`
-}
-
-func (r *sanLunMappingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_san_lun_mapping"
 }
 
 func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -60,11 +51,7 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 			"another state, an administrator), the new mapping is undone and the apply fails naming that igroup. A mapping removed or moved on the array, " +
 			"or another igroup mapped to the LUN beside this one, shows as drift in the next plan.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<lun>:<igroup>`, for example `/vol/vol1/files_x:server1`. This is also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("`<lun>:<igroup>`, for example `/vol/vol1/files_x:server1`. This is also the import ID."),
 			"lun": schema.StringAttribute{
 				MarkdownDescription: "The LUN: its path with the `ontap7` dialect (`/vol/vol1/files_x`), its name with `generic` (an MSA volume name, say). " +
 					"Letters, digits, `_`, `.`, `/`, `@` and `-` (not first); array CLIs have no quoting, so nothing else is passed. Changing it replaces the mapping.",
@@ -114,10 +101,6 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 			},
 		},
 	}
-}
-
-func (r *sanLunMappingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan checks, at plan time, that the provider can reach an array and
@@ -219,6 +202,33 @@ func (r *sanLunMappingResource) client(diags *diag.Diagnostics) *san.Client {
 		return nil
 	}
 	return c
+}
+
+// mappings returns the array's client and the LUN's mappings; the client
+// is nil after an error.
+func (r *sanLunMappingResource) mappings(ctx context.Context, lun string, diags *diag.Diagnostics) (*san.Client, []san.Mapping) {
+	c := r.client(diags)
+	if c == nil {
+		return nil, nil
+	}
+	maps, err := c.MappingsOf(ctx, lun)
+	if err != nil {
+		diags.AddError("Cannot read the LUN's mappings", sanErr(err))
+		return nil, nil
+	}
+	return c, maps
+}
+
+// open reads the mapping m from src and returns the array's client, the
+// mapping's LUN and igroup and the LUN's mappings; the client is nil after
+// an error.
+func (r *sanLunMappingResource) open(ctx context.Context, src modelSource, m *sanLunMappingResourceModel, diags *diag.Diagnostics) (c *san.Client, lun, igroup string, maps []san.Mapping) {
+	if diags.Append(src.Get(ctx, m)...); diags.HasError() {
+		return nil, "", "", nil
+	}
+	lun, igroup = m.LUN.ValueString(), m.IGroup.ValueString()
+	c, maps = r.mappings(ctx, lun, diags)
+	return c, lun, igroup, maps
 }
 
 func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -388,18 +398,8 @@ func sanErr(err error) string {
 
 func (r *sanLunMappingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state sanLunMappingResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(&resp.Diagnostics)
+	c, lun, igroup, maps := r.open(ctx, req.State, &state, &resp.Diagnostics)
 	if c == nil {
-		return
-	}
-	lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
-	maps, err := c.MappingsOf(ctx, lun)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
 		return
 	}
 	others, held := othersValue(maps, igroup)
@@ -431,14 +431,9 @@ func (r *sanLunMappingResource) Update(ctx context.Context, req resource.UpdateR
 		return
 	}
 	if len(state.Others.Elements()) > 0 {
-		c := r.client(&resp.Diagnostics)
-		if c == nil {
-			return
-		}
 		lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
-		maps, err := c.MappingsOf(ctx, lun)
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
+		c, maps := r.mappings(ctx, lun, &resp.Diagnostics)
+		if c == nil {
 			return
 		}
 		if _, held := othersValue(maps, igroup); len(held) > 0 {
@@ -465,18 +460,8 @@ func doubleMapped(d san.Dialect, lun, igroup string, others []string) string {
 
 func (r *sanLunMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state sanLunMappingResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(&resp.Diagnostics)
+	c, lun, igroup, maps := r.open(ctx, req.State, &state, &resp.Diagnostics)
 	if c == nil {
-		return
-	}
-	lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
-	maps, err := c.MappingsOf(ctx, lun)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
 		return
 	}
 	for _, m := range maps {
@@ -500,13 +485,8 @@ func (r *sanLunMappingResource) ImportState(ctx context.Context, req resource.Im
 			fmt.Sprintf("import ID %q must be <lun>:<igroup>, for example /vol/vol1/files_x:server1", req.ID))
 		return
 	}
-	c := r.client(&resp.Diagnostics)
+	c, maps := r.mappings(ctx, lun, &resp.Diagnostics)
 	if c == nil {
-		return
-	}
-	maps, err := c.MappingsOf(ctx, lun)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
 		return
 	}
 	for _, m := range maps {

@@ -110,9 +110,8 @@ func TestAccSANLunMapping_basic(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := accLUN(t, l, "basic")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             arrayHolds(l, lun.Path),
+	accTest(t, resource.TestCase{
+		CheckDestroy: arrayHolds(l, lun.Path),
 		Steps: []resource.TestStep{
 			{
 				Config: cfg,
@@ -157,9 +156,8 @@ func TestAccSANLunMapping_move(t *testing.T) {
 	lun := accLUN(t, l, "move")
 	var since uint64
 	var start []array.Mapping
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             arrayHolds(l, lun.Path),
+	accTest(t, resource.TestCase{
+		CheckDestroy: arrayHolds(l, lun.Path),
 		Steps: []resource.TestStep{
 			{Config: mappingConfig(l, lun.Path, "server1", ""), Check: arrayHolds(l, lun.Path, "server1")},
 			{
@@ -208,9 +206,8 @@ func TestAccSANLunMapping_refusalAndTakeover(t *testing.T) {
 		`set takeover = true`,
 		`terraform import winfs_san_lun_mapping.<name> '/vol/acc/takeover:server1'`,
 	)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             arrayHolds(l, lun.Path),
+	accTest(t, resource.TestCase{
+		CheckDestroy: arrayHolds(l, lun.Path),
 		Steps: []resource.TestStep{
 			{
 				Config:      mappingConfig(l, lun.Path, "server2", ""),
@@ -241,9 +238,8 @@ func TestAccSANLunMapping_adopt(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := acctest.Mark(l)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             arrayHolds(l, lun.Path),
+	accTest(t, resource.TestCase{
+		CheckDestroy: arrayHolds(l, lun.Path),
 		Steps: []resource.TestStep{
 			{
 				Config:      mappingConfig(l, lun.Path, "server2", "lun_id = 5"),
@@ -276,9 +272,8 @@ func TestAccSANLunMapping_sessionCut(t *testing.T) {
 	lun := accLUN(t, l, "cut")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
 	var since uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             arrayHolds(l, lun.Path),
+	accTest(t, resource.TestCase{
+		CheckDestroy: arrayHolds(l, lun.Path),
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
@@ -321,8 +316,7 @@ func TestAccSANLunMapping_driftMoved(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := accLUN(t, l, "drift_moved")
 	cfg := mappingConfig(l, lun.Path, "server1", "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: cfg, Check: arrayHolds(l, lun.Path, "server1")},
 			{
@@ -361,8 +355,7 @@ func TestAccSANLunMapping_driftMoved(t *testing.T) {
 func TestAccSANLunMapping_unknownTargets(t *testing.T) {
 	l := parallelAccLab(t)
 	since := acctest.Mark(l)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      mappingConfig(l, "/vol/acc/does_not_exist", "server1", ""),
@@ -429,10 +422,9 @@ func TestAccSANLunMapping_credentialsFromEnv(t *testing.T) {
 	if strings.Contains(cfg, acctest.HCLString(l.SANPassword())) || strings.Contains(cfg, acctest.HCLString(l.SANUsername())) {
 		t.Fatal("the test did not take the SAN credentials out of the configuration")
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             arrayHolds(l, lun.Path),
-		Steps:                    []resource.TestStep{{Config: cfg, Check: arrayHolds(l, lun.Path, "server2")}},
+	accTest(t, resource.TestCase{
+		CheckDestroy: arrayHolds(l, lun.Path),
+		Steps:        []resource.TestStep{{Config: cfg, Check: arrayHolds(l, lun.Path, "server2")}},
 	})
 }
 
@@ -454,9 +446,8 @@ func TestAccSANLunMapping_genericMSA(t *testing.T) {
 	name := "msa_lun"
 	var since uint64
 	var start []array.Mapping
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             arrayHolds(l, lun.Path),
+	accTest(t, resource.TestCase{
+		CheckDestroy: arrayHolds(l, lun.Path),
 		Steps: []resource.TestStep{
 			{
 				Config: mappingConfig(l, name, "server1", ""),
@@ -552,9 +543,8 @@ func TestAccSANLunMapping_ontapSSH(t *testing.T) {
 	before := sshLogins(l)
 	var since uint64
 	var start []array.Mapping
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             arrayHolds(l, lun.Path),
+	accTest(t, resource.TestCase{
+		CheckDestroy: arrayHolds(l, lun.Path),
 		Steps: []resource.TestStep{
 			{
 				Config: ontapMapping(l, "", lun.Path, "server1"),
@@ -607,9 +597,8 @@ func TestAccSANLunMapping_ontapSSHKey(t *testing.T) {
 	t.Setenv(EnvSANPrivateKey, keyPEM)
 	t.Setenv(EnvSANPassword, "")
 	body := fmt.Sprintf("    username  = %s\n    host_key  = %s\n", acctest.HCLString(l.SANUsername()), acctest.HCLString(l.SANHostKey()))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             arrayHolds(l, lun.Path),
+	accTest(t, resource.TestCase{
+		CheckDestroy: arrayHolds(l, lun.Path),
 		Steps: []resource.TestStep{{
 			Config: ontapMapping(l, body, lun.Path, "server2"),
 			Check: resource.ComposeAggregateTestCheckFunc(
@@ -653,8 +642,7 @@ func TestAccSANLunMapping_sshRefused(t *testing.T) {
 			t.Fatalf("a refused connection changed the array: %+v", got)
 		}
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: ontapMapping(l, mismatch, lun.Path, "server1"),

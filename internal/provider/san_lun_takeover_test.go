@@ -36,9 +36,7 @@ resource "winfs_san_lun_mapping" "m" {
 // refused, naming the server, the disk, its mount point and the two ways
 // out, and the array is left as it was ("no takeover from a live host").
 func TestAccSANLunMapping_takeoverRefusedFromLiveHolder(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	since := acctest.Mark(l)
 	res := takeoverApply(t, l, acctest.ProviderOpts{})
 	if res.Code == 0 {
@@ -59,9 +57,7 @@ func TestAccSANLunMapping_takeoverRefusedFromLiveHolder(t *testing.T) {
 // TestAccSANLunMapping_takeoverFromUnreachableHolder: a holder that cannot
 // be reached is taken over only with unreachable_delete = "fenced".
 func TestAccSANLunMapping_takeoverFromUnreachableHolder(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	since := acctest.Mark(l)
 	acctest.Fault(t, l, lab.FaultRequest{Server: "server1", Kind: "unreachable"})
 	res := takeoverApply(t, l, acctest.ProviderOpts{})
@@ -83,9 +79,7 @@ func TestAccSANLunMapping_takeoverFromUnreachableHolder(t *testing.T) {
 // TestAccSANLunMapping_takeoverFromOfflineDisk: a reachable holder that
 // has the disk offline no longer uses it: the takeover goes through.
 func TestAccSANLunMapping_takeoverFromOfflineDisk(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	off := true
 	adminAgent(t, l, "server1", agent.DiskSet.Name, agent.DiskSetParams{Disk: liveSerial, Offline: &off})
 	since := acctest.Mark(l)
@@ -101,9 +95,7 @@ func TestAccSANLunMapping_takeoverFromOfflineDisk(t *testing.T) {
 // of the provider's servers cannot be checked, so takeover is refused at
 // plan time on the attribute, and nothing changes.
 func TestAccSANLunMapping_takeoverUnidentifiedHolder(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := accLUN(t, l, "unidentified")
 	if _, err := l.Array().Map(lun.Path, "server1", 7); err != nil {
 		t.Fatal(err)

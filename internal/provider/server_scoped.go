@@ -4,9 +4,11 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -21,6 +23,33 @@ import (
 // the provider data, checks the attribute at plan time and gets the client.
 type serverScoped struct{ data *providerData }
 
+// resourceBase is embedded by every resource: its Metadata (the type name
+// after the provider's, e.g. "_service") and its Configure. The resources
+// without a `server` attribute (SAN, DNS) use only the provider data.
+type resourceBase struct {
+	serverScoped
+	typeName string
+}
+
+func (b *resourceBase) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + b.typeName
+}
+
+func (b *resourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	b.configure(req.ProviderData, &resp.Diagnostics)
+}
+
+// dataSourceBase is resourceBase for a data source.
+type dataSourceBase resourceBase
+
+func (b *dataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + b.typeName
+}
+
+func (b *dataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	b.configure(req.ProviderData, &resp.Diagnostics)
+}
+
 const serverAttributeDescription = "Name of the server in the provider's `servers` map."
 
 // resourceServerAttribute is a resource's `server`: changing it replaces
@@ -30,6 +59,21 @@ func resourceServerAttribute(replaces string) rschema.StringAttribute {
 		MarkdownDescription: serverAttributeDescription + replaces,
 		Required:            true,
 		PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+	}
+}
+
+// movingServerAttribute is the `server` of a resource that moves to
+// another server in place (moves says how, " Changing it moves ...").
+func movingServerAttribute(moves string) rschema.StringAttribute {
+	return rschema.StringAttribute{MarkdownDescription: serverAttributeDescription + moves, Required: true}
+}
+
+// idAttribute is a resource's `id`: computed once, at create or import.
+func idAttribute(description string) rschema.StringAttribute {
+	return rschema.StringAttribute{
+		MarkdownDescription: description,
+		Computed:            true,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 	}
 }
 
@@ -58,6 +102,21 @@ func (s *serverScoped) checkPlannedServer(ctx context.Context, plan tfsdk.Plan, 
 	if err := s.data.checkServer(server.ValueString()); err != nil {
 		diags.AddAttributeError(path.Root("server"), "Server not usable", err.Error())
 	}
+}
+
+// modelSource is the plan, state or configuration a model is read from.
+type modelSource interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+// open reads the model from src into m and returns the client of its
+// server (server points at m's `server` attribute), or nil after an error.
+func (s *serverScoped) open(ctx context.Context, src modelSource, m any, server *types.String, diags *diag.Diagnostics) *windows.Client {
+	diags.Append(src.Get(ctx, m)...)
+	if diags.HasError() {
+		return nil
+	}
+	return s.client(ctx, server.ValueString(), diags)
 }
 
 // client returns the client of server, or nil after adding an error on

@@ -21,15 +21,12 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
-var (
-	_ datasource.DataSourceWithConfigure      = (*serverStatusDataSource)(nil)
-	_ datasource.DataSourceWithValidateConfig = (*serverStatusDataSource)(nil)
-)
-
 // NewServerStatusDataSource is the winfs_server_status data source factory.
-func NewServerStatusDataSource() datasource.DataSource { return &serverStatusDataSource{} }
+func NewServerStatusDataSource() datasource.DataSource {
+	return &serverStatusDataSource{dataSourceBase{typeName: "_server_status"}}
+}
 
-type serverStatusDataSource struct{ serverScoped }
+type serverStatusDataSource struct{ dataSourceBase }
 
 type serverStatusDataSourceModel struct {
 	ID                   types.String            `tfsdk:"id"`
@@ -62,10 +59,6 @@ type mountedVolumeModel struct {
 	Online     types.Bool   `tfsdk:"online"`
 	ReadOnly   types.Bool   `tfsdk:"read_only"`
 	Dirty      types.Bool   `tfsdk:"dirty"`
-}
-
-func (d *serverStatusDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_server_status"
 }
 
 func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -152,10 +145,6 @@ func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	}
 }
 
-func (d *serverStatusDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.configure(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *serverStatusDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
 	var m serverStatusDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -173,15 +162,11 @@ func (d *serverStatusDataSource) ValidateConfig(ctx context.Context, req datasou
 
 func (d *serverStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m serverStatusDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server := m.Server.ValueString()
-	client := d.client(ctx, server, &resp.Diagnostics)
+	client := d.open(ctx, req.Config, &m, &m.Server, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
+	server := m.Server.ValueString()
 	m.ID = types.StringValue(server)
 	m.Reachable, m.ServerServiceRunning, m.ComputerName = types.BoolValue(false), types.BoolValue(false), types.StringNull()
 	m.Services, m.MountedVolumes, m.Shares = map[string]string{}, []mountedVolumeModel{}, []string{}

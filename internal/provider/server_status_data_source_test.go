@@ -44,8 +44,7 @@ func TestAccServerStatus(t *testing.T) {
 	sc := lab.DefaultScenario()
 	x, y := sc.SAN.LUNs[0].Serial, sc.SAN.LUNs[1].Serial
 	s1, s2 := "data.winfs_server_status.s1", "data.winfs_server_status.s2"
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				// rfc2136: the alias is read from the lab's DNS server; s2 gives
@@ -151,8 +150,7 @@ func TestAccServerStatus_errors(t *testing.T) {
 	l := statusLab(t)
 	// Bad credentials are an answer from a live server: an error, never reachable = false.
 	badPassword := strings.Replace(acctest.ProviderBlock(l, acctest.ProviderOpts{}), acctest.HCLString(l.Password()), `"not-the-password"`, 1)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      acctest.ProviderBlock(l, acctest.ProviderOpts{}) + statusData("s", "server9", ""),

@@ -23,18 +23,12 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
-var (
-	_ resource.Resource                   = (*serviceResource)(nil)
-	_ resource.ResourceWithConfigure      = (*serviceResource)(nil)
-	_ resource.ResourceWithImportState    = (*serviceResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*serviceResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*serviceResource)(nil)
-)
-
 // NewServiceResource is the winfs_service factory.
-func NewServiceResource() resource.Resource { return &serviceResource{} }
+func NewServiceResource() resource.Resource {
+	return &serviceResource{resourceBase{typeName: "_service"}}
+}
 
-type serviceResource struct{ serverScoped }
+type serviceResource struct{ resourceBase }
 
 type serviceResourceModel struct {
 	ID                types.String `tfsdk:"id"`
@@ -47,10 +41,6 @@ type serviceResourceModel struct {
 	DependentServices types.List   `tfsdk:"dependent_services"`
 }
 
-func (r *serviceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_service"
-}
-
 func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Windows service on one server: its state, its startup type, and a restart when settings it reads at start change. " +
@@ -61,11 +51,7 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"service when `restart_triggers` is set and one of its settings is pending. **A restart of the Server service is an outage**: every SMB session and open " +
 			"file on the server is closed, and clients reconnect when it is back (seconds; applications with files open may report errors). Destroy leaves the service as it is.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<server>/<name>`, for example `server1/LanmanServer`. This is also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":     idAttribute("`<server>/<name>`, for example `server1/LanmanServer`. This is also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the resource."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "The service name (`LanmanServer`), not the display name (`Server`): 1-256 letters, digits, `_`, `.` or `-`. " +
@@ -107,10 +93,6 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			},
 		},
 	}
-}
-
-func (r *serviceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig refuses settings that contradict each other.
@@ -204,15 +186,11 @@ func pendingSettings(ctx context.Context, c *windows.Client, name string) ([]str
 
 func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan serviceResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server := plan.Server.ValueString()
-	c := r.client(ctx, server, &resp.Diagnostics)
+	c := r.open(ctx, req.Plan, &plan, &plan.Server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
+	server := plan.Server.ValueString()
 	svc, ok := r.converge(ctx, c, plan, &resp.Diagnostics)
 	if !ok {
 		return
@@ -236,15 +214,11 @@ func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest
 
 func (r *serviceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state serviceResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server, name := state.Server.ValueString(), state.Name.ValueString()
-	c := r.client(ctx, server, &resp.Diagnostics)
+	c := r.open(ctx, req.State, &state, &state.Server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
+	server, name := state.Server.ValueString(), state.Name.ValueString()
 	svc, err := c.ServiceGet(ctx, name)
 	var ae *agent.Error
 	switch {
@@ -267,16 +241,12 @@ func (r *serviceResource) Read(ctx context.Context, req resource.ReadRequest, re
 // restart trigger changed and it is to run.
 func (r *serviceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state serviceResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server := state.Server.ValueString()
-	c := r.client(ctx, server, &resp.Diagnostics)
+	c := r.open(ctx, req.Plan, &plan, &state.Server, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
+	server := state.Server.ValueString()
 	wasRunning := state.State.ValueString() == agent.ServiceRunning
 	svc, ok := r.converge(ctx, c, plan, &resp.Diagnostics)
 	if !ok {

@@ -62,9 +62,7 @@ data "winfs_server_status" "s" {
 // first, started after it), and again when the value changes; a plan with
 // nothing changed restarts nothing.
 func TestAccService_restartTriggers(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	var since uint64
 	inEffect := func(names string) []statecheck.StateCheck {
 		return []statecheck.StateCheck{
@@ -90,8 +88,7 @@ func TestAccService_restartTriggers(t *testing.T) {
 			return nil
 		}
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				PreConfig:         func() { since = acctest.Mark(l) },
@@ -134,9 +131,7 @@ func TestAccService_restartTriggers(t *testing.T) {
 // TestAccService_stateAndStartupType: a service stopped and set to manual,
 // and drift (started by hand) shown by the plan.
 func TestAccService_stateAndStartupType(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + `
 resource "winfs_service" "browser" {
   server       = "server1"
@@ -145,8 +140,7 @@ resource "winfs_service" "browser" {
   startup_type = "disabled"
 }
 `
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: cfg,

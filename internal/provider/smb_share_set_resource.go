@@ -17,10 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -32,30 +30,20 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
-var (
-	_ resource.Resource                   = (*smbShareSetResource)(nil)
-	_ resource.ResourceWithConfigure      = (*smbShareSetResource)(nil)
-	_ resource.ResourceWithImportState    = (*smbShareSetResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*smbShareSetResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*smbShareSetResource)(nil)
-)
-
 var basetypesObjectAsOptions = basetypes.ObjectAsOptions{}
 
 // NewSMBShareSetResource is the winfs_smb_share_set factory.
-func NewSMBShareSetResource() resource.Resource { return &smbShareSetResource{} }
+func NewSMBShareSetResource() resource.Resource {
+	return &smbShareSetResource{resourceBase{typeName: "_smb_share_set"}}
+}
 
-type smbShareSetResource struct{ serverScoped }
+type smbShareSetResource struct{ resourceBase }
 
 type smbShareSetResourceModel struct {
 	ID     types.String `tfsdk:"id"`
 	Server types.String `tfsdk:"server"`
 	Scope  types.Set    `tfsdk:"scope"`
 	Shares types.Map    `tfsdk:"shares"`
-}
-
-func (r *smbShareSetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_smb_share_set"
 }
 
 func emptyStringSet() defaults.Set {
@@ -82,11 +70,7 @@ func (r *smbShareSetResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"with nothing changed. On create, shares already exactly as declared are adopted; different or undeclared shares under " +
 			"the scope are an error that says how to import them.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<server>:<root>,<root>...`, for example `server1:X:\\,Y:\\`. This is also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":     idAttribute("`<server>:<root>,<root>...`, for example `server1:X:\\,Y:\\`. This is also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the set: the shares move to the new server."),
 			"scope": schema.SetAttribute{
 				MarkdownDescription: shareDocs["scope"],
@@ -117,10 +101,6 @@ func (r *smbShareSetResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 		},
 	}
-}
-
-func (r *smbShareSetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *smbShareSetResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -329,11 +309,6 @@ func listShares(ctx context.Context, c *windows.Client, t smbShareSetTarget, cac
 		return agent.ShareListResult{}, false
 	}
 	return res, true
-}
-
-// modelSource is the plan, state or configuration a model is read from.
-type modelSource interface {
-	Get(ctx context.Context, target any) diag.Diagnostics
 }
 
 // shareSetStart says how a share-set operation starts (see openShareSet).

@@ -222,8 +222,7 @@ func TestAccShareSet_lifecycle(t *testing.T) {
 		plancheck.ExpectResourceAction("winfs_smb_share_set.s", plancheck.ResourceActionUpdate),
 	}}
 
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
 			expectShares(l, "server1", scope),
 			func(*terraform.State) error {
@@ -339,9 +338,8 @@ func TestAccShareSet_dataSourceCopies(t *testing.T) {
 		}
 	})
 	cfg := acctest.ProviderBlock(l, acctest.ProviderOpts{}) + example(t, "data-sources/winfs_smb_shares/data-source.tf")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             expectShares(l, "server2", scope),
+	accTest(t, resource.TestCase{
+		CheckDestroy: expectShares(l, "server2", scope),
 		Steps: []resource.TestStep{
 			{
 				Config: cfg,
@@ -372,9 +370,8 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 	shares := awkwardShares()
 	cfg := shareSetConfig(l, "server2", scope, shares)
 	var seq uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             expectShares(l, "server2", scope),
+	accTest(t, resource.TestCase{
+		CheckDestroy: expectShares(l, "server2", scope),
 		Steps: []resource.TestStep{
 			{
 				PreConfig:   func() { seq = acctest.Mark(l) },
@@ -462,8 +459,7 @@ func TestAccLocalizedServerShares(t *testing.T) {
 			{Account: "S-1-1-0", Right: agent.RightChange, Type: agent.AccessAllow},
 			{Account: `NT AUTHORITY\Authenticated Users`, Right: agent.RightRead, Type: agent.AccessDeny}}},
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config: shareSetConfig(l, "server1", scope, shares),
 			Check: func(*terraform.State) error {
@@ -514,9 +510,8 @@ func TestAccShareSet_recreatedAfterBootWithoutVolume(t *testing.T) {
 		return nil
 	}
 	var seq uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             expectShares(l, "server1", scope),
+	accTest(t, resource.TestCase{
+		CheckDestroy: expectShares(l, "server1", scope),
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {

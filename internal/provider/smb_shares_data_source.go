@@ -12,16 +12,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-var _ datasource.DataSourceWithConfigure = (*smbSharesDataSource)(nil)
-
 // NewSMBSharesDataSource is the winfs_smb_shares data source factory.
-func NewSMBSharesDataSource() datasource.DataSource { return &smbSharesDataSource{} }
-
-type smbSharesDataSource struct{ serverScoped }
-
-func (d *smbSharesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_smb_shares"
+func NewSMBSharesDataSource() datasource.DataSource {
+	return &smbSharesDataSource{dataSourceBase{typeName: "_smb_shares"}}
 }
+
+type smbSharesDataSource struct{ dataSourceBase }
 
 func computedAccess(name string) schema.SetAttribute {
 	return schema.SetAttribute{MarkdownDescription: shareDocs[name], ElementType: types.StringType, Computed: true}
@@ -62,10 +58,6 @@ func (d *smbSharesDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			},
 		},
 	}
-}
-
-func (d *smbSharesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *smbSharesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

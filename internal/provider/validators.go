@@ -300,3 +300,24 @@ func serviceName() validator.String {
 		diags.AddAttributeError(at, "Invalid service name", fmt.Sprintf("Service name %q: %s.", s, why))
 	}}
 }
+
+// ipv4Address validates an IPv4 address as the agent takes it
+// (agent.ParseIPv4): dotted decimal, no leading zeros, no IPv6.
+func ipv4Address() validator.String {
+	return stringValidator{"an IPv4 address in dotted decimal, e.g. 192.168.0.50", func(at path.Path, s string, diags *diag.Diagnostics) {
+		if _, err := agent.ParseIPv4(s); err != nil {
+			diags.AddAttributeError(at, "Invalid IPv4 address", fmt.Sprintf("%s: %v.", at, err))
+		}
+	}}
+}
+
+// interfaceAlias validates a network adapter's name (Get-NetAdapter's
+// Name) as agent.InterfaceAliasPattern: no wildcard characters.
+func interfaceAlias() validator.String {
+	const d = "a network adapter name as Get-NetAdapter shows it, e.g. Ethernet: 1-256 letters, digits, spaces and _().,:#+-"
+	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if !agent.InterfaceAliasPattern.MatchString(s) {
+			diags.AddAttributeError(at, "Invalid interface alias", fmt.Sprintf("%s: %q must be %s.", at, s, d))
+		}
+	}}
+}

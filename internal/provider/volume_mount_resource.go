@@ -26,13 +26,6 @@ import (
 	"github.com/winfs/terraform-provider-winfs/internal/windows"
 )
 
-var (
-	_ resource.Resource                = (*volumeMountResource)(nil)
-	_ resource.ResourceWithConfigure   = (*volumeMountResource)(nil)
-	_ resource.ResourceWithImportState = (*volumeMountResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*volumeMountResource)(nil)
-)
-
 // Defaults of the timeouts block: how long a create waits for the disk to
 // appear (rescans included), and how long a delete may take.
 const (
@@ -40,12 +33,35 @@ const (
 	defaultMountDeleteTimeout = 2 * time.Minute
 )
 
-// Values of the repair attribute.
+// Values of the repair attribute: what is done to a volume whose NTFS
+// dirty bit is set before it is mounted, and so before it is served.
 const (
-	repairIfDirty = "if_dirty"
-	repairAlways  = "always"
-	repairNever   = "never"
+	repairSpotFix = "spotfix" // Repair-Volume -Scan online, then -SpotFix
+	repairFull    = "full"    // chkdsk /F /X
+	repairNever   = "never"   // mounted dirty, with a warning
 )
+
+// retiredRepair holds the repair values of earlier releases, refused at
+// plan time with what to write instead.
+var retiredRepair = map[string]string{
+	"if_dirty": `"if_dirty" is now "full" (chkdsk /F /X when the volume is dirty, as before); the new default, "spotfix", scans the volume online and takes it offline only to fix what the scan found`,
+	"always":   `"always" is gone: a volume whose dirty bit is clear is not checked any more. Use "full" (chkdsk /F /X when the volume is dirty) or the default "spotfix" (an online scan, then a brief offline spot-fix)`,
+}
+
+// repairMode validates repair: one of the values, or an upgrade note for a
+// value of an earlier release.
+func repairMode() validator.String {
+	rule := fmt.Sprintf("must be %q, %q or %q", repairSpotFix, repairFull, repairNever)
+	return stringValidator{rule, func(at path.Path, s string, diags *diag.Diagnostics) {
+		if note, ok := retiredRepair[s]; ok {
+			diags.AddAttributeError(at, "Repair value of an earlier release", fmt.Sprintf("%s %s: %s.", at, rule, note))
+			return
+		}
+		if s != repairSpotFix && s != repairFull && s != repairNever {
+			diags.AddAttributeError(at, "Invalid repair value", fmt.Sprintf("%s %s, not %q.", at, rule, s))
+		}
+	}}
+}
 
 // Values of the write_cache attribute. writeCacheEnabled is never
 // configured: Read records it when a disk declared "disabled" has its
@@ -57,9 +73,11 @@ const (
 )
 
 // NewVolumeMountResource is the winfs_volume_mount factory.
-func NewVolumeMountResource() resource.Resource { return &volumeMountResource{} }
+func NewVolumeMountResource() resource.Resource {
+	return &volumeMountResource{resourceBase{typeName: "_volume_mount"}}
+}
 
-type volumeMountResource struct{ serverScoped }
+type volumeMountResource struct{ resourceBase }
 
 type volumeMountResourceModel struct {
 	ID              types.String   `tfsdk:"id"`
@@ -77,25 +95,17 @@ type volumeMountResourceModel struct {
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
 }
 
-func (r *volumeMountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_volume_mount"
-}
-
 func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Mounts the data volume of a SAN disk on a Windows server at a drive letter or an empty NTFS folder. " +
-			"Create rescans the server's storage until the disk of `disk_serial` appears (bounded by `timeouts.create`), brings it online and " +
-			"writable, runs `chkdsk /F /X` when its NTFS journal is dirty (see `repair`), then adds the mount point. Destroy closes the SMB " +
+			"Create rescans the server's storage until the disk of `disk_serial` appears, brings it online and " +
+			"writable (the wait bounded by `timeouts.create`), checks and repairs the volume when NTFS marks it dirty (see `repair`; the check too is bounded by `timeouts.create`), then adds the mount point. Destroy closes the SMB " +
 			"open files and sessions on the volume, flushes it, removes the mount point and takes the disk offline, so that the LUN unmap " +
 			"that follows (a `winfs_san_lun_mapping` this resource depends on) is clean. A mount point in use by anything else is never taken: " +
 			"the plan of a new mount (the new side of a failover included) reads the target server and fails, before anything is touched, " +
 			"when the mount point holds another volume, a folder mount point is missing, not empty or not on NTFS, or the server does not answer.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<server>/<mount_point>`, for example `server1/X:` or `server1/C:\\Mounts\\Data`. This is also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id":     idAttribute("`<server>/<mount_point>`, for example `server1/X:` or `server1/C:\\Mounts\\Data`. This is also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the mount (dismount on the old server, mount on the new one)."),
 			"disk_serial": schema.StringAttribute{
 				MarkdownDescription: "The disk: its serial number, which for a SAN disk is the LUN serial (use `winfs_san_lun_mapping.<name>.serial`), " +
@@ -121,12 +131,17 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 				PlanModifiers: []planmodifier.String{requiresReplaceUnlessEqualFold()},
 			},
 			"repair": schema.StringAttribute{
-				MarkdownDescription: "When to run `chkdsk /F /X` (Repair-Volume -OfflineScanAndFix) before mounting: `if_dirty` (default) when the NTFS dirty bit " +
-					"is set, as after a crash or a forced unmap; `always`, as a cautious manual procedure does after every takeover; `never` (a dirty volume is then mounted with a warning).",
+				MarkdownDescription: "What is done, before the mount, to a volume whose NTFS dirty bit is set (as after a crash or a forced unmap); " +
+					"a clean volume is mounted as it is. `spotfix` (default): `Repair-Volume -Scan`, an online scan that logs what it finds while the volume stays online, " +
+					"then `Repair-Volume -SpotFix`, which takes the volume offline for seconds to fix only what was logged; when the scan finds corruption only a full " +
+					"repair fixes (`FullRepairNeeded`), or the volume is still dirty after the spot-fix, the mount is refused with what to do. `full`: `chkdsk /F /X` " +
+					"(`Repair-Volume -OfflineScanAndFix`), offline for a time that grows with the volume's size and file count (hours on a multi-terabyte volume " +
+					"of millions of files: raise `timeouts.create`, which bounds the check). `never`: a dirty volume is mounted, and so served, unchecked, with a warning. " +
+					"The values `if_dirty` and `always` of earlier releases are refused with an upgrade note: `if_dirty` is now `full`.",
 				Optional:   true,
 				Computed:   true,
-				Default:    stringdefault.StaticString(repairIfDirty),
-				Validators: []validator.String{stringvalidator.OneOf(repairIfDirty, repairAlways, repairNever)},
+				Default:    stringdefault.StaticString(repairSpotFix),
+				Validators: []validator.String{repairMode()},
 			},
 			"write_cache": schema.StringAttribute{
 				MarkdownDescription: "The disk's write cache. `disabled` (default): turned off once the disk is online, before anything is shared, and " +
@@ -175,10 +190,6 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 	}
 }
 
-func (r *volumeMountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.configure(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	r.checkPlannedServer(ctx, req.Plan, &resp.Diagnostics)
 	if !resp.Diagnostics.HasError() {
@@ -188,23 +199,15 @@ func (r *volumeMountResource) ModifyPlan(ctx context.Context, req resource.Modif
 
 func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan volumeMountResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	wait, diags := plan.Timeouts.Create(ctx, defaultMountCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	client := r.client(ctx, plan.Server.ValueString(), &resp.Diagnostics)
+	client := r.open(ctx, req.Plan, &plan, &plan.Server, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
-	m := &mounter{client: client, server: plan.Server.ValueString(), serial: plan.DiskSerial.ValueString(), mountPoint: plan.MountPoint.ValueString()}
-	if !plan.PartitionNumber.IsNull() && !plan.PartitionNumber.IsUnknown() {
-		m.partition = int(plan.PartitionNumber.ValueInt64())
+	wait, diags := plan.Timeouts.Create(ctx, defaultMountCreateTimeout)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
 	}
+	m := plan.mounter(client)
 	part, err := m.mount(ctx, wait, plan.Repair.ValueString(), &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot mount the volume", err.Error())
@@ -218,17 +221,22 @@ func (r *volumeMountResource) Create(ctx context.Context, req resource.CreateReq
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
+// mounter works on the disk, partition and mount point of s through c.
+func (s volumeMountResourceModel) mounter(c *windows.Client) *mounter {
+	m := &mounter{client: c, server: s.Server.ValueString(), serial: s.DiskSerial.ValueString(), mountPoint: s.MountPoint.ValueString()}
+	if !s.PartitionNumber.IsNull() && !s.PartitionNumber.IsUnknown() {
+		m.partition = int(s.PartitionNumber.ValueInt64())
+	}
+	return m
+}
+
 func (r *volumeMountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state volumeMountResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	server := state.Server.ValueString()
-	client := r.client(ctx, server, &resp.Diagnostics)
+	client := r.open(ctx, req.State, &state, &state.Server, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
+	server := state.Server.ValueString()
 	what := fmt.Sprintf("the mount of disk %s at %s on %s", state.DiskSerial.ValueString(), state.MountPoint.ValueString(), server)
 	disks, err := client.DiskList(ctx, state.DiskSerial.ValueString())
 	if err != nil {
@@ -288,8 +296,7 @@ func (r *volumeMountResource) Delete(ctx context.Context, req resource.DeleteReq
 	if client == nil {
 		return
 	}
-	m := &mounter{client: client, server: server, serial: state.DiskSerial.ValueString(), mountPoint: state.MountPoint.ValueString(),
-		partition: int(state.PartitionNumber.ValueInt64())}
+	m := state.mounter(client)
 	err := m.dismount(ctx, state.VolumeGUID.ValueString(), state.CloseSessions.ValueBool(), &resp.Diagnostics)
 	if err == nil {
 		return
@@ -323,7 +330,7 @@ func (r *volumeMountResource) ImportState(ctx context.Context, req resource.Impo
 		DiskSerial:      types.StringValue(disk.SerialNumber),
 		PartitionNumber: types.Int64Value(int64(part.Number)),
 		MountPoint:      types.StringValue(mountPoint),
-		Repair:          types.StringValue(repairIfDirty),
+		Repair:          types.StringValue(repairSpotFix),
 		CloseSessions:   types.BoolValue(true),
 		WriteCache:      importedWriteCache(disk),
 		Timeouts:        timeouts.Value{Object: types.ObjectNull(timeoutAttrTypes(ctx))},

@@ -180,8 +180,7 @@ func TestAccVolumeMount_letter(t *testing.T) {
 	lun := volLUN(t, l, "letter")
 	cfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "M:", "")
 	var since uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
 			noMount(l, "server1", lun.Serial),
 			checkSteps(l, lun, &since, "server1 volume.close_sessions", "server1 volume.flush", "server1 volume.dismount", "server1 disk.offline", "array lun.unmap"),
@@ -201,7 +200,7 @@ func TestAccVolumeMount_letter(t *testing.T) {
 					acctest.Attr("winfs_volume_mount.v", "disk_serial", knownvalue.StringExact(lun.Serial)),
 					acctest.Attr("winfs_volume_mount.v", "partition_number", knownvalue.Int64Exact(2)),
 					acctest.Attr("winfs_volume_mount.v", "file_system", knownvalue.StringExact("NTFS")),
-					acctest.Attr("winfs_volume_mount.v", "repair", knownvalue.StringExact("if_dirty")),
+					acctest.Attr("winfs_volume_mount.v", "repair", knownvalue.StringExact("spotfix")),
 					acctest.Attr("winfs_volume_mount.v", "volume_guid", knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-`))),
 				},
 			},
@@ -252,9 +251,8 @@ func TestAccVolumeMount_folder(t *testing.T) {
 	if err := l.Host("server1").MakeFolder(`C:\Mounts\Full`, "notes.txt"); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, "server1", lun.Serial),
+	accTest(t, resource.TestCase{
+		CheckDestroy: noMount(l, "server1", lun.Serial),
 		Steps: []resource.TestStep{
 			{
 				Config:      pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", `C:\Mounts\Full`, ""),
@@ -301,8 +299,7 @@ resource "winfs_volume_mount" "v" {
 }
 `, acctest.HCLString(serial), acctest.HCLString(mountPoint))
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				// X: is the initial estate's files_x volume on server1: refused
@@ -348,32 +345,32 @@ resource "winfs_volume_mount" "v" {
 func TestAccVolumeMount_dirtyRepairedBeforeMount(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "dirty")
-	testDirtyTakeover(t, l, lun, []string{"array lun.map", "server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.repair", "server2 volume.mount"},
+	testDirtyTakeover(t, l, lun, "", []string{"array lun.map", "server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.scan", "server2 volume.spotfix", "server2 volume.mount"},
 		noViolations(l, lun))
 }
 
 // testDirtyTakeover crashes lun while mounted at P: on server1 and mounts
-// it at P: on server2 (see testRepairedMount).
-func testDirtyTakeover(t *testing.T, l *lab.Lab, lun array.LUN, want []string, extra ...resource.TestCheckFunc) {
+// it at P: on server2 with the mount's extra settings (see
+// testRepairedMount).
+func testDirtyTakeover(t *testing.T, l *lab.Lab, lun array.LUN, settings string, want []string, extra ...resource.TestCheckFunc) {
 	t.Helper()
 	var since uint64
-	testRepairedMount(t, l, lun, "server2", "P:", &since, func() { crashWhileMounted(t, l, lun, "P:") }, want, extra...)
+	testRepairedMount(t, l, lun, "server2", "P:", settings, &since, func() { crashWhileMounted(t, l, lun, "P:") }, want, extra...)
 }
 
 // testRepairedMount runs pre, marks the timeline in since and mounts lun
-// at letter on server: the timeline holds want in order, the volume is
-// repaired, and extra holds too.
-func testRepairedMount(t *testing.T, l *lab.Lab, lun array.LUN, server, letter string, since *uint64, pre func(), want []string, extra ...resource.TestCheckFunc) {
+// at letter on server with the mount's extra settings: the timeline holds
+// want in order, the volume is repaired, and extra holds too.
+func testRepairedMount(t *testing.T, l *lab.Lab, lun array.LUN, server, letter, settings string, since *uint64, pre func(), want []string, extra ...resource.TestCheckFunc) {
 	t.Helper()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, server, lun.Serial),
+	accTest(t, resource.TestCase{
+		CheckDestroy: noMount(l, server, lun.Serial),
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
 				pre()
 				*since = acctest.Mark(l)
 			},
-			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, server, letter, ""),
+			Config: pairConfig(l, acctest.ProviderOpts{}, lun.Path, server, letter, settings),
 			Check: resource.ComposeAggregateTestCheckFunc(append([]resource.TestCheckFunc{
 				hostMount(l, server, letter, lun.Serial),
 				checkSteps(l, lun, since, want...),
@@ -392,7 +389,7 @@ func TestAccVolumeMount_failover(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "failover")
 	cfg := func(active string) string {
-		return pairConfig(l, acctest.ProviderOpts{}, lun.Path, active, "Q:", `repair = "always"`)
+		return pairConfig(l, acctest.ProviderOpts{}, lun.Path, active, "Q:", `repair = "full"`)
 	}
 	var since uint64
 	mark := func() { since = acctest.Mark(l) }
@@ -424,9 +421,8 @@ func TestAccVolumeMount_failover(t *testing.T) {
 			Check:     moved(from, to),
 		}
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             resource.ComposeAggregateTestCheckFunc(noMount(l, "server1", lun.Serial), noMount(l, "server2", lun.Serial), arrayHolds(l, lun.Path)),
+	accTest(t, resource.TestCase{
+		CheckDestroy: resource.ComposeAggregateTestCheckFunc(noMount(l, "server1", lun.Serial), noMount(l, "server2", lun.Serial), arrayHolds(l, lun.Path)),
 		Steps: []resource.TestStep{
 			{
 				Config: cfg("server1"),
@@ -452,7 +448,7 @@ func TestAccVolumeMount_failover(t *testing.T) {
 					checkSteps(l, lun, &since,
 						"server1 volume.close_sessions", "server1 volume.flush", "server1 volume.dismount", "server1 disk.offline",
 						"array lun.unmap", "array lun.map",
-						"server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.repair", "server2 volume.mount"),
+						"server2 storage.rescan", "server2 disk.writable", "server2 disk.online", "server2 volume.mount"),
 				),
 			},
 			// Faults on the way back, one phase each; each re-apply converges.
@@ -475,9 +471,8 @@ func TestAccVolumeMount_unreachableServer(t *testing.T) {
 	l := parallelAccLab(t)
 	lun := volLUN(t, l, "unreachable")
 	failCfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server2", "R:", "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
-		CheckDestroy:             noMount(l, "server2", lun.Serial),
+	accTest(t, resource.TestCase{
+		CheckDestroy: noMount(l, "server2", lun.Serial),
 		Steps: []resource.TestStep{
 			{Config: failCfg, Check: hostMount(l, "server2", "R:", lun.Serial)},
 			{
@@ -540,7 +535,7 @@ resource "winfs_volume_mount" "v" {
 
 func TestAccLocalizedServerRepairsADirtyVolume(t *testing.T) {
 	l := parallelAccLabIn(t, secdesc.LocaleGerman)
-	testDirtyTakeover(t, l, volLUN(t, l, "dirty-de"), []string{"server2 volume.repair", "server2 volume.mount"})
+	testDirtyTakeover(t, l, volLUN(t, l, "dirty-de"), `repair = "full"`, []string{"server2 volume.repair", "server2 volume.mount"})
 }
 
 // TestAccVolumeMount_diskBackOnlineBySelf: a LUN that left server1 while
@@ -568,8 +563,8 @@ func TestAccVolumeMount_diskBackOnlineBySelf(t *testing.T) {
 		}
 		l.Host("server1").SetVolumeArrival(300 * time.Millisecond)
 	}
-	testRepairedMount(t, l, lun, "server1", "Q:", &since, pathLoss,
-		[]string{"server1 storage.rescan", "server1 volume.arrive", "server1 volume.repair"},
+	testRepairedMount(t, l, lun, "server1", "Q:", "", &since, pathLoss,
+		[]string{"server1 storage.rescan", "server1 volume.arrive", "server1 volume.scan", "server1 volume.spotfix"},
 		func(*terraform.State) error {
 			for _, s := range steps(l, lun, since) {
 				if s == "server1 disk.online" || s == "server1 volume.mount" {
@@ -586,9 +581,7 @@ func TestAccVolumeMount_diskBackOnlineBySelf(t *testing.T) {
 // behind Terraform's back is drift the next apply repairs; "unchanged"
 // leaves it as it is. A crash then loses nothing a client wrote.
 func TestAccVolumeMount_writeCache(t *testing.T) {
-	t.Parallel()
-	acctest.RequireAcc(t)
-	l := testLab(t)
+	l := parallelAccLab(t)
 	lun := volLUN(t, l, "cache")
 	cfg := pairConfig(l, acctest.ProviderOpts{}, lun.Path, "server1", "W:", "")
 	cacheOn := func(want bool) resource.TestCheckFunc {
@@ -600,8 +593,7 @@ func TestAccVolumeMount_writeCache(t *testing.T) {
 		}
 	}
 	var since uint64
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6Factories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() { since = acctest.Mark(l) },

@@ -243,18 +243,13 @@ func (m *mounter) mount(ctx context.Context, wait time.Duration, repair string, 
 	if part.VolumeGUID == "" {
 		return part, fmt.Errorf("partition %d of disk %s on %s has no volume", part.Number, m.serial, m.server)
 	}
-	switch {
-	case repair == repairAlways || (repair == repairIfDirty && part.Dirty):
-		res, err := m.client.VolumeRepair(ctx, part.VolumeGUID)
-		if err != nil {
-			return part, fmt.Errorf("repairing the volume of disk %s on %s (chkdsk /F /X): %w", m.serial, m.server, err)
-		}
-		tflog.Info(ctx, "volume repaired", map[string]any{"server": m.server, "disk": m.serial, "was_dirty": res.WasDirty})
-		part.Dirty = false
-	case part.Dirty:
-		diags.AddWarning("Dirty volume mounted without repair",
-			fmt.Sprintf("The NTFS dirty bit of disk %s's volume on %s is set and repair = \"never\": it is mounted at %s without chkdsk. Run chkdsk %s /F /X before serving it.",
-				m.serial, m.server, m.mountPoint, m.mountPoint))
+	// The check within the create timeout: a long operation, which the
+	// per-call timeout does not cut (agent.Long).
+	rctx, cancel := context.WithTimeout(ctx, wait)
+	err = m.repair(rctx, part, repair, diags)
+	cancel()
+	if err != nil {
+		return part, err
 	}
 	changed, err := m.client.VolumeMount(ctx, agent.VolumeMountParams{VolumeGUID: part.VolumeGUID, Path: m.mountPoint})
 	if err != nil {
@@ -272,6 +267,64 @@ func (m *mounter) mount(ctx context.Context, wait time.Duration, repair string, 
 		return part, fmt.Errorf("after mounting on %s: %s", m.server, gone)
 	}
 	return got, nil
+}
+
+// repair makes a dirty volume clean before it is mounted, and so served,
+// as the repair attribute says; a clean volume is left as it is. Only
+// repair = "never" mounts a dirty volume.
+func (m *mounter) repair(ctx context.Context, part agent.Partition, mode string, diags *diag.Diagnostics) error {
+	if !part.Dirty {
+		return nil
+	}
+	switch mode {
+	case repairFull:
+		res, err := m.client.VolumeRepair(ctx, part.VolumeGUID)
+		if err != nil {
+			return fmt.Errorf("repairing the volume of disk %s on %s (chkdsk /F /X): %w", m.serial, m.server, err)
+		}
+		tflog.Info(ctx, "volume repaired", map[string]any{"server": m.server, "disk": m.serial, "was_dirty": res.WasDirty})
+		return nil
+	case repairSpotFix:
+		return m.spotFix(ctx, part.VolumeGUID)
+	}
+	diags.AddWarning("Dirty volume mounted without repair",
+		fmt.Sprintf("The NTFS dirty bit of disk %s's volume on %s is set and repair = \"never\": it is mounted at %s unchecked, and served. "+
+			"Check it (Repair-Volume -Scan, then -SpotFix) as soon as you can.", m.serial, m.server, m.mountPoint))
+	return nil
+}
+
+// spotFix scans the volume online and spot-fixes what the scan logged.
+// Corruption only a full repair fixes is not repaired behind the
+// operator's back: a full check takes the volume offline for a time that
+// grows with its file count (hours on a large volume, past any create
+// timeout chosen for a spot-fix) and may move damaged files to
+// found.NNN, so the operator chooses it (repair = "full").
+func (m *mounter) spotFix(ctx context.Context, guid string) error {
+	refuse := func(what string) error {
+		return fmt.Errorf("disk %s's volume on %s is dirty and %s, so it is not mounted. Set repair = \"full\" on this resource and apply again "+
+			"(chkdsk /F /X: offline for a time that grows with the volume's file count; raise timeouts.create to match), "+
+			"or repair it by hand (Repair-Volume -OfflineScanAndFix) and apply again", m.serial, m.server, what)
+	}
+	scan, err := m.client.VolumeScan(ctx, guid)
+	if err != nil {
+		return fmt.Errorf("scanning the volume of disk %s on %s (Repair-Volume -Scan): %w", m.serial, m.server, err)
+	}
+	tflog.Info(ctx, "volume scanned online", map[string]any{"server": m.server, "disk": m.serial, "status": scan.Status, "dirty": scan.Dirty})
+	switch {
+	case scan.Status == agent.RepairFullRepairNeeded:
+		return refuse("its online scan found corruption only a full repair fixes (Repair-Volume -Scan answered FullRepairNeeded)")
+	case scan.Status == agent.RepairNoErrorsFound && !scan.Dirty:
+		return nil
+	}
+	fix, err := m.client.VolumeSpotFix(ctx, guid)
+	if err != nil {
+		return fmt.Errorf("spot-fixing the volume of disk %s on %s (Repair-Volume -SpotFix): %w", m.serial, m.server, err)
+	}
+	tflog.Info(ctx, "volume spot-fixed", map[string]any{"server": m.server, "disk": m.serial, "status": fix.Status, "dirty": fix.Dirty})
+	if fix.Status != agent.RepairNoErrorsFound || fix.Dirty {
+		return refuse(fmt.Sprintf("the spot-fix left it so (Repair-Volume -SpotFix answered %s; dirty bit set: %t)", fix.Status, fix.Dirty))
+	}
+	return nil
 }
 
 // checkMountPoint refuses a mount point held by another volume ("free mount point") and a

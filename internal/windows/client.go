@@ -53,7 +53,9 @@ type Option func(*Client)
 func WithLogger(fn LogFunc) Option { return func(c *Client) { c.logf = fn } }
 
 // WithCallTimeout bounds every Call that arrives without an earlier
-// deadline, so an answer lost on the way can never hang a Terraform run.
+// deadline, so an answer lost on the way can never hang a Terraform run. A
+// long operation (agent.Long: the NTFS checks) that arrives with a
+// deadline of its own is bounded by that deadline alone.
 func WithCallTimeout(d time.Duration) Option { return func(c *Client) { c.callTimeout = d } }
 
 // WithStartTimeout bounds starting an agent (shell, process, script, hello).
@@ -76,6 +78,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	sess     *session      // the current persistent session, if any
+	retired  []*session    // sessions retired after a stuck call, ended by Close at the latest
 	starting *startAttempt // a session being started, shared by waiting callers
 	closed   bool
 }
@@ -125,7 +128,7 @@ func (c *Client) Call(ctx context.Context, op string, params, result any) error 
 		c.cache.invalidate()
 		defer c.cache.invalidate()
 	}
-	if c.callTimeout > 0 {
+	if _, bounded := ctx.Deadline(); c.callTimeout > 0 && !(bounded && agent.Long(op)) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
 		defer cancel()
@@ -292,7 +295,7 @@ func (c *Client) start(st *startAttempt) {
 	c.mu.Lock()
 	c.starting = nil
 	if err == nil && c.closed {
-		go func() { _ = s.shutdown(c.closeTimeout) }()
+		go func(s *session) { _ = s.shutdown(c.closeTimeout) }(s) // s is cleared below
 		s, err = nil, ErrClosed
 	}
 	if err == nil {
@@ -349,6 +352,18 @@ func (c *Client) checkHello(resp agent.Response) error {
 	return nil
 }
 
+// retire stops giving s new requests (the next call starts another agent)
+// and ends s once what it was sent is answered.
+func (c *Client) retire(s *session) {
+	c.mu.Lock()
+	if c.sess == s {
+		c.sess = nil
+	}
+	c.retired = append(c.retired, s)
+	c.mu.Unlock()
+	s.retire()
+}
+
 // Close ends the agent: its input is closed so it exits, then the command
 // and its shell are closed. Calls after Close fail with ErrClosed.
 func (c *Client) Close() error {
@@ -356,7 +371,12 @@ func (c *Client) Close() error {
 	c.closed = true
 	s := c.sess
 	c.sess = nil
+	retired := c.retired
+	c.retired = nil
 	c.mu.Unlock()
+	for _, r := range retired {
+		go func() { _ = r.shutdown(c.closeTimeout) }()
+	}
 	if s != nil {
 		return s.shutdown(c.closeTimeout)
 	}

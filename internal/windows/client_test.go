@@ -21,12 +21,19 @@ import (
 
 func newClient(t *testing.T, lab *labStarter, mode windows.Mode) *windows.Client {
 	t.Helper()
-	c, err := windows.New("server1", lab, mode, windows.WithStartTimeout(5*time.Second))
-	if err != nil {
+	return clientOf(t, lab, mode, 5*time.Second)
+}
+
+// startedClient is a persistent client of a new lab whose agent has
+// started (it answered hello).
+func startedClient(t *testing.T) (*labStarter, *windows.Client) {
+	t.Helper()
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	if _, err := c.Hello(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
+	return lab, c
 }
 
 func testCtx(t *testing.T) context.Context {
@@ -235,14 +242,11 @@ func TestDeleteOfUnknownOutcome(t *testing.T) {
 }
 
 // A call the agent does not answer in time fails promptly, naming the
-// operation and the server, and ends the agent: everything queued behind
-// it goes on on a new agent.
+// operation and the server, and retires the agent: what was sent goes on
+// there (the agent runs requests concurrently), new calls go to a new
+// agent.
 func TestUnansweredCallEndsTheAgentAndOthersGoOn(t *testing.T) {
-	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	lab, c := startedClient(t)
 	defer close(lab.release)
 	lab.failNext(agent.DiskList.Name, hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -279,13 +283,49 @@ func TestUnansweredCallEndsTheAgentAndOthersGoOn(t *testing.T) {
 	}
 }
 
-// A caller that gives up (cancel, not a deadline) leaves the agent alone.
-func TestCancelledCallKeepsTheAgent(t *testing.T) {
+// The agent answers as requests finish: a slow request's answer comes
+// after a later quick one's, and each caller gets its own answer.
+func TestAnswersOutOfOrderAreMatchedByID(t *testing.T) {
 	lab := newLab()
 	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
+	ctx := testCtx(t)
+	if err := c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "slow", Value: agent.RegistryValue{Type: agent.RegSZ, Data: "first asked"}, CreateKey: true}); err != nil {
 		t.Fatal(err)
 	}
+	lab.failNext(agent.RegistryGet.Name, answerLate)
+	slow := make(chan string, 1)
+	go func() {
+		got, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "slow"})
+		if err != nil {
+			slow <- err.Error()
+			return
+		}
+		slow <- got.Value.Data
+	}()
+	for lab.opCount(agent.RegistryGet.Name) == 0 { // the slow one is running
+		time.Sleep(time.Millisecond)
+	}
+	quick, err := c.RegistryGet(ctx, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyComputerName}, Name: "ComputerName"})
+	if err != nil || quick.Value.Data != "SERVER1" {
+		t.Fatalf("the quick read, asked second, got %+v, %v", quick.Value, err)
+	}
+	select {
+	case got := <-slow:
+		t.Fatalf("the slow read answered before its release: %q", got)
+	default:
+	}
+	close(lab.release)
+	if got := <-slow; got != "first asked" {
+		t.Fatalf("the slow read got %q", got)
+	}
+	if n := lab.starts.Load(); n != 1 {
+		t.Errorf("one agent answers both: %d starts", n)
+	}
+}
+
+// A caller that gives up (cancel, not a deadline) leaves the agent alone.
+func TestCancelledCallKeepsTheAgent(t *testing.T) {
+	lab, c := startedClient(t)
 	lab.failNext(agent.RegistryGet.Name, hang)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -304,11 +344,7 @@ func TestCancelledCallKeepsTheAgent(t *testing.T) {
 }
 
 func TestWriteTimingOutAfterSendIsUnknown(t *testing.T) {
-	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	lab, c := startedClient(t)
 	lab.failNext(agent.RegistrySet.Name, hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -358,11 +394,7 @@ func TestPerRequestStartsOneProcessPerCall(t *testing.T) {
 }
 
 func TestCloseEndsTheAgent(t *testing.T) {
-	lab := newLab()
-	c := newClient(t, lab, windows.ModePersistent)
-	if _, err := c.Hello(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	_, c := startedClient(t)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -553,5 +585,40 @@ func TestRescanSinceSharesOneRescan(t *testing.T) {
 	}
 	if n := rescans(); n != 2 {
 		t.Fatalf("a later need must get a new rescan: %d rescans, want 2", n)
+	}
+}
+
+// A disk listing waits for the rescan in flight, as it did when the agent
+// ran one request at a time: it shows what the rescan found, and the
+// mount that asked does not start a rescan of its own.
+func TestDiskListWaitsForTheRescanInFlight(t *testing.T) {
+	lab := newLab()
+	c := newClient(t, lab, windows.ModePersistent)
+	ctx := testCtx(t)
+	if _, err := c.Hello(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lab.failNext(agent.StorageRescan.Name, answerLate)
+	rescanned := make(chan error, 1)
+	go func() { rescanned <- c.StorageRescanSince(ctx, time.Now()) }()
+	for lab.opCount(agent.StorageRescan.Name) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	listed := make(chan error, 1)
+	go func() {
+		_, err := c.DiskList(ctx, "")
+		listed <- err
+	}()
+	select {
+	case err := <-listed:
+		t.Fatalf("the listing answered during the rescan: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(lab.release)
+	if err := <-rescanned; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-listed; err != nil {
+		t.Fatal(err)
 	}
 }

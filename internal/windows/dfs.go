@@ -2,7 +2,6 @@ package windows
 
 import (
 	"context"
-	"errors"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
@@ -16,15 +15,13 @@ func (c *Client) DFSNamespaceGet(ctx context.Context, path string) (agent.DFSNam
 // operation converges (the agent compares before it changes anything), so
 // after a write of unknown outcome it is applied once more.
 func (c *Client) DFSNamespaceSet(ctx context.Context, p agent.DFSNamespaceSetParams) (agent.DFSNamespaceSetResult, error) {
-	return again(ctx, func() (agent.DFSNamespaceSetResult, error) { return call(ctx, c, agent.DFSNamespaceSet, p) })
+	return repeat(ctx, c, agent.DFSNamespaceSet, p)
 }
 
 // DFSNamespaceRemove removes a root and its folders; a missing root
 // succeeds with Existed false.
 func (c *Client) DFSNamespaceRemove(ctx context.Context, path string) (agent.DFSNamespaceRemoveResult, error) {
-	return again(ctx, func() (agent.DFSNamespaceRemoveResult, error) {
-		return call(ctx, c, agent.DFSNamespaceRemove, agent.DFSNamespaceRemoveParams{Path: path})
-	})
+	return repeat(ctx, c, agent.DFSNamespaceRemove, agent.DFSNamespaceRemoveParams{Path: path})
 }
 
 // DFSFolderGet reads a folder and its targets.
@@ -35,23 +32,10 @@ func (c *Client) DFSFolderGet(ctx context.Context, path string) (agent.DFSFolder
 // DFSFolderSet creates a folder or brings it and its exact targets to the
 // settings; re-applied after a write of unknown outcome like DFSNamespaceSet.
 func (c *Client) DFSFolderSet(ctx context.Context, p agent.DFSFolderSetParams) (agent.DFSFolderSetResult, error) {
-	return again(ctx, func() (agent.DFSFolderSetResult, error) { return call(ctx, c, agent.DFSFolderSet, p) })
+	return repeat(ctx, c, agent.DFSFolderSet, p)
 }
 
 // DFSFolderRemove removes a folder; a missing one succeeds with Existed false.
 func (c *Client) DFSFolderRemove(ctx context.Context, path string) (agent.DFSFolderRemoveResult, error) {
-	return again(ctx, func() (agent.DFSFolderRemoveResult, error) {
-		return call(ctx, c, agent.DFSFolderRemove, agent.DFSFolderRemoveParams{Path: path})
-	})
-}
-
-// again runs a converging write, and once more when the first outcome is
-// unknown (the session broke under it): applying it twice is the same as
-// once.
-func again[R any](ctx context.Context, fn func() (R, error)) (R, error) {
-	res, err := fn()
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return res, err
-	}
-	return fn()
+	return repeat(ctx, c, agent.DFSFolderRemove, agent.DFSFolderRemoveParams{Path: path})
 }

@@ -14,14 +14,12 @@ func (c *Client) DFSRGroupGet(ctx context.Context, name string) (agent.DFSRGroup
 // DFSRGroupSet creates a group or brings it to the settings; re-applied
 // after a write of unknown outcome (it converges).
 func (c *Client) DFSRGroupSet(ctx context.Context, p agent.DFSRGroupSetParams) (agent.DFSRGroupSetResult, error) {
-	return again(ctx, func() (agent.DFSRGroupSetResult, error) { return call(ctx, c, agent.DFSRGroupSet, p) })
+	return repeat(ctx, c, agent.DFSRGroupSet, p)
 }
 
 // DFSRGroupRemove removes a group; a missing one succeeds with Existed false.
 func (c *Client) DFSRGroupRemove(ctx context.Context, name string) (agent.DFSRGroupRemoveResult, error) {
-	return again(ctx, func() (agent.DFSRGroupRemoveResult, error) {
-		return call(ctx, c, agent.DFSRGroupRemove, agent.DFSRGroupRemoveParams{Name: name})
-	})
+	return repeat(ctx, c, agent.DFSRGroupRemove, agent.DFSRGroupRemoveParams{Name: name})
 }
 
 // DFSRBacklogGet counts the updates waiting to replicate from one member

@@ -30,9 +30,9 @@ func (e *SessionError) Error() string {
 func (e *SessionError) Unwrap() error { return e.Cause }
 
 // NoAnswerError means the agent got a request and did not answer it before
-// the caller's deadline. The agent serves one request at a time, so the
-// session was ended: a new agent serves the next calls. It wraps the
-// context's error.
+// the caller's deadline. The agent was retired: it answers what else it
+// was sent and then ends, and a new agent serves the next calls. It wraps
+// the context's error.
 type NoAnswerError struct {
 	Host   string
 	Op     string
@@ -41,7 +41,7 @@ type NoAnswerError struct {
 }
 
 func (e *NoAnswerError) Error() string {
-	return fmt.Sprintf("the agent on %s did not answer %s within %v and was ended (it is stuck in that call, e.g. a storage "+
+	return fmt.Sprintf("the agent on %s did not answer %s within %v and was retired (it is stuck in that call, e.g. a storage "+
 		"call waiting on a LUN whose paths are gone); the next call starts a new agent", e.Host, e.Op, e.Waited)
 }
 

@@ -21,10 +21,11 @@ import (
 type fault int
 
 const (
-	noFault   fault = iota
-	dieBefore       // the process dies before executing the operation
-	dieAfter        // the process dies after executing it, before answering
-	hang            // the operation blocks until release is closed
+	noFault    fault = iota
+	dieBefore        // the process dies before executing the operation
+	dieAfter         // the process dies after executing it, before answering
+	hang             // the operation blocks until release is closed
+	answerLate       // the operation runs, its answer waits until release is closed
 )
 
 // labStarter runs the lab's powershell.exe emulation against a host model,
@@ -189,6 +190,10 @@ func (f *faultyHost) Execute(op string, params json.RawMessage) (any, *agent.Err
 		return res, err
 	case hang:
 		<-f.lab.release
+	case answerLate:
+		res, err := f.Host.Execute(op, params)
+		<-f.lab.release
+		return res, err
 	}
 	return f.Host.Execute(op, params)
 }

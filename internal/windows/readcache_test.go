@@ -144,11 +144,12 @@ func TestLookupOfMissingValuesAsksTheHost(t *testing.T) {
 
 // TestListingThatOverlapsAWriteIsNotKept: a listing sent before a write
 // and answered after it started may predate the write: the lookups that
-// come after the write must read the host again.
+// come after the write must read the host again. (The agent runs the two
+// concurrently: the listing reads the host, then its answer waits.)
 func TestListingThatOverlapsAWriteIsNotKept(t *testing.T) {
 	lab, c, ctx := newCachedClientWithA(t, time.Minute)
 	p := agent.RegistryGetParams{RegistryKeyRef: testKey, Name: "A"}
-	lab.failNext(agent.RegistryList.Name, hang)
+	lab.failNext(agent.RegistryList.Name, answerLate)
 	first := make(chan agent.RegistryGetResult, 1)
 	go func() {
 		r, _ := c.RegistryLookup(ctx, p)
@@ -161,13 +162,12 @@ func TestListingThatOverlapsAWriteIsNotKept(t *testing.T) {
 	go func() {
 		wrote <- c.RegistrySet(ctx, agent.RegistrySetParams{RegistryKeyRef: testKey, Name: "A", Value: dword(2)})
 	}()
-	time.Sleep(20 * time.Millisecond) // the write is queued behind the listing
+	if err := <-wrote; err != nil { // done while the listing's answer waits
+		t.Fatal(err)
+	}
 	close(lab.release)
 	if r := <-first; r.Value == nil || r.Value.Data != "1" {
 		t.Fatalf("the overlapping lookup got %+v, want the value before the write", r)
-	}
-	if err := <-wrote; err != nil {
-		t.Fatal(err)
 	}
 	if r, err := c.RegistryLookup(ctx, p); err != nil || r.Value.Data != "2" {
 		t.Fatalf("a lookup after the write got %+v, %v; want the written value", r, err)

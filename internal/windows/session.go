@@ -17,7 +17,8 @@ import (
 // session is one running agent. Callers queue requests; a writer goroutine
 // sends everything queued in one stdin write (one WinRM Send for many
 // requests), and a reader goroutine hands each response line to the caller
-// waiting for its id.
+// waiting for its id, in whatever order the agent answers (it runs
+// requests concurrently).
 type session struct {
 	c    *Client
 	proc Process
@@ -28,6 +29,7 @@ type session struct {
 	waiting map[uint64]*pending // queued or written, no answer yet
 	cause   error               // why the session ended; nil while it runs
 	closing bool                // Close asked for the end: not a failure
+	retired bool                // a call got stuck: no new requests; ends once the others are answered
 	broken  chan struct{}       // closed when cause is set
 	wake    chan struct{}       // tells the writer that queue is not empty
 	stderr  tail                // the end of the agent's stderr, for errors
@@ -89,6 +91,10 @@ func (s *session) roundTrip(ctx context.Context, req agent.Request) (agent.Respo
 		s.mu.Unlock()
 		return agent.Response{}, false, err
 	}
+	if s.retired {
+		s.mu.Unlock()
+		return agent.Response{}, false, &SessionError{Host: s.c.name, Cause: errors.New("the agent was retired after a request got stuck")}
+	}
 	s.queue = append(s.queue, p)
 	s.waiting[p.id] = p
 	s.mu.Unlock()
@@ -110,7 +116,7 @@ func (s *session) roundTrip(ctx context.Context, req agent.Request) (agent.Respo
 		return p.resp, p.sent, p.err
 	default:
 	}
-	delete(s.waiting, p.id)
+	s.dropWaitingLocked(p.id)
 	for i, q := range s.queue {
 		if q == p {
 			s.queue = append(s.queue[:i], s.queue[i+1:]...)
@@ -122,12 +128,38 @@ func (s *session) roundTrip(ctx context.Context, req agent.Request) (agent.Respo
 	if !sent || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return agent.Response{}, sent, ctx.Err()
 	}
-	// The agent answers one request at a time: one it does not answer in
-	// time (a storage call stuck on a LUN whose paths are gone) holds up
-	// every request behind it. End this agent; the next call starts another.
+	// A request the agent does not answer in time (a storage call stuck on
+	// a LUN whose paths are gone) holds a runspace of the agent, and its
+	// serial key (agent.Serial) keeps the requests of the same key waiting
+	// behind it. The requests already sent go on (the agent runs them
+	// concurrently); new ones go to a new agent, and this one is ended once
+	// the others are answered.
 	stuck := &NoAnswerError{Host: s.c.name, Op: req.Op, Waited: time.Since(began).Round(time.Millisecond), Err: ctx.Err()}
-	s.fail(stuck)
+	s.c.retire(s)
 	return agent.Response{}, sent, stuck
+}
+
+// retire takes the session out of service: it accepts no new request and
+// shuts down once nothing it was sent is waiting for an answer. Requests
+// of a key held by a stuck request may never be answered: they fail when
+// their callers' contexts end.
+func (s *session) retire() {
+	s.mu.Lock()
+	s.retired = true
+	idle := len(s.waiting) == 0
+	s.mu.Unlock()
+	if idle {
+		go func() { _ = s.shutdown(s.c.closeTimeout) }()
+	}
+}
+
+// dropWaitingLocked forgets a request nobody waits for any more, and ends a
+// retired session that has nothing left to answer.
+func (s *session) dropWaitingLocked(id uint64) {
+	delete(s.waiting, id)
+	if s.retired && len(s.waiting) == 0 && s.cause == nil {
+		go func() { _ = s.shutdown(s.c.closeTimeout) }()
+	}
 }
 
 func (s *session) writeLoop() {
@@ -195,7 +227,7 @@ func (s *session) deliver(line []byte) {
 	}
 	s.mu.Lock()
 	p := s.waiting[resp.ID]
-	delete(s.waiting, resp.ID)
+	s.dropWaitingLocked(resp.ID)
 	s.mu.Unlock()
 	if p == nil {
 		s.c.log(context.Background(), LevelDebug, "dropping a late agent response", map[string]any{"id": resp.ID})

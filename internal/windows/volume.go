@@ -8,8 +8,9 @@ import (
 )
 
 // Storage operations. Reads (DiskList, MountPointGet) are retried like any
-// read. StorageRescan, DiskSet, VolumeFlush, VolumeRepair and VolumeCloseSessions
-// set a state rather than toggle one, so after an unknown outcome they are
+// read. StorageRescan, DiskSet, VolumeFlush, the checks (VolumeRepair,
+// VolumeScan, VolumeSpotFix) and VolumeCloseSessions set a state rather
+// than toggle one, so after an unknown outcome they are
 // sent once more: doing them twice is the same as once. Mount and dismount
 // re-read the mount point instead, like the registry writes.
 
@@ -21,9 +22,9 @@ func (c *Client) StorageRescan(ctx context.Context) error {
 
 // StorageRescanSince makes sure a rescan issued at or after since has completed:
 // it joins one already in flight, or starts one. Volume mounts on the same
-// host wait for their disks at the same time, and the agent runs requests
-// one after the other, so a second rescan queued behind the first would
-// find nothing new and cost the failover seconds. since must be a moment
+// host wait for their disks at the same time, and the agent runs rescans
+// one after the other (agent.SerialStorage), so a second rescan queued
+// behind the first would find nothing new and cost the failover seconds. since must be a moment
 // after which every LUN the caller waits for was already presented.
 func (c *Client) StorageRescanSince(ctx context.Context, since time.Time) error {
 	c.rescanMu.Lock()
@@ -59,8 +60,22 @@ type rescanFlight struct {
 // governs (Update-HostStorageCache takes seconds, not minutes).
 const rescanTimeout = 5 * time.Minute
 
-// DiskList lists the disks the host sees; disk filters by serial or unique id.
+// DiskList lists the disks the host sees; disk filters by serial or unique
+// id. It waits for a rescan this client has in flight, so that the listing
+// shows what the rescan found: the agent would run the listing beside the
+// rescan (a read takes no serial key), and a mount that looked too early
+// would start a rescan of its own.
 func (c *Client) DiskList(ctx context.Context, disk string) ([]agent.Disk, error) {
+	c.rescanMu.Lock()
+	f := c.rescan
+	c.rescanMu.Unlock()
+	if f != nil {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	res, err := call(ctx, c, agent.DiskList, agent.DiskListParams{Disk: disk})
 	return res.Disks, err
 }
@@ -106,6 +121,16 @@ func (c *Client) VolumeFlush(ctx context.Context, guid string) error {
 func (c *Client) VolumeRepair(ctx context.Context, guid string) (agent.VolumeRepairResult, error) {
 	res, err := repeat(ctx, c, agent.VolumeRepair, agent.VolumeParams{VolumeGUID: guid})
 	return res, err
+}
+
+// VolumeScan runs an online scan of the volume (Repair-Volume -Scan).
+func (c *Client) VolumeScan(ctx context.Context, guid string) (agent.VolumeCheckResult, error) {
+	return repeat(ctx, c, agent.VolumeScan, agent.VolumeParams{VolumeGUID: guid})
+}
+
+// VolumeSpotFix fixes what a scan logged (Repair-Volume -SpotFix).
+func (c *Client) VolumeSpotFix(ctx context.Context, guid string) (agent.VolumeCheckResult, error) {
+	return repeat(ctx, c, agent.VolumeSpotFix, agent.VolumeParams{VolumeGUID: guid})
 }
 
 // VolumeCloseSessions closes the SMB open files on a volume and the

@@ -116,7 +116,13 @@ func newLabClient(t *testing.T, ep windows.Endpoint, mode windows.Mode) *windows
 
 func newClientWith(t *testing.T, st windows.Starter, mode windows.Mode) *windows.Client {
 	t.Helper()
-	c, err := windows.New("server1", st, mode, windows.WithStartTimeout(10*time.Second))
+	return clientOf(t, st, mode, 10*time.Second)
+}
+
+// clientOf is a client of server1 through st, closed when the test ends.
+func clientOf(t *testing.T, st windows.Starter, mode windows.Mode, startTimeout time.Duration) *windows.Client {
+	t.Helper()
+	c, err := windows.New("server1", st, mode, windows.WithStartTimeout(startTimeout))
 	if err != nil {
 		t.Fatal(err)
 	}

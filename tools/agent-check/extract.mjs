@@ -11,8 +11,9 @@ import { execFileSync } from 'node:child_process';
 
 const sources = [
   // Windows Server 2016 is the oldest server the provider supports;
-  // ActiveDirectory is the RSAT module the alias SPN operations use.
-  { repo: 'MicrosoftDocs/windows-powershell-docs', dirs: ['docset/winserver2016-ps/ActiveDirectory', 'docset/winserver2016-ps/DFSN', 'docset/winserver2016-ps/DFSR', 'docset/winserver2016-ps/DnsServer', 'docset/winserver2016-ps/SmbShare', 'docset/winserver2016-ps/Storage'] },
+  // ActiveDirectory is the RSAT module the alias SPN operations use,
+  // NetAdapter and NetTCPIP the service address operations.
+  { repo: 'MicrosoftDocs/windows-powershell-docs', dirs: ['docset/winserver2016-ps/ActiveDirectory', 'docset/winserver2016-ps/DFSN', 'docset/winserver2016-ps/DFSR', 'docset/winserver2016-ps/DnsServer', 'docset/winserver2016-ps/NetAdapter', 'docset/winserver2016-ps/NetTCPIP', 'docset/winserver2016-ps/SmbShare', 'docset/winserver2016-ps/Storage'] },
   // The core modules of Windows PowerShell 5.1, the agent's PowerShell, and
   // CimCmdlets (Invoke-CimMethod calls the Storage WMI methods no cmdlet wraps)
   // and Microsoft.PowerShell.Diagnostics (Get-WinEvent: when a service started).

@@ -6,7 +6,8 @@
 //	winfs-conformance --target lab [--scenario default] [--locale en-US]
 //	winfs-conformance --address fs-test.corp.example.com [--port 5986] [--https=true]
 //	    [--ca-file ca.pem | --insecure] [--auth ntlm] [--scratch-dir C:\ProgramData\winfs-conformance]
-//	    [--disk-serial SERIAL] [--dns-zone ZONE] [--dfs-server NAME] [--json]
+//	    [--disk-serial SERIAL] [--dns-zone ZONE] [--dfs-server NAME]
+//	    [--spare-address 192.168.0.77/24 --interface Ethernet] [--json]
 //
 // The account of a real server comes from WINFS_WINRM_USERNAME and
 // WINFS_WINRM_PASSWORD. Exit status: 0 when every case passed or was
@@ -22,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/signal"
 	"regexp"
@@ -60,6 +62,7 @@ type options struct {
 	port                                       int
 	https, insecure, json, directory           bool
 	scratchDir, diskSerial, dnsZone, dfsServer string
+	spareAddress, iface                        string
 	wait, connectTimeout                       time.Duration
 	username, password                         string
 	caPEM                                      []byte
@@ -92,6 +95,8 @@ func parse(args []string, getenv func(string) string) (options, error) {
 	fs.StringVar(&o.diskSerial, "disk-serial", "", "a spare disk (serial number or unique id) the storage cases may take offline, online and mount; without it they are skipped")
 	fs.StringVar(&o.dfsServer, "dfs-server", "", "the server's host name, for the DFS cases (a standalone namespace \\\\NAME\\winfs-conformance-ns over a scratch share); without it they are skipped")
 	fs.StringVar(&o.dnsZone, "dns-zone", "", "a scratch DNS zone the server hosts, for the DNS cases; without it they are skipped")
+	fs.StringVar(&o.spareAddress, "spare-address", "", "an IPv4 address/prefix length of the server's subnet that no host uses, for the cases that add and remove a service address on --interface; without it they are skipped")
+	fs.StringVar(&o.iface, "interface", "", "with --spare-address: the server's network adapter name, e.g. Ethernet")
 	fs.BoolVar(&o.directory, "directory", false, "allow the case that adds a scratch SPN ("+conformance.ScratchSPNClass+"/<computer>) to the server's own computer account and removes it")
 	fs.DurationVar(&o.wait, "wait", 60*time.Second, "how long a case waits for Windows to catch up (a volume appearing after its disk comes online)")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for the server's first answer")
@@ -109,7 +114,7 @@ func parse(args []string, getenv func(string) string) (options, error) {
 	}
 	switch o.target {
 	case "lab":
-		for _, f := range []string{"address", "port", "https", "ca-file", "insecure", "tls-server-name", "auth", "disk-serial", "dns-zone", "directory", "dfs-server"} {
+		for _, f := range []string{"address", "port", "https", "ca-file", "insecure", "tls-server-name", "auth", "disk-serial", "dns-zone", "directory", "dfs-server", "spare-address", "interface"} {
 			if o.explicit[f] {
 				return o, refuse("--%s is for a real server (--target server); the lab target gives its own", f)
 			}
@@ -172,6 +177,15 @@ func (o *options) checkServer(getenv func(string) string) error {
 	}
 	if o.dnsZone != "" && !dnsZonePattern.MatchString(o.dnsZone) {
 		return refuse("--dns-zone %q: dotted labels without a trailing dot, e.g. winfs-conformance.corp.example.com", o.dnsZone)
+	}
+	if o.spareAddress != "" {
+		p, err := netip.ParsePrefix(o.spareAddress)
+		if err != nil || !p.Addr().Is4() || p.Bits() < 1 {
+			return refuse("--spare-address %q: an IPv4 address and prefix length, e.g. 192.168.0.77/24", o.spareAddress)
+		}
+		if o.iface == "" {
+			return refuse("--spare-address needs --interface, the network adapter to add it to (e.g. Ethernet)")
+		}
 	}
 	if o.explicit["disk-serial"] && strings.TrimSpace(o.diskSerial) == "" {
 		return refuse("--disk-serial: empty")
@@ -280,6 +294,7 @@ func connect(ctx context.Context, o options) (conformance.Config, func(), error)
 		scheme = "https"
 	}
 	cfg := conformance.Config{Target: fmt.Sprintf("%s://%s", scheme, ep.Addr()), Client: c, Host: conformance.RemoteHost{Starter: starter},
-		DiskSerial: o.diskSerial, DNSZone: o.dnsZone, DFSServer: o.dfsServer, Endpoint: &ep, Directory: o.directory}
+		DiskSerial: o.diskSerial, DNSZone: o.dnsZone, DFSServer: o.dfsServer, Endpoint: &ep, Directory: o.directory,
+		SpareAddress: o.spareAddress, Interface: o.iface}
 	return cfg, closeFn, nil
 }

@@ -62,6 +62,9 @@ func runDFS(lat lab.Latency, work, providerBin string) error {
 	probe := l.StartDFSProbe(dfsProbePath, 100*time.Millisecond, dfsClockSpeed)
 	fmt.Printf("   a client writes and reads %s every 100 ms (its clock runs %dx: the 60 s referral TTL passes in %s)\n",
 		dfsProbePath, dfsClockSpeed, 60*time.Second/dfsClockSpeed)
+	dfsClients := func() (*lab.ClientFleet, error) {
+		return l.StartDFSClientFleet(`\\corp.example.com\files\Finance\readme.txt`, fleetOptions)
+	}
 	var steps []dfsStep
 	measure := func(name string, apply time.Duration, fn func() error) error {
 		before := probe.Report()
@@ -101,7 +104,7 @@ func runDFS(lat lab.Latency, work, providerBin string) error {
 		inStep(from, to)
 		var wall time.Duration
 		err := measure(name, 0, func() error {
-			if err := d.apply(name, "active="+to); err != nil {
+			if err := d.withClients(name, dfsClients, func() error { return d.apply(name, "active="+to) }); err != nil {
 				return err
 			}
 			wall = d.steps[len(d.steps)-1].duration
@@ -150,6 +153,7 @@ func runDFS(lat lab.Latency, work, providerBin string) error {
 	}
 	fmt.Printf("client: %d probes, %d failed, %d writes lost; it went %s\n", report.Probes, report.Failures, report.Lost, strings.Join(moves, " -> "))
 	fmt.Println("note: the lab's DFS client moves at its next open; a real client first waits for its SMB connection to the crashed server to time out, which the lab does not model.")
+	d.clientSummary("DFS clients of the namespace (referral cache, folder TTL 60 s)")
 	if v := l.Invariants(); len(v) != 0 {
 		return fmt.Errorf("invariants violated: %v", v)
 	}

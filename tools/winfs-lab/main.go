@@ -2,7 +2,7 @@
 // SAN array over SSH and telnet, DNS) that the provider is tested and demonstrated
 // against, and talks to a running one.
 //
-//	winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic] [--rtt D] [--process-start D] [--rescan D] [--chkdsk D] [--array-command D] [--dns-update D] [--san-dialect ontap7|msa] [--locale en-US|de-DE|fr-FR]
+//	winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic] [--rtt D] [--process-start D] [--rescan D] [--full-check-base D] [--full-check-per-tb D] [--check-per-million-files D] [--spot-fix D] [--volume-arrival D] [--array-command D] [--dns-update D] [--san-dialect ontap7|msa] [--locale en-US|de-DE|fr-FR]
 //	winfs-lab tfvars --ready-file PATH [--san]   # Terraform variables (JSON) for the examples
 //	winfs-lab admin  --ready-file PATH METHOD PATH [BODY]  # call the admin API
 //	winfs-lab events --ready-file PATH [--since N]         # print the timeline
@@ -15,7 +15,7 @@ import (
 )
 
 const usage = `usage:
-  winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic] [--rtt D] [--process-start D] [--rescan D] [--chkdsk D] [--array-command D] [--dns-update D] [--san-dialect ontap7|msa] [--locale en-US|de-DE|fr-FR]
+  winfs-lab serve  --ready-file PATH [--scenario NAME|FILE] [--latency none|realistic] [--rtt D] [--process-start D] [--rescan D] [--full-check-base D] [--full-check-per-tb D] [--check-per-million-files D] [--spot-fix D] [--volume-arrival D] [--array-command D] [--dns-update D] [--san-dialect ontap7|msa] [--locale en-US|de-DE|fr-FR]
   winfs-lab tfvars --ready-file PATH [--san] [--dns]
   winfs-lab admin  --ready-file PATH METHOD URL-PATH [JSON-BODY]
   winfs-lab events --ready-file PATH [--since N]

@@ -17,16 +17,8 @@ func serveCmd(args []string) error {
 	scenario := fs.String("scenario", "default", "built-in scenario name or JSON scenario file")
 	latency := fs.String("latency", "none", "latency model: none or realistic; the figures below override it")
 	figures := map[string]*string{}
-	for _, f := range []struct{ name, usage string }{
-		{"rtt", "network round trip, before every WinRM HTTP answer, array CLI answer and DNS answer (e.g. 2ms)"},
-		{"process-start", "powershell.exe start (e.g. 400ms)"},
-		{"rescan", "storage rescan on a host (e.g. 1.5s)"},
-		{"chkdsk", "chkdsk /F /X of a volume (e.g. 3s)"},
-		{"volume-arrival", "volumes surfacing after a disk comes online (e.g. 500ms)"},
-		{"array-command", "the array's work on every CLI command (e.g. 150ms)"},
-		{"dns-update", "applying a DNS update (e.g. 20ms)"},
-	} {
-		figures[f.name] = fs.String(f.name, "", f.usage)
+	for _, f := range lab.LatencyFigures {
+		figures[f.Name] = fs.String(f.Name, "", f.Usage)
 	}
 	sanDialect := fs.String("san-dialect", "ontap7", "the array's CLI: ontap7 or msa (drive msa with the provider's generic dialect)")
 	locale := fs.String("locale", "en-US", "the Windows servers' display language: en-US, de-DE or fr-FR (localized built-in account names and tool output)")

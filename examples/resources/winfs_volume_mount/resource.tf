@@ -15,10 +15,10 @@ resource "winfs_volume_mount" "files_x" {
   server      = var.active
   disk_serial = winfs_san_lun_mapping.files_x.serial
   mount_point = "X:"
-  repair      = "always" # chkdsk /F /X after every takeover, even a clean one
+  repair      = "full" # chkdsk /F /X when the volume is dirty (the default, "spotfix", scans online, then spot-fixes)
 
   timeouts = {
-    create = "5m" # how long to rescan for the disk before giving up
+    create = "5m" # how long to rescan for the disk, and then to check it, before giving up
   }
 }
 

@@ -3,7 +3,8 @@
 # file comes first. The loader (same Go file) reads the joined text from stdin,
 # keeps it in $global:WinfsAgentScript and dot-sources it. The agent then
 # reads one JSON request per line from stdin and writes exactly one JSON
-# response line per request to stdout, until stdin ends.
+# response line per request to stdout, until stdin ends; requests run
+# concurrently (90-main.ps1), so responses may leave out of order.
 # The request and response shapes are defined in internal/agent/contract.go; the
 # lab's Go emulation (internal/lab/winhost) must answer exactly as this does.
 #

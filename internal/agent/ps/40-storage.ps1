@@ -592,6 +592,61 @@ function Invoke-WinfsVolumeRepair($Params) {
     return [ordered]@{ was_dirty = [bool]$was; output = $output }
 }
 
+# ConvertTo-WinfsRepairStatus names Repair-Volume's verdict. The Storage
+# module shows MSFT_Volume.Repair's Output by name (NoErrorsFound,
+# ScanNeeded, SpotFixNeeded, FullRepairNeeded); should a host hand back the
+# bare number, it is read in the order of MSFT_Volume.HealthStatus
+# (Healthy, Scan Needed, Spot Fix Needed, Full Repair Needed).
+function ConvertTo-WinfsRepairStatus($Output, [string]$What) {
+    $names = @('NoErrorsFound', 'ScanNeeded', 'SpotFixNeeded', 'FullRepairNeeded')
+    $text = ([string](@($Output) -join ' ')).Trim()
+    foreach ($n in $names) {
+        if ($text -eq $n) {
+            return $n
+        }
+    }
+    if ($text -match '\A[0-3]\z') {
+        return $names[[int]$text]
+    }
+    throw (New-WinfsError 'internal' ($What + ' answered "' + $text + '", not one of ' + ($names -join ', ')))
+}
+
+# Invoke-WinfsVolumeCheck runs Repair-Volume -Scan (online: the volume stays
+# mounted, corruptions are logged in its $Corrupt file) or -SpotFix (the
+# volume goes offline briefly to fix only what was logged), and reads the
+# dirty bit before and after: whether a spot-fix clears it is not
+# documented, so the caller is told, not assumed.
+function Invoke-WinfsVolumeCheck($Params, [bool]$SpotFix) {
+    Assert-WinfsObject $Params 'params'
+    Assert-WinfsFields $Params @('volume_guid') 'params'
+    $guid = Get-WinfsGuid (Get-WinfsString $Params 'volume_guid')
+    $v = Get-WinfsOnlinePartition $guid
+    $what = 'Repair-Volume -Scan'
+    if ($SpotFix) {
+        $what = 'Repair-Volume -SpotFix'
+        if ($v.Disk.IsReadOnly) {
+            throw (New-WinfsError 'disk_read_only' ('disk ' + $v.Disk.Number + ' is read-only: ' + $what + ' cannot fix it; make it writable first'))
+        }
+    }
+    $was = Test-WinfsDirty $guid
+    $path = '\\?\Volume{' + $guid + '}\'
+    if ($SpotFix) {
+        $out = Repair-Volume -Path $path -SpotFix -Confirm:$false
+    } else {
+        $out = Repair-Volume -Path $path -Scan -Confirm:$false
+    }
+    $status = ConvertTo-WinfsRepairStatus $out $what
+    return [ordered]@{ status = $status; was_dirty = [bool]$was; dirty = [bool](Test-WinfsDirty $guid) }
+}
+
+function Invoke-WinfsVolumeScan($Params) {
+    return (Invoke-WinfsVolumeCheck $Params $false)
+}
+
+function Invoke-WinfsVolumeSpotFix($Params) {
+    return (Invoke-WinfsVolumeCheck $Params $true)
+}
+
 function Invoke-WinfsVolumeCloseSessions($Params) {
     Assert-WinfsObject $Params 'params'
     Assert-WinfsFields $Params @('volume_guid') 'params'

@@ -145,6 +145,20 @@ func (s *Store) folderRoot(path string) (*root, string, error) {
 	return r, key(rest), nil
 }
 
+// folderLocked is the folder at path with its root and key there, or
+// an ErrNotFound naming what is missing.
+func (s *Store) folderLocked(path string) (*root, string, *Folder, error) {
+	r, k, err := s.folderRoot(path)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	f := r.folders[k]
+	if f == nil {
+		return nil, "", nil, &ErrNotFound{"folder " + path}
+	}
+	return r, k, f, nil
+}
+
 // Folder returns a copy of the folder at path, or false.
 func (s *Store) Folder(path string) (Folder, bool) {
 	s.mu.Lock()
@@ -195,13 +209,9 @@ func (s *Store) NewFolder(f Folder) error {
 func (s *Store) UpdateFolder(path string, fn func(*Folder) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, k, err := s.folderRoot(path)
+	_, _, f, err := s.folderLocked(path)
 	if err != nil {
 		return err
-	}
-	f := r.folders[k]
-	if f == nil {
-		return &ErrNotFound{"folder " + path}
 	}
 	return fn(f)
 }
@@ -213,13 +223,9 @@ func (s *Store) UpdateFolder(path string, fn func(*Folder) error) error {
 func (s *Store) RemoveFolderTarget(path, target string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, k, err := s.folderRoot(path)
+	r, k, f, err := s.folderLocked(path)
 	if err != nil {
 		return err
-	}
-	f := r.folders[k]
-	if f == nil {
-		return &ErrNotFound{"folder " + path}
 	}
 	for i, t := range f.Targets {
 		if key(t.Path) == key(target) {

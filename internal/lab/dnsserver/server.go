@@ -207,10 +207,12 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 			return
 		}
 	}
-	switch req.Opcode {
-	case dns.OpcodeQuery:
+	switch {
+	case req.Opcode == dns.OpcodeQuery && len(req.Question) == 1 && req.Question[0].Qtype == dns.TypeAXFR:
+		s.transfer(req, resp, signed, w.RemoteAddr())
+	case req.Opcode == dns.OpcodeQuery:
 		s.answer(req, resp)
-	case dns.OpcodeUpdate:
+	case req.Opcode == dns.OpcodeUpdate:
 		s.update(req, resp, signed, w.RemoteAddr())
 	default:
 		resp.Rcode = dns.RcodeNotImplemented
@@ -268,6 +270,33 @@ func (s *Server) update(req, resp *dns.Msg, signed bool, from net.Addr) {
 		return
 	}
 	resp.Rcode = z.Update(req, fmt.Sprintf("RFC 2136 update signed with key %s", strings.TrimSuffix(s.key.Name, ".")))
+}
+
+// transfer answers a full zone transfer (RFC 5936): the SOA, every other
+// record, the SOA again, here in one message (section 2.2 allows any split).
+// As BIND with `allow-transfer { key ...; }`: only over TCP (section 4.2:
+// AXFR over UDP is not defined), only signed with the lab key, else REFUSED.
+func (s *Server) transfer(req, resp *dns.Msg, signed bool, from net.Addr) {
+	z := s.zoneFor(req.Question[0].Name)
+	switch {
+	case z == nil || z.Origin() != dns.CanonicalName(req.Question[0].Name):
+		resp.Rcode = dns.RcodeNotAuth
+		return
+	case !isTCP(from):
+		resp.Rcode = dns.RcodeFormatError
+		return
+	case !signed || dns.CanonicalName(req.IsTsig().Hdr.Name) != dns.CanonicalName(s.key.Name):
+		resp.Rcode = dns.RcodeRefused
+		return
+	}
+	resp.Authoritative = true
+	soa := z.SOA()
+	resp.Answer = append(append([]dns.RR{soa}, z.Records()...), dns.Copy(soa))
+}
+
+func isTCP(a net.Addr) bool {
+	_, ok := a.(*net.TCPAddr)
+	return ok
 }
 
 // answer fills an authoritative reply to a query.

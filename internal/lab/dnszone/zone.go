@@ -121,6 +121,26 @@ func (z *Zone) lookupLocked(name string, t uint16) ([]dns.RR, bool) {
 	return out, false
 }
 
+// Records returns a copy of every record of the zone but the SOA, by owner
+// and type: the body of a zone transfer.
+func (z *Zone) Records() []dns.RR {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	var out []dns.RR
+	for _, node := range z.nodes {
+		for typ, set := range node {
+			if typ == dns.TypeSOA {
+				continue
+			}
+			for _, rr := range set {
+				out = append(out, dns.Copy(rr))
+			}
+		}
+	}
+	sortRRs(out)
+	return out
+}
+
 // SOA returns a copy of the zone's SOA.
 func (z *Zone) SOA() *dns.SOA {
 	rrs, _ := z.Lookup(z.origin, dns.TypeSOA)

@@ -26,8 +26,29 @@ type Partition struct {
 	FileSystem string // "NTFS" for data partitions, "" for the MSR
 	Label      string
 	Dirty      bool
-	Files      map[string]string // path below the volume root ("Finance\a.txt") -> content
+	Damage     Damage // what an NTFS check finds beyond the dirty bit
+	Logged     bool   // an online scan logged Damage in the volume's $Corrupt file
+	// FileCount is how many files the volume holds for the cost of its
+	// checks (Files holds only the few the lab reads and writes): by
+	// default one per MiB of partition, a file server's typical mix.
+	FileCount int64
+	Files     map[string]string // path below the volume root ("Finance\a.txt") -> content
 }
+
+// Damage is the corruption an NTFS check finds on a volume.
+type Damage int
+
+const (
+	// NoDamage: a check finds nothing (the dirty bit alone may be set).
+	NoDamage Damage = iota
+	// SpotDamage: corruptions an online scan logs and a spot-fix repairs.
+	SpotDamage
+	// DeepDamage: corruption only an offline full repair (chkdsk /F) fixes.
+	DeepDamage
+)
+
+// defaultFileCount is FileCount's default: one file per MiB.
+func defaultFileCount(size int64) int64 { return size >> 20 }
 
 type lun struct {
 	parts []*Partition
@@ -49,7 +70,8 @@ func (s *Store) get(serial string, size int64) *lun {
 	if l == nil {
 		l = &lun{parts: []*Partition{
 			{Number: 1, Type: "Reserved", GUID: PartitionGUID(serial, 1), Size: MSRSize},
-			{Number: 2, Type: "Basic", GUID: PartitionGUID(serial, 2), Size: max(size-MSRSize, 0), FileSystem: "NTFS", Label: "DATA-" + serial, Files: map[string]string{}},
+			{Number: 2, Type: "Basic", GUID: PartitionGUID(serial, 2), Size: max(size-MSRSize, 0), FileSystem: "NTFS", Label: "DATA-" + serial,
+				FileCount: defaultFileCount(max(size-MSRSize, 0)), Files: map[string]string{}},
 		}}
 		s.luns[serial] = l
 	}
@@ -76,7 +98,8 @@ func (s *Store) AddDataPartition(serial string, lunSize, size int64, label strin
 	defer s.mu.Unlock()
 	l := s.get(serial, lunSize)
 	n := len(l.parts) + 1
-	l.parts = append(l.parts, &Partition{Number: n, Type: "Basic", GUID: PartitionGUID(serial, n), Size: size, FileSystem: "NTFS", Label: label, Files: map[string]string{}})
+	l.parts = append(l.parts, &Partition{Number: n, Type: "Basic", GUID: PartitionGUID(serial, n), Size: size, FileSystem: "NTFS", Label: label,
+		FileCount: defaultFileCount(size), Files: map[string]string{}})
 	return n
 }
 
@@ -111,6 +134,22 @@ func (s *Store) Dirty(serial string, number int) bool {
 	defer s.mu.Unlock()
 	p := s.part(serial, number)
 	return p != nil && p.Dirty
+}
+
+// Update changes a data partition's check state (dirty bit, damage, log,
+// file count) under the store's lock; false when there is no such data
+// partition.
+func (s *Store) Update(serial string, number int, change func(p *Partition)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.part(serial, number)
+	if p == nil || p.Type != "Basic" {
+		return false
+	}
+	files := p.Files
+	change(p)
+	p.Files = files
+	return true
 }
 
 // WriteFile stores a file on a data partition.

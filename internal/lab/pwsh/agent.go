@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
@@ -15,7 +16,12 @@ import (
 const PowerShellVersion = "5.1.20348.2849"
 
 // serveAgent does what agent.Loader and agent.ps1 do: read the script up to
-// the end marker, then answer one request line at a time until stdin ends.
+// the end marker, then answer requests until stdin ends. Like agent.ps1's
+// runspace pool, it runs up to poolSize requests at once, those of one
+// serial key (agent.SerialKey) one after the other in arrival order, and
+// writes each answer as one whole line as soon as it is ready: answers may
+// come out of order, the client matches them by id. At the end of stdin it
+// finishes what it started before it exits.
 func serveAgent(ctx context.Context, stdin io.Reader, stdout io.Writer, exec Executor) int {
 	lines := make(chan string)
 	readErr := make(chan error, 1)
@@ -58,6 +64,8 @@ func serveAgent(ctx context.Context, stdin io.Reader, stdout io.Writer, exec Exe
 		script.WriteString("\n")
 	}
 	a := &emulatedAgent{exec: exec, scriptSHA256: agent.HashScript(script.String())}
+	out := &lineWriter{w: stdout}
+	sched := newScheduler()
 
 	for {
 		l, ok := next()
@@ -65,7 +73,8 @@ func serveAgent(ctx context.Context, stdin io.Reader, stdout io.Writer, exec Exe
 			if ctx.Err() != nil {
 				return 1
 			}
-			if err := <-readErr; !errors.Is(err, io.EOF) {
+			sched.wait()
+			if err := <-readErr; !errors.Is(err, io.EOF) || out.failed() {
 				return 1
 			}
 			return 0
@@ -73,14 +82,115 @@ func serveAgent(ctx context.Context, stdin io.Reader, stdout io.Writer, exec Exe
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		out, err := agent.EncodeLine(a.handle([]byte(l)))
-		if err != nil {
-			out, _ = agent.EncodeLine(agent.Response{Error: agent.Errorf(agent.CodeInternal, "encoding response: %v", err)})
-		}
-		if _, err := stdout.Write(out); err != nil {
-			return 1
-		}
+		line := []byte(l)
+		sched.submit(serialKey(line), func() { out.write(a.handle(line)) })
 	}
+}
+
+// poolSize is how many requests run at once, as in agent.ps1.
+const poolSize = agent.PoolSize
+
+// serialKey is the key a request line is serialized on (see agent.Serial);
+// a line that is not a request is answered at once, with no key.
+func serialKey(line []byte) string {
+	req, err := agent.DecodeRequest(line)
+	if err != nil {
+		return ""
+	}
+	var p struct {
+		VolumeGUID string `json:"volume_guid"`
+	}
+	_ = json.Unmarshal(req.Params, &p) // a bad params field fails in the operation, not here
+	return agent.SerialKey(agent.SerialOf(req.Op), p.VolumeGUID)
+}
+
+// scheduler starts each request once its serial key is free and a pool
+// slot is, keeping arrival order among the requests of one key.
+type scheduler struct {
+	mu      sync.Mutex
+	busy    map[string]bool
+	waiting []pendingJob
+	slots   chan struct{}
+	running sync.WaitGroup
+}
+
+type pendingJob struct {
+	key string
+	run func()
+}
+
+func newScheduler() *scheduler {
+	return &scheduler{busy: map[string]bool{}, slots: make(chan struct{}, poolSize)}
+}
+
+func (s *scheduler) submit(key string, run func()) {
+	s.running.Add(1)
+	s.mu.Lock()
+	s.waiting = append(s.waiting, pendingJob{key, run})
+	s.startLocked()
+	s.mu.Unlock()
+}
+
+// startLocked starts every waiting job whose key is free and that no
+// earlier waiting job of the same key precedes.
+func (s *scheduler) startLocked() {
+	blocked := map[string]bool{}
+	rest := s.waiting[:0]
+	for _, j := range s.waiting {
+		if j.key != "" && (s.busy[j.key] || blocked[j.key]) {
+			blocked[j.key] = true
+			rest = append(rest, j)
+			continue
+		}
+		if j.key != "" {
+			s.busy[j.key] = true
+		}
+		go s.run(j)
+	}
+	s.waiting = rest
+}
+
+func (s *scheduler) run(j pendingJob) {
+	defer s.running.Done()
+	s.slots <- struct{}{}
+	j.run()
+	<-s.slots
+	if j.key == "" {
+		return
+	}
+	s.mu.Lock()
+	delete(s.busy, j.key)
+	s.startLocked()
+	s.mu.Unlock()
+}
+
+// wait returns once every submitted job has answered.
+func (s *scheduler) wait() { s.running.Wait() }
+
+// lineWriter writes whole response lines one at a time: the agent's one
+// writer of stdout.
+type lineWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	err error
+}
+
+func (o *lineWriter) write(resp agent.Response) {
+	line, err := agent.EncodeLine(resp)
+	if err != nil {
+		line, _ = agent.EncodeLine(agent.Response{ID: resp.ID, Error: agent.Errorf(agent.CodeInternal, "encoding response: %v", err)})
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err == nil {
+		_, o.err = o.w.Write(line)
+	}
+}
+
+func (o *lineWriter) failed() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err != nil
 }
 
 // readLine reads one line as .NET's TextReader.ReadLine does: it ends at

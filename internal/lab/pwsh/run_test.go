@@ -147,26 +147,31 @@ func TestLoaderServesTheAgent(t *testing.T) {
 	hello := line(t, 1, agent.Hello.Name, agent.HelloParams{Protocol: agent.ProtocolVersion, ScriptSHA256: agent.ScriptSHA256})
 	set := line(t, 2, agent.RegistrySet.Name, agent.RegistrySetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters},
 		Name: "CacheTimeout", Value: agent.RegistryValue{Type: agent.RegDWord, Data: "60000"}})
-	get := line(t, 3, agent.RegistryGet.Name, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyNetBTParameters}, Name: "cachetimeout"})
-	code, resps := session(t, winrm.Powershell(agent.Loader), agent.Script, hello, "", set, get, line(t, 4, "nope", nil), "{not json")
-	if code != 0 || len(resps) != 5 {
-		t.Fatalf("exit %d, %d responses: %+v", code, len(resps), resps)
+	get := line(t, 3, agent.RegistryGet.Name, agent.RegistryGetParams{RegistryKeyRef: agent.RegistryKeyRef{Hive: "HKLM", Key: winhost.KeyComputerName}, Name: "computername"})
+	code, list := session(t, winrm.Powershell(agent.Loader), agent.Script, hello, "", set, get, line(t, 4, "nope", nil), "{not json")
+	// The agent runs requests concurrently: answers are matched by id.
+	resps := map[uint64]agent.Response{}
+	for _, r := range list {
+		resps[r.ID] = r
 	}
-	if resps[0].ID != 1 || resps[0].Error != nil || !strings.Contains(string(resps[0].Result), `"computer_name":"SERVER1"`) ||
-		!strings.Contains(string(resps[0].Result), agent.ScriptSHA256) {
-		t.Errorf("hello: %+v %s", resps[0], resps[0].Result)
+	if code != 0 || len(list) != 5 || len(resps) != 5 {
+		t.Fatalf("exit %d, %d responses: %+v", code, len(list), list)
 	}
-	if resps[1].ID != 2 || resps[1].Error != nil {
-		t.Errorf("set: %+v", resps[1])
+	if resps[1].Error != nil || !strings.Contains(string(resps[1].Result), `"computer_name":"SERVER1"`) ||
+		!strings.Contains(string(resps[1].Result), agent.ScriptSHA256) {
+		t.Errorf("hello: %+v %s", resps[1], resps[1].Result)
 	}
-	if resps[2].ID != 3 || !strings.Contains(string(resps[2].Result), `"data":"60000"`) {
-		t.Errorf("get: %s", resps[2].Result)
+	if resps[2].Error != nil {
+		t.Errorf("set: %+v", resps[2])
 	}
-	if resps[3].ID != 4 || resps[3].Error == nil || resps[3].Error.Code != agent.CodeUnknownOp {
-		t.Errorf("unknown op: %+v", resps[3])
+	if !strings.Contains(string(resps[3].Result), `"data":"SERVER1"`) {
+		t.Errorf("get: %s", resps[3].Result)
 	}
-	if resps[4].ID != 0 || resps[4].Error == nil || resps[4].Error.Code != agent.CodeInvalidParams {
-		t.Errorf("bad line: %+v", resps[4])
+	if resps[4].Error == nil || resps[4].Error.Code != agent.CodeUnknownOp {
+		t.Errorf("unknown op: %+v", resps[4])
+	}
+	if resps[0].Error == nil || resps[0].Error.Code != agent.CodeInvalidParams {
+		t.Errorf("bad line: %+v", resps[0])
 	}
 }
 

@@ -189,18 +189,27 @@ func (h *Host) dfsDomainStore() *dfsn.Store {
 }
 
 func (h *Host) dfsNamespaceRemove(p agent.DFSNamespaceRemoveParams) (agent.DFSNamespaceRemoveResult, *agent.Error) {
-	if err := dfsPath(p.Path, 2); err != nil {
-		return agent.DFSNamespaceRemoveResult{}, err
+	existed, err := h.dfsRemove(p.Path, 2, (*dfsn.Store).RemoveRoot, "dfs.root.remove")
+	return agent.DFSNamespaceRemoveResult{Existed: existed}, err
+}
+
+// dfsRemove removes the root or folder at path (parts components) with
+// remove, on the store the path lives in, and records event when it
+// existed. A missing one is not an error: the contract's remove succeeds
+// with Existed false.
+func (h *Host) dfsRemove(path string, parts int, remove func(*dfsn.Store, string) bool, event string) (bool, *agent.Error) {
+	if err := dfsPath(path, parts); err != nil {
+		return false, err
 	}
 	if err := h.dfsRoleCheck(); err != nil {
-		return agent.DFSNamespaceRemoveResult{}, err
+		return false, err
 	}
-	s := h.dfsStore(p.Path)
-	if s == nil || !s.RemoveRoot(p.Path) {
-		return agent.DFSNamespaceRemoveResult{}, nil
+	s := h.dfsStore(path)
+	if s == nil || !remove(s, path) {
+		return false, nil
 	}
-	h.record("dfs.root.remove", p.Path)
-	return agent.DFSNamespaceRemoveResult{Existed: true}, nil
+	h.record(event, path)
+	return true, nil
 }
 
 func (h *Host) dfsFolderGet(p agent.DFSFolderGetParams) (agent.DFSFolderGetResult, *agent.Error) {
@@ -335,16 +344,6 @@ func labTarget(t agent.DFSTarget) dfsn.Target {
 }
 
 func (h *Host) dfsFolderRemove(p agent.DFSFolderRemoveParams) (agent.DFSFolderRemoveResult, *agent.Error) {
-	if err := dfsPath(p.Path, 3); err != nil {
-		return agent.DFSFolderRemoveResult{}, err
-	}
-	if err := h.dfsRoleCheck(); err != nil {
-		return agent.DFSFolderRemoveResult{}, err
-	}
-	s := h.dfsStore(p.Path)
-	if s == nil || !s.RemoveFolder(p.Path) {
-		return agent.DFSFolderRemoveResult{}, nil
-	}
-	h.record("dfs.folder.remove", p.Path)
-	return agent.DFSFolderRemoveResult{Existed: true}, nil
+	existed, err := h.dfsRemove(p.Path, 3, (*dfsn.Store).RemoveFolder, "dfs.folder.remove")
+	return agent.DFSFolderRemoveResult{Existed: existed}, err
 }

@@ -21,6 +21,14 @@ var (
 	errBadDFSRName = "invalid %s %q: letters, digits, space, \".\", \"_\" and \"-\""
 )
 
+// dfsrGroupStore checks a group name and returns the store it lives in.
+func (h *Host) dfsrGroupStore(name string) (*dfsr.Store, *agent.Error) {
+	if err := checkDFSRName("name", name); err != nil {
+		return nil, err
+	}
+	return h.dfsrStore()
+}
+
 func (h *Host) dfsrStore() (*dfsr.Store, *agent.Error) {
 	h.mu.Lock()
 	s := h.dfs.replication
@@ -67,10 +75,7 @@ func groupResult(g dfsr.Group) agent.DFSRGroupGetResult {
 }
 
 func (h *Host) dfsrGroupGet(p agent.DFSRGroupGetParams) (agent.DFSRGroupGetResult, *agent.Error) {
-	if err := checkDFSRName("name", p.Name); err != nil {
-		return agent.DFSRGroupGetResult{}, err
-	}
-	s, aerr := h.dfsrStore()
+	s, aerr := h.dfsrGroupStore(p.Name)
 	if aerr != nil {
 		return agent.DFSRGroupGetResult{}, aerr
 	}
@@ -211,10 +216,7 @@ func sameGroup(a, b agent.DFSRGroupGetResult) bool {
 }
 
 func (h *Host) dfsrGroupRemove(p agent.DFSRGroupRemoveParams) (agent.DFSRGroupRemoveResult, *agent.Error) {
-	if err := checkDFSRName("name", p.Name); err != nil {
-		return agent.DFSRGroupRemoveResult{}, err
-	}
-	s, aerr := h.dfsrStore()
+	s, aerr := h.dfsrGroupStore(p.Name)
 	if aerr != nil {
 		return agent.DFSRGroupRemoveResult{}, aerr
 	}

@@ -27,6 +27,31 @@ func handle[P, R any](op agent.Op[P, R], fn func(*Host, P) (R, *agent.Error)) im
 	}}
 }
 
+// underLock runs find, then fn on what it found, holding the host's lock;
+// find's error ends it.
+func underLock[T, R any](h *Host, find func() (T, *agent.Error), fn func(T) (R, *agent.Error)) (R, *agent.Error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t, err := find()
+	if err != nil {
+		var none R
+		return none, err
+	}
+	return fn(t)
+}
+
+// lockedOn runs fn on a request's parsed argument holding the host's lock,
+// or returns the parse error err.
+func lockedOn[T, R any](h *Host, arg T, err *agent.Error, fn func(T) (R, *agent.Error)) (R, *agent.Error) {
+	return underLock(h, func() (T, *agent.Error) { return arg, err }, fn)
+}
+
+// onService runs fn on the service name names (service_not_found when
+// there is none), holding the host's lock.
+func onService[R any](h *Host, name string, fn func(*service) (R, *agent.Error)) (R, *agent.Error) {
+	return underLock(h, func() (*service, *agent.Error) { return h.findServiceLocked(name) }, fn)
+}
+
 // implementation is one entry of handlers.
 type implementation struct {
 	op string
@@ -73,6 +98,8 @@ var handlers = table(
 	handle(agent.VolumeDismount, (*Host).volumeDismount),
 	handle(agent.VolumeFlush, (*Host).volumeFlush),
 	handle(agent.VolumeRepair, (*Host).volumeRepair),
+	handle(agent.VolumeScan, (*Host).volumeScan),
+	handle(agent.VolumeSpotFix, (*Host).volumeSpotFix),
 	handle(agent.VolumeCloseSessions, (*Host).volumeCloseSessions),
 
 	handle(agent.ServiceGet, (*Host).serviceGet),
@@ -92,6 +119,10 @@ var handlers = table(
 	handle(agent.DFSRGroupSet, (*Host).dfsrGroupSet),
 	handle(agent.DFSRGroupRemove, (*Host).dfsrGroupRemove),
 	handle(agent.DFSRBacklogGet, (*Host).dfsrBacklogGet),
+
+	handle(agent.AddressGet, (*Host).addressGet),
+	handle(agent.AddressAdd, (*Host).addressAdd),
+	handle(agent.AddressRemove, (*Host).addressRemove),
 )
 
 // Implements says whether the host implements the operation named op.

@@ -36,6 +36,7 @@ type Host struct {
 	// service read when it last started (settings.go); nil: absent.
 	inEffect map[int]*agent.RegistryValue
 	dfs      dfsRole // DFS Namespaces: the stores this host reaches
+	net      network // network adapters and their IPv4 addresses (address.go)
 }
 
 // New returns a host named name (e.g. "server1") in the state of a freshly

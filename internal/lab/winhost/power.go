@@ -52,6 +52,7 @@ func (h *Host) Crash() bool {
 	for _, s := range h.services {
 		s.running = false // no orderly stop: nothing is recorded per service
 	}
+	h.loseActiveAddressesLocked()
 	h.down = true
 	detail := "power loss"
 	if len(dirty) > 0 {
@@ -73,6 +74,7 @@ func (h *Host) Crash() bool {
 // volumes of disks that came back online, and the services start. It
 // reports whether the host was down.
 func (h *Host) Boot() bool {
+	defer h.settleBootAddresses() // after the unlock: detection asks the other hosts
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.down {
@@ -80,6 +82,7 @@ func (h *Host) Boot() bool {
 	}
 	h.down = false
 	h.record("host.boot", "powered on")
+	h.restoreAddressesLocked()
 	var presented = map[string]bool{}
 	if h.st.src != nil {
 		for _, l := range h.st.src.PresentedTo(h.name) {

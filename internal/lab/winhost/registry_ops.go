@@ -33,38 +33,35 @@ func openKeyRef(ref agent.RegistryKeyRef) (keyPath, *agent.Error) {
 
 func (h *Host) registryGet(p agent.RegistryGetParams) (agent.RegistryGetResult, *agent.Error) {
 	path, err := openKeyRef(p.RegistryKeyRef)
-	if err != nil {
-		return agent.RegistryGetResult{}, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	return lockedOn(h, path, err, func(path keyPath) (agent.RegistryGetResult, *agent.Error) {
+		v, keyExists := h.valueLocked(path, p.Name)
+		if v == nil {
+			return agent.RegistryGetResult{KeyExists: keyExists}, nil
+		}
+		w := v.wire()
+		return agent.RegistryGetResult{KeyExists: true, Exists: true, Value: &w}, nil
+	})
+}
+
+// valueLocked is the value name under path (nil when there is none) and
+// whether the key exists.
+func (h *Host) valueLocked(path keyPath, name string) (*regValue, bool) {
 	k := h.reg.lookup(path)
 	if k == nil {
-		return agent.RegistryGetResult{}, nil
+		return nil, false
 	}
-	v := k.values[fold(p.Name)]
-	if v == nil {
-		return agent.RegistryGetResult{KeyExists: true}, nil
-	}
-	w := v.wire()
-	return agent.RegistryGetResult{KeyExists: true, Exists: true, Value: &w}, nil
+	return k.values[fold(name)], true
 }
 
 func (h *Host) registrySet(p agent.RegistrySetParams) (agent.Empty, *agent.Error) {
 	path, err := openKeyRef(p.RegistryKeyRef)
-	if err != nil {
-		return agent.Empty{}, err
-	}
-	v, err := valueFromWire(p.Name, p.Value)
-	if err != nil {
-		return agent.Empty{}, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err := h.setValueLocked(path, v, p.CreateKey); err != nil {
-		return agent.Empty{}, err
-	}
-	return agent.Empty{}, nil
+	return lockedOn(h, path, err, func(path keyPath) (agent.Empty, *agent.Error) {
+		v, err := valueFromWire(p.Name, p.Value)
+		if err != nil {
+			return agent.Empty{}, err
+		}
+		return agent.Empty{}, h.setValueLocked(path, v, p.CreateKey)
+	})
 }
 
 // setValueLocked stores v under path. Like agent.ps1, a type change deletes
@@ -93,12 +90,9 @@ func (h *Host) setValueLocked(path keyPath, v *regValue, createKey bool) *agent.
 
 func (h *Host) registryDelete(p agent.RegistryDeleteParams) (agent.RegistryDeleteResult, *agent.Error) {
 	path, err := openKeyRef(p.RegistryKeyRef)
-	if err != nil {
-		return agent.RegistryDeleteResult{}, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return agent.RegistryDeleteResult{Existed: h.deleteValueLocked(path, p.Name)}, nil
+	return lockedOn(h, path, err, func(path keyPath) (agent.RegistryDeleteResult, *agent.Error) {
+		return agent.RegistryDeleteResult{Existed: h.deleteValueLocked(path, p.Name)}, nil
+	})
 }
 
 func (h *Host) deleteValueLocked(path keyPath, name string) bool {
@@ -117,21 +111,18 @@ func (h *Host) deleteValueLocked(path keyPath, name string) bool {
 
 func (h *Host) registryList(p agent.RegistryListParams) (agent.RegistryListResult, *agent.Error) {
 	path, err := openKeyRef(p.RegistryKeyRef)
-	if err != nil {
-		return agent.RegistryListResult{}, err
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := agent.RegistryListResult{Values: map[string]agent.RegistryValue{}}
-	k := h.reg.lookup(path)
-	if k == nil {
+	return lockedOn(h, path, err, func(path keyPath) (agent.RegistryListResult, *agent.Error) {
+		out := agent.RegistryListResult{Values: map[string]agent.RegistryValue{}}
+		k := h.reg.lookup(path)
+		if k == nil {
+			return out, nil
+		}
+		out.KeyExists = true
+		for _, v := range k.values {
+			out.Values[v.name] = v.wire()
+		}
 		return out, nil
-	}
-	out.KeyExists = true
-	for _, v := range k.values {
-		out.Values[v.name] = v.wire()
-	}
-	return out, nil
+	})
 }
 
 // RegistryValue reads a value directly (for tests, the invariant checker and
@@ -143,15 +134,10 @@ func (h *Host) RegistryValue(hive, key, name string) (agent.RegistryValue, bool)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	k := h.reg.lookup(path)
-	if k == nil {
-		return agent.RegistryValue{}, false
+	if v, _ := h.valueLocked(path, name); v != nil {
+		return v.wire(), true
 	}
-	v := k.values[fold(name)]
-	if v == nil {
-		return agent.RegistryValue{}, false
-	}
-	return v.wire(), true
+	return agent.RegistryValue{}, false
 }
 
 // SetRegistryValue writes a value directly, creating the key, as an

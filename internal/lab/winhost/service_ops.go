@@ -36,13 +36,9 @@ func (h *Host) wireServiceLocked(s *service) agent.Service {
 }
 
 func (h *Host) serviceGet(p agent.ServiceGetParams) (agent.ServiceGetResult, *agent.Error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s, err := h.findServiceLocked(p.Name)
-	if err != nil {
-		return agent.ServiceGetResult{}, err
-	}
-	return agent.ServiceGetResult{Service: h.wireServiceLocked(s)}, nil
+	return onService(h, p.Name, func(s *service) (agent.ServiceGetResult, *agent.Error) {
+		return agent.ServiceGetResult{Service: h.wireServiceLocked(s)}, nil
+	})
 }
 
 // startableLocked is Start-Service's refusal of a disabled service, or of
@@ -70,30 +66,26 @@ func (h *Host) serviceSet(p agent.ServiceSetParams) (agent.ServiceSetResult, *ag
 	default:
 		return agent.ServiceSetResult{}, agent.Errorf(agent.CodeInvalidParams, "invalid params: start_type %q must be \"automatic\", \"manual\" or \"disabled\"", p.StartType)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s, err := h.findServiceLocked(p.Name)
-	if err != nil {
-		return agent.ServiceSetResult{}, err
-	}
-	changed := false
-	if p.StartType != "" && p.StartType != s.startType {
-		h.record("service.config", s.name+" ("+s.display+"): start type "+s.startType+" -> "+p.StartType)
-		s.startType = p.StartType
-		changed = true
-	}
-	if p.State == agent.ServiceStopped && s.running {
-		h.stopLocked(s)
-		changed = true
-	}
-	if p.State == agent.ServiceRunning && !s.running {
-		if err := h.startableLocked(s); err != nil {
-			return agent.ServiceSetResult{}, err
+	return onService(h, p.Name, func(s *service) (agent.ServiceSetResult, *agent.Error) {
+		changed := false
+		if p.StartType != "" && p.StartType != s.startType {
+			h.record("service.config", s.name+" ("+s.display+"): start type "+s.startType+" -> "+p.StartType)
+			s.startType = p.StartType
+			changed = true
 		}
-		h.startLocked(s)
-		changed = true
-	}
-	return agent.ServiceSetResult{Service: h.wireServiceLocked(s), Changed: changed}, nil
+		if p.State == agent.ServiceStopped && s.running {
+			h.stopLocked(s)
+			changed = true
+		}
+		if p.State == agent.ServiceRunning && !s.running {
+			if err := h.startableLocked(s); err != nil {
+				return agent.ServiceSetResult{}, err
+			}
+			h.startLocked(s)
+			changed = true
+		}
+		return agent.ServiceSetResult{Service: h.wireServiceLocked(s), Changed: changed}, nil
+	})
 }
 
 // serviceRestart stops the running dependents and the service (in stop
@@ -101,34 +93,30 @@ func (h *Host) serviceSet(p agent.ServiceSetParams) (agent.ServiceSetResult, *ag
 // reverse order. The stops and starts are on the timeline; service.restart
 // sums them up.
 func (h *Host) serviceRestart(p agent.ServiceRestartParams) (agent.ServiceRestartResult, *agent.Error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s, err := h.findServiceLocked(p.Name)
-	if err != nil {
-		return agent.ServiceRestartResult{}, err
-	}
-	if err := h.startableLocked(s); err != nil {
-		return agent.ServiceRestartResult{}, err
-	}
-	out := agent.ServiceRestartResult{Stopped: []string{}, Started: []string{}}
-	var running []*service
-	if s.running {
-		for _, d := range h.dependentsLocked(s) {
-			if d.running {
-				running = append(running, d)
-				out.Stopped = append(out.Stopped, d.name)
-			}
+	return onService(h, p.Name, func(s *service) (agent.ServiceRestartResult, *agent.Error) {
+		if err := h.startableLocked(s); err != nil {
+			return agent.ServiceRestartResult{}, err
 		}
-		out.Stopped = append(out.Stopped, s.name)
-		h.stopLocked(s)
-	}
-	h.startLocked(s)
-	out.Started = append(out.Started, s.name)
-	for i := len(running) - 1; i >= 0; i-- {
-		h.startLocked(running[i])
-		out.Started = append(out.Started, running[i].name)
-	}
-	h.record("service.restart", s.name+" ("+s.display+"): stopped "+strings.Join(out.Stopped, ", ")+"; started "+strings.Join(out.Started, ", "))
-	out.Service = h.wireServiceLocked(s)
-	return out, nil
+		out := agent.ServiceRestartResult{Stopped: []string{}, Started: []string{}}
+		var running []*service
+		if s.running {
+			for _, d := range h.dependentsLocked(s) {
+				if d.running {
+					running = append(running, d)
+					out.Stopped = append(out.Stopped, d.name)
+				}
+			}
+			out.Stopped = append(out.Stopped, s.name)
+			h.stopLocked(s)
+		}
+		h.startLocked(s)
+		out.Started = append(out.Started, s.name)
+		for i := len(running) - 1; i >= 0; i-- {
+			h.startLocked(running[i])
+			out.Started = append(out.Started, running[i].name)
+		}
+		h.record("service.restart", s.name+" ("+s.display+"): stopped "+strings.Join(out.Stopped, ", ")+"; started "+strings.Join(out.Started, ", "))
+		out.Service = h.wireServiceLocked(s)
+		return out, nil
+	})
 }

@@ -93,14 +93,17 @@ func (h *Host) ServiceRunning(name string) bool {
 // StopService stops a service and, first, every running service that
 // depends on it, as net stop "Server" /y does. Stopping the Server service
 // ends every SMB session.
-func (h *Host) StopService(name string) error {
+func (h *Host) StopService(name string) error { return h.withService(name, h.stopLocked) }
+
+// withService runs fn on the service name, holding the host's lock.
+func (h *Host) withService(name string, fn func(*service)) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.serviceLocked(name)
 	if s == nil {
 		return fmt.Errorf("no service %q on %s", name, h.name)
 	}
-	h.stopLocked(s)
+	fn(s)
 	return nil
 }
 
@@ -122,16 +125,7 @@ func (h *Host) stopLocked(s *service) {
 }
 
 // StartService starts a service after the services it depends on.
-func (h *Host) StartService(name string) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s := h.serviceLocked(name)
-	if s == nil {
-		return fmt.Errorf("no service %q on %s", name, h.name)
-	}
-	h.startLocked(s)
-	return nil
-}
+func (h *Host) StartService(name string) error { return h.withService(name, h.startLocked) }
 
 func (h *Host) startLocked(s *service) {
 	if s.running {

@@ -2,6 +2,7 @@ package winhost
 
 import (
 	"reflect"
+	"strings"
 
 	"github.com/winfs/terraform-provider-winfs/internal/agent"
 )
@@ -91,4 +92,29 @@ func (h *Host) AcceptsOtherNames() bool {
 		}
 	}
 	return false
+}
+
+// NetBIOSNames are the names the host answers NetBIOS name queries for:
+// its computer name and, while the Server service runs, the OptionalNames
+// it read when it started (the Server service registers them over NetBT;
+// Microsoft's article on connecting to a file server through an alias).
+// A crashed host answers nothing.
+func (h *Host) NetBIOSNames() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.down {
+		return nil
+	}
+	names := []string{strings.ToUpper(h.name)}
+	if !h.serviceRunningLocked("LanmanServer") {
+		return names
+	}
+	for i, w := range agent.WatchedSettings {
+		if v := h.inEffect[i]; w.Name == "OptionalNames" && v != nil {
+			for _, n := range v.Strings {
+				names = append(names, strings.ToUpper(n))
+			}
+		}
+	}
+	return names
 }

@@ -32,22 +32,22 @@ func (x *exchange) ok(body string) (reply, bool) {
 	return soapReply(http.StatusOK, x.env.Header.Action+responseSuffix, x.env.Header.MessageID, "", body), true
 }
 
+// actions are the WS-Management actions the lab serves, each with its
+// handler.
+var actions = map[string]func(*exchange) (reply, bool){
+	actionCreate:  (*exchange).create,
+	actionDelete:  (*exchange).delete,
+	actionCommand: (*exchange).command,
+	actionSend:    (*exchange).send,
+	actionReceive: (*exchange).receive,
+	actionSignal:  (*exchange).signal,
+}
+
 // dispatch runs the request. answered is false when there is nobody left to answer
 // (the client went away during a long poll).
 func (x *exchange) dispatch() (rep reply, answered bool) {
-	switch x.env.Header.Action {
-	case actionCreate:
-		return x.create()
-	case actionDelete:
-		return x.delete()
-	case actionCommand:
-		return x.command()
-	case actionSend:
-		return x.send()
-	case actionReceive:
-		return x.receive()
-	case actionSignal:
-		return x.signal()
+	if act, ok := actions[x.env.Header.Action]; ok {
+		return act(x)
 	}
 	return x.fault(faultActionNotSupported.with("The action " + x.env.Header.Action + " is not supported by the lab. "))
 }
@@ -171,16 +171,24 @@ func (x *exchange) send() (reply, bool) {
 	return x.ok(`<rsp:SendResponse/>`)
 }
 
-func (x *exchange) signal() (reply, bool) {
+// commandOf is the command a Signal or Receive names: the shell's faults
+// first, then InvalidParameter when the request has no such element
+// (present), then the command's id.
+func (x *exchange) commandOf(present bool, id func() string) (*command, *wsmanFault) {
 	sh, f := x.shell()
 	if f != nil {
-		return x.fault(*f)
+		return nil, f
 	}
+	if !present {
+		invalid := faultInvalidParameter
+		return nil, &invalid
+	}
+	return x.commandIn(sh, id())
+}
+
+func (x *exchange) signal() (reply, bool) {
 	sig := x.env.Body.Signal
-	if sig == nil {
-		return x.fault(faultInvalidParameter)
-	}
-	c, f := x.commandIn(sh, sig.CommandID)
+	c, f := x.commandOf(sig != nil, func() string { return sig.CommandID })
 	if f != nil {
 		return x.fault(*f)
 	}
@@ -199,15 +207,8 @@ func (x *exchange) signal() (reply, bool) {
 // done, and otherwise holds the request until OperationTimeout, then faults TimedOut
 // (which clients treat as "poll again"). It never answers an empty Receive early.
 func (x *exchange) receive() (reply, bool) {
-	sh, f := x.shell()
-	if f != nil {
-		return x.fault(*f)
-	}
 	rcv := x.env.Body.Receive
-	if rcv == nil {
-		return x.fault(faultInvalidParameter)
-	}
-	c, f := x.commandIn(sh, rcv.DesiredStream.CommandID)
+	c, f := x.commandOf(rcv != nil, func() string { return rcv.DesiredStream.CommandID })
 	if f != nil {
 		return x.fault(*f)
 	}
