@@ -70,3 +70,16 @@ func TestEventsFilter(t *testing.T) {
 		t.Error("String lists the events")
 	}
 }
+
+func TestResultVersion(t *testing.T) {
+	tofu := `{"@level":"info","@message":"OpenTofu 1.12.5","@module":"tofu.ui","tofu":"1.12.5","type":"version","ui":"1.2"}`
+	for _, c := range []struct {
+		output, want string
+		openTofu     bool
+	}{{applyJSON, "Terraform 1.11.4", false}, {tofu, "OpenTofu 1.12.5", true}, {"not json", "", false}} {
+		r := Result{Messages: parseMessages(c.output)}
+		if r.Version() != c.want || r.OpenTofu() != c.openTofu {
+			t.Errorf("%.40q: Version %q OpenTofu %v, want %q %v", c.output, r.Version(), r.OpenTofu(), c.want, c.openTofu)
+		}
+	}
+}

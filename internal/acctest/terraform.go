@@ -155,6 +155,20 @@ func (r Result) Summary() *ChangeSummary {
 	return s
 }
 
+// Version is what the binary called itself in its -json output:
+// "Terraform 1.14.9" or "OpenTofu 1.12.5" ("" before any output).
+func (r Result) Version() string {
+	for _, m := range r.Messages {
+		if m.Type == "version" {
+			return m.Text
+		}
+	}
+	return ""
+}
+
+// OpenTofu says whether the binary that ran was OpenTofu.
+func (r Result) OpenTofu() bool { return strings.HasPrefix(r.Version(), "OpenTofu ") }
+
 // Explain lists the diagnostics, or the raw output when there are none.
 func (r Result) Explain() string {
 	var b strings.Builder
@@ -230,13 +244,28 @@ func (tf *Terraform) PlanIsEmpty(args ...string) {
 	res := tf.Run("plan", append([]string{"-detailed-exitcode"}, args...)...)
 	s := res.Summary()
 	if res.Code != 0 || s == nil || s.Add+s.Change+s.Remove+s.Import != 0 {
-		var changes []string
-		for _, m := range res.Messages {
-			if m.Type == "planned_change" || m.Type == "resource_drift" {
-				changes = append(changes, m.Text)
-			}
+		tf.t.Fatalf("want an empty plan (exit 0), got %s\nchanges: %s", res.Explain(), plannedChanges(res))
+	}
+}
+
+// plannedChanges lists what a plan would change and the drift it saw.
+func plannedChanges(res Result) string {
+	var changes []string
+	for _, m := range res.Messages {
+		if m.Type == "planned_change" || m.Type == "resource_drift" {
+			changes = append(changes, m.Text)
 		}
-		tf.t.Fatalf("want an empty plan (exit 0), got %s\nchanges: %s", res.Explain(), strings.Join(changes, "; "))
+	}
+	return strings.Join(changes, "; ")
+}
+
+// PlanImportsOnly runs plan and fails the test unless it plans to import
+// n resources and to add, change and destroy none.
+func (tf *Terraform) PlanImportsOnly(n int, args ...string) {
+	tf.t.Helper()
+	res := tf.Run("plan", args...)
+	if s := res.Summary(); res.Code != 0 || s == nil || s.Import != n || s.Add+s.Change+s.Remove != 0 {
+		tf.t.Fatalf("want a plan importing %d and changing nothing, got %s\nchanges: %s", n, res.Explain(), plannedChanges(res))
 	}
 }
 

@@ -64,3 +64,18 @@ func (e Events) String() string {
 	}
 	return b.String()
 }
+
+// observations are the event kinds that record a look, not a change:
+// logins to the array, share listings, the lab's own admin requests.
+var observations = map[string]bool{"array.login": true, "share.list": true, "admin.request": true}
+
+// Writes returns the events that changed the estate.
+func (e Events) Writes() Events {
+	var out Events
+	for _, ev := range e {
+		if !observations[ev.Kind] {
+			out = append(out, ev)
+		}
+	}
+	return out
+}

@@ -21,7 +21,7 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("runs the terraform binary: set TF_ACC=1 (make test does)")
 	}
-	tf, err := exec.LookPath("terraform")
+	tf, err := exec.LookPath(tfcli.Binary())
 	if err != nil {
 		t.Fatalf("terraform not found: %v", err)
 	}

@@ -87,7 +87,9 @@ func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaReque
 			},
 			"value": schema.StringAttribute{
 				MarkdownDescription: "The data for every type but `multi_string`. `dword` and `qword` take an unsigned number in decimal (`60000`) " +
-					"or hex with `0x` (`0xea60`), which are the same value; `binary` takes hex digits (`\"\"` for empty data).",
+					"or hex with `0x` (`0xea60`), which are the same value; `binary` takes hex digits (`\"\"` for empty data). " +
+					"For `string`, `expand_string` and `binary`, no value is empty data, which is how an import of an empty value records it " +
+					"(and how `terraform plan -generate-config-out` writes it).",
 				Optional: true,
 			},
 			"values": schema.ListAttribute{
@@ -334,6 +336,9 @@ func (m *registryValueResourceModel) setFromHost(ctx context.Context, v agent.Re
 	var diags diag.Diagnostics
 	m.Type = types.StringValue(regvalue.TypeName(v.Type))
 	value, values := regvalue.Display(v)
+	if value != nil && *value == "" && m.Value.IsNull() {
+		value = nil // empty data stays written as no value (an import writes it so)
+	}
 	m.Value = types.StringPointerValue(value)
 	if values == nil {
 		m.Values = types.ListNull(types.StringType)

@@ -78,12 +78,13 @@ func registryCases() []valueCase {
 		{"dword_max", "dword", `value = "4294967295"`, agent.RegistryValue{Type: agent.RegDWord, Data: "4294967295"}, nil},
 		{"qword_max", "qword", `value = "0xFFFFFFFFFFFFFFFF"`, agent.RegistryValue{Type: agent.RegQWord, Data: "18446744073709551615"}, []string{"value"}},
 		{"string_awkward", "string", "value = " + acctest.HCLString(awkward), agent.RegistryValue{Type: agent.RegSZ, Data: awkward}, nil},
-		{"string_empty", "string", `value = ""`, agent.RegistryValue{Type: agent.RegSZ, Data: ""}, nil},
+		// An import records empty data as no value (null), not "".
+		{"string_empty", "string", `value = ""`, agent.RegistryValue{Type: agent.RegSZ, Data: ""}, []string{"value"}},
 		{"expand_unexpanded", "expand_string", `value = "%SystemRoot%\\System32"`, agent.RegistryValue{Type: agent.RegExpandSZ, Data: `%SystemRoot%\System32`}, nil},
 		{"multi_empty", "multi_string", `values = []`, agent.RegistryValue{Type: agent.RegMultiSZ}, nil},
 		{"multi_awkward", "multi_string", `values = ["a b", "$x", "` + "`y" + `", "'q'", "\"dq\"", "ü", ""]`,
 			agent.RegistryValue{Type: agent.RegMultiSZ, Strings: []string{"a b", "$x", "`y", "'q'", `"dq"`, "ü", ""}}, nil},
-		{"binary_empty", "binary", `value = ""`, agent.RegistryValue{Type: agent.RegBinary, Data: ""}, nil},
+		{"binary_empty", "binary", `value = ""`, agent.RegistryValue{Type: agent.RegBinary, Data: ""}, []string{"value"}},
 		{"binary_zero", "binary", `value = "00"`, agent.RegistryValue{Type: agent.RegBinary, Data: "00"}, nil},
 		{"binary_mixed_case", "binary", `value = "DEADbeef"`, agent.RegistryValue{Type: agent.RegBinary, Data: "deadbeef"}, []string{"value"}},
 	}

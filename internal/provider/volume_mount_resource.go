@@ -149,7 +149,8 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"(a cache turned off by hand comes back on when Windows or the array resets it, which the next plan shows as drift). " +
 					"`unchanged`: left as Windows or the array has it, for disks whose cache is battery-backed on the array. " +
 					"Set through the Storage WMI method `MSFT_PhysicalDisk.SetWriteCache` and read back with `Get-StorageAdvancedProperty`; " +
-					"a device that does not let the host change its cache fails the apply, naming this attribute.",
+					"a device that does not let the host change its cache fails the apply, naming this attribute. " +
+					"Import records `disabled` for a disk whose cache is off and `unchanged` otherwise (the disk as found); set `disabled` to turn it off.",
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(writeCacheDisabled),
@@ -331,7 +332,7 @@ func (r *volumeMountResource) ImportState(ctx context.Context, req resource.Impo
 		MountPoint:      types.StringValue(mountPoint),
 		Repair:          types.StringValue(repairSpotFix),
 		CloseSessions:   types.BoolValue(true),
-		WriteCache:      readWriteCache(types.StringValue(writeCacheDisabled), []agent.Disk{disk}),
+		WriteCache:      importedWriteCache(disk),
 		Timeouts:        timeouts.Value{Object: types.ObjectNull(timeoutAttrTypes(ctx))},
 	}
 	st.setVolume(part)
@@ -358,6 +359,18 @@ func applyWriteCache(ctx context.Context, client *windows.Client, server, serial
 	}
 	tflog.Info(ctx, "disk write cache off", map[string]any{"disk": d.Number, "reported": d.WriteCacheEnabled})
 	return true
+}
+
+// importedWriteCache is the write_cache an import records: "disabled" for
+// a disk whose cache is off, else "unchanged", which describes the disk as
+// found. ("enabled" is only ever drift from "disabled", and as a
+// configured value it is refused, so a configuration generated from the
+// import could not be planned.)
+func importedWriteCache(disk agent.Disk) types.String {
+	if disk.WriteCacheEnabled != nil && !*disk.WriteCacheEnabled {
+		return types.StringValue(writeCacheDisabled)
+	}
+	return types.StringValue(writeCacheUnchanged)
 }
 
 // readWriteCache is the write_cache recorded by a refresh: "unchanged"

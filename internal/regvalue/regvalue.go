@@ -49,6 +49,9 @@ func TypeName(wire string) string {
 // IsMulti says whether typ takes `values` (a list) instead of `value`.
 func IsMulti(typ string) bool { return typ == "multi_string" }
 
+// IsNumber says whether typ's `value` is a number, which has no empty form.
+func IsNumber(typ string) bool { return typ == "dword" || typ == "qword" }
+
 // Build validates what the user wrote for typ and returns the wire value.
 // value is nil when the attribute is null; values is nil when the list is null.
 func Build(typ string, value *string, values []string) (agent.RegistryValue, error) {
@@ -72,6 +75,11 @@ func Build(typ string, value *string, values []string) (agent.RegistryValue, err
 	}
 	if values != nil {
 		return agent.RegistryValue{}, fmt.Errorf("type %s takes `value` (a string), not `values`; only multi_string takes a list", typ)
+	}
+	if value == nil && !IsNumber(typ) {
+		// Empty data written as no value: Terraform's and OpenTofu's
+		// generated configuration writes an empty optional string as null.
+		value = new(string)
 	}
 	if value == nil {
 		return agent.RegistryValue{}, fmt.Errorf("type %s needs `value`", typ)

@@ -55,6 +55,16 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestBinaryAndMulti(t *testing.T) {
+	// No value is empty data for the types that have it (generated
+	// configuration writes "" as null), never for a number.
+	for _, typ := range []string{"string", "expand_string", "binary"} {
+		if v, err := Build(typ, nil, nil); err != nil || v.Data != "" || v.Strings != nil {
+			t.Fatalf("%s without value: %+v %v", typ, v, err)
+		}
+	}
+	if _, err := Build("qword", nil, nil); err == nil {
+		t.Fatal("qword without value accepted")
+	}
 	empty, err := Build("binary", ptr(""), nil)
 	if err != nil || empty.Data != "" {
 		t.Fatalf("empty binary: %+v %v", empty, err)

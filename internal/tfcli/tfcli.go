@@ -37,12 +37,25 @@ type CLI struct {
 	env       []string
 }
 
-// New writes a CLI configuration into workDir that installs providerBin
-// for winfs/winfs, and returns a CLI using it. terraform "" means the
+// BinaryEnv names the terraform (or OpenTofu) binary every driver runs:
+// the one terraform-plugin-testing also reads, so that resource.Test and
+// the tests driving the CLI themselves run the same binary.
+const BinaryEnv = "TF_ACC_TERRAFORM_PATH"
+
+// Binary is the terraform binary to run: BinaryEnv when set, else the
 // terraform on PATH.
+func Binary() string {
+	if p := os.Getenv(BinaryEnv); p != "" {
+		return p
+	}
+	return "terraform"
+}
+
+// New writes a CLI configuration into workDir that installs providerBin
+// for winfs/winfs, and returns a CLI using it. terraform "" means Binary().
 func New(terraform, providerBin, workDir string) (*CLI, error) {
 	if terraform == "" {
-		terraform = "terraform"
+		terraform = Binary()
 	}
 	rc := filepath.Join(workDir, "terraformrc")
 	text := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"winfs/winfs\" = %q\n  }\n  direct {}\n}\n", filepath.Dir(providerBin))

@@ -26,7 +26,7 @@ func TestCopyConfigAndRun(t *testing.T) {
 	if err := CopyConfig(t.TempDir(), dst); err == nil {
 		t.Fatal("a directory without configuration is an error")
 	}
-	if _, err := exec.LookPath("terraform"); err != nil {
+	if _, err := exec.LookPath(Binary()); err != nil {
 		t.Skip("terraform is not on PATH")
 	}
 	cli, err := New("", filepath.Join(t.TempDir(), "bin", "terraform-provider-winfs"), t.TempDir())
