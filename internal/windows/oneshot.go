@@ -52,7 +52,10 @@ func (c *Client) oneShot(ctx context.Context, op string, params json.RawMessage)
 	go func() {
 		var o outcome
 		r := bufio.NewReaderSize(proc.Stdout(), 64<<10)
-		for o.resp == nil {
+		// Both answers are awaited: the agent runs requests concurrently,
+		// so the request's answer may come before the hello's, and no
+		// answer counts until the hello proved the script.
+		for o.resp == nil || o.hello == nil {
 			line, err := r.ReadBytes('\n')
 			if resp, derr := agent.DecodeResponse(bytes.TrimSpace(line)); derr == nil {
 				switch resp.ID {
@@ -62,7 +65,7 @@ func (c *Client) oneShot(ctx context.Context, op string, params json.RawMessage)
 					o.resp = &resp
 				}
 			}
-			if err != nil && o.resp == nil {
+			if err != nil {
 				o.err = err
 				break
 			}
@@ -78,13 +81,16 @@ func (c *Client) oneShot(ctx context.Context, op string, params json.RawMessage)
 			if err := c.checkHello(*o.hello); err != nil {
 				return agent.Response{}, true, err
 			}
-		}
-		if o.resp != nil {
-			return *o.resp, true, nil
+			if o.resp != nil {
+				return *o.resp, true, nil
+			}
 		}
 		cause := o.err
 		if errors.Is(cause, io.EOF) {
 			cause = errors.New("the agent ended without answering")
+			if o.resp != nil {
+				cause = errors.New("the agent answered without answering the hello first sent")
+			}
 			if werr := <-writeErr; werr != nil {
 				cause = fmt.Errorf("writing to the agent: %w", werr)
 			}

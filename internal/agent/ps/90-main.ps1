@@ -159,6 +159,8 @@ $WinfsSerial = @{
     'dfs.folder.remove' = 'host'
     'dfsr.group.set' = 'host'
     'dfsr.group.remove' = 'host'
+    'address.add' = 'host'
+    'address.remove' = 'host'
 }
 
 # How many requests run at once; more wait for a free runspace.
