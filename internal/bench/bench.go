@@ -29,6 +29,11 @@ type Options struct {
 	Runs []RunSpec
 	// Parallelism is terraform's -parallelism (0: terraform's default, 10).
 	Parallelism int
+	// LargeFailover is the estate measured beside examples/failover as
+	// shipped (zero: none).
+	LargeFailover FailoverEstate
+	// FailoverOnly skips the refresh measurements and the DFS failover.
+	FailoverOnly bool
 	// Progress receives one line per step (nil: silent).
 	Progress io.Writer
 }
@@ -56,7 +61,9 @@ type Report struct {
 	Machine   Machine
 	Terraform string // terraform version line
 	Rows      []Measurement
-	Failover  Failover
+	// Failovers are the planned and crash failovers of examples/failover,
+	// then of the large estate.
+	Failovers []Failover
 	DFS       DFSFailover // the DFS failover, under the failover's latency model
 	Hosts     int
 }
@@ -133,6 +140,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		par = append(par, fmt.Sprintf("-parallelism=%d", o.Parallelism))
 	}
 
+	if o.FailoverOnly {
+		rep.Failovers, err = runFailovers(ctx, o, tf, l, progress)
+		return rep, err
+	}
 	estateDir, err := writeEstate(o.WorkDir, o.Estate, l)
 	if err != nil {
 		return nil, err
@@ -183,9 +194,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 
-	none, _ := lab.LatencyProfile("none")
-	l.SetLatency(none)
-	rep.Failover, err = runFailover(ctx, o, tf, l, progress)
+	rep.Failovers, err = runFailovers(ctx, o, tf, l, progress)
 	if err != nil {
 		return nil, err
 	}

@@ -99,6 +99,11 @@ func opCost(op string, l Latency) time.Duration {
 	return 0
 }
 
+// WaitKind is the timeline kind of the modelled wait of an agent
+// operation (opCost), e.g. "wait.storage.rescan": the bench reads the
+// failover's floor from these events.
+func WaitKind(op string) string { return "wait." + op }
+
 // SetLatency replaces the latency model of a running lab (between
 // benchmark phases). Injected latency faults are cleared with it.
 func (l *Lab) SetLatency(lat Latency) {
@@ -152,6 +157,7 @@ func (e hostExec) Execute(op string, params json.RawMessage) (any, *agent.Error)
 		st.Ops[op]++
 	})
 	if d := opCost(op, e.lab.Latency()); d > 0 {
+		e.lab.Timeline.RecordCost(e.s.name, WaitKind(op), op, d)
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
