@@ -65,7 +65,10 @@ type Report struct {
 	// then of the large estate.
 	Failovers []Failover
 	DFS       DFSFailover // the DFS failover, under the failover's latency model
-	Hosts     int
+	// Small is the persistent refresh of the estate without its registry
+	// values (-target), beside the whole one for the memory per resource.
+	Small *Measurement
+	Hosts int
 }
 
 const floorRun = "terraform_data floor"
@@ -194,6 +197,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 
+	// The same refresh limited to the share sets and volumes: what the
+	// provider's memory grows by per resource refreshed.
+	progress("refresh of the share sets and volumes only (-target), for the memory growth per resource")
+	small, err := measurePlan(ctx, tf, l, estateDir, nil, append([]string{"-var", "transport=persistent"}, o.Estate.memoryTargets()...), par)
+	if err != nil {
+		return nil, err
+	}
+	small.Latency, small.Run, small.Mode = l.Latency().Name, "winfs persistent, share sets and volumes only", "persistent"
+	small.Resources = len(o.Estate.Servers)*o.Estate.ShareSets + o.Estate.Volumes
+	rep.Small = &small
+
 	rep.Failovers, err = runFailovers(ctx, o, tf, l, progress)
 	if err != nil {
 		return nil, err
@@ -203,6 +217,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// memoryTargets limit a plan to the estate's share sets and volumes.
+func (e Estate) memoryTargets() []string {
+	out := []string{"-target=winfs_smb_share_set.s"}
+	for i := range e.Volumes {
+		out = append(out, fmt.Sprintf("-target=winfs_volume_mount.v%d", i))
+	}
+	return out
 }
 
 // measurePlan runs one terraform plan with the lab's counters zeroed. The

@@ -107,7 +107,7 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.Render(&out)
-	for _, want := range []string{"| none | winfs persistent |", "terraform_data floor", "planned failover (server1 -> server2) of examples/failover, 2 LUNs", "crash failover (server2 -> server1)", "with 3 LUNs, 7 shares at most 1.5x", "DFS failover of examples/dfs-failover", "Targets:"} {
+	for _, want := range []string{"| none | winfs persistent |", "terraform_data floor", "| planned (server1 -> server2) | 2 LUNs, 3 shares |", "| crash (server2 -> server1) | 3 LUNs, 7 shares |", "with 3 LUNs, 7 shares at most 1.5x", "DFS failover of examples/dfs-failover", "Targets:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, out.String())
 		}

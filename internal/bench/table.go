@@ -67,7 +67,26 @@ func (r *Report) Targets() []Target {
 		out = append(out, verdict(fmt.Sprintf("provider peak memory of the %d-resource refresh under 100 MB (persistent, as shipped)", r.Estate.Resources()), shipped*1024 < 100e6,
 			fmt.Sprintf("%s; worst of every refresh %s (%s)", megabytes(shipped), megabytes(worst), worstRun)))
 	}
+	if g, ok := r.growthPerResource(); ok {
+		out = append(out, verdict("provider peak memory flat with the number of RPCs: under 1 KB more per resource refreshed (about 3 RPCs each)", g < 1000,
+			fmt.Sprintf("%.1f KB per resource: %s for %d resources, %s for %d (share sets and volumes only)", g/1000,
+				megabytes(r.find(r.Small.Latency, "persistent", false).PeakRSSKB), r.Estate.Resources(), megabytes(r.Small.PeakRSSKB), r.Small.Resources)))
+	}
 	return out
+}
+
+// growthPerResource is what the provider's peak memory grows by (bytes)
+// per resource refreshed: the persistent refresh of the whole estate
+// against the one of its share sets and volumes, under the same model.
+func (r *Report) growthPerResource() (float64, bool) {
+	if r.Small == nil || r.Small.PeakRSSKB == 0 {
+		return 0, false
+	}
+	whole := r.find(r.Small.Latency, "persistent", false)
+	if whole == nil || whole.Resources <= r.Small.Resources {
+		return 0, false
+	}
+	return float64(whole.PeakRSSKB-r.Small.PeakRSSKB) * 1024 / float64(whole.Resources-r.Small.Resources), true
 }
 
 func verdict(name string, ok bool, detail string) Target {
@@ -87,12 +106,18 @@ func (r *Report) find(latency, mode string, noCache bool) *Measurement {
 	return nil
 }
 
-// Render prints the table (Markdown, so the docs page can hold it as is).
+// Render prints the tables (Markdown, so the docs page can hold them as
+// they are): the refreshes, then the failovers.
 func (r *Report) Render(w io.Writer) {
-	fmt.Fprintf(w, "Estate: %s.\n", r.Estate)
-	fmt.Fprintf(w, "Machine: %s; %s.\n\n", r.Machine, r.Terraform)
-	fmt.Fprintln(w, "| latency | run | wall time | PowerShell starts | WinRM shells | HTTP requests | HTTP requests per resource | agent requests | provider peak RSS |")
-	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
+	if len(r.Rows) > 0 {
+		fmt.Fprintf(w, "Estate: %s.\n", r.Estate)
+	}
+	fmt.Fprintf(w, "Machine: %s; %s.\n", r.Machine, r.Terraform)
+	if len(r.Rows) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| latency | run | wall time | PowerShell starts | WinRM shells | HTTP requests | HTTP requests per resource | agent requests | provider peak RSS |")
+		fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
+	}
 	for _, m := range r.Rows {
 		if m.Run == floorRun {
 			fmt.Fprintf(w, "| %s | %s (%d resources) | %s | - | - | - | - | - | - |\n", m.Latency, m.Run, m.Resources, secs(m.Wall))
@@ -101,11 +126,26 @@ func (r *Report) Render(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %s | %s | %d | %d | %d | %.3f | %d | %s |\n", m.Latency, m.Run, secs(m.Wall), m.ProcessStarts, m.Shells,
 			m.HTTPRequests, float64(m.HTTPRequests)/float64(max(m.Resources, 1)), m.AgentRequests, mib(m.PeakRSSKB))
 	}
+	if m := r.Small; m != nil {
+		fmt.Fprintf(w, "| %s | %s (%d resources) | %s | %d | %d | %d | - | %d | %s |\n", m.Latency, m.Run, m.Resources, secs(m.Wall), m.ProcessStarts, m.Shells,
+			m.HTTPRequests, m.AgentRequests, mib(m.PeakRSSKB))
+	}
+	if len(r.Failovers) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Failovers of %s:\n\n", failoverExample)
+		fmt.Fprintln(w, "| latency | failover | estate | wall time | client-visible outage | floor | outage / floor | provider peak RSS |")
+		fmt.Fprintln(w, "|---|---|---|--:|--:|--:|--:|--:|")
+	}
 	for _, f := range r.Failovers {
-		fmt.Fprintf(w, "| %s | %s failover (%s -> %s) of %s, %s | %s |||||||\n", f.Latency, f.Kind, f.From, f.To, failoverExample, f.Estate, f)
+		if f.Pending != "" {
+			fmt.Fprintf(w, "| - | %s | %s | %s | | | | |\n", f.Kind, f.Estate, f.Pending)
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s (%s -> %s) | %s | %s | %s | %s | %.2fx | %s |\n", f.Latency, f.Kind, f.From, f.To, f.Estate,
+			secs(f.Wall), secs(f.Outage), secs(f.Floor.Total), f.Ratio(), mib(f.PeakRSSKB))
 	}
 	if r.DFS.Latency != "" || r.DFS.Pending != "" {
-		fmt.Fprintf(w, "| %s | DFS failover of %s (same run) | %s |||||||\n", r.DFS.Latency, dfsFailoverExample, r.DFS)
+		fmt.Fprintf(w, "\nDFS failover of %s (same run, latency %s): %s.\n", dfsFailoverExample, r.DFS.Latency, r.DFS)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Targets:")
