@@ -27,7 +27,7 @@ type providerData struct {
 	clients   map[string]*windows.Client
 	caches    map[string]*windows.ReadCache // by host:port: two names for one endpoint share it
 	dnsClient *dnsupdate.Client             // rfc2136 backend, created on first use
-	array     *san.Client                   // one session per provider run, opened on first use
+	array     *san.Client                   // the array's sessions for the provider run, opened on first use
 	scopes    plannedScopes                 // share set scopes planned in this command
 }
 
