@@ -468,30 +468,19 @@ func (r *sanLunMappingResource) Delete(ctx context.Context, req resource.DeleteR
 		return
 	}
 	lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
-	maps, err := c.MappingsOf(ctx, lun)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
-		return
-	}
-	for _, m := range maps {
-		if m.IGroup != igroup {
-			continue
-		}
-		if err := c.Unmap(ctx, lun, igroup); err != nil {
-			// The shared listing may be a few seconds old: a mapping that
-			// is gone by now is what Delete wants.
-			var ae *san.ArrayError
-			if errors.As(err, &ae) && !r.stillMapped(ctx, c, lun, igroup) {
-				tflog.Info(ctx, "LUN was unmapped from the igroup meanwhile; nothing to unmap", map[string]any{"lun": lun, "igroup": igroup})
-				return
-			}
-			resp.Diagnostics.AddError("Cannot unmap the LUN", fmt.Sprintf("Unmapping %s from initiator group %s: %s", lun, igroup, sanErr(err)))
-			return
-		}
+	// The refresh before this plan found the mapping, so it is unmapped at
+	// once. An array that refuses may be saying it is gone already (someone
+	// unmapped it since): a fresh read tells.
+	err := c.Unmap(ctx, lun, igroup)
+	var ae *san.ArrayError
+	switch {
+	case err == nil:
 		tflog.Info(ctx, "LUN unmapped", map[string]any{"lun": lun, "igroup": igroup})
-		return
+	case errors.As(err, &ae) && !r.stillMapped(ctx, c, lun, igroup):
+		tflog.Info(ctx, "LUN was not mapped to the igroup any more; nothing to unmap", map[string]any{"lun": lun, "igroup": igroup})
+	default:
+		resp.Diagnostics.AddError("Cannot unmap the LUN", fmt.Sprintf("Unmapping %s from initiator group %s: %s", lun, igroup, sanErr(err)))
 	}
-	tflog.Info(ctx, "LUN was not mapped to the igroup any more; nothing to unmap", map[string]any{"lun": lun, "igroup": igroup})
 }
 
 // stillMapped reads the array afresh: is lun mapped to igroup? A failed
