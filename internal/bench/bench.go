@@ -29,6 +29,11 @@ type Options struct {
 	Runs []RunSpec
 	// Parallelism is terraform's -parallelism (0: terraform's default, 10).
 	Parallelism int
+	// LargeFailover is the estate measured beside examples/failover as
+	// shipped (zero: none).
+	LargeFailover FailoverEstate
+	// FailoverOnly skips the refresh measurements and the DFS failover.
+	FailoverOnly bool
 	// Progress receives one line per step (nil: silent).
 	Progress io.Writer
 }
@@ -56,9 +61,14 @@ type Report struct {
 	Machine   Machine
 	Terraform string // terraform version line
 	Rows      []Measurement
-	Failover  Failover
+	// Failovers are the planned and crash failovers of examples/failover,
+	// then of the large estate.
+	Failovers []Failover
 	DFS       DFSFailover // the DFS failover, under the failover's latency model
-	Hosts     int
+	// Small is the persistent refresh of the estate without its registry
+	// values (-target), beside the whole one for the memory per resource.
+	Small *Measurement
+	Hosts int
 
 	// ServiceAddress is the failover with a service address, as clients saw it.
 	ServiceAddress ClientOutage
@@ -136,6 +146,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		par = append(par, fmt.Sprintf("-parallelism=%d", o.Parallelism))
 	}
 
+	if o.FailoverOnly {
+		rep.Failovers, err = runFailovers(ctx, o, tf, l, progress)
+		return rep, err
+	}
 	estateDir, err := writeEstate(o.WorkDir, o.Estate, l)
 	if err != nil {
 		return nil, err
@@ -186,9 +200,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 
-	none, _ := lab.LatencyProfile("none")
-	l.SetLatency(none)
-	rep.Failover, err = runFailover(ctx, o, tf, l, progress)
+	// The same refresh limited to the share sets and volumes: what the
+	// provider's memory grows by per resource refreshed.
+	progress("refresh of the share sets and volumes only (-target), for the memory growth per resource")
+	small, err := measurePlan(ctx, tf, l, estateDir, nil, append([]string{"-var", "transport=persistent"}, o.Estate.memoryTargets()...), par)
+	if err != nil {
+		return nil, err
+	}
+	small.Latency, small.Run, small.Mode = l.Latency().Name, "winfs persistent, share sets and volumes only", "persistent"
+	small.Resources = len(o.Estate.Servers)*o.Estate.ShareSets + o.Estate.Volumes
+	rep.Small = &small
+
+	rep.Failovers, err = runFailovers(ctx, o, tf, l, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +224,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// memoryTargets limit a plan to the estate's share sets and volumes.
+func (e Estate) memoryTargets() []string {
+	out := []string{"-target=winfs_smb_share_set.s"}
+	for i := range e.Volumes {
+		out = append(out, fmt.Sprintf("-target=winfs_volume_mount.v%d", i))
+	}
+	return out
 }
 
 // measurePlan runs one terraform plan with the lab's counters zeroed. The

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/winfs/terraform-provider-winfs/internal/lab"
+	"github.com/winfs/terraform-provider-winfs/internal/lab/winhost"
 )
 
 // TestHarnessOnATinyEstate runs the whole harness (build, apply, refreshes
@@ -35,13 +36,16 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 		t.Fatal(err)
 	}
 	none, _ := lab.LatencyProfile("none")
-	fast := lab.Latency{Name: "tiny", RTT: time.Millisecond, ProcessStart: 5 * time.Millisecond}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// Every modelled wait of a failover is set, small and distinct, so the
+	// floor can be checked against the model.
+	fast := lab.Latency{Name: "tiny", RTT: time.Millisecond, ProcessStart: 5 * time.Millisecond, Rescan: 60 * time.Millisecond,
+		FullCheckBase: 40 * time.Millisecond, CheckPerMillionFiles: 40 * time.Millisecond, SpotFix: 40 * time.Millisecond, VolumeArrival: 30 * time.Millisecond, ArrayCommand: 20 * time.Millisecond, DNSUpdate: 10 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, Options{
 		Estate:    Estate{Servers: []string{"server1", "server2"}, ValuesPerServer: 4, ValuesPerKey: 2, Shares: 4, ShareSets: 1, Volumes: 2},
 		Terraform: tf, ProviderBin: bin, ModuleRoot: root, WorkDir: work,
-		Latencies: []lab.Latency{fast, none},
+		Latencies: []lab.Latency{none, fast}, LargeFailover: FailoverEstate{LUNs: 3, Shares: 7},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -66,20 +70,59 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 			t.Errorf("%s: %d agent requests for %d resources, want one each", m.Run, m.AgentRequests, m.Resources)
 		}
 	}
-	if f := rep.Failover; f.Pending != "" || f.Wall <= 0 || f.PeakRSSKB == 0 {
-		t.Errorf("the failover was not measured: %+v", f)
+	if len(rep.Failovers) != 4 {
+		t.Fatalf("got %d failovers, want the planned and crash failovers of two estates: %+v", len(rep.Failovers), rep.Failovers)
 	}
-	if d := rep.DFS; d.Pending != "" || d.PlannedWall <= 0 || d.Latency != rep.Failover.Latency {
+	// The planned failover's floor is the model's: one unmap and one map
+	// (each an array command and its round trip), one rescan, volumes
+	// surfacing once, one DNS update (with its round trip), whatever the
+	// number of LUNs, since work of one kind on different LUNs overlaps.
+	plannedFloor := 2*(fast.RTT+fast.ArrayCommand) + fast.Rescan + fast.VolumeArrival + fast.RTT + fast.DNSUpdate
+	for _, f := range rep.Failovers {
+		if f.Pending != "" || f.Wall <= 0 || f.Outage <= 0 || f.PeakRSSKB == 0 || f.Latency != fast.Name {
+			t.Errorf("the %s failover (%s) was not measured: %+v", f.Kind, f.Estate, f)
+			continue
+		}
+		var sum time.Duration
+		for _, p := range f.Floor.Parts {
+			sum += p.Longest
+		}
+		if sum != f.Floor.Total || f.Ratio() != float64(f.Outage)/float64(f.Floor.Total) {
+			t.Errorf("%s failover (%s): floor %v is not the sum of its parts (%v), or the ratio %.2f is not outage/floor", f.Kind, f.Estate, f.Floor.Total, sum, f.Ratio())
+		}
+		switch f.Kind {
+		case failoverPlanned:
+			if f.Floor.Total != plannedFloor {
+				t.Errorf("planned failover (%s): floor %v (%s), want %v from the model", f.Estate, f.Floor.Total, f.Floor, plannedFloor)
+			}
+		case failoverCrash:
+			// The crash adds the work on the dirty volumes (a wait of a kind
+			// the planned failover has not), at the price the model puts on it.
+			planned := map[string]bool{"lun.unmap": true, "lun.map": true, lab.WaitKind("storage.rescan"): true, winhost.WaitVolumeArrival: true, lab.WaitDNSUpdate: true}
+			extra := false
+			for _, p := range f.Floor.Parts {
+				extra = extra || !planned[p.Kind]
+			}
+			if f.Floor.Total <= plannedFloor || !extra {
+				t.Errorf("crash failover (%s): floor %v (%s), want the planned floor %v and the dirty volumes' work", f.Estate, f.Floor.Total, f.Floor, plannedFloor)
+			}
+		}
+	}
+	if d := rep.DFS; d.Pending != "" || d.PlannedWall <= 0 || d.Latency != fast.Name {
 		t.Errorf("the DFS failover was not measured under the failover's model: %+v", d)
 	}
-	for _, c := range []ClientOutage{rep.Failover.Clients, rep.DFS.Clients} {
+	planned := rep.failover(failoverPlanned, SmallFailover)
+	if planned == nil {
+		t.Fatalf("no planned failover of the shipped estate: %+v", rep.Failovers)
+	}
+	for _, c := range []ClientOutage{planned.Clients, rep.DFS.Clients} {
 		if c.Pending != "" || c.Warm != clientWarm || c.Unrecovered != 0 {
 			t.Errorf("the Windows clients were not measured through the %s failover: %+v", c.Approach, c)
 		}
 	}
 	// A warm client keeps the old server's address for the rest of its
 	// cached answer's TTL; the median one has about half of 60 s left.
-	if c := rep.Failover.Clients; c.Median < 10*time.Second || c.Worst < c.Median || c.Fresh >= c.Median {
+	if c := planned.Clients; c.Median < 10*time.Second || c.Worst < c.Median || c.Fresh >= c.Median {
 		t.Errorf("alias only: fresh %s, warm median %s, worst %s", c.Fresh, c.Median, c.Worst)
 	}
 	_, noExample := os.Stat(filepath.Join(root, serviceAddressVars))
@@ -88,7 +131,7 @@ func TestHarnessOnATinyEstate(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.Render(&out)
-	for _, want := range []string{"| none | winfs persistent |", "terraform_data floor", "failover apply (server1 -> server2)", "DFS failover of examples/dfs-failover", "Targets:",
+	for _, want := range []string{"| none | winfs persistent |", "terraform_data floor", "| planned (server1 -> server2) | 2 LUNs, 3 shares |", "| crash (server2 -> server1) | 3 LUNs, 7 shares |", "with 3 LUNs, 7 shares at most 1.5x", "DFS failover of examples/dfs-failover", "Targets:",
 		"| alias only | examples/failover |", "| service address | " + serviceAddressExample + " |", "| DFS | examples/dfs-failover |"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, out.String())

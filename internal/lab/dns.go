@@ -40,6 +40,10 @@ type dnsService struct {
 	secret string
 }
 
+// WaitDNSUpdate is the timeline kind of the modelled wait of an RFC 2136
+// UPDATE on the lab's DNS server.
+const WaitDNSUpdate = "wait.dns.update"
+
 func (l *Lab) startDNS() error {
 	z := dnszone.New(DNSZone, l.Timeline)
 	if err := z.Seed(dnsRecords...); err != nil {
@@ -52,6 +56,9 @@ func (l *Lab) startDNS() error {
 	if err != nil {
 		return fmt.Errorf("lab DNS server: %w", err)
 	}
+	srv.OnUpdateWait(func(d time.Duration) {
+		l.Timeline.RecordCost(dnszone.TimelineHost, WaitDNSUpdate, "RFC 2136 UPDATE", d)
+	})
 	l.dns = &dnsService{zone: z, server: srv, secret: secret}
 	l.closeFns = append(l.closeFns, srv.Close)
 	roles := l.opts.Scenario.DNSServers

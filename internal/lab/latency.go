@@ -152,6 +152,11 @@ func opCost(op string, params json.RawMessage, l Latency, h *winhost.Host) time.
 	return 0
 }
 
+// WaitKind is the timeline kind of the modelled wait of an agent
+// operation (opCost), e.g. "wait.storage.rescan": the bench reads the
+// failover's floor from these events.
+func WaitKind(op string) string { return "wait." + op }
+
 // SetLatency replaces the latency model of a running lab (between
 // benchmark phases). Injected latency faults are cleared with it.
 func (l *Lab) SetLatency(lat Latency) {
@@ -207,6 +212,7 @@ func (e hostExec) Execute(op string, params json.RawMessage) (any, *agent.Error)
 	})
 	if d := opCost(op, params, e.lab.Latency(), e.s.host); d > 0 {
 		e.s.stats.add(func(st *Stats) { st.HostWait += d })
+		e.lab.Timeline.RecordCost(e.s.name, WaitKind(op), op, d)
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:

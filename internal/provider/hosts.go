@@ -27,7 +27,7 @@ type providerData struct {
 	clients   map[string]*windows.Client
 	caches    map[string]*windows.ReadCache // by host:port: two names for one endpoint share it
 	dnsClient *dnsupdate.Client             // rfc2136 backend, created on first use
-	array     *san.Client                   // one session per provider run, opened on first use
+	array     *san.Client                   // the array's sessions for the provider run, opened on first use
 	scopes    plannedScopes                 // share set scopes planned in this command
 }
 
@@ -74,8 +74,10 @@ func (d *providerData) close() {
 const errNoSAN = "The provider has no `san` block, so it cannot reach the array. Add one: " +
 	`san = { address = "filer1.corp.example.com", username = "root", password = var.san_password }`
 
-// sanClient returns the array client, created on first use; its session
-// opens with the first command.
+// sanClient returns the array client, created on first use; its sessions
+// open with the first commands. The mapping resources of one run share its
+// listing of the mappings for as long as a host's listings are shared
+// (WINFS_READ_CACHE_AGE).
 func (d *providerData) sanClient() (*san.Client, error) {
 	if d.settings.san == nil {
 		return nil, errors.New("the provider has no `san` block, so it cannot reach the array")
@@ -83,7 +85,9 @@ func (d *providerData) sanClient() (*san.Client, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.array == nil {
-		d.array = san.NewClient(d.settings.san.config, d.settings.san.dialect)
+		cfg := d.settings.san.config
+		cfg.ListingAge = d.settings.readCacheAge
+		d.array = san.NewClient(cfg, d.settings.san.dialect)
 	}
 	return d.array, nil
 }

@@ -245,44 +245,32 @@ func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateR
 	ctx = tflog.SetField(ctx, "lun", lun)
 	ctx = tflog.SetField(ctx, "igroup", igroup)
 
-	serial, ok := r.checkTargets(ctx, c, lun, igroup, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	maps, err := c.MappingsOf(ctx, lun)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the LUN's mappings", sanErr(err))
-		return
-	}
-	var mine *san.Mapping
-	var others []san.Mapping
-	for i, m := range maps {
-		if m.IGroup == igroup {
-			mine = &maps[i]
-		} else {
-			others = append(others, m)
+	// The plan read the serial (ModifyPlan), which also proved the LUN
+	// exists; the array is asked again only when it could not.
+	serial := plan.Serial.ValueString()
+	if serial == "" {
+		var ok bool
+		if serial, ok = r.checkLUN(ctx, c, lun, &resp.Diagnostics); !ok {
+			return
 		}
 	}
+	// MapAlone reads the LUN's mappings afresh, maps, and reads them again
+	// ("one host per LUN"): a LUN held elsewhere comes back as a HeldError
+	// before anything changed, and one already mapped here alone is
+	// adopted as is.
 	want := plan.lunID()
-	switch {
-	case mine != nil && len(others) == 0:
-		if want >= 0 && mine.ID >= 0 && mine.ID != want {
-			resp.Diagnostics.AddAttributeError(path.Root("lun_id"), "LUN already mapped with another LUN ID",
-				fmt.Sprintf("LUN %s is already mapped to initiator group %s, with LUN ID %d, not %d. Set lun_id = %d (or remove lun_id) to adopt it, "+
-					"or import it: terraform import winfs_san_lun_mapping.<name> '%s'.", lun, igroup, mine.ID, want, mine.ID, mappingID(lun, igroup)))
+	m, err := c.MapAlone(ctx, lun, igroup, want)
+	var held *san.HeldError
+	// A LUN held elsewhere and an igroup the array does not have: the
+	// igroup is the mistake, and a takeover must not unmap for nothing.
+	if errors.As(err, &held) && !held.Mapped && r.unknownIGroup(ctx, c, igroup, &resp.Diagnostics) {
+		return
+	}
+	if errors.As(err, &held) && !held.Mapped && plan.Takeover.ValueBool() {
+		if !r.data.checkTakeover(ctx, lun, serial, held.Others, &resp.Diagnostics) {
 			return
 		}
-		tflog.Info(ctx, "LUN already mapped as declared; adopting the mapping", map[string]any{"lun_id": mine.ID})
-		plan.LUNID = lunIDValue(mine.ID)
-	default:
-		if len(others) > 0 && !plan.Takeover.ValueBool() {
-			resp.Diagnostics.AddError("LUN is mapped to another initiator group", refusal(lun, igroup, others, mine != nil))
-			return
-		}
-		if len(others) > 0 && !r.data.checkTakeover(ctx, lun, serial, others, &resp.Diagnostics) {
-			return
-		}
-		for _, o := range others {
+		for _, o := range held.Others {
 			tflog.Warn(ctx, "takeover: unmapping the LUN from another initiator group first", map[string]any{"from": o.IGroup})
 			if err := c.Unmap(ctx, lun, o.IGroup); err != nil {
 				resp.Diagnostics.AddError("Cannot take the LUN over",
@@ -290,28 +278,32 @@ func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateR
 				return
 			}
 		}
-		if mine != nil {
-			plan.LUNID = lunIDValue(mine.ID)
-			break
-		}
-		m, err := c.MapAlone(ctx, lun, igroup, want)
-		var held *san.HeldError
-		switch {
-		case errors.As(err, &held) && !held.Mapped:
-			resp.Diagnostics.AddError("LUN is mapped to another initiator group", refusal(lun, igroup, held.Others, false))
-			return
-		case errors.As(err, &held):
-			resp.Diagnostics.AddError("Another initiator group got the LUN while it was being mapped", held.Error()+".\n\n"+
-				"Find out which run or administrator mapped it to "+strings.Join(held.OtherNames(), ", ")+
-				"; a LUN moves between servers through one Terraform state (its lock lets one apply run at a time).")
-			return
-		case err != nil:
-			resp.Diagnostics.AddError("Cannot map the LUN", fmt.Sprintf("Mapping %s to initiator group %s: %s", lun, igroup, sanErr(err)))
-			return
-		}
-		tflog.Info(ctx, "LUN mapped and checked to be held by this igroup alone", map[string]any{"lun_id": m.ID})
-		plan.LUNID = lunIDValue(m.ID)
+		m, err = c.MapAlone(ctx, lun, igroup, want)
 	}
+	switch {
+	case errors.As(err, &held) && !held.Mapped:
+		resp.Diagnostics.AddError("LUN is mapped to another initiator group", refusal(lun, igroup, held.Others, held.AlsoMine))
+		return
+	case errors.As(err, &held):
+		resp.Diagnostics.AddError("Another initiator group got the LUN while it was being mapped", held.Error()+".\n\n"+
+			"Find out which run or administrator mapped it to "+strings.Join(held.OtherNames(), ", ")+
+			"; a LUN moves between servers through one Terraform state (its lock lets one apply run at a time).")
+		return
+	case err != nil:
+		if r.unknownIGroup(ctx, c, igroup, &resp.Diagnostics) {
+			return
+		}
+		resp.Diagnostics.AddError("Cannot map the LUN", fmt.Sprintf("Mapping %s to initiator group %s: %s", lun, igroup, sanErr(err)))
+		return
+	case want >= 0 && m.ID >= 0 && m.ID != want:
+		// Only an existing mapping, adopted, can have another ID.
+		resp.Diagnostics.AddAttributeError(path.Root("lun_id"), "LUN already mapped with another LUN ID",
+			fmt.Sprintf("LUN %s is already mapped to initiator group %s, with LUN ID %d, not %d. Set lun_id = %d (or remove lun_id) to adopt it, "+
+				"or import it: terraform import winfs_san_lun_mapping.<name> '%s'.", lun, igroup, m.ID, want, m.ID, mappingID(lun, igroup)))
+		return
+	}
+	tflog.Info(ctx, "LUN mapped (or found mapped) and checked to be held by this igroup alone", map[string]any{"lun_id": m.ID})
+	plan.LUNID = lunIDValue(m.ID)
 	plan.ID = types.StringValue(mappingID(lun, igroup))
 	plan.Serial = types.StringValue(serial)
 	plan.Others = noOthers
@@ -346,9 +338,9 @@ func refusal(lun, igroup string, others []san.Mapping, alsoMine bool) string {
 	return b.String()
 }
 
-// checkTargets makes an unknown LUN or igroup a clear error before any
-// change, and returns the LUN's serial.
-func (r *sanLunMappingResource) checkTargets(ctx context.Context, c *san.Client, lun, igroup string, diags *diag.Diagnostics) (string, bool) {
+// checkLUN makes an unknown LUN a clear error before any change, and
+// returns the LUN's serial.
+func (r *sanLunMappingResource) checkLUN(ctx context.Context, c *san.Client, lun string, diags *diag.Diagnostics) (string, bool) {
 	serial, err := c.Serial(ctx, lun)
 	var ae *san.ArrayError
 	switch {
@@ -360,24 +352,26 @@ func (r *sanLunMappingResource) checkTargets(ctx context.Context, c *san.Client,
 		diags.AddError("Cannot read the LUN", sanErr(err))
 		return "", false
 	}
-	groups, listed, err := c.IGroups(ctx)
-	if err != nil {
-		diags.AddError("Cannot list the initiator groups", sanErr(err))
-		return "", false
-	}
-	if listed {
-		names := make([]string, 0, len(groups))
-		for _, g := range groups {
-			if g.Name == igroup {
-				return serial, true
-			}
-			names = append(names, g.Name)
-		}
-		diags.AddAttributeError(path.Root("igroup"), "Unknown initiator group",
-			fmt.Sprintf("The array has no initiator group %q; it has: %s.", igroup, strings.Join(names, ", ")))
-		return "", false
-	}
 	return serial, true
+}
+
+// unknownIGroup explains a failed map by an igroup the array does not
+// have, when the dialect can list them; it reports whether it did.
+func (r *sanLunMappingResource) unknownIGroup(ctx context.Context, c *san.Client, igroup string, diags *diag.Diagnostics) bool {
+	groups, listed, err := c.IGroups(ctx)
+	if err != nil || !listed {
+		return false
+	}
+	names := make([]string, 0, len(groups))
+	for _, g := range groups {
+		if g.Name == igroup {
+			return false
+		}
+		names = append(names, g.Name)
+	}
+	diags.AddAttributeError(path.Root("igroup"), "Unknown initiator group",
+		fmt.Sprintf("The array has no initiator group %q; it has: %s.", igroup, strings.Join(names, ", ")))
+	return true
 }
 
 func lunIDValue(id int) types.Int64 {
@@ -460,22 +454,44 @@ func doubleMapped(d san.Dialect, lun, igroup string, others []string) string {
 
 func (r *sanLunMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state sanLunMappingResourceModel
-	c, lun, igroup, maps := r.open(ctx, req.State, &state, &resp.Diagnostics)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := r.client(&resp.Diagnostics)
 	if c == nil {
 		return
 	}
-	for _, m := range maps {
-		if m.IGroup != igroup {
-			continue
-		}
-		if err := c.Unmap(ctx, lun, igroup); err != nil {
-			resp.Diagnostics.AddError("Cannot unmap the LUN", fmt.Sprintf("Unmapping %s from initiator group %s: %s", lun, igroup, sanErr(err)))
-			return
-		}
+	lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
+	// The refresh before this plan found the mapping, so it is unmapped at
+	// once. An array that refuses may be saying it is gone already (someone
+	// unmapped it since): a fresh read tells.
+	err := c.Unmap(ctx, lun, igroup)
+	var ae *san.ArrayError
+	switch {
+	case err == nil:
 		tflog.Info(ctx, "LUN unmapped", map[string]any{"lun": lun, "igroup": igroup})
-		return
+	case errors.As(err, &ae) && !r.stillMapped(ctx, c, lun, igroup):
+		tflog.Info(ctx, "LUN was not mapped to the igroup any more; nothing to unmap", map[string]any{"lun": lun, "igroup": igroup})
+	default:
+		resp.Diagnostics.AddError("Cannot unmap the LUN", fmt.Sprintf("Unmapping %s from initiator group %s: %s", lun, igroup, sanErr(err)))
 	}
-	tflog.Info(ctx, "LUN was not mapped to the igroup any more; nothing to unmap", map[string]any{"lun": lun, "igroup": igroup})
+}
+
+// stillMapped reads the array afresh: is lun mapped to igroup? A failed
+// read counts as mapped.
+func (r *sanLunMappingResource) stillMapped(ctx context.Context, c *san.Client, lun, igroup string) bool {
+	c.Forget()
+	maps, err := c.MappingsOf(ctx, lun)
+	if err != nil {
+		return true
+	}
+	for _, m := range maps {
+		if m.IGroup == igroup {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *sanLunMappingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -58,6 +58,10 @@ type Dialect interface {
 	// IGroupsCommand is "" when the CLI cannot list initiator groups.
 	IGroupsCommand() string
 	ParseIGroups(cmd, out string) ([]IGroup, error)
+	// Sessions is how many CLI sessions the client may keep open side by
+	// side, so that commands of different LUNs overlap; 1 where the
+	// array's limit is not known.
+	Sessions() int
 }
 
 // A name that needs no quoting on any line-oriented CLI: no blanks, quotes,

@@ -16,7 +16,10 @@ type HeldError struct {
 	LUN, IGroup string
 	Others      []Mapping
 	Mapped      bool
-	UndoErr     error
+	// AlsoMine: found before mapping, igroup holds the LUN too (two hosts
+	// see it already).
+	AlsoMine bool
+	UndoErr  error
 }
 
 // OtherNames are the other igroups, sorted.
@@ -49,37 +52,49 @@ func (e *HeldError) Unwrap() error { return e.UndoErr }
 // MapAlone maps lun to igroup only while no other igroup holds it, and
 // checks again once it is mapped. The array's CLI has no conditional map
 // and no lock, so the check, the map and the second check run back to back
-// on one session with nothing of ours in between; when another igroup
-// shows up in the second check, our own mapping is removed again and a
-// *HeldError reports it. Two runs racing for one LUN can thus both lose,
-// but never both win. A mapping of lun to igroup that already exists
-// alone is returned as is.
-func (c *Client) MapAlone(ctx context.Context, lun, igroup string, id int) (Mapping, error) {
+// on one session, with no other command of ours on that LUN in between;
+// both checks read the array afresh, never the shared listing. When
+// another igroup shows up in the second check, our own mapping is removed
+// again and a *HeldError reports it. Two runs racing for one LUN can thus
+// both lose, but never both win. A mapping of lun to igroup that already
+// exists alone is returned as is.
+func (c *Client) MapAlone(ctx context.Context, lun, igroup string, id int) (m Mapping, err error) {
 	if err := c.check(lun, igroup); err != nil {
 		return Mapping{}, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	mine, others, err := c.holders(ctx, lun, igroup)
+	defer c.lockLUN(lun)()
+	err = c.withSession(ctx, func(run func(string) (string, error)) error {
+		m, err = c.mapAloneOn(ctx, run, lun, igroup, id)
+		return err
+	})
+	return m, err
+}
+
+func (c *Client) mapAloneOn(ctx context.Context, run func(string) (string, error), lun, igroup string, id int) (Mapping, error) {
+	read := sessionRead(run)
+	all, err := c.mappings(ctx, read)
 	if err != nil {
 		return Mapping{}, err
 	}
+	mine, others := holders(all, lun, igroup)
 	if len(others) > 0 {
-		return Mapping{}, &HeldError{LUN: lun, IGroup: igroup, Others: others}
+		return Mapping{}, &HeldError{LUN: lun, IGroup: igroup, Others: others, AlsoMine: mine != nil}
 	}
 	if mine != nil {
 		return *mine, nil
 	}
-	m, err := c.mapLocked(ctx, lun, igroup, id)
+	m, err := c.mapOn(ctx, run, all, lun, igroup, id)
 	if err != nil {
 		return Mapping{}, err
 	}
-	_, others, err = c.holders(ctx, lun, igroup)
-	if err == nil && len(others) == 0 {
-		return m, nil
+	all, err = c.mappings(ctx, read)
+	if err == nil {
+		if _, others = holders(all, lun, igroup); len(others) == 0 {
+			return m, nil
+		}
 	}
 	// Unknown or shared: undo ours, so the estate is as it was.
-	undo := c.unmapLocked(ctx, lun, igroup)
+	undo := c.unmapOn(run, lun, igroup)
 	if err != nil {
 		if undo != nil {
 			return Mapping{}, fmt.Errorf("mapped %s to %s but could not check that no other igroup holds it (%w), and undoing the mapping failed: %v", lun, igroup, err, undo)
@@ -89,12 +104,8 @@ func (c *Client) MapAlone(ctx context.Context, lun, igroup string, id int) (Mapp
 	return Mapping{}, &HeldError{LUN: lun, IGroup: igroup, Others: others, Mapped: true, UndoErr: undo}
 }
 
-// holders reads lun's mappings: igroup's own and the others'.
-func (c *Client) holders(ctx context.Context, lun, igroup string) (*Mapping, []Mapping, error) {
-	all, err := c.mappings(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
+// holders picks lun's mappings out of all: igroup's own and the others'.
+func holders(all []Mapping, lun, igroup string) (*Mapping, []Mapping) {
 	var mine *Mapping
 	var others []Mapping
 	for i, m := range all {
@@ -106,5 +117,5 @@ func (c *Client) holders(ctx context.Context, lun, igroup string) (*Mapping, []M
 			others = append(others, m)
 		}
 	}
-	return mine, others, nil
+	return mine, others
 }

@@ -90,7 +90,10 @@ func NewGeneric(c GenericConfig) (Dialect, error) {
 	return g, nil
 }
 
-func (g *generic) Name() string           { return "generic" }
+func (g *generic) Name() string { return "generic" }
+
+// Sessions: one; an array described only by its commands gives no limit.
+func (g *generic) Sessions() int          { return 1 }
 func (g *generic) Prompt() *regexp.Regexp { return g.prompt }
 func (g *generic) NeedsID() bool          { return strings.Contains(g.c.MapCommand, "{lun_id}") }
 func (g *generic) CheckLUN(lun string) error {

@@ -37,7 +37,13 @@ func CheckVserver(v string) error {
 	return nil
 }
 
-func (ONTAP) Name() string           { return "ontap" }
+func (ONTAP) Name() string { return "ontap" }
+
+// Sessions: the clustershell serves many SSH sessions at once, bounded per
+// node and per client address by `security protocol ssh modify
+// -per-source-limit -max-instances` (ONTAP 9 command reference); four
+// stay well within any setting an administrator would choose.
+func (ONTAP) Sessions() int          { return 4 }
 func (ONTAP) Prompt() *regexp.Regexp { return clusterPrompt }
 
 // NeedsID: lun mapping create prints nothing, so the client picks the LUN

@@ -24,7 +24,11 @@ var (
 	ontapDashes   = regexp.MustCompile(`^-{10,}\s*$`)
 )
 
-func (ONTAP7) Name() string           { return "ontap7" }
+func (ONTAP7) Name() string { return "ontap7" }
+
+// Sessions: one; whether a 7-mode filer takes a second CLI session from
+// the same client is not known here.
+func (ONTAP7) Sessions() int          { return 1 }
 func (ONTAP7) Prompt() *regexp.Regexp { return ontapPrompt }
 func (ONTAP7) NeedsID() bool          { return false }
 

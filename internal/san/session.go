@@ -51,6 +51,10 @@ type Config struct {
 	Prompt  *regexp.Regexp
 	Timeout time.Duration
 	Logger  Logger
+	// ListingAge is how long one listing of the mappings (and of the
+	// igroups) answers the reads that follow it; 0 reads the array every
+	// time. See Client.
+	ListingAge time.Duration
 }
 
 // ErrOutcomeUnknown is wrapped by errors of commands whose session broke

@@ -125,8 +125,8 @@ func (c *Client) Call(ctx context.Context, op string, params, result any) error 
 	if !agent.ReadOnly(op) {
 		// Whatever was cached may be changed by this write: drop it now and
 		// again once the write is done (a listing that overlapped it).
-		c.cache.invalidate()
-		defer c.cache.invalidate()
+		c.cache.Invalidate()
+		defer c.cache.Invalidate()
 	}
 	if _, bounded := ctx.Deadline(); c.callTimeout > 0 && !(bounded && agent.Long(op)) {
 		var cancel context.CancelFunc

@@ -89,7 +89,7 @@ func (c *Client) RegistryLookup(ctx context.Context, p agent.RegistryGetParams) 
 		return c.RegistryGet(ctx, p)
 	}
 	key := "registry\x00" + strings.ToUpper(p.Hive) + `\` + strings.ToUpper(p.Key)
-	v, err := c.cache.get(ctx, key, func(ctx context.Context) (any, error) {
+	v, err := c.cache.Get(ctx, key, func(ctx context.Context) (any, error) {
 		res, err := c.RegistryList(ctx, p.RegistryKeyRef)
 		if err != nil {
 			return nil, err

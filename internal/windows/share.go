@@ -29,7 +29,7 @@ func (c *Client) ShareListLookup(ctx context.Context, scope []string) (agent.Sha
 			return c.ShareList(ctx, scope) // the agent's own error
 		}
 	}
-	v, err := c.cache.get(ctx, "shares", func(ctx context.Context) (any, error) {
+	v, err := c.cache.Get(ctx, "shares", func(ctx context.Context) (any, error) {
 		return c.ShareList(ctx, nil)
 	})
 	if err != nil {

@@ -5,6 +5,7 @@
 // of examples/failover. See docs/guides/benchmarks.md.
 //
 //	winfs-bench [--values 500] [--shares 200] [--latency realistic,none] [--quick] [--keep DIR]
+//	            [--failover-luns 16] [--failover-shares 400] [--failover-only] [--timelines]
 package main
 
 import (
@@ -41,10 +42,15 @@ func run() error {
 	parallelism := flag.Int("parallelism", 0, "terraform -parallelism (0: terraform's default)")
 	keep := flag.String("keep", "", "work in this directory and keep it (default: a temporary one, removed)")
 	tfBin := flag.String("terraform", "terraform", "the terraform binary")
+	foLUNs := flag.Int("failover-luns", bench.LargeFailover.LUNs, "LUNs (and volumes) of the large failover estate (0: none)")
+	foShares := flag.Int("failover-shares", bench.LargeFailover.Shares, "shares of the large failover estate, spread over its volumes")
+	failoverOnly := flag.Bool("failover-only", false, "measure only the failovers (no refresh, no DFS)")
+	timelines := flag.Bool("timelines", false, "print each failover's timeline after the table")
 	flag.Parse()
 	e.ValuesPerServer, e.ValuesPerKey, e.Shares = *values, *perKey, *shares
 
-	o := bench.Options{Estate: e, Parallelism: *parallelism, Progress: os.Stderr}
+	o := bench.Options{Estate: e, Parallelism: *parallelism, Progress: os.Stderr, FailoverOnly: *failoverOnly,
+		LargeFailover: bench.FailoverEstate{LUNs: *foLUNs, Shares: *foShares}}
 	for _, id := range strings.Split(*runs, ",") {
 		if id = strings.TrimSpace(id); id == "" {
 			continue
@@ -102,6 +108,9 @@ func run() error {
 		return err
 	}
 	rep.Render(os.Stdout)
+	if *timelines {
+		rep.RenderTimelines(os.Stdout)
+	}
 	return nil
 }
 

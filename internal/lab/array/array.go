@@ -260,7 +260,9 @@ func (a *Array) igroupForLocked(lun, igroup string) (IGroup, error) {
 // releases the lock and tells the subscribers.
 func (a *Array) announceAndUnlock(kind string, m Mapping, host string) {
 	subs := append([]func(Change){}, a.subs...)
-	a.cfg.Timeline.Record("array", "lun."+kind, FormatEvent(m))
+	// The command's modelled cost (the CLI session sleeps it before the
+	// answer) is on the event: the array spends it from here on.
+	a.cfg.Timeline.RecordCost("array", "lun."+kind, FormatEvent(m), a.latency.rtt+a.latency.command)
 	a.mu.Unlock()
 	for _, f := range subs {
 		f(Change{Kind: kind, Mapping: m, Host: host})

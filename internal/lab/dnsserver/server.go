@@ -39,6 +39,16 @@ type Server struct {
 	updates int // UPDATE requests received
 	rtt     time.Duration
 	upd     time.Duration // the zone's work on an UPDATE, after rtt
+	// waited is told the modelled wait of every UPDATE (rtt and upd).
+	waited func(time.Duration)
+}
+
+// OnUpdateWait registers f to be told the modelled wait of every UPDATE
+// before it is spent (the lab puts it on its timeline).
+func (s *Server) OnUpdateWait(f func(time.Duration)) {
+	s.mu.Lock()
+	s.waited = f
+	s.mu.Unlock()
 }
 
 // SetLatency sets the latency model: rtt before every answer, update on
@@ -73,11 +83,16 @@ func (s *Server) ResetStats() {
 func (s *Server) pause(update bool) {
 	s.mu.Lock()
 	d := s.rtt
+	var waited func(time.Duration)
 	if update {
 		s.updates++
 		d += s.upd
+		waited = s.waited
 	}
 	s.mu.Unlock()
+	if waited != nil && d > 0 {
+		waited(d)
+	}
 	if d > 0 {
 		time.Sleep(d)
 	}

@@ -14,6 +14,10 @@ type Event struct {
 	Host   string    `json:"host"`   // "server1", "array", "dns", ...
 	Kind   string    `json:"kind"`   // dotted, e.g. "registry.set", "lun.map"
 	Detail string    `json:"detail"` // human-readable, never a secret
+	// Cost is the latency model's wait this event starts (a rescan, a
+	// repair, an array command, a DNS update, volumes surfacing): the
+	// host spends it from Time on. Zero for plain state changes.
+	Cost time.Duration `json:"cost,omitempty"`
 }
 
 // Timeline is an append-only, concurrency-safe list of events.
@@ -28,9 +32,14 @@ func New() *Timeline { return &Timeline{notify: make(chan struct{})} }
 
 // Record appends an event and returns it.
 func (t *Timeline) Record(host, kind, detail string) Event {
+	return t.RecordCost(host, kind, detail, 0)
+}
+
+// RecordCost appends an event that starts a modelled wait of cost.
+func (t *Timeline) RecordCost(host, kind, detail string, cost time.Duration) Event {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	ev := Event{Seq: uint64(len(t.events)) + 1, Time: time.Now().UTC(), Host: host, Kind: kind, Detail: detail}
+	ev := Event{Seq: uint64(len(t.events)) + 1, Time: time.Now().UTC(), Host: host, Kind: kind, Detail: detail, Cost: cost}
 	t.events = append(t.events, ev)
 	close(t.notify)
 	t.notify = make(chan struct{})

@@ -143,7 +143,14 @@ func (h *Host) SetVolumeArrival(d time.Duration) {
 // startArrivalLocked: d just came online; its volumes are not there yet.
 func (h *Host) startArrivalLocked(d *disk) {
 	d.arriving, d.missed, d.arriveAt = true, false, h.st.now().Add(h.st.arrival)
+	if h.tl != nil && h.st.arrival > 0 {
+		h.tl.RecordCost(h.name, WaitVolumeArrival, fmt.Sprintf("disk %d serial %s", d.number, d.serial), h.st.arrival)
+	}
 }
+
+// WaitVolumeArrival is the timeline kind of the wait for a disk's volumes
+// to surface after it came online.
+const WaitVolumeArrival = "wait.volume.arrival"
 
 // volumesPresentLocked says whether the volume devices of d exist now. It
 // does not count as a look.
