@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,6 +46,17 @@ var generatedImports = []generatedImport{
 	{kind: "winfs_dfs_namespace", ids: []string{`server1:` + accNamespace}, dfs: true, byHand: handBuiltNamespace},
 	{kind: "winfs_dfs_folder", ids: []string{`server1:` + accFolder}, dfs: true, byHand: handBuiltFolder, unquotedKeys: true},
 	{kind: "winfs_dfsr_replication_group", ids: []string{"server1:Files"}, dfs: true, byHand: handBuiltReplicationGroup},
+	{kind: "winfs_service_address", ids: []string{lab.ServiceAddress}, byHand: handBuiltServiceAddress},
+}
+
+// handBuiltServiceAddress is New-NetIPAddress of the service address on
+// server1, as an administrator would before adopting it.
+func handBuiltServiceAddress(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	params, _ := json.Marshal(agent.AddressAddParams{Address: lab.ServiceAddress, PrefixLength: 24, InterfaceAlias: lab.InterfaceAlias})
+	if _, err := l.Host("server1").Execute(agent.AddressAdd.Name, params); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // handBuiltValueKey holds the values of handBuiltValues.

@@ -210,6 +210,10 @@ import {
   to       = winfs_service.server
   identity = { server = "server1", name = "LanmanServer" }
 }
+import {
+  to       = winfs_service_address.files
+  identity = { address = "192.168.0.50" }
+}
 `
 
 // TestAccIdentity_importEveryKind: `import { identity = ... }` brings in an
@@ -220,6 +224,7 @@ func TestAccIdentity_importEveryKind(t *testing.T) {
 	cli := acctest.RequireCLI(t, acctest.ResourceIdentity)
 	t.Parallel()
 	l := acctest.StartLab(t, lab.Options{})
+	handBuiltServiceAddress(t, l)
 	tf := acctest.NewTerraformWith(t, cli, providerBin)
 	tf.WriteConfig(acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + identityImports)
 	if res := tf.RunText("plan", "-generate-config-out=generated.tf"); res.Code != 0 {
@@ -237,13 +242,14 @@ func TestAccIdentity_importEveryKind(t *testing.T) {
 	}
 	before := identities()
 	want := map[string]string{
-		"winfs_registry_value.lsa": `map[name:DisableLoopbackCheck path:HKLM\SYSTEM\CurrentControlSet\Control\Lsa server:server1]`,
-		"winfs_san_lun_mapping.x":  "map[igroup:server1 lun:/vol/vol1/files_x]",
-		"winfs_volume_mount.x":     "map[mount_point:X: server:server1]",
-		"winfs_smb_share_set.y":    `map[scope:[Y:\] server:server1]`,
-		"winfs_dns_cname.files":    "map[name:files zone:corp.example.com.]",
-		"winfs_alias_spn.files":    "map[server:server1 spns:[HOST/files HOST/files.corp.example.com]]",
-		"winfs_service.server":     "map[name:LanmanServer server:server1]",
+		"winfs_registry_value.lsa":    `map[name:DisableLoopbackCheck path:HKLM\SYSTEM\CurrentControlSet\Control\Lsa server:server1]`,
+		"winfs_san_lun_mapping.x":     "map[igroup:server1 lun:/vol/vol1/files_x]",
+		"winfs_volume_mount.x":        "map[mount_point:X: server:server1]",
+		"winfs_smb_share_set.y":       `map[scope:[Y:\] server:server1]`,
+		"winfs_dns_cname.files":       "map[name:files zone:corp.example.com.]",
+		"winfs_alias_spn.files":       "map[server:server1 spns:[HOST/files HOST/files.corp.example.com]]",
+		"winfs_service.server":        "map[name:LanmanServer server:server1]",
+		"winfs_service_address.files": "map[address:192.168.0.50]",
 	}
 	if !reflect.DeepEqual(before, want) {
 		t.Fatalf("identities in state:\n%v\nwant\n%v", before, want)
