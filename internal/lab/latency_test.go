@@ -141,7 +141,7 @@ func labClient(t *testing.T, l *Lab, name string) *windows.Client {
 }
 
 // dataVolumes are the GUIDs of server's mounted data volumes, by disk serial.
-func dataVolumes(t *testing.T, ctx context.Context, c *windows.Client) map[string]string {
+func dataVolumes(ctx context.Context, t *testing.T, c *windows.Client) map[string]string {
 	t.Helper()
 	disks, err := c.DiskList(ctx, "")
 	if err != nil {
@@ -185,7 +185,7 @@ func TestAgentOverlapsTheRepairsOfTwoVolumes(t *testing.T) {
 	l.SetLatency(Latency{Name: "test", FullCheckBase: check})
 	c := labClient(t, l, "server1")
 	ctx := t.Context()
-	vols := dataVolumes(t, ctx, c)
+	vols := dataVolumes(ctx, t, c)
 	if len(vols) < 2 {
 		t.Fatalf("want two data volumes on server1, got %v", vols)
 	}
@@ -246,7 +246,7 @@ func TestStuckCallDoesNotHoldAStatusRead(t *testing.T) {
 	defer l.Close()
 	c := labClient(t, l, "server1")
 	ctx := t.Context()
-	vols := dataVolumes(t, ctx, c)
+	vols := dataVolumes(ctx, t, c)
 	if err := l.InjectFault(FaultRequest{Server: "server1", Kind: "hang_agent", Op: agent.StorageRescan.Name}); err != nil {
 		t.Fatal(err)
 	}
