@@ -104,18 +104,6 @@ func importBlocks(text string) map[string]int {
 	return out
 }
 
-// changesSince lists what the lab's timeline recorded since mark besides
-// logins: the changes made to the estate.
-func changesSince(l *lab.Lab, mark uint64) []string {
-	var out []string
-	for _, ev := range acctest.EventsSince(l, mark) {
-		if ev.Kind != "array.login" && ev.Kind != "admin.request" {
-			out = append(out, ev.Host+" "+ev.Kind+" "+ev.Detail)
-		}
-	}
-	return out
-}
-
 // TestAccQuery_handBuiltEstate: `terraform query` lists every object of
 // the estate set up by hand, -generate-config-out writes import blocks
 // (by identity) and resources for them, and that configuration imports
@@ -153,7 +141,7 @@ func TestAccQuery_handBuiltEstate(t *testing.T) {
 			t.Errorf("generated configuration lacks %s:\n%s", s, generated)
 		}
 	}
-	if c := changesSince(l, mark); len(c) > 0 {
+	if c := acctest.EventsSince(l, mark).Writes(); len(c) > 0 {
 		t.Errorf("listing changed the estate: %s", c)
 	}
 
@@ -173,7 +161,7 @@ func TestAccQuery_handBuiltEstate(t *testing.T) {
 	}
 	mark = acctest.Mark(l)
 	tf.Apply()
-	if c := changesSince(l, mark); len(c) > 0 {
+	if c := acctest.EventsSince(l, mark).Writes(); len(c) > 0 {
 		t.Errorf("adopting the listed estate changed it: %s", c)
 	}
 	tf.PlanIsEmpty()
@@ -311,7 +299,7 @@ func TestAccIdentity_importDFS(t *testing.T) {
 	if s := tf.Apply().Summary(); s == nil || s.Import != 3 || s.Add+s.Change+s.Remove != 0 {
 		t.Fatalf("want 3 imports and nothing else, got %+v", s)
 	}
-	if c := changesSince(l, mark); len(c) > 0 {
+	if c := acctest.EventsSince(l, mark).Writes(); len(c) > 0 {
 		t.Errorf("the import changed the estate: %s", c)
 	}
 	tf.PlanIsEmpty()
