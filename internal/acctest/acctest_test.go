@@ -83,3 +83,42 @@ func TestResultVersion(t *testing.T) {
 		}
 	}
 }
+
+// place gives each refusal's resources a name of their own and the lines
+// its blocks take in main.tf, which is how an error is attributed to it.
+func TestPlaceFindsEachRefusalsLines(t *testing.T) {
+	prefix := "provider \"winfs\" {\n}\n"
+	refusals := []Refusal{
+		{Name: "a", Config: "resource \"winfs_x\" \"bad\" {\n  a = 1\n}\n"},
+		{Name: "b", Config: "resource \"winfs_x\" \"bad\" {\n}\nresource \"winfs_y\" \"bad\" {\n}\n"},
+	}
+	placed := place(prefix, refusals)
+	text := requiredProviders + prefix
+	for _, p := range placed {
+		text += "\n" + p.Config
+	}
+	lines := strings.Split(text, "\n")
+	for i, p := range placed {
+		if got := lines[p.first-1]; !strings.HasPrefix(got, "resource ") {
+			t.Errorf("refusal %d: line %d is %q, want its first resource", i, p.first, got)
+		}
+		if p.first > 1 && lines[p.first-2] != "" {
+			t.Errorf("refusal %d: line %d before it is %q, want the blank separator", i, p.first-1, lines[p.first-2])
+		}
+	}
+	if placed[0].last >= placed[1].first {
+		t.Errorf("refusals overlap: %d-%d and %d-%d", placed[0].first, placed[0].last, placed[1].first, placed[1].last)
+	}
+	want := map[string]bool{"winfs_x.bad_r1": true, "winfs_y.bad_r1": true}
+	if len(placed[1].addresses) != 2 || !placed[1].addresses["winfs_x.bad_r1"] || !placed[1].addresses["winfs_y.bad_r1"] {
+		t.Errorf("addresses of b: %v, want %v", placed[1].addresses, want)
+	}
+	in := Diagnostic{Range: &Range{Filename: "main.tf"}}
+	in.Range.Start.Line = placed[1].last - 1
+	if !placed[1].owns(in) || placed[0].owns(in) {
+		t.Errorf("a diagnostic at line %d: owned by a=%v b=%v, want b only", in.Range.Start.Line, placed[0].owns(in), placed[1].owns(in))
+	}
+	if !placed[0].owns(Diagnostic{Address: "winfs_x.bad_r0"}) || placed[1].owns(Diagnostic{Address: "winfs_x.bad_r0"}) {
+		t.Error("an address is owned by the refusal that declares it alone")
+	}
+}

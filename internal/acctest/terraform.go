@@ -84,6 +84,15 @@ type Diagnostic struct {
 	Summary  string `json:"summary"`
 	Detail   string `json:"detail"`
 	Address  string `json:"address,omitempty"`
+	Range    *Range `json:"range,omitempty"`
+}
+
+// Range is where in the configuration a diagnostic points.
+type Range struct {
+	Filename string `json:"filename"`
+	Start    struct {
+		Line int `json:"line"`
+	} `json:"start"`
 }
 
 func (d Diagnostic) String() string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -84,6 +85,36 @@ func expectPlanError(t *testing.T, config string, want *regexp.Regexp) acctest.R
 	tf := acctest.NewTerraform(t, providerBin)
 	tf.WriteConfig(config)
 	return tf.ExpectPlanError(want)
+}
+
+// expectRefusals is acctest.ExpectRefusals for refusals whose Config is a
+// whole configuration: what comes before the first resource block (the
+// provider block) is the prefix. Refusals with the same prefix share a
+// plan; the prefixes are planned in parallel.
+func expectRefusals(t *testing.T, refusals []acctest.Refusal) {
+	t.Helper()
+	groups := map[string][]acctest.Refusal{}
+	var order []string
+	for _, r := range refusals {
+		at := strings.Index(r.Config, "resource \"")
+		if at < 0 {
+			t.Fatalf("refusal %q declares no resource", r.Name)
+		}
+		prefix := r.Config[:at]
+		if _, seen := groups[prefix]; !seen {
+			order = append(order, prefix)
+		}
+		r.Config = r.Config[at:]
+		groups[prefix] = append(groups[prefix], r)
+	}
+	t.Run("refusals", func(t *testing.T) {
+		for _, prefix := range order {
+			t.Run(groups[prefix][0].Name, func(t *testing.T) {
+				t.Parallel()
+				acctest.ExpectRefusals(t, providerBin, prefix, groups[prefix])
+			})
+		}
+	})
 }
 
 // example is a documented example under examples/, so that a test runs

@@ -106,14 +106,13 @@ func TestAccAliasSPN_badInput(t *testing.T) {
 	t.Parallel()
 	l := testLab(t)
 	base := acctest.ProviderBlock(l, acctest.ProviderOpts{NoSAN: true})
+	var refusals []acctest.Refusal
 	for name, c := range map[string]struct{ hcl, want string }{
 		"space":    {`spns = ["HOST/files corp"]`, `(?s)spns.*without spaces`},
 		"no class": {`spns = ["files.corp.example.com"]`, `(?s)spns.*service class`},
 		"account":  {`spns = ["HOST/files"]` + "\n  release_from = [\"SERVER1$\"]", `(?s)release_from.*without the \$`},
 	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			expectPlanError(t, base+"resource \"winfs_alias_spn\" \"x\" {\n  server = \"server1\"\n  "+c.hcl+"\n}\n", regexp.MustCompile(c.want))
-		})
+		refusals = append(refusals, acctest.Refusal{Name: name, Config: base + "resource \"winfs_alias_spn\" \"x\" {\n  server = \"server1\"\n  " + c.hcl + "\n}\n", Want: regexp.MustCompile(c.want)})
 	}
+	expectRefusals(t, refusals)
 }

@@ -66,10 +66,18 @@ func TestAccDFSFailover_example(t *testing.T) {
 
 	tf.Apply("-var", "active=server1")
 	tf.PlanIsEmpty("-var", "active=server1")
+	// The write waits in the backlog for as long as the plan takes: a
+	// replication delay that a loaded machine's plan could outlast would
+	// let the change reach server2 first (the test once failed so).
+	replication := l.Latency()
+	held := replication
+	held.DFSReplication = time.Hour
+	l.SetLatency(held)
 	write("first write", "server1", "v1")
 
 	// Planned failover right after the write: the backlog holds it.
 	tf.ExpectPlanError(acctest.Phrases("DFS Replication has not yet copied every change of server1 to server2"), "-var", "active=server2")
+	l.SetLatency(replication)
 	inStep("server1", "server2")
 	tf.Apply("-var", "active=server2")
 	open("cached referral after the switch", "server1", "v1")

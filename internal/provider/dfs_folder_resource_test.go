@@ -202,10 +202,9 @@ resource "winfs_dfs_folder" "bad" {
 		"ttl over 2^31-1":         {folder(accNamespace, accFolder, ok, "ttl = 2147483648"), `ttl value must be between 1 and 2147483647`},
 		"namespace with a folder": {folder(accFolder, accFolder+`\x`, ok, ""), `namespace: .* must have exactly 2 components`},
 	}
+	var refusals []acctest.Refusal
 	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			expectPlanError(t, c.cfg, regexp.MustCompile(`(?s)`+c.want))
-		})
+		refusals = append(refusals, acctest.Refusal{Name: name, Config: c.cfg, Want: regexp.MustCompile(`(?s)` + c.want)})
 	}
+	expectRefusals(t, refusals)
 }

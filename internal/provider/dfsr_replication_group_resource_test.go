@@ -138,10 +138,9 @@ resource "winfs_dfsr_replication_group" "bad" {
 		"UNC content path":   {group(`"server1"`, `server1 = "\\\\server1\\Finance"`), `content_paths.* must be an absolute local path`},
 		"path of non-member": {group(`"server1"`, `server3 = "D:\\Finance"`), `content_paths: "server3" is not in members`},
 	}
+	var refusals []acctest.Refusal
 	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			expectPlanError(t, c.cfg, regexp.MustCompile(`(?s)`+c.want))
-		})
+		refusals = append(refusals, acctest.Refusal{Name: name, Config: c.cfg, Want: regexp.MustCompile(`(?s)` + c.want)})
 	}
+	expectRefusals(t, refusals)
 }

@@ -279,15 +279,11 @@ func TestAccDNSCNAME_planTimeErrors(t *testing.T) {
 		"no dns block":    {acctest.ProviderBlock(l, acctest.ProviderOpts{}) + ok, `(?s)no dns block`},
 	}
 	events := acctest.Mark(l)
-	// The cases run in parallel; the group ends when all of them have.
-	t.Run("cases", func(t *testing.T) {
-		for name, c := range cases {
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				expectPlanError(t, c.cfg, regexp.MustCompile(c.want))
-			})
-		}
-	})
+	var refusals []acctest.Refusal
+	for name, c := range cases {
+		refusals = append(refusals, acctest.Refusal{Name: name, Config: c.cfg, Want: regexp.MustCompile(c.want)})
+	}
+	expectRefusals(t, refusals)
 	for _, ev := range acctest.EventsSince(l, events) {
 		if ev.Host == "dns" {
 			t.Fatalf("a plan-time error changed DNS: %+v", ev)

@@ -129,6 +129,9 @@ func handBuiltReplicationGroup(t *testing.T, l *lab.Lab) {
 // plans the import alone; applied, it changes nothing on the estate and
 // the next plan is empty.
 func TestAccImport_generatedConfigPlansEmpty(t *testing.T) {
+	// Parallel with the other tests too: a serial test holds every
+	// parallel one back until it ends.
+	t.Parallel()
 	for _, c := range generatedImports {
 		t.Run(c.kind, func(t *testing.T) {
 			t.Parallel()

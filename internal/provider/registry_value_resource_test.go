@@ -260,23 +260,18 @@ func TestAccRegistryValue_planTimeErrors(t *testing.T) {
 		"over-long key":      {`path = "HKLM\\` + strings.Repeat("k", 256) + `"` + "\n" + `type = "string"` + "\n" + `value = "a"`, `at most 255`},
 		"unknown server":     {`server = "server9"` + "\n" + `type = "string"` + "\n" + `value = "a"`, `configured servers are: server1, server2`},
 	}
-	// The cases run in parallel; the group ends when all of them have.
-	t.Run("cases", func(t *testing.T) {
-		for name, c := range cases {
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				body := c.body
-				if !strings.Contains(body, "path =") {
-					body = `path = "HKLM\\SOFTWARE\\winfs-acc\\errors"` + "\n" + body
-				}
-				if !strings.Contains(body, "server =") {
-					body = `server = "server1"` + "\n" + body
-				}
-				expectPlanError(t, acctest.ProviderBlock(l, acctest.ProviderOpts{})+"resource \"winfs_registry_value\" \"bad\" {\n"+body+"\n}\n",
-					acctest.Phrases(c.want))
-			})
+	var refusals []acctest.Refusal
+	for name, c := range cases {
+		body := c.body
+		if !strings.Contains(body, "path =") {
+			body = `path = "HKLM\\SOFTWARE\\winfs-acc\\errors"` + "\n" + body
 		}
-	})
+		if !strings.Contains(body, "server =") {
+			body = `server = "server1"` + "\n" + body
+		}
+		refusals = append(refusals, acctest.Refusal{Name: name, Config: "resource \"winfs_registry_value\" \"bad\" {\n" + body + "\n}\n", Want: acctest.Phrases(c.want)})
+	}
+	acctest.ExpectRefusals(t, providerBin, acctest.ProviderBlock(l, acctest.ProviderOpts{}), refusals)
 	for _, ev := range acctest.EventsSince(l, eventsBefore) {
 		if strings.HasPrefix(ev.Kind, "registry.") && strings.Contains(ev.Detail, "errors") {
 			t.Errorf("a refused plan changed the estate: %+v", ev)

@@ -215,6 +215,7 @@ func TestAccServiceAddress_refused(t *testing.T) {
 	for _, a := range l.Host("server2").Addresses() {
 		server2Own = a.Address
 	}
+	var refusals []acctest.Refusal
 	for name, c := range map[string]struct {
 		server, address string
 		prefix          int
@@ -230,11 +231,9 @@ func TestAccServiceAddress_refused(t *testing.T) {
 		"wildcard interface": {"server1", lab.ServiceAddress, 24, "Ether*", `(?s)interface_alias.*network adapter name`},
 		"unknown server":     {"server3", lab.ServiceAddress, 24, "Ethernet", `(?s)server.*not one of the provider's servers`},
 	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			expectPlanError(t, serviceAddressConfig(l, acctest.ProviderOpts{}, c.server, c.address, c.prefix, c.alias), regexp.MustCompile(c.want))
-		})
+		refusals = append(refusals, acctest.Refusal{Name: name, Config: serviceAddressConfig(l, acctest.ProviderOpts{}, c.server, c.address, c.prefix, c.alias), Want: regexp.MustCompile(c.want)})
 	}
+	expectRefusals(t, refusals)
 
 	// Another server's own address is never taken off it.
 	t.Run("another server's own", func(t *testing.T) {
