@@ -128,7 +128,10 @@ func example(t *testing.T, path string) string {
 	return string(b)
 }
 
-// accTest runs tc (resource.Test) against the provider under test.
+// accTest runs tc (resource.Test) against the provider under test. After
+// every step resource.Test plans twice (without and with refresh) and fails
+// on any change, so a PlanOnly step that repeats the step before it checks
+// nothing more.
 func accTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
 	tc.ProtoV6ProviderFactories = protoV6Factories

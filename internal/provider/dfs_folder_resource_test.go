@@ -88,7 +88,6 @@ func TestAccDFSFolder_failover(t *testing.T) {
 				Config: folderConfig(l, "server1", 5),
 				Check:  labFolder(l, 60, `\\server1\Finance online global_high 5`, `\\server2\Finance online global_low 0`),
 			},
-			{Config: folderConfig(l, "server1", 5), PlanOnly: true},
 			{
 				PreConfig:        mark,
 				Config:           folderConfig(l, "server1", 0),
@@ -162,7 +161,6 @@ func TestAccDFSFolder_adoption(t *testing.T) {
 					return nil
 				},
 			},
-			{Config: folderConfig(l, "server1", 0), PlanOnly: true},
 			{
 				PreConfig: func() {
 					if !l.DFSDomain().RemoveFolder(accFolder) {

@@ -62,7 +62,6 @@ func TestAccDFSNamespace_lifecycle(t *testing.T) {
 				Config: namespaceConfig(l, two, 300, true),
 				Check:  labRoot(l, []string{`\\server1\files`, `\\server2\files`}, 300, true),
 			},
-			{Config: namespaceConfig(l, two, 300, true), PlanOnly: true},
 			{
 				ResourceName:      "winfs_dfs_namespace.files",
 				ImportState:       true,
@@ -107,6 +106,8 @@ func TestAccDFSNamespace_adoption(t *testing.T) {
 				ExpectError: acctest.Phrases("Namespace already exists", "ttl 300", "terraform import", `server1:\\corp.example.com\files`),
 			},
 			{
+				// The server keeps its spelling; the plans after the
+				// apply are empty.
 				PreConfig: func() { seq = acctest.Mark(l) },
 				Config:    namespaceConfig(l, `"\\\\server1\\files"`, 300, true),
 				Check: func(*terraform.State) error {
@@ -116,8 +117,6 @@ func TestAccDFSNamespace_adoption(t *testing.T) {
 					return nil
 				},
 			},
-			// The server keeps its spelling; the plan stays empty.
-			{Config: namespaceConfig(l, `"\\\\server1\\files"`, 300, true), PlanOnly: true},
 		},
 	})
 }

@@ -76,7 +76,6 @@ data "winfs_dfsr_backlog" "finance" {
 		},
 		Steps: []resource.TestStep{
 			{Config: groupConfig(l, "full_mesh", true), Check: labGroup(l, true, true)},
-			{Config: groupConfig(l, "full_mesh", true), PlanOnly: true},
 			{ResourceName: "winfs_dfsr_replication_group.files", ImportState: true, ImportStateId: "server1:Files", ImportStateVerify: true},
 			{
 				PreConfig: func() {

@@ -175,9 +175,9 @@ func TestAccRegistryValue_driftChangedAndRetyped(t *testing.T) {
 	accTest(t, resource.TestCase{
 		CheckDestroy: hostValue(l, "server2", key, "Timeout", nil),
 		Steps: []resource.TestStep{
+			// 0xea60 in the configuration, 60000 on the host: the plans
+			// resource.Test makes after the apply are empty.
 			{Config: cfg, Check: hostValue(l, "server2", key, "Timeout", &want)},
-			// 0xea60 in the configuration, 60000 on the host: no diff.
-			{Config: cfg, PlanOnly: true},
 			{
 				PreConfig: set(agent.RegistryValue{Type: agent.RegDWord, Data: "600000"}),
 				Config:    cfg,
