@@ -416,32 +416,36 @@ func TestAccShareSet_unmountedVolumeAndAdoption(t *testing.T) {
 }
 
 // TestAccShareSet_planTimeErrors: invalid names, paths outside the scope and
-// unknown account formats fail the plan, naming the share.
+// unknown account formats fail the plan, naming the share. The cases share
+// one plan, so each has a drive of its own (scopes on one server must not
+// overlap); X: in a case stands for its drive.
 func TestAccShareSet_planTimeErrors(t *testing.T) {
 	l := parallelAccLab(t)
-	one := func(name, path, account string) string {
-		return shareSetConfig(l, "server1", []string{`X:\`}, []agent.Share{{Name: name, Path: path, CachingMode: agent.CachingManual,
-			Access: []agent.ShareAccess{allow(account, agent.RightRead)}}})
-	}
-	type planCase struct{ cfg, want string }
+	type planCase struct{ name, path, account, want string }
 	cases := []planCase{
-		{one(strings.Repeat("n", 81), `X:\a`, "Everyone"), "is 81 characters long; Windows allows at most 80"},
-		{one("Finance", `Y:\Finance`, "Everyone"), `Share "Finance": path Y:\Finance is not under the scope X:\`},
-		{one("Finance", `X:\Finance`, "Administrators"), `Share "Finance", read_access: unknown account format "Administrators"`},
-		{one("Finance", `X:\Finance`, "finance@corp.example.com"), `unknown account format "finance@corp.example.com"`},
-		{one("Finance", `X:\Fin"ance`, "Everyone"), `Share "Finance": path "X:\\Fin\"ance" contains '"'`},
-		{one("IPC$", `X:\a`, "Everyone"), `share name "IPC$" is an administrative share name`},
+		{strings.Repeat("n", 81), `X:\a`, "Everyone", "is 81 characters long; Windows allows at most 80"},
+		{"Finance", `Y:\Finance`, "Everyone", `Share "Finance": path Y:\Finance is not under the scope X:\`},
+		{"Finance", `X:\Finance`, "Administrators", `Share "Finance", read_access: unknown account format "Administrators"`},
+		{"Finance", `X:\Finance`, "finance@corp.example.com", `unknown account format "finance@corp.example.com"`},
+		{"Finance", `X:\Fin"ance`, "Everyone", `Share "Finance": path "X:\\Fin\"ance" contains '"'`},
+		{"IPC$", `X:\a`, "Everyone", `share name "IPC$" is an administrative share name`},
 	}
 	for _, c := range smbshare.ForbiddenNameChars {
 		name := "Bad" + string(c) + "Name"
-		cases = append(cases, planCase{one(name, `X:\a`, "Everyone"), fmt.Sprintf("share name %q contains %q", name, c)})
+		cases = append(cases, planCase{name, `X:\a`, "Everyone", fmt.Sprintf("share name %q contains %q", name, c)})
 	}
+	const drives = "DEFGHIJKLMNOPQRSTUVWX" // not C: (the system drive) nor Y: (outside every scope)
+	if len(cases) > len(drives) {
+		t.Fatalf("%d cases, %d drives", len(cases), len(drives))
+	}
+	var refusals []acctest.Refusal
 	for i, c := range cases {
-		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			t.Parallel()
-			expectPlanError(t, c.cfg, acctest.Phrases(c.want))
-		})
+		onDrive := strings.NewReplacer("X:", drives[i:i+1]+":").Replace
+		cfg := shareSetConfig(l, "server1", []string{onDrive(`X:\`)}, []agent.Share{{Name: c.name, Path: onDrive(c.path), CachingMode: agent.CachingManual,
+			Access: []agent.ShareAccess{allow(c.account, agent.RightRead)}}})
+		refusals = append(refusals, acctest.Refusal{Name: fmt.Sprint(i), Config: cfg, Want: acctest.Phrases(onDrive(c.want))})
 	}
+	expectRefusals(t, refusals)
 }
 
 // A German Windows names Everyone "Jeder" and has no account "Everyone":
