@@ -292,14 +292,10 @@ var storageCases = []Case{
 		if err != nil {
 			return err
 		}
-		for i, want := range []bool{true, false} {
-			changed, err := r.C.VolumeMount(ctx, agent.VolumeMountParams{VolumeGUID: guid, Path: r.mountPath()})
-			if err != nil {
-				return step("volume.mount", err)
-			}
-			if changed != want {
-				return failf("mount #%d: changed %t, want %t", i+1, changed, want)
-			}
+		if err := twice("volume.mount", "changed", func() (bool, error) {
+			return r.C.VolumeMount(ctx, agent.VolumeMountParams{VolumeGUID: guid, Path: r.mountPath()})
+		}); err != nil {
+			return err
 		}
 		mp, err := r.C.MountPointGet(ctx, r.mountPath())
 		if err != nil || !mp.InUse || mp.VolumeGUID != guid {
@@ -388,16 +384,9 @@ var storageCases = []Case{
 		if err != nil {
 			return err
 		}
-		for i, want := range []bool{true, false} {
-			removed, err := r.C.VolumeDismount(ctx, agent.VolumeDismountParams{VolumeGUID: guid, Path: r.mountPath()})
-			if err != nil {
-				return step("volume.dismount", err)
-			}
-			if removed != want {
-				return failf("dismount #%d: removed %t, want %t", i+1, removed, want)
-			}
-		}
-		return nil
+		return twice("volume.dismount", "removed", func() (bool, error) {
+			return r.C.VolumeDismount(ctx, agent.VolumeDismountParams{VolumeGUID: guid, Path: r.mountPath()})
+		})
 	}},
 }
 
