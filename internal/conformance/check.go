@@ -34,3 +34,20 @@ func step(what string, err error) error {
 }
 
 func failf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// twice makes the same write twice and checks that it converges: the first
+// call does the work and says so (created, existed, changed: the flag named
+// flag), the second finds nothing to do. what names the operation in the
+// error, as step does.
+func twice(what, flag string, write func() (bool, error)) error {
+	for i, want := range []bool{true, false} {
+		got, err := write()
+		if err != nil {
+			return step(what, err)
+		}
+		if got != want {
+			return failf("%s #%d: %s %t, want %t", what, i+1, flag, got, want)
+		}
+	}
+	return nil
+}

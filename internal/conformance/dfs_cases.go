@@ -119,30 +119,18 @@ var dfsCases = []Case{
 		if _, err := r.C.DFSFolderSet(ctx, agent.DFSFolderSetParams{Path: r.dfsFolder(), DFSFolderSettings: r.dfsFolderSettings(0, "global_high")}); err != nil {
 			return step("dfs.folder.set", err)
 		}
-		for i, want := range []bool{true, false} {
+		return twice("dfs.folder.remove", "existed", func() (bool, error) {
 			res, err := r.C.DFSFolderRemove(ctx, r.dfsFolder())
-			if err != nil {
-				return step("dfs.folder.remove", err)
-			}
-			if res.Existed != want {
-				return failf("remove #%d: existed %t", i+1, res.Existed)
-			}
-		}
-		return nil
+			return res.Existed, err
+		})
 	}},
 	{Op: agent.DFSNamespaceRemove.Name, Needs: NeedsDFS, Name: "removes the namespace once, then reports nothing to remove", Run: func(ctx context.Context, r *Run) error {
 		if _, err := r.dfsNamespace(ctx); err != nil {
 			return err
 		}
-		for i, want := range []bool{true, false} {
+		return twice("dfs.namespace.remove", "existed", func() (bool, error) {
 			res, err := r.C.DFSNamespaceRemove(ctx, r.dfsRoot())
-			if err != nil {
-				return step("dfs.namespace.remove", err)
-			}
-			if res.Existed != want {
-				return failf("remove #%d: existed %t", i+1, res.Existed)
-			}
-		}
-		return nil
+			return res.Existed, err
+		})
 	}},
 }

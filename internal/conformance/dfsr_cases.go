@@ -23,14 +23,11 @@ func (r *Run) dfsrSettings(contentPath string) agent.DFSRGroupSettings {
 
 var dfsrCases = []Case{
 	{Op: agent.DFSRGroupSet.Name, Needs: NeedsDFS, Name: "creates a group once, then finds it as set (schedule off)", Run: func(ctx context.Context, r *Run) error {
-		for i, want := range []bool{true, false} {
+		if err := twice("dfsr.group.set", "created", func() (bool, error) {
 			res, err := r.C.DFSRGroupSet(ctx, agent.DFSRGroupSetParams{Name: dfsrGroup, DFSRGroupSettings: r.dfsrSettings(r.path("share"))})
-			if err != nil {
-				return step("dfsr.group.set", err)
-			}
-			if res.Created != want {
-				return failf("set #%d: created %t", i+1, res.Created)
-			}
+			return res.Created, err
+		}); err != nil {
+			return err
 		}
 		got, err := r.C.DFSRGroupGet(ctx, dfsrGroup)
 		if err != nil {
@@ -73,15 +70,9 @@ var dfsrCases = []Case{
 		if _, err := r.C.DFSRGroupSet(ctx, agent.DFSRGroupSetParams{Name: dfsrGroup, DFSRGroupSettings: r.dfsrSettings(r.path("share"))}); err != nil {
 			return step("dfsr.group.set", err)
 		}
-		for i, want := range []bool{true, false} {
+		return twice("dfsr.group.remove", "existed", func() (bool, error) {
 			res, err := r.C.DFSRGroupRemove(ctx, dfsrGroup)
-			if err != nil {
-				return step("dfsr.group.remove", err)
-			}
-			if res.Existed != want {
-				return failf("remove #%d: existed %t", i+1, res.Existed)
-			}
-		}
-		return nil
+			return res.Existed, err
+		})
 	}},
 }

@@ -37,12 +37,15 @@ func dataVolume(d agent.Disk) (agent.Partition, bool) {
 	return agent.Partition{}, false
 }
 
-// needVolume is the spare volume an earlier case brought online.
-func (r *Run) needVolume() (string, error) {
-	if r.volumeGUID == "" {
-		return "", failf("the spare disk's volume never came online (see the disk.set case)")
+// onVolume runs a case on the spare volume an earlier case brought online
+// (its GUID), and fails it when there is none.
+func onVolume(run func(ctx context.Context, r *Run, guid string) error) func(context.Context, *Run) error {
+	return func(ctx context.Context, r *Run) error {
+		if r.volumeGUID == "" {
+			return failf("the spare disk's volume never came online (see the disk.set case)")
+		}
+		return run(ctx, r, r.volumeGUID)
 	}
-	return r.volumeGUID, nil
 }
 
 func (r *Run) mountPath() string { return r.path("mount") }
@@ -287,48 +290,28 @@ var storageCases = []Case{
 		}
 		return nil
 	}},
-	{Op: agent.VolumeMount.Name, Needs: NeedsDisk, Name: "mounts the spare volume at a scratch folder, twice", Run: func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
+	{Op: agent.VolumeMount.Name, Needs: NeedsDisk, Name: "mounts the spare volume at a scratch folder, twice", Run: onVolume(func(ctx context.Context, r *Run, guid string) error {
+		if err := twice("volume.mount", "changed", func() (bool, error) {
+			return r.C.VolumeMount(ctx, agent.VolumeMountParams{VolumeGUID: guid, Path: r.mountPath()})
+		}); err != nil {
 			return err
-		}
-		for i, want := range []bool{true, false} {
-			changed, err := r.C.VolumeMount(ctx, agent.VolumeMountParams{VolumeGUID: guid, Path: r.mountPath()})
-			if err != nil {
-				return step("volume.mount", err)
-			}
-			if changed != want {
-				return failf("mount #%d: changed %t, want %t", i+1, changed, want)
-			}
 		}
 		mp, err := r.C.MountPointGet(ctx, r.mountPath())
 		if err != nil || !mp.InUse || mp.VolumeGUID != guid {
 			return failf("mountpoint.get after the mount: %+v, %v", mp, err)
 		}
 		return nil
-	}},
-	{Op: agent.VolumeMount.Name, Needs: NeedsDisk, Name: "a mount point holding another volume (C:) is mount_point_in_use", Run: func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
-			return err
-		}
-		_, err = r.C.VolumeMount(ctx, agent.VolumeMountParams{VolumeGUID: guid, Path: "C:"})
+	})},
+	{Op: agent.VolumeMount.Name, Needs: NeedsDisk, Name: "a mount point holding another volume (C:) is mount_point_in_use", Run: onVolume(func(ctx context.Context, r *Run, guid string) error {
+		_, err := r.C.VolumeMount(ctx, agent.VolumeMountParams{VolumeGUID: guid, Path: "C:"})
 		return wantCode(err, agent.CodeMountPointInUse)
-	}},
-	{Op: agent.VolumeMount.Name, Needs: NeedsDisk, Name: "a missing folder is folder_not_found", Run: func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
-			return err
-		}
-		_, err = r.C.VolumeMount(ctx, agent.VolumeMountParams{VolumeGUID: guid, Path: r.path("missing")})
+	})},
+	{Op: agent.VolumeMount.Name, Needs: NeedsDisk, Name: "a missing folder is folder_not_found", Run: onVolume(func(ctx context.Context, r *Run, guid string) error {
+		_, err := r.C.VolumeMount(ctx, agent.VolumeMountParams{VolumeGUID: guid, Path: r.path("missing")})
 		return wantCode(err, agent.CodeFolderNotFound)
-	}},
-	{Op: agent.VolumeDismount.Name, Needs: NeedsDisk, Name: "another volume's mount point is mount_point_in_use and stays", Run: func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
-			return err
-		}
-		_, err = r.C.VolumeDismount(ctx, agent.VolumeDismountParams{VolumeGUID: noSuchGUID, Path: r.mountPath()})
+	})},
+	{Op: agent.VolumeDismount.Name, Needs: NeedsDisk, Name: "another volume's mount point is mount_point_in_use and stays", Run: onVolume(func(ctx context.Context, r *Run, guid string) error {
+		_, err := r.C.VolumeDismount(ctx, agent.VolumeDismountParams{VolumeGUID: noSuchGUID, Path: r.mountPath()})
 		if err := wantCode(err, agent.CodeMountPointInUse); err != nil {
 			return err
 		}
@@ -337,19 +320,11 @@ var storageCases = []Case{
 			return failf("mountpoint.get after the refusal: %+v, %v", mp, err)
 		}
 		return nil
-	}},
-	{Op: agent.VolumeFlush.Name, Needs: NeedsDisk, Name: "flushes the spare volume", Run: func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
-			return err
-		}
+	})},
+	{Op: agent.VolumeFlush.Name, Needs: NeedsDisk, Name: "flushes the spare volume", Run: onVolume(func(ctx context.Context, r *Run, guid string) error {
 		return step("volume.flush", r.C.VolumeFlush(ctx, guid))
-	}},
-	{Op: agent.VolumeCloseSessions.Name, Needs: NeedsDisk, Name: "closes nothing on a volume nobody opened", Run: func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
-			return err
-		}
+	})},
+	{Op: agent.VolumeCloseSessions.Name, Needs: NeedsDisk, Name: "closes nothing on a volume nobody opened", Run: onVolume(func(ctx context.Context, r *Run, guid string) error {
 		res, err := r.C.VolumeCloseSessions(ctx, guid)
 		if err != nil {
 			return step("volume.close_sessions", err)
@@ -358,12 +333,8 @@ var storageCases = []Case{
 			return failf("closed %d files and %d sessions on a scratch volume", res.ClosedFiles, res.ClosedSessions)
 		}
 		return nil
-	}},
-	{Op: agent.VolumeRepair.Name, Needs: NeedsDisk, Name: "repairs a clean volume (was_dirty false, chkdsk output)", Run: func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
-			return err
-		}
+	})},
+	{Op: agent.VolumeRepair.Name, Needs: NeedsDisk, Name: "repairs a clean volume (was_dirty false, chkdsk output)", Run: onVolume(func(ctx context.Context, r *Run, guid string) error {
 		res, err := r.C.VolumeRepair(ctx, guid)
 		if err != nil {
 			return step("volume.repair", err)
@@ -372,7 +343,7 @@ var storageCases = []Case{
 			return failf("got was_dirty %t, output %q", res.WasDirty, res.Output)
 		}
 		return nil
-	}},
+	})},
 	{Op: agent.VolumeRepair.Name, Needs: NeedsDisk, Name: "a read-only disk is disk_read_only", Run: refusedReadOnly(func(ctx context.Context, r *Run, guid string) error {
 		_, err := r.C.VolumeRepair(ctx, guid)
 		return err
@@ -383,22 +354,11 @@ var storageCases = []Case{
 		_, err := r.spotFix(ctx, guid)
 		return err
 	})},
-	{Op: agent.VolumeDismount.Name, Needs: NeedsDisk, Name: "dismounts the spare volume, then finds nothing to remove", Run: func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
-			return err
-		}
-		for i, want := range []bool{true, false} {
-			removed, err := r.C.VolumeDismount(ctx, agent.VolumeDismountParams{VolumeGUID: guid, Path: r.mountPath()})
-			if err != nil {
-				return step("volume.dismount", err)
-			}
-			if removed != want {
-				return failf("dismount #%d: removed %t, want %t", i+1, removed, want)
-			}
-		}
-		return nil
-	}},
+	{Op: agent.VolumeDismount.Name, Needs: NeedsDisk, Name: "dismounts the spare volume, then finds nothing to remove", Run: onVolume(func(ctx context.Context, r *Run, guid string) error {
+		return twice("volume.dismount", "removed", func() (bool, error) {
+			return r.C.VolumeDismount(ctx, agent.VolumeDismountParams{VolumeGUID: guid, Path: r.mountPath()})
+		})
+	})},
 }
 
 func (r *Run) scan(ctx context.Context, guid string) (agent.VolumeCheckResult, error) {
@@ -412,11 +372,7 @@ func (r *Run) spotFix(ctx context.Context, guid string) (agent.VolumeCheckResult
 // cleanCheck runs a scan or spot-fix on the spare volume, which is clean:
 // nothing found, the dirty bit clear before and after.
 func cleanCheck(check func(*Run, context.Context, string) (agent.VolumeCheckResult, error)) func(context.Context, *Run) error {
-	return func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
-			return err
-		}
+	return onVolume(func(ctx context.Context, r *Run, guid string) error {
 		res, err := check(r, ctx, guid)
 		if err != nil {
 			return step("check", err)
@@ -425,23 +381,19 @@ func cleanCheck(check func(*Run, context.Context, string) (agent.VolumeCheckResu
 			return failf("got %+v, want status %s and the dirty bit clear", res, agent.RepairNoErrorsFound)
 		}
 		return nil
-	}
+	})
 }
 
 // refusedReadOnly makes the spare disk read-only, runs repair on its
 // volume, which must fail with disk_read_only, and makes it writable again.
 func refusedReadOnly(repair func(ctx context.Context, r *Run, guid string) error) func(context.Context, *Run) error {
-	return func(ctx context.Context, r *Run) error {
-		guid, err := r.needVolume()
-		if err != nil {
-			return err
-		}
+	return onVolume(func(ctx context.Context, r *Run, guid string) error {
 		t, f := true, false
 		if _, err := r.C.DiskSet(ctx, agent.DiskSetParams{Disk: r.DiskSerial, ReadOnly: &t}); err != nil {
 			return step("disk.set read-only", err)
 		}
 		rerr := repair(ctx, r, guid)
-		_, err = r.C.DiskSet(ctx, agent.DiskSetParams{Disk: r.DiskSerial, ReadOnly: &f})
+		_, err := r.C.DiskSet(ctx, agent.DiskSetParams{Disk: r.DiskSerial, ReadOnly: &f})
 		return errors.Join(wantCode(rerr, agent.CodeDiskReadOnly), step("disk.set writable", err))
-	}
+	})
 }

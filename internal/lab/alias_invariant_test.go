@@ -13,11 +13,7 @@ import (
 // as in the moment between share creation and the alias switch of a
 // failover), and is reported once no agent runs.
 func TestAliasInvariantJudgedWhenNoCommandRuns(t *testing.T) {
-	l, err := Start(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := startLab(t)
 	if err := l.Zone().SetCNAME(AliasName, "server2."+DNSZone, 60, "test"); err != nil {
 		t.Fatal(err)
 	}

@@ -13,11 +13,7 @@ import (
 // resolves it over the wire, and a change made through a host's Windows
 // DNS role is what the DNS server answers next (one zone, two ways in).
 func TestDNSSeedResolveAndWindowsRole(t *testing.T) {
-	l, err := Start(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := startLab(t)
 	target, addrs, err := l.Resolve("FILES.corp.example.com")
 	if err != nil || target != "server1.corp.example.com." || len(addrs) != 1 || addrs[0] != "192.168.0.201" {
 		t.Fatalf("Resolve: %q %v %v", target, addrs, err)

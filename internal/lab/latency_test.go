@@ -45,11 +45,7 @@ func TestParseLatency(t *testing.T) {
 // says (here: the DNS update cost of a Windows DNS role operation), and
 // /v1/stats counts agent operations, the array and the DNS server.
 func TestLatencyAndCountersReachTheServices(t *testing.T) {
-	l, err := Start(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := startLab(t)
 	l.SetLatency(Latency{Name: "test", DNSUpdate: 150 * time.Millisecond, RTT: time.Millisecond})
 	e := hostExec{ctx: t.Context(), lab: l, s: l.servers["server1"], next: l.servers["server1"].host}
 	raw, _ := json.Marshal(agent.DNSCNAMESetParams{DNSNameRef: agent.DNSNameRef{Zone: "corp.example.com", Name: "files"}, Target: "server2.corp.example.com", TTL: 60})
@@ -99,11 +95,7 @@ func TestLatencyAndCountersReachTheServices(t *testing.T) {
 // TestVolumeArrivalReachesTheHosts: disk.set waits out the model's volume
 // arrival when it brings a disk online.
 func TestVolumeArrivalReachesTheHosts(t *testing.T) {
-	l, err := Start(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := startLab(t)
 	l.SetLatency(Latency{Name: "test", VolumeArrival: 300 * time.Millisecond})
 	h := l.Host("server1")
 	serial := h.Disks()[0].Serial
@@ -176,11 +168,7 @@ func eventsOf(l *Lab, mark uint64, kind string) []timeline.Event {
 // asked, not two. Then two checks of one volume run one after the other
 // (agent.SerialVolume).
 func TestAgentOverlapsTheRepairsOfTwoVolumes(t *testing.T) {
-	l, err := Start(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := startLab(t)
 	const check = 600 * time.Millisecond
 	l.SetLatency(Latency{Name: "test", FullCheckBase: check})
 	c := labClient(t, l, "server1")
@@ -239,11 +227,7 @@ func TestAgentOverlapsTheRepairsOfTwoVolumes(t *testing.T) {
 // call (a LUN whose paths are gone), a status read and a repair on the
 // same agent still answer; the stuck call fails at its own deadline.
 func TestStuckCallDoesNotHoldAStatusRead(t *testing.T) {
-	l, err := Start(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := startLab(t)
 	c := labClient(t, l, "server1")
 	ctx := t.Context()
 	vols := dataVolumes(ctx, t, c)

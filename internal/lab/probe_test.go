@@ -113,13 +113,21 @@ func writeCacheOff(t *testing.T, h *winhost.Host, serial string) {
 	agentDo[agent.DiskSetResult](t, h, agent.DiskSet.Name, agent.DiskSetParams{Disk: serial, WriteCacheEnabled: new(false)})
 }
 
-func TestProbeFailsWhenClientsWould(t *testing.T) {
+// startWithFinanceFile starts a lab in which server1 shares Finance on X:
+// with the disk's write cache off and a client has written a.txt.
+func startWithFinanceFile(t *testing.T, content string) *Lab {
+	t.Helper()
 	l := startLab(t)
 	share(t, l.Host("server1"), "Finance", `X:\Finance`)
 	writeCacheOff(t, l.Host("server1"), serialX)
-	if err := l.ProbeWrite("Finance", "a.txt", "1"); err != nil {
+	if err := l.ProbeWrite("Finance", "a.txt", content); err != nil {
 		t.Fatal(err)
 	}
+	return l
+}
+
+func TestProbeFailsWhenClientsWould(t *testing.T) {
+	l := startWithFinanceFile(t, "1")
 	// No such share on the alias's server.
 	if _, err := l.ProbeRead("HR", "a.txt"); err == nil || stage(err) != ProbeStageShare {
 		t.Fatalf("unknown share: %v", err)
@@ -379,12 +387,7 @@ func TestCrashAndBoot(t *testing.T) {
 // TestCrashWithoutFailover: the host boots with its disks, autochk repairs
 // them, nothing is served dirty.
 func TestCrashWithoutFailover(t *testing.T) {
-	l := startLab(t)
-	share(t, l.Host("server1"), "Finance", `X:\Finance`)
-	writeCacheOff(t, l.Host("server1"), serialX)
-	if err := l.ProbeWrite("Finance", "a.txt", "before"); err != nil {
-		t.Fatal(err)
-	}
+	l := startWithFinanceFile(t, "before")
 	if err := l.InjectFault(FaultRequest{Server: "server1", Kind: "crash"}); err != nil {
 		t.Fatal(err)
 	}

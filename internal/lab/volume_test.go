@@ -14,11 +14,7 @@ func invariantNames(l *Lab) string {
 }
 
 func TestDiskInvariants(t *testing.T) {
-	l, err := Start(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := startLab(t)
 	if v := invariantNames(l); v != "" {
 		t.Fatalf("the default estate violates invariants:\n%s", v)
 	}

@@ -109,11 +109,7 @@ func TestClientONTAP7AgainstLabArray(t *testing.T) {
 
 func TestClientGenericAgainstMSA(t *testing.T) {
 	a, addr := startArray(t, array.DialectMSA)
-	d, err := NewGeneric(msaConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := NewClient(testConfig(addr), d)
+	c := NewClient(testConfig(addr), msaDialect(t))
 	defer c.Close()
 	ctx := context.Background()
 	m, err := c.Map(ctx, "files_y", "server1", -1)

@@ -131,11 +131,18 @@ func msaConfig() GenericConfig {
 	}
 }
 
-func TestGenericDialect(t *testing.T) {
+// msaDialect is the generic dialect configured for the MSA CLI.
+func msaDialect(t *testing.T) Dialect {
+	t.Helper()
 	d, err := NewGeneric(msaConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return d
+}
+
+func TestGenericDialect(t *testing.T) {
+	d := msaDialect(t)
 	if !d.NeedsID() || d.MapCommand("files_x", "server2", 3) != "map volume files_x host server2 lun 3" {
 		t.Fatalf("map command %q", d.MapCommand("files_x", "server2", 3))
 	}

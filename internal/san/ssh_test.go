@@ -154,11 +154,7 @@ func TestSSHWrongPasswordHidden(t *testing.T) {
 	a, addr := startSSHArray(t, array.DialectMSA)
 	cfg := sshConfig(a, addr)
 	cfg.Password = "wrong-" + testPassword
-	d, err := NewGeneric(msaConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = NewClient(cfg, d).Mappings(context.Background())
+	_, err := NewClient(cfg, msaDialect(t)).Mappings(context.Background())
 	var le *LoginError
 	if !errors.As(err, &le) || strings.Contains(err.Error(), cfg.Password) || strings.Contains(err.Error(), testPassword) {
 		t.Fatalf("wrong password: %v", err)
@@ -223,11 +219,7 @@ func TestSSHHostKeyMismatchRefused(t *testing.T) {
 
 func TestClientGenericMSAOverSSH(t *testing.T) {
 	a, addr := startSSHArray(t, array.DialectMSA)
-	d, err := NewGeneric(msaConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := NewClient(sshConfig(a, addr), d)
+	c := NewClient(sshConfig(a, addr), msaDialect(t))
 	defer c.Close()
 	ctx := context.Background()
 	m, err := c.Map(ctx, "files_y", "server2", -1)

@@ -52,12 +52,63 @@ type Conn struct {
 	r   *bufio.Reader
 	wmu sync.Mutex
 
-	mu                          sync.Mutex
-	will, do                    [256]bool // policy
-	local, remote               [256]bool // enabled: we perform / peer performs
-	pendingLocal, pendingRemote [256]bool // we asked and await the answer
-	state                       int
-	cmd                         byte
+	mu     sync.Mutex
+	local  direction // the options we perform (the peer says DO/DONT, we WILL/WONT)
+	remote direction // the options the peer performs (it says WILL/WONT, we DO/DONT)
+	state  int
+	cmd    byte
+}
+
+// direction is the state of every option in one direction of a connection.
+type direction struct {
+	allowed [256]bool // policy: what we agree to
+	enabled [256]bool
+	pending [256]bool // we asked to enable it and await the answer
+	yes, no byte      // our answers: WILL/WONT or DO/DONT
+}
+
+// enable answers the peer's request (or its answer to ours) that option o be
+// enabled; it returns the reply to send, 0 for none.
+func (d *direction) enable(o byte) byte {
+	switch {
+	case d.pending[o]:
+		d.pending[o], d.enabled[o] = false, true
+	case d.enabled[o]:
+	case d.allowed[o]:
+		d.enabled[o] = true
+		return d.yes
+	default:
+		return d.no
+	}
+	return 0
+}
+
+// disable answers the peer's request (or its refusal of ours) that option o
+// be disabled; it returns the reply to send, 0 for none.
+func (d *direction) disable(o byte) byte {
+	switch {
+	case d.pending[o]:
+		d.pending[o] = false
+	case d.enabled[o]:
+		d.enabled[o] = false
+		return d.no
+	}
+	return 0
+}
+
+// offerEnable records that we ask for option o to be enabled and says
+// whether the request is to be sent (not when it would change nothing).
+func (d *direction) offerEnable(o byte) bool {
+	send := !d.enabled[o] && !d.pending[o]
+	d.pending[o] = send
+	return send
+}
+
+// offerDisable disables option o and says whether to tell the peer.
+func (d *direction) offerDisable(o byte) bool {
+	send := d.enabled[o]
+	d.enabled[o] = false
+	return send
 }
 
 const (
@@ -71,21 +122,22 @@ const (
 
 // New wraps c.
 func New(c net.Conn, p Policy) *Conn {
-	t := &Conn{Conn: c, r: bufio.NewReader(c)}
+	t := &Conn{Conn: c, r: bufio.NewReader(c),
+		local: direction{yes: WILL, no: WONT}, remote: direction{yes: DO, no: DONT}}
 	for _, o := range p.Will {
-		t.will[o] = true
+		t.local.allowed[o] = true
 	}
 	for _, o := range p.Do {
-		t.do[o] = true
+		t.remote.allowed[o] = true
 	}
 	return t
 }
 
 // Local says whether we perform option o (the peer said DO).
-func (t *Conn) Local(o byte) bool { t.mu.Lock(); defer t.mu.Unlock(); return t.local[o] }
+func (t *Conn) Local(o byte) bool { t.mu.Lock(); defer t.mu.Unlock(); return t.local.enabled[o] }
 
 // Remote says whether the peer performs option o (the peer said WILL).
-func (t *Conn) Remote(o byte) bool { t.mu.Lock(); defer t.mu.Unlock(); return t.remote[o] }
+func (t *Conn) Remote(o byte) bool { t.mu.Lock(); defer t.mu.Unlock(); return t.remote.enabled[o] }
 
 // Offer starts a negotiation: WILL/WONT (about us) or DO/DONT (about the
 // peer). Requests that would not change anything are not sent, which is
@@ -95,17 +147,13 @@ func (t *Conn) Offer(cmd, o byte) error {
 	send := false
 	switch cmd {
 	case WILL:
-		send = !t.local[o] && !t.pendingLocal[o]
-		t.pendingLocal[o] = send
+		send = t.local.offerEnable(o)
 	case DO:
-		send = !t.remote[o] && !t.pendingRemote[o]
-		t.pendingRemote[o] = send
+		send = t.remote.offerEnable(o)
 	case WONT:
-		send = t.local[o]
-		t.local[o] = false
+		send = t.local.offerDisable(o)
 	case DONT:
-		send = t.remote[o]
-		t.remote[o] = false
+		send = t.remote.offerDisable(o)
 	}
 	t.mu.Unlock()
 	if !send {
@@ -233,39 +281,13 @@ func (t *Conn) negotiate(cmd, o byte) error {
 	var reply byte
 	switch cmd {
 	case DO:
-		switch {
-		case t.pendingLocal[o]:
-			t.pendingLocal[o], t.local[o] = false, true
-		case t.local[o]:
-		case t.will[o]:
-			t.local[o], reply = true, WILL
-		default:
-			reply = WONT
-		}
+		reply = t.local.enable(o)
 	case DONT:
-		switch {
-		case t.pendingLocal[o]:
-			t.pendingLocal[o] = false
-		case t.local[o]:
-			t.local[o], reply = false, WONT
-		}
+		reply = t.local.disable(o)
 	case WILL:
-		switch {
-		case t.pendingRemote[o]:
-			t.pendingRemote[o], t.remote[o] = false, true
-		case t.remote[o]:
-		case t.do[o]:
-			t.remote[o], reply = true, DO
-		default:
-			reply = DONT
-		}
+		reply = t.remote.enable(o)
 	case WONT:
-		switch {
-		case t.pendingRemote[o]:
-			t.pendingRemote[o] = false
-		case t.remote[o]:
-			t.remote[o], reply = false, DONT
-		}
+		reply = t.remote.disable(o)
 	}
 	t.mu.Unlock()
 	if reply == 0 {

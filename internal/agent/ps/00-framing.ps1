@@ -164,15 +164,21 @@ function Get-WinfsString($Object, [string]$Name) {
     return [string]$v
 }
 
-function Get-WinfsBool($Object, [string]$Name) {
+# Get-WinfsOptionalBool returns $null when the field is absent.
+function Get-WinfsOptionalBool($Object, [string]$Name) {
     $v = Get-WinfsField $Object $Name
     if ($null -eq $v) {
-        return $false
+        return $null
     }
     if (-not ($v -is [bool])) {
         throw (New-WinfsInvalid ('invalid params: field "' + $Name + '" must be true or false'))
     }
     return [bool]$v
+}
+
+# Get-WinfsBool reads an absent field as false.
+function Get-WinfsBool($Object, [string]$Name) {
+    return [bool](Get-WinfsOptionalBool $Object $Name)
 }
 
 function Get-WinfsInteger($Object, [string]$Name) {

@@ -9,18 +9,6 @@ function Get-WinfsGuid([string]$Text) {
     return $Text.Trim().Trim('{', '}').ToLowerInvariant()
 }
 
-# Get-WinfsOptionalBool returns $null when the field is absent.
-function Get-WinfsOptionalBool($Object, [string]$Name) {
-    $v = Get-WinfsField $Object $Name
-    if ($null -eq $v) {
-        return $null
-    }
-    if (-not ($v -is [bool])) {
-        throw (New-WinfsInvalid ('invalid params: field "' + $Name + '" must be true or false'))
-    }
-    return [bool]$v
-}
-
 # Get-WinfsMountPath validates a mount point as the lab does.
 function Get-WinfsMountPath([string]$Path) {
     if ($Path -match '\A[A-Za-z]:\z') {

@@ -2,6 +2,7 @@ package array
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -167,43 +168,37 @@ func (a *Array) clusterUnmap(args map[string]string) string {
 	return ""
 }
 
-// match reports whether a record passes the query's filters.
-func match(args map[string]string, fields map[string]string) bool {
-	for k, v := range args {
-		if k == "fields" {
-			continue
-		}
-		if got, ok := fields[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
-}
-
-// unknownFilter is a query parameter the command does not have.
-func unknownFilter(args map[string]string, known ...string) string {
+// query applies a show command's filters. Every row's columns are named by
+// columns, and the first filters of them may be filtered on (-fields aside);
+// query returns the rows that pass every filter, or the refusal of a
+// parameter the command does not have.
+func query(args map[string]string, columns []string, filters int, rows [][]string) ([][]string, string) {
 	for k := range args {
-		found := k == "fields"
-		for _, n := range known {
-			found = found || k == n
-		}
-		if !found {
-			return fmt.Sprintf(clusterBadArg, "-"+k) + "\n"
+		if k != "fields" && !slices.Contains(columns[:filters], k) {
+			return nil, fmt.Sprintf(clusterBadArg, "-"+k) + "\n"
 		}
 	}
-	return ""
+	var out [][]string
+rows:
+	for _, r := range rows {
+		for i, name := range columns[:filters] {
+			if v, ok := args[name]; ok && r[i] != v {
+				continue rows
+			}
+		}
+		out = append(out, r)
+	}
+	return out, ""
 }
 
 func (a *Array) clusterMappings(args map[string]string) string {
-	if e := unknownFilter(args, "vserver", "path", "igroup", "lun-id"); e != "" {
-		return e
-	}
-	var rows [][]string
+	var all [][]string
 	for _, m := range a.Mappings() {
-		rec := map[string]string{"vserver": a.cfg.Vserver, "path": m.LUN, "igroup": m.IGroup, "lun-id": strconv.Itoa(m.ID)}
-		if match(args, rec) {
-			rows = append(rows, []string{rec["vserver"], rec["path"], rec["igroup"], rec["lun-id"], "iscsi"})
-		}
+		all = append(all, []string{a.cfg.Vserver, m.LUN, m.IGroup, strconv.Itoa(m.ID), "iscsi"})
+	}
+	rows, e := query(args, []string{"vserver", "path", "igroup", "lun-id", "protocol"}, 4, all)
+	if e != "" {
+		return e
 	}
 	if f, ok := args["fields"]; ok {
 		return fieldsTable([]string{"vserver", "path", "igroup"}, f, []string{"lun-id", "protocol"}, rows)
@@ -221,33 +216,29 @@ func (a *Array) clusterMappings(args map[string]string) string {
 }
 
 func (a *Array) clusterLUNs(args map[string]string) string {
-	if e := unknownFilter(args, "vserver", "path"); e != "" {
-		return e
-	}
-	var rows [][]string
+	var all [][]string
 	for _, l := range a.LUNs() {
-		rec := map[string]string{"vserver": a.cfg.Vserver, "path": l.Path}
-		if match(args, rec) {
-			rows = append(rows, []string{a.cfg.Vserver, l.Path, l.Serial, strconv.FormatInt(l.Size, 10)})
-		}
+		all = append(all, []string{a.cfg.Vserver, l.Path, l.Serial, strconv.FormatInt(l.Size, 10)})
+	}
+	rows, e := query(args, []string{"vserver", "path", "serial", "size"}, 2, all)
+	if e != "" {
+		return e
 	}
 	return fieldsTable([]string{"vserver", "path"}, firstOf(args["fields"], "serial"), []string{"serial", "size"}, rows)
 }
 
 func (a *Array) clusterIGroups(args map[string]string) string {
-	if e := unknownFilter(args, "vserver", "igroup"); e != "" {
-		return e
-	}
-	var rows [][]string
+	var all [][]string
 	for _, g := range a.IGroups() {
-		rec := map[string]string{"vserver": a.cfg.Vserver, "igroup": g.Name}
-		if match(args, rec) {
-			init := strings.Join(g.Initiators, ",")
-			if init == "" {
-				init = "-"
-			}
-			rows = append(rows, []string{a.cfg.Vserver, g.Name, "iscsi", "windows", init})
+		init := strings.Join(g.Initiators, ",")
+		if init == "" {
+			init = "-"
 		}
+		all = append(all, []string{a.cfg.Vserver, g.Name, "iscsi", "windows", init})
+	}
+	rows, e := query(args, []string{"vserver", "igroup", "protocol", "ostype", "initiator"}, 2, all)
+	if e != "" {
+		return e
 	}
 	return fieldsTable([]string{"vserver", "igroup"}, firstOf(args["fields"], "protocol,ostype,initiator"), []string{"protocol", "ostype", "initiator"}, rows)
 }

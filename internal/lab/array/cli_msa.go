@@ -72,18 +72,8 @@ func (a *Array) msaMap(f []string, now string) string {
 	if !ok {
 		return fmt.Sprintf(msaNoVolume, f[2], now)
 	}
-	switch _, err := a.Map(l.Path, f[4], id); err {
-	case nil:
-		return fmt.Sprintf(msaSuccess, now)
-	case ErrNoIGroup:
-		return fmt.Sprintf(msaNoHost, f[4], now)
-	case ErrAlreadyMap:
-		return fmt.Sprintf(msaAlreadyMap, f[2], now)
-	case ErrIDInUse:
-		return fmt.Sprintf(msaLUNInUse, id, now)
-	default:
-		return "Error: " + err.Error() + " (" + now + ")"
-	}
+	_, err = a.Map(l.Path, f[4], id)
+	return msaAnswer(f[2], f[4], id, err, now)
 }
 
 func (a *Array) msaUnmap(f []string, now string) string {
@@ -94,16 +84,26 @@ func (a *Array) msaUnmap(f []string, now string) string {
 	if !ok {
 		return fmt.Sprintf(msaNoVolume, f[2], now)
 	}
-	switch _, err := a.Unmap(l.Path, f[4]); err {
+	_, err := a.Unmap(l.Path, f[4])
+	return msaAnswer(f[2], f[4], -1, err, now)
+}
+
+// msaAnswer is the answer to a map or unmap of volume to host (id: the LUN
+// asked for by a map) that ended with err.
+func msaAnswer(volume, host string, id int, err error, now string) string {
+	switch err {
 	case nil:
 		return fmt.Sprintf(msaSuccess, now)
 	case ErrNoIGroup:
-		return fmt.Sprintf(msaNoHost, f[4], now)
+		return fmt.Sprintf(msaNoHost, host, now)
+	case ErrAlreadyMap:
+		return fmt.Sprintf(msaAlreadyMap, volume, now)
 	case ErrNotMapped:
-		return fmt.Sprintf(msaNotMapped, f[2], now)
-	default:
-		return "Error: " + err.Error() + " (" + now + ")"
+		return fmt.Sprintf(msaNotMapped, volume, now)
+	case ErrIDInUse:
+		return fmt.Sprintf(msaLUNInUse, id, now)
 	}
+	return "Error: " + err.Error() + " (" + now + ")"
 }
 
 func (a *Array) msaVolumeMaps(args []string, now string) string {

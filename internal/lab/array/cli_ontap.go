@@ -59,6 +59,24 @@ func (a *Array) execONTAP(cmd string) (string, bool) {
 	return fmt.Sprintf(ontapUnknown, f[0]) + "\n", false
 }
 
+// ontapRefusal is how cmd (lun map or lun unmap) refuses to act on lun and
+// igroup (id: the LUN ID asked for by a map).
+func ontapRefusal(cmd, lun, igroup string, id int, err error) string {
+	switch err {
+	case ErrNoLUN:
+		return fmt.Sprintf(ontapNoLUN, cmd, lun)
+	case ErrNoIGroup:
+		return fmt.Sprintf(ontapNoIGroup, cmd, igroup)
+	case ErrAlreadyMap:
+		return fmt.Sprintf(ontapAlreadyMap, lun, igroup)
+	case ErrNotMapped:
+		return fmt.Sprintf(ontapNotMapped, lun, igroup)
+	case ErrIDInUse:
+		return fmt.Sprintf(ontapIDInUse, id, igroup)
+	}
+	return cmd + ": " + err.Error()
+}
+
 func (a *Array) ontapLUN(sub string, args []string) string {
 	switch sub {
 	case "map":
@@ -74,35 +92,19 @@ func (a *Array) ontapLUN(sub string, args []string) string {
 			id = n
 		}
 		m, err := a.Map(args[0], args[1], id)
-		switch err {
-		case nil:
-			return fmt.Sprintf(ontapMapEMS, a.cfg.Now().Format(ontapEMSTime), a.cfg.Hostname, m.LUN, m.IGroup, m.ID)
-		case ErrNoLUN:
-			return fmt.Sprintf(ontapNoLUN, "lun map", args[0])
-		case ErrNoIGroup:
-			return fmt.Sprintf(ontapNoIGroup, "lun map", args[1])
-		case ErrAlreadyMap:
-			return fmt.Sprintf(ontapAlreadyMap, args[0], args[1])
-		case ErrIDInUse:
-			return fmt.Sprintf(ontapIDInUse, id, args[1])
+		if err != nil {
+			return ontapRefusal("lun map", args[0], args[1], id, err)
 		}
-		return "lun map: " + err.Error()
+		return fmt.Sprintf(ontapMapEMS, a.cfg.Now().Format(ontapEMSTime), a.cfg.Hostname, m.LUN, m.IGroup, m.ID)
 	case "unmap":
 		if len(args) != 2 {
 			return ontapUnmapUsage
 		}
 		m, err := a.Unmap(args[0], args[1])
-		switch err {
-		case nil:
-			return fmt.Sprintf(ontapUnmapEMS, a.cfg.Now().Format(ontapEMSTime), a.cfg.Hostname, m.LUN, m.IGroup)
-		case ErrNoLUN:
-			return fmt.Sprintf(ontapNoLUN, "lun unmap", args[0])
-		case ErrNoIGroup:
-			return fmt.Sprintf(ontapNoIGroup, "lun unmap", args[1])
-		case ErrNotMapped:
-			return fmt.Sprintf(ontapNotMapped, args[0], args[1])
+		if err != nil {
+			return ontapRefusal("lun unmap", args[0], args[1], -1, err)
 		}
-		return "lun unmap: " + err.Error()
+		return fmt.Sprintf(ontapUnmapEMS, a.cfg.Now().Format(ontapEMSTime), a.cfg.Hostname, m.LUN, m.IGroup)
 	case "serial":
 		if len(args) != 1 {
 			return ontapSerialUsage

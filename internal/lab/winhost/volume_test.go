@@ -38,6 +38,20 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
+// newMountedRig is a rig whose server1 has the LUN mapped and its volume
+// mounted at X:.
+func newMountedRig(t *testing.T) *rig {
+	t.Helper()
+	r := newRig(t)
+	if _, err := r.a.Map("/vol/vol1/x", "server1", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.s1.SeedMount(testSerial, "X:"); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func sCall[T any](t *testing.T, h *Host, op string, params any) (T, *agent.Error) {
 	t.Helper()
 	raw, _ := json.Marshal(params)
@@ -214,11 +228,7 @@ func TestMountedDevicesIsTruthful(t *testing.T) {
 }
 
 func TestForcedUnmapLeavesDirtyVolumeAndStaleMount(t *testing.T) {
-	r := newRig(t)
-	_, _ = r.a.Map("/vol/vol1/x", "server1", 0)
-	if err := r.s1.SeedMount(testSerial, "X:"); err != nil {
-		t.Fatal(err)
-	}
+	r := newMountedRig(t)
 	if err := r.s1.WriteFile(`X:\Finance\plan.txt`, "v1"); err != nil {
 		t.Fatal(err)
 	}
@@ -313,9 +323,7 @@ func TestMountRefusals(t *testing.T) {
 }
 
 func TestStoppingServerStopsDependentsAndEndsSessions(t *testing.T) {
-	r := newRig(t)
-	_, _ = r.a.Map("/vol/vol1/x", "server1", 0)
-	_ = r.s1.SeedMount(testSerial, "X:")
+	r := newMountedRig(t)
 	_ = r.s1.OpenFile("PC1", "bob", `X:\a.txt`)
 	if err := r.s1.StopService("Server"); err != nil {
 		t.Fatal(err)
@@ -337,11 +345,7 @@ func TestStoppingServerStopsDependentsAndEndsSessions(t *testing.T) {
 // TestCloseSessionsWhenClientsCloseFirst: files whose clients close them
 // between the listing and Close-SmbOpenFile do not fail the operation.
 func TestCloseSessionsWhenClientsCloseFirst(t *testing.T) {
-	r := newRig(t)
-	_, _ = r.a.Map("/vol/vol1/x", "server1", 0)
-	if err := r.s1.SeedMount(testSerial, "X:"); err != nil {
-		t.Fatal(err)
-	}
+	r := newMountedRig(t)
 	_ = r.s1.OpenFile("PC1", "bob", `X:\a.txt`)
 	_ = r.s1.OpenFile("PC2", "eve", `X:\b.txt`)
 	r.s1.SetClientCloseRace(1)

@@ -32,14 +32,7 @@ func TestUnreachableFailsFastAndRecoversOnTheSamePort(t *testing.T) {
 func TestUnreachableCutsOpenConnections(t *testing.T) {
 	f := startLab(t, lab.Config{}, nil)
 	c := basicClient(t, f.endpoint(), testUser, testPassword)
-	sh, err := c.CreateShell()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd, err := sh.ExecuteWithContext(testContext(t), "block")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cmd := startCommand(testContext(t), t, c, "block")
 	<-f.handler.started
 	// Wait until the client's Receive long poll is in flight, then kill the host.
 	for st := range f.stats.notify {

@@ -152,6 +152,21 @@ func basicClient(t *testing.T, ep *winrm.Endpoint, user, password string) *winrm
 	return c
 }
 
+// startCommand opens a shell on c and starts command in it; closing the
+// shell is left to the test.
+func startCommand(ctx context.Context, t *testing.T, c *winrm.Client, command string) (*winrm.Shell, *winrm.Command) {
+	t.Helper()
+	sh, err := c.CreateShell()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := sh.ExecuteWithContext(ctx, command)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sh, cmd
+}
+
 // pipeClient is a Basic client that asks for pipe-mode stdin
 // (WINRS_CONSOLEMODE_STDIN FALSE), as the provider's client does;
 // masterzen's own request asks for console mode.

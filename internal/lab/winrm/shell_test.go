@@ -60,15 +60,8 @@ func TestStdinSendWhileReceiveIsPending(t *testing.T) {
 	f := startLab(t, lab.Config{}, nil)
 	c := pipeClient(t, f.endpoint())
 	ctx := testContext(t)
-	sh, err := c.CreateShell()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh, cmd := startCommand(ctx, t, c, "agent")
 	defer sh.Close()
-	cmd, err := sh.ExecuteWithContext(ctx, "agent")
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := bufio.NewReader(cmd.Stdout)
 	for i := range 5 {
 		// The client's Receive loop is already blocked in a long poll: this Send
@@ -110,15 +103,8 @@ func TestStdinFromRunWithInput(t *testing.T) {
 func TestSignalCancelsTheHandler(t *testing.T) {
 	f := startLab(t, lab.Config{}, nil)
 	c := basicClient(t, f.endpoint(), testUser, testPassword)
-	sh, err := c.CreateShell()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh, cmd := startCommand(testContext(t), t, c, "block")
 	defer sh.Close()
-	cmd, err := sh.ExecuteWithContext(testContext(t), "block")
-	if err != nil {
-		t.Fatal(err)
-	}
 	<-f.handler.started
 	if err := cmd.Close(); err != nil { // Signal terminate
 		t.Fatal(err)
@@ -151,15 +137,8 @@ func TestContextCancelTerminatesRemoteCommand(t *testing.T) {
 func TestDeleteShellCancelsCommandsAndForgetsTheShell(t *testing.T) {
 	f := startLab(t, lab.Config{}, nil)
 	c := basicClient(t, f.endpoint(), testUser, testPassword)
-	sh, err := c.CreateShell()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := contextWithCancel(t)
-	cmd, err := sh.ExecuteWithContext(ctx, "block")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh, cmd := startCommand(ctx, t, c, "block")
 	<-f.handler.started
 	if err := sh.Close(); err != nil {
 		t.Fatal(err)
@@ -170,7 +149,7 @@ func TestDeleteShellCancelsCommandsAndForgetsTheShell(t *testing.T) {
 	cancel()
 	cmd.Wait()
 
-	_, err = sh.ExecuteWithContext(testContext(t), "greet again")
+	_, err := sh.ExecuteWithContext(testContext(t), "greet again")
 	requireFault(t, err, "w:InvalidSelectors", "2150858843", "shell was not found")
 }
 
@@ -207,15 +186,8 @@ func TestConsoleModeStdinBehavesAsAConsole(t *testing.T) {
 	f := startLab(t, lab.Config{}, nil)
 	c := basicClient(t, f.endpoint(), testUser, testPassword)
 	ctx, cancel := contextWithCancel(t)
-	sh, err := c.CreateShell()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh, cmd := startCommand(ctx, t, c, "cat")
 	defer sh.Close()
-	cmd, err := sh.ExecuteWithContext(ctx, "cat")
-	if err != nil {
-		t.Fatal(err)
-	}
 	long := strings.Repeat("x", 300)
 	if _, err := cmd.Stdin.Write([]byte("short\r" + long + "\r" + "no carriage return\n")); err != nil {
 		t.Fatal(err)
