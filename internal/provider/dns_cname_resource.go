@@ -164,6 +164,17 @@ func (m dnsCNAMEResourceModel) timeout(update bool) time.Duration {
 	return defaultPropagationTimeout
 }
 
+// open reads the alias m from src and returns the provider's DNS backend,
+// or nil after an error.
+func (r *dnsCNAMEResource) open(ctx context.Context, src modelSource, m *dnsCNAMEResourceModel, diags *diag.Diagnostics) cnameBackend {
+	diags.Append(src.Get(ctx, m)...)
+	b := r.backend(ctx, diags)
+	if diags.HasError() {
+		return nil
+	}
+	return b
+}
+
 func (r *dnsCNAMEResource) backend(ctx context.Context, diags *diag.Diagnostics) cnameBackend {
 	if r.data == nil {
 		diags.AddError("Provider not configured", "The provider must be configured to manage DNS records.")
@@ -190,9 +201,8 @@ func conflictError(owner string, types []string) string {
 
 func (r *dnsCNAMEResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan dnsCNAMEResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	b := r.backend(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	b := r.open(ctx, req.Plan, &plan, &resp.Diagnostics)
+	if b == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, plan.timeout(false))
@@ -254,9 +264,8 @@ func (r *dnsCNAMEResource) waitIfAsked(ctx context.Context, b cnameBackend, m dn
 
 func (r *dnsCNAMEResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state dnsCNAMEResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	b := r.backend(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	b := r.open(ctx, req.State, &state, &resp.Diagnostics)
+	if b == nil {
 		return
 	}
 	owner := state.owner()
@@ -284,9 +293,8 @@ func (r *dnsCNAMEResource) Read(ctx context.Context, req resource.ReadRequest, r
 
 func (r *dnsCNAMEResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan dnsCNAMEResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	b := r.backend(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	b := r.open(ctx, req.Plan, &plan, &resp.Diagnostics)
+	if b == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, plan.timeout(true))
@@ -319,9 +327,8 @@ func (r *dnsCNAMEResource) Update(ctx context.Context, req resource.UpdateReques
 
 func (r *dnsCNAMEResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state dnsCNAMEResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	b := r.backend(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	b := r.open(ctx, req.State, &state, &resp.Diagnostics)
+	if b == nil {
 		return
 	}
 	tflog.Info(ctx, "deleting alias", map[string]any{"owner": state.owner(), "backend": b.describe()})

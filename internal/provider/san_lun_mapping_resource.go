@@ -214,17 +214,21 @@ func (r *sanLunMappingResource) open(ctx context.Context, src modelSource, m *sa
 	return c, lun, igroup, maps
 }
 
+// start reads the mapping m from src and returns the array's client and
+// the mapping's LUN and igroup; the client is nil after an error.
+func (r *sanLunMappingResource) start(ctx context.Context, src modelSource, m *sanLunMappingResourceModel, diags *diag.Diagnostics) (c *san.Client, lun, igroup string) {
+	if diags.Append(src.Get(ctx, m)...); diags.HasError() {
+		return nil, "", ""
+	}
+	return r.client(diags), m.LUN.ValueString(), m.IGroup.ValueString()
+}
+
 func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan sanLunMappingResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(&resp.Diagnostics)
+	c, lun, igroup := r.start(ctx, req.Plan, &plan, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
-	lun, igroup := plan.LUN.ValueString(), plan.IGroup.ValueString()
 	ctx = tflog.SetField(ctx, "lun", lun)
 	ctx = tflog.SetField(ctx, "igroup", igroup)
 
@@ -437,15 +441,10 @@ func doubleMapped(d san.Dialect, lun, igroup string, others []string) string {
 
 func (r *sanLunMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state sanLunMappingResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(&resp.Diagnostics)
+	c, lun, igroup := r.start(ctx, req.State, &state, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
-	lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
 	// The refresh before this plan found the mapping, so it is unmapped at
 	// once. An array that refuses may be saying it is gone already (someone
 	// unmapped it since): a fresh read tells.
