@@ -50,11 +50,8 @@ func (r *aliasSPNResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"the WinRM account the right to write the accounts' `servicePrincipalName` (Domain Admins, or a delegation of " +
 			"\"Validated write to service principal name\" and \"Write servicePrincipalName\").",
 		Attributes: map[string]schema.Attribute{
-			"id": idAttribute("The SPNs, sorted and joined by commas."),
-			"server": schema.StringAttribute{
-				MarkdownDescription: serverAttributeDescription + " Its computer account holds the SPNs; changing it moves them (an update, not a replacement).",
-				Required:            true,
-			},
+			"id":     idAttribute("The SPNs, sorted and joined by commas."),
+			"server": movingServerAttribute(" Its computer account holds the SPNs; changing it moves them (an update, not a replacement)."),
 			"spns": schema.SetAttribute{
 				MarkdownDescription: "The alias's service principal names, as `setspn` writes them: `service class/host`, e.g. " +
 					"`HOST/files` and `HOST/files.corp.example.com` (`HOST` covers `cifs`, which SMB clients ask for).",

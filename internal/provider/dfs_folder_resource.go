@@ -12,10 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -89,53 +85,29 @@ func (r *dfsFolderResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 		Attributes: map[string]schema.Attribute{
 			"id":     idAttribute("`<server>:<path>`; also the import ID, e.g. `server1:\\\\corp.example.com\\files\\Finance`."),
 			"server": resourceServerAttribute(" Changing it replaces the resource."),
-			"namespace": schema.StringAttribute{
-				MarkdownDescription: "The namespace the folder belongs to, e.g. `\\\\corp.example.com\\files` (usually a `winfs_dfs_namespace`'s `path`).",
-				Required:            true,
-				Validators:          []validator.String{uncPath(2, true, dfsNamespaceExample)},
-				PlanModifiers:       []planmodifier.String{requiresReplaceUnless(sameUNC, "Changing the namespace replaces the folder; changing only its letter case does not.")},
-			},
-			"path": schema.StringAttribute{
-				MarkdownDescription: "The folder's full path, starting with `namespace`, e.g. `\\\\corp.example.com\\files\\Finance`. Changing it replaces the folder.",
-				Required:            true,
-				Validators:          []validator.String{uncPath(3, false, dfsFolderExample)},
-				PlanModifiers:       []planmodifier.String{requiresReplaceUnless(sameUNC, "Changing the path replaces the folder; changing only its letter case does not.")},
-			},
+			"namespace": replacingAttribute("The namespace the folder belongs to, e.g. `\\\\corp.example.com\\files` (usually a `winfs_dfs_namespace`'s `path`).",
+				uncPath(2, true, dfsNamespaceExample), requiresReplaceUnless(sameUNC, "Changing the namespace replaces the folder; changing only its letter case does not.")),
+			"path": replacingAttribute("The folder's full path, starting with `namespace`, e.g. `\\\\corp.example.com\\files\\Finance`. Changing it replaces the folder.",
+				uncPath(3, false, dfsFolderExample), requiresReplaceUnless(sameUNC, "Changing the path replaces the folder; changing only its letter case does not.")),
 			"targets": schema.MapNestedAttribute{
 				MarkdownDescription: "The folder targets, keyed by UNC path (`\\\\<server>\\<share>`). Exact: targets not listed are removed.",
 				Required:            true,
 				Validators:          []validator.Map{mapvalidator.SizeAtLeast(1)},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"state": schema.StringAttribute{
-						MarkdownDescription: "`online` (default) or `offline` (left out of referrals).",
-						Optional:            true, Computed: true, Default: stringdefault.StaticString(agent.DFSStateOnline),
-						Validators: []validator.String{stringvalidator.OneOf(agent.DFSStates...)},
-					},
-					"priority_class": schema.StringAttribute{
-						MarkdownDescription: "Referral priority class: `global_high` (first among all targets), `site_cost_high` (first among targets of equal cost), " +
-							"`site_cost_normal` (default, ordinary ordering), `site_cost_low` (last among targets of equal cost), `global_low` (last among all targets).",
-						Optional: true, Computed: true, Default: stringdefault.StaticString("site_cost_normal"),
-						Validators: []validator.String{stringvalidator.OneOf(agent.DFSPriorityClassNames()...)},
-					},
-					"priority_rank": schema.Int64Attribute{
-						MarkdownDescription: "Rank within the priority class, 0 (default, first) to 31.",
-						Optional:            true, Computed: true, Default: int64default.StaticInt64(0),
-						Validators: []validator.Int64{int64validator.Between(0, agent.MaxDFSPriorityRank)},
-					},
+					"state": optionalString("`online` (default) or `offline` (left out of referrals).",
+						agent.DFSStateOnline, stringvalidator.OneOf(agent.DFSStates...)),
+					"priority_class": optionalString("Referral priority class: `global_high` (first among all targets), `site_cost_high` (first among targets of equal cost), "+
+						"`site_cost_normal` (default, ordinary ordering), `site_cost_low` (last among targets of equal cost), `global_low` (last among all targets).",
+						"site_cost_normal", stringvalidator.OneOf(agent.DFSPriorityClassNames()...)),
+					"priority_rank": optionalInt64("Rank within the priority class, 0 (default, first) to 31.",
+						0, int64validator.Between(0, agent.MaxDFSPriorityRank)),
 				}},
 			},
-			"ttl": schema.Int64Attribute{
-				MarkdownDescription: "How long clients cache the folder's referral, in seconds (default `1800`, Windows' default), 1 to 2147483647. " +
-					"A failover driven by priorities reaches a client within this time; a failed target is left at once.",
-				Optional:   true,
-				Computed:   true,
-				Default:    int64default.StaticInt64(1800),
-				Validators: []validator.Int64{int64validator.Between(1, agent.MaxDFSTTL)},
-			},
-			"target_failback": schema.BoolAttribute{
-				MarkdownDescription: "Clients go back to the preferred target when their referral expires after it returns (default `false`).",
-				Optional:            true, Computed: true, Default: booldefault.StaticBool(false),
-			},
+			"ttl": optionalInt64("How long clients cache the folder's referral, in seconds (default `1800`, Windows' default), 1 to 2147483647. "+
+				"A failover driven by priorities reaches a client within this time; a failed target is left at once.",
+				1800, int64validator.Between(1, agent.MaxDFSTTL)),
+			"target_failback": optionalBool("Clients go back to the preferred target when their referral expires after it returns (default `false`).",
+				false),
 		},
 	}
 }

@@ -11,9 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -87,19 +84,11 @@ func (r *dfsNamespaceResource) Schema(_ context.Context, _ resource.SchemaReques
 		Attributes: map[string]schema.Attribute{
 			"id":     idAttribute("`<server>:<path>`; also the import ID, e.g. `server1:\\\\corp.example.com\\files`."),
 			"server": resourceServerAttribute(" The root is global to the domain (domain_v2) or lives on its server (standalone); the agent of this server runs the cmdlets. Changing it replaces the resource."),
-			"path": schema.StringAttribute{
-				MarkdownDescription: "The namespace path: `\\\\<domain>\\<name>` for a domain namespace, `\\\\<server>\\<name>` for a standalone one. " +
-					"Case does not matter. Changing it replaces the namespace.",
-				Required:      true,
-				Validators:    []validator.String{uncPath(2, true, dfsNamespaceExample)},
-				PlanModifiers: []planmodifier.String{requiresReplaceUnless(sameUNC, "Changing the path replaces the namespace; changing only its letter case does not.")},
-			},
-			"type": schema.StringAttribute{
-				MarkdownDescription: "`domain_v2` (stored in Active Directory, Windows Server 2008 mode) or `standalone` (stored on its server). Changing it replaces the namespace.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(agent.DFSTypes...)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			"path": replacingAttribute("The namespace path: `\\\\<domain>\\<name>` for a domain namespace, `\\\\<server>\\<name>` for a standalone one. "+
+				"Case does not matter. Changing it replaces the namespace.",
+				uncPath(2, true, dfsNamespaceExample), requiresReplaceUnless(sameUNC, "Changing the path replaces the namespace; changing only its letter case does not.")),
+			"type": replacingAttribute("`domain_v2` (stored in Active Directory, Windows Server 2008 mode) or `standalone` (stored on its server). Changing it replaces the namespace.",
+				stringvalidator.OneOf(agent.DFSTypes...), stringplanmodifier.RequiresReplace()),
 			"root_targets": schema.SetAttribute{
 				MarkdownDescription: "The namespace servers, one `\\\\<server>\\<share>` each (the share must exist on that server). " +
 					"Exact: servers not listed are removed. A short name and the FQDN of one server are the same target.",
@@ -110,25 +99,12 @@ func (r *dfsNamespaceResource) Schema(_ context.Context, _ resource.SchemaReques
 					setvalidator.ValueStringsAre(uncPath(2, true, `\\server1\files`)),
 				},
 			},
-			"ttl": schema.Int64Attribute{
-				MarkdownDescription: "How long clients cache a referral to the root, in seconds (default `300`, Windows' default), 1 to 2147483647.",
-				Optional:            true,
-				Computed:            true,
-				Default:             int64default.StaticInt64(300),
-				Validators:          []validator.Int64{int64validator.Between(1, agent.MaxDFSTTL)},
-			},
-			"target_failback": schema.BoolAttribute{
-				MarkdownDescription: "Clients go back to a preferred root target when it returns (default `false`).",
-				Optional:            true, Computed: true, Default: booldefault.StaticBool(false),
-			},
-			"site_costing": schema.BoolAttribute{
-				MarkdownDescription: "Order targets outside the client's site by lowest site cost rather than at random (default `false`).",
-				Optional:            true, Computed: true, Default: booldefault.StaticBool(false),
-			},
-			"insite_referrals": schema.BoolAttribute{
-				MarkdownDescription: "Refer clients only to targets in their own site (default `false`).",
-				Optional:            true, Computed: true, Default: booldefault.StaticBool(false),
-			},
+			"ttl": optionalInt64("How long clients cache a referral to the root, in seconds (default `300`, Windows' default), 1 to 2147483647.",
+				300, int64validator.Between(1, agent.MaxDFSTTL)),
+			"target_failback": optionalBool("Clients go back to a preferred root target when it returns (default `false`).", false),
+			"site_costing": optionalBool("Order targets outside the client's site by lowest site cost rather than at random (default `false`).",
+				false),
+			"insite_referrals": optionalBool("Refer clients only to targets in their own site (default `false`).", false),
 		},
 	}
 }

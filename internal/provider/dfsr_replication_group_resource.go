@@ -14,9 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -122,12 +119,8 @@ func (r *dfsrGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 		Attributes: map[string]schema.Attribute{
 			"id":     idAttribute("`<server>:<name>`; also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the resource."),
-			"name": schema.StringAttribute{
-				MarkdownDescription: "The group's name (letters, digits, space, `.`, `_`, `-`). Changing it replaces the group.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.RegexMatches(dfsrNamePattern, "must be letters, digits, space, '.', '_' or '-'")},
-				PlanModifiers:       []planmodifier.String{requiresReplaceUnlessEqualFold()},
-			},
+			"name": replacingAttribute("The group's name (letters, digits, space, `.`, `_`, `-`). Changing it replaces the group.",
+				stringvalidator.RegexMatches(dfsrNamePattern, "must be letters, digits, space, '.', '_' or '-'"), requiresReplaceUnlessEqualFold()),
 			"members": schema.ListAttribute{
 				MarkdownDescription: "The members' computer names, e.g. `[\"server1\", \"server2\"]`, each once.",
 				ElementType:         types.StringType,
@@ -149,19 +142,13 @@ func (r *dfsrGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 					},
 				}},
 			},
-			"topology": schema.StringAttribute{
-				MarkdownDescription: "`full_mesh` (default: every member replicates with every other) or `hub_and_spoke` (each member with `hub`).",
-				Optional:            true, Computed: true, Default: stringdefault.StaticString(topologyFullMesh),
-				Validators: []validator.String{stringvalidator.OneOf(topologyFullMesh, topologyHubAndSpoke)},
-			},
+			"topology": optionalString("`full_mesh` (default: every member replicates with every other) or `hub_and_spoke` (each member with `hub`).",
+				topologyFullMesh, stringvalidator.OneOf(topologyFullMesh, topologyHubAndSpoke)),
 			"hub": schema.StringAttribute{
 				MarkdownDescription: "The hub member of `hub_and_spoke`.",
 				Optional:            true,
 			},
-			"schedule": schema.BoolAttribute{
-				MarkdownDescription: "Replicate all week (`true`, default) or not at all (`false`).",
-				Optional:            true, Computed: true, Default: booldefault.StaticBool(true),
-			},
+			"schedule": optionalBool("Replicate all week (`true`, default) or not at all (`false`).", true),
 		},
 	}
 }

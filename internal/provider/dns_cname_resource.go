@@ -14,9 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -62,40 +59,23 @@ func (r *dnsCNAMEResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"A create that finds the alias already exactly as declared adopts it; one pointing elsewhere is refused with advice to import it.",
 		Attributes: map[string]schema.Attribute{
 			"id": idAttribute("The alias's fully qualified name in lower case with the trailing dot, e.g. `files.corp.example.com.`; also the import ID."),
-			"zone": schema.StringAttribute{
-				MarkdownDescription: "The zone holding the alias, e.g. `corp.example.com` (case and the trailing dot do not matter). Changing it replaces the alias.",
-				Required:            true,
-				Validators: []validator.String{stringvalidator.RegexMatches(fqdnPattern,
-					"must be a domain name: dot-separated labels of letters, digits, '-' or '_', with or without the trailing dot")},
-				PlanModifiers: []planmodifier.String{requiresReplaceUnlessSameDNSName()},
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: "The alias's name relative to `zone`, e.g. `files` (case does not matter). The zone apex cannot be an alias. Changing it replaces the alias.",
-				Required:            true,
-				Validators: []validator.String{stringvalidator.RegexMatches(relativeNamePattern,
-					"must be a name relative to the zone: dot-separated labels of letters, digits, '-' or '_', without a trailing dot (the zone apex cannot be a CNAME)")},
-				PlanModifiers: []planmodifier.String{requiresReplaceUnlessSameDNSName()},
-			},
+			"zone": replacingAttribute("The zone holding the alias, e.g. `corp.example.com` (case and the trailing dot do not matter). Changing it replaces the alias.",
+				domainName(), requiresReplaceUnlessSameDNSName()),
+			"name": replacingAttribute("The alias's name relative to `zone`, e.g. `files` (case does not matter). The zone apex cannot be an alias. Changing it replaces the alias.",
+				stringvalidator.RegexMatches(relativeNamePattern, "must be a name relative to the zone: dot-separated labels of letters, digits, '-' or '_', "+
+					"without a trailing dot (the zone apex cannot be a CNAME)"),
+				requiresReplaceUnlessSameDNSName()),
 			"target": schema.StringAttribute{
 				MarkdownDescription: "The fully qualified name the alias points at, e.g. `server1.corp.example.com.`; a name without the trailing dot is taken as fully qualified too. Changed in place.",
 				Required:            true,
 				Validators: []validator.String{stringvalidator.RegexMatches(fqdnPattern,
 					"must be a fully qualified domain name: dot-separated labels of letters, digits, '-' or '_', with or without the trailing dot")},
 			},
-			"ttl": schema.Int64Attribute{
-				MarkdownDescription: "Time to live in seconds (default `60`, short enough for a failover alias: clients follow a switch within a minute). Changed in place, never by a delete and re-create.",
-				Optional:            true,
-				Computed:            true,
-				Default:             int64default.StaticInt64(60),
-				Validators:          []validator.Int64{int64validator.Between(0, agent.MaxDNSTTL)},
-			},
-			"wait_for_propagation": schema.BoolAttribute{
-				MarkdownDescription: "After a create or update, query every authoritative server of the zone (its NS set, on the port of `dns.server`) until all answer the new target and TTL, " +
-					"bounded by `timeouts` (default `true`). With the `windows` backend the server written to is checked; AD replication to other DNS servers is not observed.",
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(true),
-			},
+			"ttl": optionalInt64("Time to live in seconds (default `60`, short enough for a failover alias: clients follow a switch within a minute). Changed in place, never by a delete and re-create.",
+				60, int64validator.Between(0, agent.MaxDNSTTL)),
+			"wait_for_propagation": optionalBool("After a create or update, query every authoritative server of the zone (its NS set, on the port of `dns.server`) until all answer the new target and TTL, "+
+				"bounded by `timeouts` (default `true`). With the `windows` backend the server written to is checked; AD replication to other DNS servers is not observed.",
+				true),
 			"timeouts": schema.SingleNestedAttribute{
 				MarkdownDescription: "Bounds of a create and an update, propagation included, as Go durations (default `5m` each).",
 				Optional:            true,
@@ -184,6 +164,17 @@ func (m dnsCNAMEResourceModel) timeout(update bool) time.Duration {
 	return defaultPropagationTimeout
 }
 
+// open reads the alias m from src and returns the provider's DNS backend,
+// or nil after an error.
+func (r *dnsCNAMEResource) open(ctx context.Context, src modelSource, m *dnsCNAMEResourceModel, diags *diag.Diagnostics) cnameBackend {
+	diags.Append(src.Get(ctx, m)...)
+	b := r.backend(ctx, diags)
+	if diags.HasError() {
+		return nil
+	}
+	return b
+}
+
 func (r *dnsCNAMEResource) backend(ctx context.Context, diags *diag.Diagnostics) cnameBackend {
 	if r.data == nil {
 		diags.AddError("Provider not configured", "The provider must be configured to manage DNS records.")
@@ -210,9 +201,8 @@ func conflictError(owner string, types []string) string {
 
 func (r *dnsCNAMEResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan dnsCNAMEResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	b := r.backend(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	b := r.open(ctx, req.Plan, &plan, &resp.Diagnostics)
+	if b == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, plan.timeout(false))
@@ -274,9 +264,8 @@ func (r *dnsCNAMEResource) waitIfAsked(ctx context.Context, b cnameBackend, m dn
 
 func (r *dnsCNAMEResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state dnsCNAMEResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	b := r.backend(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	b := r.open(ctx, req.State, &state, &resp.Diagnostics)
+	if b == nil {
 		return
 	}
 	owner := state.owner()
@@ -304,9 +293,8 @@ func (r *dnsCNAMEResource) Read(ctx context.Context, req resource.ReadRequest, r
 
 func (r *dnsCNAMEResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan dnsCNAMEResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	b := r.backend(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	b := r.open(ctx, req.Plan, &plan, &resp.Diagnostics)
+	if b == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, plan.timeout(true))
@@ -339,9 +327,8 @@ func (r *dnsCNAMEResource) Update(ctx context.Context, req resource.UpdateReques
 
 func (r *dnsCNAMEResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state dnsCNAMEResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	b := r.backend(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	b := r.open(ctx, req.State, &state, &resp.Diagnostics)
+	if b == nil {
 		return
 	}
 	tflog.Info(ctx, "deleting alias", map[string]any{"owner": state.owner(), "backend": b.describe()})

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
@@ -86,9 +85,8 @@ var (
 	}
 	cnameList = &listKind{
 		description: "Lists the aliases (CNAME records) of one zone, read by a zone transfer (AXFR) signed with the provider's TSIG key.",
-		config: map[string]listschema.Attribute{"zone": requiredString("The zone, e.g. `corp.example.com`.",
-			stringvalidator.RegexMatches(fqdnPattern, "must be a domain name: dot-separated labels of letters, digits, '-' or '_', with or without the trailing dot"))},
-		importIDs: cnameIDs,
+		config:      map[string]listschema.Attribute{"zone": requiredString("The zone, e.g. `corp.example.com`.", domainName())},
+		importIDs:   cnameIDs,
 	}
 )
 

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -63,13 +62,9 @@ func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaReque
 		Attributes: map[string]schema.Attribute{
 			"id":     idAttribute("`<server>:<path>\\\\<name>`: the server, the key path in normal form, two backslashes, the value name. This is also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the value."),
-			"path": schema.StringAttribute{
-				MarkdownDescription: "Key path: `HKLM\\SYSTEM\\...`, `HKEY_LOCAL_MACHINE\\SYSTEM\\...` and `HKLM:\\SYSTEM\\...` are the same key, " +
-					"and key names compare case-insensitively as on Windows. Hives: " + regpath.AllowedHives + ". Changing the key replaces the value.",
-				Required:      true,
-				Validators:    []validator.String{registryPath()},
-				PlanModifiers: []planmodifier.String{requiresReplaceUnlessSamePath()},
-			},
+			"path": replacingAttribute("Key path: `HKLM\\SYSTEM\\...`, `HKEY_LOCAL_MACHINE\\SYSTEM\\...` and `HKLM:\\SYSTEM\\...` are the same key, "+
+				"and key names compare case-insensitively as on Windows. Hives: "+regpath.AllowedHives+". Changing the key replaces the value.",
+				registryPath(), requiresReplaceUnlessSamePath()),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Value name; empty (the default) is the key's default value, shown as `(Default)` by regedit. At most 16383 characters. Changing it replaces the value.",
 				Optional:            true,
@@ -78,13 +73,9 @@ func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaReque
 				Validators:          []validator.String{stringvalidator.LengthAtMost(regvalue.MaxValueNameLength)},
 				PlanModifiers:       []planmodifier.String{requiresReplaceUnlessEqualFold()},
 			},
-			"type": schema.StringAttribute{
-				MarkdownDescription: "Value type: `string` (REG_SZ), `expand_string` (REG_EXPAND_SZ, stored unexpanded), `multi_string` (REG_MULTI_SZ), " +
-					"`dword` (REG_DWORD), `qword` (REG_QWORD) or `binary` (REG_BINARY). Changing it replaces the value.",
-				Required:      true,
-				Validators:    []validator.String{stringvalidator.OneOf(regvalue.Types...)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			"type": replacingAttribute("Value type: `string` (REG_SZ), `expand_string` (REG_EXPAND_SZ, stored unexpanded), `multi_string` (REG_MULTI_SZ), "+
+				"`dword` (REG_DWORD), `qword` (REG_QWORD) or `binary` (REG_BINARY). Changing it replaces the value.",
+				stringvalidator.OneOf(regvalue.Types...), stringplanmodifier.RequiresReplace()),
 			"value": schema.StringAttribute{
 				MarkdownDescription: "The data for every type but `multi_string`. `dword` and `qword` take an unsigned number in decimal (`60000`) " +
 					"or hex with `0x` (`0xea60`), which are the same value; `binary` takes hex digits (`\"\"` for empty data). " +
@@ -97,19 +88,11 @@ func (r *registryValueResource) Schema(_ context.Context, _ resource.SchemaReque
 				ElementType:         types.StringType,
 				Optional:            true,
 			},
-			"create_key": schema.BoolAttribute{
-				MarkdownDescription: "Create the key (and its parents) when it does not exist (default `true`). With `false`, a missing key is an error.",
-				Optional:            true,
-				Computed:            true,
-				Default:             booldefault.StaticBool(true),
-			},
-			"restore_on_destroy": schema.BoolAttribute{
-				MarkdownDescription: "On destroy, put back the value that was there before this resource took it over (or was imported), " +
-					"or delete it if there was none (default `false`: destroy deletes the value).",
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(false),
-			},
+			"create_key": optionalBool("Create the key (and its parents) when it does not exist (default `true`). With `false`, a missing key is an error.",
+				true),
+			"restore_on_destroy": optionalBool("On destroy, put back the value that was there before this resource took it over (or was imported), "+
+				"or delete it if there was none (default `false`: destroy deletes the value).",
+				false),
 		},
 	}
 }

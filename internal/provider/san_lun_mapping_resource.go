@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -52,20 +51,12 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 			"or another igroup mapped to the LUN beside this one, shows as drift in the next plan.",
 		Attributes: map[string]schema.Attribute{
 			"id": idAttribute("`<lun>:<igroup>`, for example `/vol/vol1/files_x:server1`. This is also the import ID."),
-			"lun": schema.StringAttribute{
-				MarkdownDescription: "The LUN: its path with the `ontap7` dialect (`/vol/vol1/files_x`), its name with `generic` (an MSA volume name, say). " +
-					"Letters, digits, `_`, `.`, `/`, `@` and `-` (not first); array CLIs have no quoting, so nothing else is passed. Changing it replaces the mapping.",
-				Required:      true,
-				Validators:    []validator.String{sanName("LUN", false)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"igroup": schema.StringAttribute{
-				MarkdownDescription: "The initiator group (host) that sees the LUN, usually the active server's name. Changing it replaces the mapping: " +
-					"unmap from the old igroup first, map to the new one second, never both at once.",
-				Required:      true,
-				Validators:    []validator.String{sanName("initiator group", true)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			"lun": replacingAttribute("The LUN: its path with the `ontap7` dialect (`/vol/vol1/files_x`), its name with `generic` (an MSA volume name, say). "+
+				"Letters, digits, `_`, `.`, `/`, `@` and `-` (not first); array CLIs have no quoting, so nothing else is passed. Changing it replaces the mapping.",
+				sanName("LUN", false), stringplanmodifier.RequiresReplace()),
+			"igroup": replacingAttribute("The initiator group (host) that sees the LUN, usually the active server's name. Changing it replaces the mapping: "+
+				"unmap from the old igroup first, map to the new one second, never both at once.",
+				sanName("initiator group", true), stringplanmodifier.RequiresReplace()),
 			"lun_id": schema.Int64Attribute{
 				MarkdownDescription: "The LUN ID the host sees (0-4095). When omitted, the array's next free ID in the igroup is used and recorded here. " +
 					"Changing a configured value replaces the mapping.",
@@ -77,15 +68,11 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 					int64planmodifier.RequiresReplaceIfConfigured(),
 				},
 			},
-			"takeover": schema.BoolAttribute{
-				MarkdownDescription: "When creating the mapping finds the LUN mapped to other igroups, unmap it from them first (default `false`: refuse and name them). " +
-					"Use it for a failover away from a dead server whose mapping is not in this state. The holder must be one of the provider's `servers` " +
-					"(named as its igroup), checked before the unmap: a reachable holder with the disk online is refused (remove its `winfs_volume_mount` first), " +
-					"an unreachable one is taken over only with `unreachable_delete = \"fenced\"`. A holder that is not a configured server is refused at plan time.",
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(false),
-			},
+			"takeover": optionalBool("When creating the mapping finds the LUN mapped to other igroups, unmap it from them first (default `false`: refuse and name them). "+
+				"Use it for a failover away from a dead server whose mapping is not in this state. The holder must be one of the provider's `servers` "+
+				"(named as its igroup), checked before the unmap: a reachable holder with the disk online is refused (remove its `winfs_volume_mount` first), "+
+				"an unreachable one is taken over only with `unreachable_delete = \"fenced\"`. A holder that is not a configured server is refused at plan time.",
+				false),
 			"other_igroups": schema.ListAttribute{
 				MarkdownDescription: "The other initiator groups the array presents the LUN to besides `igroup`, as last read; always planned empty. " +
 					"When it is not empty, two hosts see the same disk: the plan shows it as a change, and the apply fails naming the igroups and what to do " +
@@ -93,12 +80,8 @@ func (r *sanLunMappingResource) Schema(_ context.Context, _ resource.SchemaReque
 				ElementType: types.StringType,
 				Computed:    true,
 			},
-			"serial": schema.StringAttribute{
-				MarkdownDescription: "The LUN's serial number, which Windows shows as the disk's serial number; `winfs_volume_mount` finds the disk by it. " +
-					"Empty with a generic dialect that has no `serial_command`.",
-				Computed:      true,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"serial": reportedString("The LUN's serial number, which Windows shows as the disk's serial number; `winfs_volume_mount` finds the disk by it. " +
+				"Empty with a generic dialect that has no `serial_command`."),
 		},
 	}
 }
@@ -231,17 +214,21 @@ func (r *sanLunMappingResource) open(ctx context.Context, src modelSource, m *sa
 	return c, lun, igroup, maps
 }
 
+// start reads the mapping m from src and returns the array's client and
+// the mapping's LUN and igroup; the client is nil after an error.
+func (r *sanLunMappingResource) start(ctx context.Context, src modelSource, m *sanLunMappingResourceModel, diags *diag.Diagnostics) (c *san.Client, lun, igroup string) {
+	if diags.Append(src.Get(ctx, m)...); diags.HasError() {
+		return nil, "", ""
+	}
+	return r.client(diags), m.LUN.ValueString(), m.IGroup.ValueString()
+}
+
 func (r *sanLunMappingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan sanLunMappingResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(&resp.Diagnostics)
+	c, lun, igroup := r.start(ctx, req.Plan, &plan, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
-	lun, igroup := plan.LUN.ValueString(), plan.IGroup.ValueString()
 	ctx = tflog.SetField(ctx, "lun", lun)
 	ctx = tflog.SetField(ctx, "igroup", igroup)
 
@@ -454,15 +441,10 @@ func doubleMapped(d san.Dialect, lun, igroup string, others []string) string {
 
 func (r *sanLunMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state sanLunMappingResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c := r.client(&resp.Diagnostics)
+	c, lun, igroup := r.start(ctx, req.State, &state, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
-	lun, igroup := state.LUN.ValueString(), state.IGroup.ValueString()
 	// The refresh before this plan found the mapping, so it is unmapped at
 	// once. An array that refuses may be saying it is gone already (someone
 	// unmapped it since): a fresh read tells.

@@ -70,11 +70,7 @@ func movingServerAttribute(moves string) rschema.StringAttribute {
 
 // idAttribute is a resource's `id`: computed once, at create or import.
 func idAttribute(description string) rschema.StringAttribute {
-	return rschema.StringAttribute{
-		MarkdownDescription: description,
-		Computed:            true,
-		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-	}
+	return reportedString(description)
 }
 
 // dataSourceServerAttribute is a data source's `server`.

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -80,15 +79,13 @@ func (d *serverStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"alias": schema.StringAttribute{
 				MarkdownDescription: "The alias clients use, e.g. `files` (relative to `zone`) or `files.corp.example.com` (fully qualified; its zone is then " +
 					"found by asking the DNS server). Needs the provider's `dns` block. Without it `alias_target` and `serves_alias` are null.",
-				Optional: true,
-				Validators: []validator.String{stringvalidator.RegexMatches(fqdnPattern,
-					"must be a domain name: dot-separated labels of letters, digits, '-' or '_', with or without the trailing dot")},
+				Optional:   true,
+				Validators: []validator.String{domainName()},
 			},
 			"zone": schema.StringAttribute{
 				MarkdownDescription: "The zone holding `alias`, e.g. `corp.example.com`; needed when `alias` is a single label.",
 				Optional:            true,
-				Validators: []validator.String{stringvalidator.RegexMatches(fqdnPattern,
-					"must be a domain name: dot-separated labels of letters, digits, '-' or '_', with or without the trailing dot")},
+				Validators:          []validator.String{domainName()},
 			},
 			"reachable":              computedBool("Whether the server answered over WinRM. `false` is not an error: the other server attributes are then `false`, empty or null."),
 			"computer_name":          computedString("The computer name Windows reports (e.g. `SERVER1`); null when the server is unreachable."),

@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -53,20 +52,11 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 		Attributes: map[string]schema.Attribute{
 			"id":     idAttribute("`<server>/<name>`, for example `server1/LanmanServer`. This is also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the resource."),
-			"name": schema.StringAttribute{
-				MarkdownDescription: "The service name (`LanmanServer`), not the display name (`Server`): 1-256 letters, digits, `_`, `.` or `-`. " +
-					"Compared case-insensitively. Changing it replaces the resource.",
-				Required:      true,
-				Validators:    []validator.String{serviceName()},
-				PlanModifiers: []planmodifier.String{requiresReplaceUnlessEqualFold()},
-			},
-			"state": schema.StringAttribute{
-				MarkdownDescription: "`running` (default) or `stopped`. Stopping a service stops the services that depend on it first.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(agent.ServiceRunning),
-				Validators:          []validator.String{stringvalidator.OneOf(agent.ServiceRunning, agent.ServiceStopped)},
-			},
+			"name": replacingAttribute("The service name (`LanmanServer`), not the display name (`Server`): 1-256 letters, digits, `_`, `.` or `-`. "+
+				"Compared case-insensitively. Changing it replaces the resource.",
+				serviceName(), requiresReplaceUnlessEqualFold()),
+			"state": optionalString("`running` (default) or `stopped`. Stopping a service stops the services that depend on it first.",
+				agent.ServiceRunning, stringvalidator.OneOf(agent.ServiceRunning, agent.ServiceStopped)),
 			"startup_type": schema.StringAttribute{
 				MarkdownDescription: "`automatic`, `manual` or `disabled`. When omitted, left as it is and recorded.",
 				Optional:            true,
@@ -80,11 +70,7 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				ElementType: types.StringType,
 				Optional:    true,
 			},
-			"display_name": schema.StringAttribute{
-				MarkdownDescription: "The display name, as Windows shows it in the server's language.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"display_name": reportedString("The display name, as Windows shows it in the server's language."),
 			"dependent_services": schema.ListAttribute{
 				MarkdownDescription: "The services that depend on this one, directly or not, in the order a restart stops them.",
 				ElementType:         types.StringType,

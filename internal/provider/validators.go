@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -59,6 +60,12 @@ func pemCertificate() validator.String {
 }
 
 // duration validates a Go duration string that is positive.
+// domainName validates a DNS name with or without the trailing dot: a
+// zone, or an alias that may be relative or fully qualified.
+func domainName() validator.String {
+	return stringvalidator.RegexMatches(fqdnPattern, "must be a domain name: dot-separated labels of letters, digits, '-' or '_', with or without the trailing dot")
+}
+
 func duration() validator.String {
 	const d = "must be a positive duration such as 30s, 2m or 1h30m"
 	return stringValidator{d, func(at path.Path, s string, diags *diag.Diagnostics) {

@@ -13,11 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -107,13 +104,9 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 		Attributes: map[string]schema.Attribute{
 			"id":     idAttribute("`<server>/<mount_point>`, for example `server1/X:` or `server1/C:\\Mounts\\Data`. This is also the import ID."),
 			"server": resourceServerAttribute(" Changing it replaces the mount (dismount on the old server, mount on the new one)."),
-			"disk_serial": schema.StringAttribute{
-				MarkdownDescription: "The disk: its serial number, which for a SAN disk is the LUN serial (use `winfs_san_lun_mapping.<name>.serial`), " +
-					"or its Windows UniqueId. Compared case-insensitively. Changing it replaces the mount.",
-				Required:      true,
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 128)},
-				PlanModifiers: []planmodifier.String{requiresReplaceUnlessEqualFold()},
-			},
+			"disk_serial": replacingAttribute("The disk: its serial number, which for a SAN disk is the LUN serial (use `winfs_san_lun_mapping.<name>.serial`), "+
+				"or its Windows UniqueId. Compared case-insensitively. Changing it replaces the mount.",
+				stringvalidator.LengthBetween(1, 128), requiresReplaceUnlessEqualFold()),
 			"partition_number": schema.Int64Attribute{
 				MarkdownDescription: "Partition to mount. By default the disk's one data partition; a disk with several data partitions needs it. Changing it replaces the mount.",
 				Optional:            true,
@@ -121,63 +114,33 @@ func (r *volumeMountResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Validators:          []validator.Int64{int64validator.Between(1, 128)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown(), int64planmodifier.RequiresReplace()},
 			},
-			"mount_point": schema.StringAttribute{
-				MarkdownDescription: "Where to mount the volume: a drive letter such as `X:`, or an existing empty folder on an NTFS volume such as " +
-					"`C:\\Mounts\\Data` (no trailing backslash). Not `C:` (the system volume), not a relative path, and folder names Windows accepts " +
-					"(no control characters, `<>:\"/\\|?*`, `.` or `..`, trailing dot or space, or reserved device names such as `CON` or `LPT1`). " +
-					"Compared case-insensitively. Changing it replaces the mount.",
-				Required:      true,
-				Validators:    []validator.String{mountPoint()},
-				PlanModifiers: []planmodifier.String{requiresReplaceUnlessEqualFold()},
-			},
-			"repair": schema.StringAttribute{
-				MarkdownDescription: "What is done, before the mount, to a volume whose NTFS dirty bit is set (as after a crash or a forced unmap); " +
-					"a clean volume is mounted as it is. `spotfix` (default): `Repair-Volume -Scan`, an online scan that logs what it finds while the volume stays online, " +
-					"then `Repair-Volume -SpotFix`, which takes the volume offline for seconds to fix only what was logged; when the scan finds corruption only a full " +
-					"repair fixes (`FullRepairNeeded`), or the volume is still dirty after the spot-fix, the mount is refused with what to do. `full`: `chkdsk /F /X` " +
-					"(`Repair-Volume -OfflineScanAndFix`), offline for a time that grows with the volume's size and file count (hours on a multi-terabyte volume " +
-					"of millions of files: raise `timeouts.create`, which bounds the check). `never`: a dirty volume is mounted, and so served, unchecked, with a warning. " +
-					"The values `if_dirty` and `always` of earlier releases are refused with an upgrade note: `if_dirty` is now `full`.",
-				Optional:   true,
-				Computed:   true,
-				Default:    stringdefault.StaticString(repairSpotFix),
-				Validators: []validator.String{repairMode()},
-			},
-			"write_cache": schema.StringAttribute{
-				MarkdownDescription: "The disk's write cache. `disabled` (default): turned off once the disk is online, before anything is shared, and " +
-					"checked on every refresh, because a shared disk whose server loses power must not lose writes its clients were told were done " +
-					"(a cache turned off by hand comes back on when Windows or the array resets it, which the next plan shows as drift). " +
-					"`unchanged`: left as Windows or the array has it, for disks whose cache is battery-backed on the array. " +
-					"Set through the Storage WMI method `MSFT_PhysicalDisk.SetWriteCache` and read back with `Get-StorageAdvancedProperty`; " +
-					"a device that does not let the host change its cache fails the apply, naming this attribute. " +
-					"Import records `disabled` for a disk whose cache is off and `unchanged` otherwise (the disk as found); set `disabled` to turn it off.",
-				Optional:   true,
-				Computed:   true,
-				Default:    stringdefault.StaticString(writeCacheDisabled),
-				Validators: []validator.String{stringvalidator.OneOf(writeCacheDisabled, writeCacheUnchanged)},
-			},
-			"close_sessions_on_destroy": schema.BoolAttribute{
-				MarkdownDescription: "On destroy, close the SMB open files and sessions on the volume before dismounting it (default `true`). " +
-					"With `false`, a destroy fails while clients hold files open on the volume.",
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(true),
-			},
-			"volume_guid": schema.StringAttribute{
-				MarkdownDescription: "The volume's GUID on this server (without braces). Windows gives the same LUN a different volume GUID on every server.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"file_system": schema.StringAttribute{
-				MarkdownDescription: "The volume's file system, for example `NTFS`.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"label": schema.StringAttribute{
-				MarkdownDescription: "The volume's label.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"mount_point": replacingAttribute("Where to mount the volume: a drive letter such as `X:`, or an existing empty folder on an NTFS volume such as "+
+				"`C:\\Mounts\\Data` (no trailing backslash). Not `C:` (the system volume), not a relative path, and folder names Windows accepts "+
+				"(no control characters, `<>:\"/\\|?*`, `.` or `..`, trailing dot or space, or reserved device names such as `CON` or `LPT1`). "+
+				"Compared case-insensitively. Changing it replaces the mount.",
+				mountPoint(), requiresReplaceUnlessEqualFold()),
+			"repair": optionalString("What is done, before the mount, to a volume whose NTFS dirty bit is set (as after a crash or a forced unmap); "+
+				"a clean volume is mounted as it is. `spotfix` (default): `Repair-Volume -Scan`, an online scan that logs what it finds while the volume stays online, "+
+				"then `Repair-Volume -SpotFix`, which takes the volume offline for seconds to fix only what was logged; when the scan finds corruption only a full "+
+				"repair fixes (`FullRepairNeeded`), or the volume is still dirty after the spot-fix, the mount is refused with what to do. `full`: `chkdsk /F /X` "+
+				"(`Repair-Volume -OfflineScanAndFix`), offline for a time that grows with the volume's size and file count (hours on a multi-terabyte volume "+
+				"of millions of files: raise `timeouts.create`, which bounds the check). `never`: a dirty volume is mounted, and so served, unchecked, with a warning. "+
+				"The values `if_dirty` and `always` of earlier releases are refused with an upgrade note: `if_dirty` is now `full`.",
+				repairSpotFix, repairMode()),
+			"write_cache": optionalString("The disk's write cache. `disabled` (default): turned off once the disk is online, before anything is shared, and "+
+				"checked on every refresh, because a shared disk whose server loses power must not lose writes its clients were told were done "+
+				"(a cache turned off by hand comes back on when Windows or the array resets it, which the next plan shows as drift). "+
+				"`unchanged`: left as Windows or the array has it, for disks whose cache is battery-backed on the array. "+
+				"Set through the Storage WMI method `MSFT_PhysicalDisk.SetWriteCache` and read back with `Get-StorageAdvancedProperty`; "+
+				"a device that does not let the host change its cache fails the apply, naming this attribute. "+
+				"Import records `disabled` for a disk whose cache is off and `unchanged` otherwise (the disk as found); set `disabled` to turn it off.",
+				writeCacheDisabled, stringvalidator.OneOf(writeCacheDisabled, writeCacheUnchanged)),
+			"close_sessions_on_destroy": optionalBool("On destroy, close the SMB open files and sessions on the volume before dismounting it (default `true`). "+
+				"With `false`, a destroy fails while clients hold files open on the volume.",
+				true),
+			"volume_guid": reportedString("The volume's GUID on this server (without braces). Windows gives the same LUN a different volume GUID on every server."),
+			"file_system": reportedString("The volume's file system, for example `NTFS`."),
+			"label":       reportedString("The volume's label."),
 			"size_bytes": schema.Int64Attribute{
 				MarkdownDescription: "The partition's size in bytes.",
 				Computed:            true,

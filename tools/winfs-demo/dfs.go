@@ -117,21 +117,24 @@ func runDFS(lat lab.Latency, work, providerBin string) error {
 		probe.SetWriting(true)
 		return nil
 	}
+	// unplanned is a change of power with no Terraform run: the client
+	// moves by itself, to the server it should end up on.
+	unplanned := func(title, name string, power func() bool, to string) error {
+		heading(title)
+		return measure(name, 0, func() error {
+			power()
+			return waitFor(to)
+		})
+	}
+	server2 := l.Host("server2")
 	if err := planned("DFS planned failover to server2", "server2", "server1"); err != nil {
 		return err
 	}
-	heading("DFS: server2 crashes; no Terraform runs")
-	if err := measure("DFS crash of server2 (clients move by themselves)", 0, func() error {
-		l.Host("server2").Crash()
-		return waitFor("server1")
-	}); err != nil {
+	if err := unplanned("DFS: server2 crashes; no Terraform runs", "DFS crash of server2 (clients move by themselves)", server2.Crash, "server1"); err != nil {
 		return err
 	}
-	heading("DFS: server2 comes back; clients fail back when their referral expires")
-	if err := measure("DFS failback after server2 returns (target failback)", 0, func() error {
-		l.Host("server2").Boot()
-		return waitFor("server2")
-	}); err != nil {
+	if err := unplanned("DFS: server2 comes back; clients fail back when their referral expires",
+		"DFS failback after server2 returns (target failback)", server2.Boot, "server2"); err != nil {
 		return err
 	}
 	if err := planned("DFS planned failback to server1", "server1", "server2"); err != nil {
