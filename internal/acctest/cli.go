@@ -103,10 +103,10 @@ func RequireCLI(t *testing.T, f Feature) CLI {
 }
 
 // NewTerraformWith is NewTerraform driving the CLI c.
-func NewTerraformWith(t *testing.T, c CLI, providerBin string) *Terraform {
+func NewTerraformWith(t *testing.T, c CLI, p Provider) *Terraform {
 	t.Helper()
-	tf := NewTerraform(t, providerBin)
-	cli, err := tfcli.New(c.Path, providerBin, t.TempDir())
+	tf := NewTerraform(t, p)
+	cli, err := tfcli.New(c.Path, p.Bin, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,10 +118,7 @@ func NewTerraformWith(t *testing.T, c CLI, providerBin string) *Terraform {
 // file only then (`terraform query -generate-config-out`).
 func (tf *Terraform) RunText(command string, args ...string) Result {
 	tf.t.Helper()
-	res, err := tf.cli.Run(context.Background(), tf.Dir, nil, append([]string{command}, args...)...)
-	if err != nil {
-		tf.t.Fatal(err)
-	}
+	res := tf.run(nil, append([]string{command}, args...)...)
 	tf.t.Logf("%s %s: exit %d in %s", command, args, res.Code, res.Wall.Round(1e6))
 	return Result{Code: res.Code, Output: res.Output}
 }

@@ -47,9 +47,9 @@ func (p planned) owns(d Diagnostic) bool {
 // every one has drawn its error or stands alone; a refusal planned alone is
 // judged as a plan of it alone always was, by any error of the plan.
 // Refusals must not depend on each other's blocks.
-func ExpectRefusals(t *testing.T, providerBin, prefix string, refusals []Refusal) {
+func ExpectRefusals(t *testing.T, p Provider, prefix string, refusals []Refusal) {
 	t.Helper()
-	tf := NewTerraform(t, providerBin)
+	tf := NewTerraform(t, p)
 	pending := refusals
 	for round := 1; len(pending) > 0; round++ {
 		placed := place(prefix, pending)
@@ -85,7 +85,7 @@ func ExpectRefusals(t *testing.T, providerBin, prefix string, refusals []Refusal
 			// No refusal drew an error of its own, and they cannot all be
 			// waiting behind each other's validation: plan them one by one.
 			for _, r := range again {
-				ExpectRefusals(t, providerBin, prefix, []Refusal{r})
+				ExpectRefusals(t, p, prefix, []Refusal{r})
 			}
 			return
 		}

@@ -37,19 +37,41 @@ type Terraform struct {
 	t   *testing.T
 	Dir string
 	cli *tfcli.CLI
+	p   Provider
 }
 
 // NewTerraform returns a driver with an empty working directory.
-func NewTerraform(t *testing.T, providerBin string) *Terraform {
+func NewTerraform(t *testing.T, p Provider) *Terraform {
 	t.Helper()
-	if providerBin == "" {
+	if p.Bin == "" {
 		t.Fatal("no provider binary: build it in TestMain with acctest.BuildProvider")
 	}
-	cli, err := tfcli.New("", providerBin, t.TempDir())
+	cli, err := tfcli.New("", p.Bin, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Terraform{t: t, Dir: t.TempDir(), cli: cli}
+	return &Terraform{t: t, Dir: t.TempDir(), cli: cli, p: p}
+}
+
+// run runs one terraform command in the working directory. Without env of
+// its own it reattaches to a provider served here for this command alone
+// (Provider.Server); with env, or without a Server, terraform starts the
+// built binary, which inherits env.
+func (tf *Terraform) run(env []string, args ...string) tfcli.Result {
+	tf.t.Helper()
+	if env == nil && tf.p.Server != nil {
+		reattach, stop, err := tf.p.serve(tf.t)
+		if err != nil {
+			tf.t.Fatal(err)
+		}
+		defer stop()
+		env = []string{reattach}
+	}
+	res, err := tf.cli.Run(context.Background(), tf.Dir, env, args...)
+	if err != nil {
+		tf.t.Fatal(err)
+	}
+	return res
 }
 
 // CopyConfig copies the *.tf files of src into the working directory.
@@ -208,10 +230,7 @@ func (tf *Terraform) Run(command string, args ...string) Result {
 func (tf *Terraform) RunEnv(env []string, command string, args ...string) Result {
 	tf.t.Helper()
 	full := append([]string{command, "-json"}, args...)
-	res, err := tf.cli.Run(context.Background(), tf.Dir, env, full...)
-	if err != nil {
-		tf.t.Fatal(err)
-	}
+	res := tf.run(env, full...)
 	tf.t.Logf("terraform %s: exit %d in %s", strings.Join(full, " "), res.Code, res.Wall.Round(1e6))
 	return Result{Code: res.Code, Output: res.Output, Messages: parseMessages(res.Output)}
 }
@@ -301,10 +320,7 @@ func (tf *Terraform) State() *tfjson.State {
 
 func (tf *Terraform) show(v any, args ...string) {
 	tf.t.Helper()
-	res, err := tf.cli.Run(context.Background(), tf.Dir, nil, append([]string{"show", "-json"}, args...)...)
-	if err != nil {
-		tf.t.Fatal(err)
-	}
+	res := tf.run(nil, append([]string{"show", "-json"}, args...)...)
 	if res.Code != 0 {
 		tf.t.Fatalf("terraform show -json %v: exit %d\n%s", args, res.Code, res.Output)
 	}

@@ -19,8 +19,10 @@ import (
 // against a lab of its own, in parallel. Those that drive terraform
 // themselves (acctest.Terraform) use the provider binary built here once.
 
-// providerBin is the provider built by TestMain (TF_ACC only), read-only.
-var providerBin string
+// testProvider is the provider the terraform driver runs: the binary
+// TestMain builds (TF_ACC only), and a fresh server in this process for
+// each command that needs no process of its own. Read-only.
+var testProvider acctest.Provider
 
 func TestMain(m *testing.M) {
 	// A developer machine may point TF_CLI_CONFIG_FILE at a missing file;
@@ -33,7 +35,8 @@ func TestMain(m *testing.M) {
 	var binDir string
 	if os.Getenv("TF_ACC") != "" {
 		var err error
-		providerBin, binDir, err = acctest.BuildProvider("../..")
+		testProvider.Server = inProcessServer
+		testProvider.Bin, binDir, err = acctest.BuildProvider("../..")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -82,7 +85,7 @@ func parallelAccLabIn(t *testing.T, locale string) *lab.Lab {
 // terraform process per case, where resource.Test starts several.
 func expectPlanError(t *testing.T, config string, want *regexp.Regexp) acctest.Result {
 	t.Helper()
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.WriteConfig(config)
 	return tf.ExpectPlanError(want)
 }
@@ -111,7 +114,7 @@ func expectRefusals(t *testing.T, refusals []acctest.Refusal) {
 		for _, prefix := range order {
 			t.Run(groups[prefix][0].Name, func(t *testing.T) {
 				t.Parallel()
-				acctest.ExpectRefusals(t, providerBin, prefix, groups[prefix])
+				acctest.ExpectRefusals(t, testProvider, prefix, groups[prefix])
 			})
 		}
 	})
@@ -136,6 +139,13 @@ func accTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
 	tc.ProtoV6ProviderFactories = protoV6Factories
 	resource.Test(t, tc)
+}
+
+// inProcessServer is a provider whose sessions end with the command, as the
+// binary's end with its process.
+func inProcessServer() (tfprotov6.ProviderServer, func()) {
+	s := &sessions{}
+	return providerserver.NewProtocol6(&winfsProvider{version: "test", sessions: s})(), s.closeAll
 }
 
 var protoV6Factories = map[string]func() (tfprotov6.ProviderServer, error){

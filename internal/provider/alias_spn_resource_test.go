@@ -36,7 +36,7 @@ func TestAccAliasSPN_moveAndDrift(t *testing.T) {
 	t.Parallel()
 	l := testLab(t)
 	want := lab.AliasSPNs()
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.WriteConfig(aliasSPNConfig(l, "server1", `  release_from = ["SERVER1", "SERVER2"]`+"\n"))
 	tf.Apply()
 	tf.PlanIsEmpty()
@@ -44,7 +44,7 @@ func TestAccAliasSPN_moveAndDrift(t *testing.T) {
 		t.Fatalf("SERVER1 holds %v", got)
 	}
 	// Import (a configuration of its own) finds the account that holds them.
-	imp := acctest.NewTerraform(t, providerBin)
+	imp := acctest.NewTerraform(t, testProvider)
 	imp.WriteConfig(aliasSPNConfig(l, "server1", "") + `
 import {
   to = winfs_alias_spn.files

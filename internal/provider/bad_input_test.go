@@ -115,10 +115,10 @@ resource "winfs_dns_cname" "bad" {
 	for name, c := range cases {
 		r := acctest.Refusal{Name: name, Config: c.cfg, Want: regexp.MustCompile(`(?s)` + strings.ReplaceAll(c.want, " ", `\s+`))}
 		if o, ok := apart[name]; ok {
-			acctest.ExpectRefusals(t, providerBin, acctest.ProviderBlock(l, o), []acctest.Refusal{r})
+			acctest.ExpectRefusals(t, testProvider, acctest.ProviderBlock(l, o), []acctest.Refusal{r})
 			continue
 		}
 		together = append(together, r)
 	}
-	acctest.ExpectRefusals(t, providerBin, acctest.ProviderBlock(l, acctest.ProviderOpts{}), together)
+	acctest.ExpectRefusals(t, testProvider, acctest.ProviderBlock(l, acctest.ProviderOpts{}), together)
 }

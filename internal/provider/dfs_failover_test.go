@@ -22,7 +22,7 @@ const dfsFailoverDir = "../../examples/dfs-failover"
 func TestAccDFSFailover_example(t *testing.T) {
 	t.Parallel()
 	l := acctest.StartLab(t, lab.Options{Scenario: lab.DFSScenario(), Latency: lab.Latency{Name: "test", DFSReplication: 3 * time.Second}})
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.CopyConfig(dfsFailoverDir)
 	caFile := filepath.Join(t.TempDir(), "lab-ca.pem")
 	if err := os.WriteFile(caFile, l.CACertPEM(), 0o644); err != nil {

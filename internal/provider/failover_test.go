@@ -31,7 +31,7 @@ var seedFiles = map[string]string{
 func startEstate(t *testing.T) (*lab.Lab, *acctest.Terraform) {
 	t.Helper()
 	l := acctest.StartLab(t, lab.Options{})
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.CopyConfig(failoverDir)
 	tf.UseLab(l)
 	return l, tf
@@ -465,7 +465,7 @@ func TestAccFailover_cleanFailoverNoViolationAtAnyMoment(t *testing.T) {
 	acctest.RequireAcc(t)
 	lat, _ := lab.LatencyProfile("realistic")
 	l := acctest.StartLab(t, lab.Options{Latency: lat})
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.CopyConfig(failoverDir)
 	tf.UseLab(l)
 	tf.Apply("-var", "active=server1")

@@ -31,31 +31,40 @@ type providerData struct {
 	scopes    plannedScopes                 // share set scopes planned in this command
 }
 
-// live tracks every providerData of this process so main can end the agents
-// when Terraform closes the plugin.
-var live struct {
+// sessions tracks the providerData a provider configured, so that what
+// they opened (agent sessions, WinRM shells, array logins) can be ended
+// when Terraform is done with the provider: the binary ends them all when
+// Terraform closes the plugin, and a test serving the provider in its own
+// process ends each command's, as that binary's exit would.
+type sessions struct {
 	sync.Mutex
 	data []*providerData
 }
 
-func newProviderData(s providerSettings) *providerData {
-	d := &providerData{settings: s, clients: map[string]*windows.Client{}, caches: map[string]*windows.ReadCache{}}
-	live.Lock()
-	live.data = append(live.data, d)
-	live.Unlock()
+// live is the binary's: every provider this process serves.
+var live sessions
+
+func (s *sessions) newProviderData(settings providerSettings) *providerData {
+	d := &providerData{settings: settings, clients: map[string]*windows.Client{}, caches: map[string]*windows.ReadCache{}}
+	s.Lock()
+	s.data = append(s.data, d)
+	s.Unlock()
 	return d
 }
 
-// CloseAllHosts ends the agent sessions of every configured provider.
-func CloseAllHosts() {
-	live.Lock()
-	data := live.data
-	live.data = nil
-	live.Unlock()
+// closeAll ends the agent sessions of every providerData s tracks.
+func (s *sessions) closeAll() {
+	s.Lock()
+	data := s.data
+	s.data = nil
+	s.Unlock()
 	for _, d := range data {
 		d.close()
 	}
 }
+
+// CloseAllHosts ends the agent sessions of every configured provider.
+func CloseAllHosts() { live.closeAll() }
 
 func (d *providerData) close() {
 	d.mu.Lock()

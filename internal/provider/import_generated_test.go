@@ -144,7 +144,7 @@ func TestAccImport_generatedConfigPlansEmpty(t *testing.T) {
 			if c.byHand != nil {
 				c.byHand(t, l)
 			}
-			tf := acctest.NewTerraform(t, providerBin)
+			tf := acctest.NewTerraform(t, testProvider)
 			config := acctest.ProviderBlock(l, c.opts)
 			for i, id := range c.ids {
 				config += fmt.Sprintf("\nimport {\n  to = %s.adopted_%d\n  id = %s\n}\n", c.kind, i, acctest.HCLString(id))

@@ -49,7 +49,7 @@ func TestAccKerberos_registryValue(t *testing.T) {
 		}
 	})
 
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.WriteConfig(acctest.ProviderBlock(l, acctest.ProviderOpts{Kerberos: true}) + kerberosValue)
 	tf.Apply()
 	got, ok := l.Host("server1").RegistryValue("HKLM", `SOFTWARE\winfs-acc\kerberos`, "Ticket")
@@ -71,7 +71,7 @@ func TestAccKerberos_registryValue(t *testing.T) {
 // reads): it runs apply.
 func expectPlanErrorApply(t *testing.T, config string, want *regexp.Regexp) acctest.Result {
 	t.Helper()
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.WriteConfig(config)
 	res := tf.Run("apply", "-auto-approve")
 	for _, d := range res.Diagnostics("error") {

@@ -42,11 +42,12 @@ var serverNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 
 // New returns the provider factory for providerserver.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &winfsProvider{version: version} }
+	return func() provider.Provider { return &winfsProvider{version: version, sessions: &live} }
 }
 
 type winfsProvider struct {
-	version string
+	version  string
+	sessions *sessions // where Configure records what it opens
 }
 
 var (
@@ -359,7 +360,7 @@ func (p *winfsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		}
 	}
 	tflog.Debug(ctx, "winfs provider configured", map[string]any{"servers": settings.names(), "transport": settings.transport})
-	data := newProviderData(settings)
+	data := p.sessions.newProviderData(settings)
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data

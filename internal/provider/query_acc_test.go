@@ -112,7 +112,7 @@ func TestAccQuery_handBuiltEstate(t *testing.T) {
 	cli := acctest.RequireCLI(t, acctest.ListResources)
 	t.Parallel()
 	l := acctest.StartLab(t, lab.Options{})
-	tf := acctest.NewTerraformWith(t, cli, providerBin)
+	tf := acctest.NewTerraformWith(t, cli, testProvider)
 	tf.WriteConfig(acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}))
 	tf.WriteFile("estate.tfquery.hcl", estateQuery)
 
@@ -213,7 +213,7 @@ func TestAccIdentity_importEveryKind(t *testing.T) {
 	t.Parallel()
 	l := acctest.StartLab(t, lab.Options{})
 	handBuiltServiceAddress(t, l)
-	tf := acctest.NewTerraformWith(t, cli, providerBin)
+	tf := acctest.NewTerraformWith(t, cli, testProvider)
 	tf.WriteConfig(acctest.ProviderBlock(l, acctest.ProviderOpts{DNS: "rfc2136"}) + identityImports)
 	if res := tf.RunText("plan", "-generate-config-out=generated.tf"); res.Code != 0 {
 		generated, _ := os.ReadFile(filepath.Join(tf.Dir, "generated.tf"))
@@ -287,7 +287,7 @@ func TestAccIdentity_importDFS(t *testing.T) {
 	cli := acctest.RequireCLI(t, acctest.ResourceIdentity)
 	t.Parallel()
 	l := acctest.StartLab(t, lab.Options{Scenario: lab.DFSScenario()})
-	tf := acctest.NewTerraformWith(t, cli, providerBin)
+	tf := acctest.NewTerraformWith(t, cli, testProvider)
 	config := folderConfig(l, "server1", 1) + strings.TrimPrefix(groupConfig(l, "full_mesh", true), acctest.ProviderBlock(l, acctest.ProviderOpts{}))
 	tf.WriteConfig(config)
 	tf.Apply()

@@ -271,7 +271,7 @@ func TestAccRegistryValue_planTimeErrors(t *testing.T) {
 		}
 		refusals = append(refusals, acctest.Refusal{Name: name, Config: "resource \"winfs_registry_value\" \"bad\" {\n" + body + "\n}\n", Want: acctest.Phrases(c.want)})
 	}
-	acctest.ExpectRefusals(t, providerBin, acctest.ProviderBlock(l, acctest.ProviderOpts{}), refusals)
+	acctest.ExpectRefusals(t, testProvider, acctest.ProviderBlock(l, acctest.ProviderOpts{}), refusals)
 	for _, ev := range acctest.EventsSince(l, eventsBefore) {
 		if strings.HasPrefix(ev.Kind, "registry.") && strings.Contains(ev.Detail, "errors") {
 			t.Errorf("a refused plan changed the estate: %+v", ev)

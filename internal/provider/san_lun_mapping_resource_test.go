@@ -773,7 +773,7 @@ func lunHolders(l *lab.Lab, lun string) []string {
 // mappingDir is a terraform working directory of its own (a state of its
 // own, as a second team's would be) holding one winfs_san_lun_mapping.
 func mappingDir(t *testing.T, l *lab.Lab, lun, igroup string) *acctest.Terraform {
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.WriteConfig(mappingConfig(l, lun, igroup, ""))
 	return tf
 }

@@ -19,7 +19,7 @@ const (
 // working directory and returns terraform's result.
 func takeoverApply(t *testing.T, l *lab.Lab, o acctest.ProviderOpts) acctest.Result {
 	t.Helper()
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.WriteConfig(acctest.ProviderBlock(l, o) + `
 resource "winfs_san_lun_mapping" "m" {
   lun      = "` + liveLUN + `"

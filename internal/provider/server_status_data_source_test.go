@@ -179,7 +179,7 @@ func TestAccServerStatus_errors(t *testing.T) {
 // statusTerraform is a terraform working directory holding config.
 func statusTerraform(t *testing.T, config string) *acctest.Terraform {
 	t.Helper()
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.WriteConfig(config)
 	return tf
 }

@@ -61,7 +61,7 @@ func addressNeverTwice(t *testing.T, l *lab.Lab, mark uint64) {
 // takes it), sees it removed by hand as drift, imports it, and destroys it.
 func TestAccServiceAddress_moves(t *testing.T) {
 	l := parallelAccLab(t)
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	mark := acctest.Mark(l)
 	tf.WriteConfig(serviceAddressConfig(l, acctest.ProviderOpts{}, "server1", lab.ServiceAddress, 24, "Ethernet"))
 	tf.Apply()
@@ -101,7 +101,7 @@ func TestAccServiceAddress_moves(t *testing.T) {
 	ownerIs(t, l, "server1")
 
 	// Import (a configuration of its own) finds the server that has it.
-	imp := acctest.NewTerraform(t, providerBin)
+	imp := acctest.NewTerraform(t, testProvider)
 	imp.WriteConfig(serviceAddressConfig(l, acctest.ProviderOpts{}, "server1", lab.ServiceAddress, 24, "Ethernet") + `
 import {
   to = winfs_service_address.files
@@ -127,7 +127,7 @@ import {
 // drift; the apply removes it and keeps the address where it belongs.
 func TestAccServiceAddress_crashedServerComesBack(t *testing.T) {
 	l := parallelAccLab(t)
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.WriteConfig(serviceAddressConfig(l, acctest.ProviderOpts{Fenced: true}, "server1", lab.ServiceAddress, 24, "Ethernet"))
 	tf.Apply()
 	acctest.Fault(t, l, lab.FaultRequest{Server: "server1", Kind: "crash"})
@@ -168,7 +168,7 @@ func TestAccServiceAddress_crashedServerComesBack(t *testing.T) {
 // caught up in the same apply.
 func TestAccServiceAddress_interruptedFailover(t *testing.T) {
 	l := parallelAccLab(t)
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	opts := acctest.ProviderOpts{Timeout: "5s"}
 	tf.WriteConfig(serviceAddressConfig(l, opts, "server1", lab.ServiceAddress, 24, "Ethernet"))
 	tf.Apply()
@@ -237,7 +237,7 @@ func TestAccServiceAddress_refused(t *testing.T) {
 
 	// Another server's own address is never taken off it.
 	t.Run("another server's own", func(t *testing.T) {
-		tf := acctest.NewTerraform(t, providerBin)
+		tf := acctest.NewTerraform(t, testProvider)
 		tf.WriteConfig(serviceAddressConfig(l, acctest.ProviderOpts{}, "server1", server2Own, 24, "Ethernet"))
 		res := tf.Run("apply", "-auto-approve")
 		if res.Code == 0 || !regexp.MustCompile(`(?s)address: .*one of SERVER2's own addresses`).MatchString(res.Explain()) {
@@ -264,7 +264,7 @@ func TestAccServiceAddress_refused(t *testing.T) {
 		if err := l.AddDevice(printer, "a printer"); err != nil {
 			t.Fatal(err)
 		}
-		tf := acctest.NewTerraform(t, providerBin)
+		tf := acctest.NewTerraform(t, testProvider)
 		tf.WriteConfig(serviceAddressConfig(l, acctest.ProviderOpts{}, "server1", printer, 24, "Ethernet"))
 		res := tf.Run("apply", "-auto-approve")
 		if res.Code == 0 || !res.HasDiagnostic("error", "Cannot add the service address", "address: another host on the link answers for 192.168.0.60", "free address") {

@@ -184,7 +184,7 @@ func TestAccService_hardeningExample(t *testing.T) {
 			t.Fatalf("%s accepts the alias before the hardening", s)
 		}
 	}
-	tf := acctest.NewTerraform(t, providerBin)
+	tf := acctest.NewTerraform(t, testProvider)
 	tf.CopyConfig("../../examples/hardening")
 	tf.UseLab(l)
 	tf.Apply()
