@@ -14,7 +14,7 @@ import (
 // ClientOutage is what the lab's Windows clients saw of a planned failover
 // (server1 -> server2) with one way of failing over: the outage of a
 // client that resolves afresh and, over clients whose caches were filled
-// at seeded moments within the TTL before the failover, the median and the
+// at moments drawn from a fixed pseudo-random sequence within the TTL before the failover, the median and the
 // worst (lab.ClientFleet).
 type ClientOutage struct {
 	Approach string
@@ -120,7 +120,7 @@ func (r *Report) clientLatency() string {
 // renderClients prints the client outage table.
 func (r *Report) renderClients(w io.Writer) {
 	fmt.Fprintf(w, "\nClient outage of the planned failover (server1 -> server2) under latency %s, as the lab's Windows clients saw it: "+
-		"one resolving afresh, %d with caches filled at seeded moments within the TTL before it (same run):\n\n", r.clientLatency(), clientWarm)
+		"one resolving afresh, %d with caches filled at moments drawn from a fixed pseudo-random sequence within the TTL before it (same run):\n\n", r.clientLatency(), clientWarm)
 	fmt.Fprintln(w, "| approach | example | fresh-resolve outage | warm-cache median | warm-cache worst | warm clients |")
 	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|")
 	for _, c := range r.clientRows() {

@@ -133,7 +133,7 @@ func (l *Lab) StartClientFleet(o FleetOptions) (*ClientFleet, error) {
 
 // StartDFSClientFleet is a fleet of DFS clients reading path, a file below
 // a namespace folder: the fresh one asks for a referral on every open, the
-// warm ones received theirs at seeded moments within the folder's TTL
+// warm ones received theirs at moments drawn from a fixed pseudo-random sequence within the folder's TTL
 // (Spread's default). FleetOptions.Alias and Shares are not used.
 func (l *Lab) StartDFSClientFleet(path string, o FleetOptions) (*ClientFleet, error) {
 	store, folder, _, err := l.findDFSFolder(path)
@@ -158,7 +158,7 @@ func (l *Lab) StartDFSClientFleet(path string, o FleetOptions) (*ClientFleet, er
 }
 
 // startFleet makes client i (0: the fresh one) with newClient, warms the
-// others at seeded moments within o.Spread and starts the live rounds.
+// others at moments drawn from a fixed pseudo-random sequence within o.Spread and starts the live rounds.
 func (l *Lab) startFleet(o FleetOptions, newClient func(i int) (fleetMember, string)) (*ClientFleet, error) {
 	if o.Warm < 0 {
 		return nil, errors.New("client fleet: the number of warm clients must not be negative")

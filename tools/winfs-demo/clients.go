@@ -10,7 +10,7 @@ import (
 // The client outage as Windows clients see it: around each failover step
 // a fleet of the lab's Windows clients (lab.ClientFleet) works on the
 // shares, one resolving the alias afresh and the others with DNS caches
-// filled at seeded moments within the alias's TTL before the step.
+// filled at moments drawn from a fixed pseudo-random sequence within the alias's TTL before the step.
 
 const (
 	fleetWarm = 20 // warm-cache clients per step
@@ -54,7 +54,7 @@ func (d *demo) clientSummary(what string) {
 	for _, r := range d.fleets {
 		fmt.Printf("%-38s %14s %14s %14s %12d\n", r.step, rounded(r.rep.Fresh), rounded(r.rep.Median), rounded(r.rep.Worst), r.rep.Unrecovered)
 	}
-	fmt.Printf("(%d warm clients per step, caches filled at seeded moments within the TTL (60 s) before it; each client's outage runs from its\n"+
+	fmt.Printf("(%d warm clients per step, caches filled at moments drawn from a fixed pseudo-random sequence within the TTL (60 s) before it; each client's outage runs from its\n"+
 		" first failed request to its next success. Requests run on the wall clock during the apply; once the estate is at rest the\n"+
 		" clients' clock is stepped without sleeping, honouring every cache lifetime and timeout: see DESIGN.md, the lab.)\n", fleetWarm)
 }
