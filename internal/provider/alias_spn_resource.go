@@ -30,7 +30,7 @@ func NewAliasSPNResource() resource.Resource {
 // HOST/files gets one it can use only on the account that holds the name.
 type aliasSPNResource struct{ resourceBase }
 
-type aliasSPNModel struct {
+type aliasSPNResourceModel struct {
 	ID          types.String `tfsdk:"id"`
 	Server      types.String `tfsdk:"server"`
 	SPNs        types.Set    `tfsdk:"spns"`
@@ -94,7 +94,7 @@ func (r *aliasSPNResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
 	}
-	var plan, state aliasSPNModel
+	var plan, state aliasSPNResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -158,8 +158,8 @@ func spnDiag(diags *diag.Diagnostics, server, summary string, err error) {
 // and takes the SPNs dropped from the configuration off the previous
 // holder (state, the zero model on create), which it then replaces with
 // the plan. It returns false after an error.
-func (r *aliasSPNResource) place(ctx context.Context, src modelSource, state *aliasSPNModel, diags *diag.Diagnostics) bool {
-	var plan aliasSPNModel
+func (r *aliasSPNResource) place(ctx context.Context, src modelSource, state *aliasSPNResourceModel, diags *diag.Diagnostics) bool {
+	var plan aliasSPNResourceModel
 	client := r.open(ctx, src, &plan, &plan.Server, diags)
 	if client == nil {
 		return false
@@ -200,14 +200,14 @@ func (r *aliasSPNResource) place(ctx context.Context, src modelSource, state *al
 }
 
 func (r *aliasSPNResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var out aliasSPNModel
+	var out aliasSPNResourceModel
 	if r.place(ctx, req.Plan, &out, &resp.Diagnostics) {
 		resp.Diagnostics.Append(resp.State.Set(ctx, out)...)
 	}
 }
 
 func (r *aliasSPNResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var state aliasSPNModel
+	var state aliasSPNResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if r.place(ctx, req.Plan, &state, &resp.Diagnostics) {
 		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
@@ -218,7 +218,7 @@ func (r *aliasSPNResource) Update(ctx context.Context, req resource.UpdateReques
 // released ones: a name missing there, or also held elsewhere, shows as a
 // change to make.
 func (r *aliasSPNResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state aliasSPNModel
+	var state aliasSPNResourceModel
 	client := r.open(ctx, req.State, &state, &state.Server, &resp.Diagnostics)
 	if client == nil {
 		return
@@ -258,7 +258,7 @@ func (r *aliasSPNResource) Read(ctx context.Context, req resource.ReadRequest, r
 }
 
 func (r *aliasSPNResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state aliasSPNModel
+	var state aliasSPNResourceModel
 	client := r.open(ctx, req.State, &state, &state.Server, &resp.Diagnostics)
 	if client == nil || state.Computer.ValueString() == "" {
 		return
@@ -280,7 +280,7 @@ func (r *aliasSPNResource) ImportState(ctx context.Context, req resource.ImportS
 	}
 	set, d := types.SetValueFrom(ctx, types.StringType, spns)
 	resp.Diagnostics.Append(d...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, aliasSPNModel{
+	resp.Diagnostics.Append(resp.State.Set(ctx, aliasSPNResourceModel{
 		ID: types.StringValue(spnID(spns)), Server: types.StringValue(server), SPNs: set,
 		ReleaseFrom: types.SetNull(types.StringType), Computer: types.StringNull(),
 	})...)

@@ -21,44 +21,44 @@ import (
 
 // NewDFSFolderResource is the winfs_dfs_folder factory.
 func NewDFSFolderResource() resource.Resource {
-	return &dfsFolderResource{dfsCRUD[dfsFolderModel, agent.DFSFolderGetResult]{resourceBase{typeName: "_dfs_folder"}, dfsFolderObject}}
+	return &dfsFolderResource{dfsCRUD[dfsFolderResourceModel, agent.DFSFolderGetResult]{resourceBase{typeName: "_dfs_folder"}, dfsFolderObject}}
 }
 
 type dfsFolderResource struct {
-	dfsCRUD[dfsFolderModel, agent.DFSFolderGetResult]
+	dfsCRUD[dfsFolderResourceModel, agent.DFSFolderGetResult]
 }
 
 // dfsFolderObject is a folder with its targets, named by its path.
-var dfsFolderObject = dfsObject[dfsFolderModel, agent.DFSFolderGetResult]{
+var dfsFolderObject = dfsObject[dfsFolderResourceModel, agent.DFSFolderGetResult]{
 	what: "folder", keyAttr: "path", nothing: "DFS folder",
-	ref:    func(m *dfsFolderModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Path} },
+	ref:    func(m *dfsFolderResourceModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Path} },
 	get:    (*windows.Client).DFSFolderGet,
 	exists: func(have agent.DFSFolderGetResult) bool { return have.Exists },
-	fill:   (*dfsFolderModel).fromServer,
-	conflict: func(plan *dfsFolderModel, have agent.DFSFolderGetResult) string {
+	fill:   (*dfsFolderResourceModel).fromServer,
+	conflict: func(plan *dfsFolderResourceModel, have agent.DFSFolderGetResult) string {
 		if sameFolder(have.DFSFolderSettings, plan.settings()) {
 			return ""
 		}
 		return fmt.Sprintf("%s exists with other settings (ttl %d, target_failback %t, targets %s).",
 			plan.Path.ValueString(), have.TTL, have.TargetFailback, describeTargets(have.Targets))
 	},
-	set: func(ctx context.Context, c *windows.Client, m *dfsFolderModel) error {
+	set: func(ctx context.Context, c *windows.Client, m *dfsFolderResourceModel) error {
 		return errorOf(c.DFSFolderSet(ctx, agent.DFSFolderSetParams{Path: m.Path.ValueString(), DFSFolderSettings: m.settings()}))
 	},
 	remove: func(ctx context.Context, c *windows.Client, p string) error {
 		return errorOf(c.DFSFolderRemove(ctx, p))
 	},
-	importModel: func(id string) (dfsFolderModel, error) {
+	importModel: func(id string) (dfsFolderResourceModel, error) {
 		server, p, err := dfsImportID(id, 3, false, dfsFolderExample)
 		if err != nil {
-			return dfsFolderModel{}, err
+			return dfsFolderResourceModel{}, err
 		}
 		parts := strings.SplitN(strings.TrimPrefix(p, `\\`), `\`, 3)
-		return dfsFolderModel{Server: types.StringValue(server), Path: types.StringValue(p), Namespace: types.StringValue(`\\` + parts[0] + `\` + parts[1])}, nil
+		return dfsFolderResourceModel{Server: types.StringValue(server), Path: types.StringValue(p), Namespace: types.StringValue(`\\` + parts[0] + `\` + parts[1])}, nil
 	},
 }
 
-type dfsFolderModel struct {
+type dfsFolderResourceModel struct {
 	ID             types.String              `tfsdk:"id"`
 	Server         types.String              `tfsdk:"server"`
 	Namespace      types.String              `tfsdk:"namespace"`
@@ -147,7 +147,7 @@ func (r *dfsFolderResource) ValidateConfig(ctx context.Context, req resource.Val
 
 // settings is what dfs.folder.set takes, targets sorted by name so the
 // request (and the target that creates the folder) is always the same.
-func (m dfsFolderModel) settings() agent.DFSFolderSettings {
+func (m dfsFolderResourceModel) settings() agent.DFSFolderSettings {
 	out := agent.DFSFolderSettings{TTL: m.TTL.ValueInt64(), TargetFailback: m.TargetFailback.ValueBool(), Targets: []agent.DFSTarget{}}
 	for name, t := range m.Targets {
 		out.Targets = append(out.Targets, agent.DFSTarget{Path: name, State: t.State.ValueString(), PriorityClass: t.PriorityClass.ValueString(), PriorityRank: t.PriorityRank.ValueInt64()})
@@ -185,7 +185,7 @@ func describeTargets(ts []agent.DFSTarget) string {
 
 // fromServer records the folder's settings and targets as the server has
 // them, each target under m's spelling of it.
-func (m *dfsFolderModel) fromServer(have agent.DFSFolderGetResult) {
+func (m *dfsFolderResourceModel) fromServer(have agent.DFSFolderGetResult) {
 	mine := make([]string, 0, len(m.Targets))
 	for k := range m.Targets {
 		mine = append(mine, k)

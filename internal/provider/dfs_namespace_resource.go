@@ -21,20 +21,20 @@ import (
 
 // NewDFSNamespaceResource is the winfs_dfs_namespace factory.
 func NewDFSNamespaceResource() resource.Resource {
-	return &dfsNamespaceResource{dfsCRUD[dfsNamespaceModel, agent.DFSNamespaceGetResult]{resourceBase{typeName: "_dfs_namespace"}, dfsNamespaceObject}}
+	return &dfsNamespaceResource{dfsCRUD[dfsNamespaceResourceModel, agent.DFSNamespaceGetResult]{resourceBase{typeName: "_dfs_namespace"}, dfsNamespaceObject}}
 }
 
 type dfsNamespaceResource struct {
-	dfsCRUD[dfsNamespaceModel, agent.DFSNamespaceGetResult]
+	dfsCRUD[dfsNamespaceResourceModel, agent.DFSNamespaceGetResult]
 }
 
 // dfsNamespaceObject is a namespace root, named by its path.
-var dfsNamespaceObject = dfsObject[dfsNamespaceModel, agent.DFSNamespaceGetResult]{
+var dfsNamespaceObject = dfsObject[dfsNamespaceResourceModel, agent.DFSNamespaceGetResult]{
 	what: "namespace", keyAttr: "path", nothing: "DFS namespace",
-	ref:    func(m *dfsNamespaceModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Path} },
+	ref:    func(m *dfsNamespaceResourceModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Path} },
 	get:    (*windows.Client).DFSNamespaceGet,
 	exists: func(have agent.DFSNamespaceGetResult) bool { return have.Exists },
-	fill: func(m *dfsNamespaceModel, have agent.DFSNamespaceGetResult) {
+	fill: func(m *dfsNamespaceResourceModel, have agent.DFSNamespaceGetResult) {
 		m.Type = types.StringValue(have.Type)
 		m.RootTargets = spellAs(have.RootTargets, m.RootTargets)
 		m.TTL = types.Int64Value(have.TTL)
@@ -42,26 +42,26 @@ var dfsNamespaceObject = dfsObject[dfsNamespaceModel, agent.DFSNamespaceGetResul
 		m.SiteCosting = types.BoolValue(have.SiteCosting)
 		m.InsiteReferrals = types.BoolValue(have.InsiteReferrals)
 	},
-	conflict: func(plan *dfsNamespaceModel, have agent.DFSNamespaceGetResult) string {
+	conflict: func(plan *dfsNamespaceResourceModel, have agent.DFSNamespaceGetResult) string {
 		if sameNamespace(have.DFSNamespaceSettings, plan.settings()) {
 			return ""
 		}
 		return fmt.Sprintf("%s exists with other settings (type %s, root targets %v, ttl %d, target_failback %t, site_costing %t, insite_referrals %t).",
 			plan.Path.ValueString(), have.Type, have.RootTargets, have.TTL, have.TargetFailback, have.SiteCosting, have.InsiteReferrals)
 	},
-	set: func(ctx context.Context, c *windows.Client, m *dfsNamespaceModel) error {
+	set: func(ctx context.Context, c *windows.Client, m *dfsNamespaceResourceModel) error {
 		return errorOf(c.DFSNamespaceSet(ctx, agent.DFSNamespaceSetParams{Path: m.Path.ValueString(), DFSNamespaceSettings: m.settings()}))
 	},
 	remove: func(ctx context.Context, c *windows.Client, p string) error {
 		return errorOf(c.DFSNamespaceRemove(ctx, p))
 	},
-	importModel: func(id string) (dfsNamespaceModel, error) {
+	importModel: func(id string) (dfsNamespaceResourceModel, error) {
 		server, p, err := dfsImportID(id, 2, true, dfsNamespaceExample)
-		return dfsNamespaceModel{Server: types.StringValue(server), Path: types.StringValue(p)}, err
+		return dfsNamespaceResourceModel{Server: types.StringValue(server), Path: types.StringValue(p)}, err
 	},
 }
 
-type dfsNamespaceModel struct {
+type dfsNamespaceResourceModel struct {
 	ID              types.String `tfsdk:"id"`
 	Server          types.String `tfsdk:"server"`
 	Path            types.String `tfsdk:"path"`
@@ -127,7 +127,7 @@ func (r *dfsNamespaceResource) ValidateConfig(ctx context.Context, req resource.
 	duplicateTargets(func(n string) path.Path { return path.Root("root_targets").AtSetValue(types.StringValue(n)) }, names, &resp.Diagnostics)
 }
 
-func (m dfsNamespaceModel) settings() agent.DFSNamespaceSettings {
+func (m dfsNamespaceResourceModel) settings() agent.DFSNamespaceSettings {
 	targets := append([]string(nil), m.RootTargets...)
 	sort.Strings(targets)
 	return agent.DFSNamespaceSettings{

@@ -20,7 +20,7 @@ func NewDFSRBacklogDataSource() datasource.DataSource {
 
 type dfsrBacklogDataSource struct{ dataSourceBase }
 
-type dfsrBacklogModel struct {
+type dfsrBacklogDataSourceModel struct {
 	Server      types.String `tfsdk:"server"`
 	Group       types.String `tfsdk:"group"`
 	Folder      types.String `tfsdk:"folder"`
@@ -56,7 +56,7 @@ func (d *dfsrBacklogDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 }
 
 func (d *dfsrBacklogDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m dfsrBacklogModel
+	var m dfsrBacklogDataSourceModel
 	c := d.open(ctx, req.Config, &m, &m.Server, &resp.Diagnostics)
 	if c == nil {
 		return

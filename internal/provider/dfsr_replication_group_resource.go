@@ -23,21 +23,21 @@ import (
 
 // NewDFSRReplicationGroupResource is the winfs_dfsr_replication_group factory.
 func NewDFSRReplicationGroupResource() resource.Resource {
-	return &dfsrGroupResource{dfsCRUD[dfsrGroupModel, agent.DFSRGroupGetResult]{resourceBase{typeName: "_dfsr_replication_group"}, dfsrGroupObject}}
+	return &dfsrReplicationGroupResource{dfsCRUD[dfsrReplicationGroupResourceModel, agent.DFSRGroupGetResult]{resourceBase{typeName: "_dfsr_replication_group"}, dfsrReplicationGroupObject}}
 }
 
-type dfsrGroupResource struct {
-	dfsCRUD[dfsrGroupModel, agent.DFSRGroupGetResult]
+type dfsrReplicationGroupResource struct {
+	dfsCRUD[dfsrReplicationGroupResourceModel, agent.DFSRGroupGetResult]
 }
 
-// dfsrGroupObject is a replication group, named by its name.
-var dfsrGroupObject = dfsObject[dfsrGroupModel, agent.DFSRGroupGetResult]{
+// dfsrReplicationGroupObject is a replication group, named by its name.
+var dfsrReplicationGroupObject = dfsObject[dfsrReplicationGroupResourceModel, agent.DFSRGroupGetResult]{
 	what: "replication group", keyAttr: "name", nothing: "replication group",
-	ref:    func(m *dfsrGroupModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Name} },
+	ref:    func(m *dfsrReplicationGroupResourceModel) dfsRef { return dfsRef{&m.ID, &m.Server, &m.Name} },
 	get:    (*windows.Client).DFSRGroupGet,
 	exists: func(have agent.DFSRGroupGetResult) bool { return have.Exists },
-	fill:   (*dfsrGroupModel).fromServer,
-	conflict: func(plan *dfsrGroupModel, have agent.DFSRGroupGetResult) string {
+	fill:   (*dfsrReplicationGroupResourceModel).fromServer,
+	conflict: func(plan *dfsrReplicationGroupResourceModel, have agent.DFSRGroupGetResult) string {
 		found := *plan
 		found.fromServer(have)
 		if dfsrSame(found, *plan) {
@@ -46,7 +46,7 @@ var dfsrGroupObject = dfsObject[dfsrGroupModel, agent.DFSRGroupGetResult]{
 		return fmt.Sprintf("Replication group %s exists with other settings (members %v, topology %s, schedule %t).",
 			plan.Name.ValueString(), have.Members, found.Topology.ValueString(), found.Schedule.ValueBool())
 	},
-	set: func(ctx context.Context, c *windows.Client, m *dfsrGroupModel) error {
+	set: func(ctx context.Context, c *windows.Client, m *dfsrReplicationGroupResourceModel) error {
 		return errorOf(c.DFSRGroupSet(ctx, agent.DFSRGroupSetParams{Name: m.Name.ValueString(), DFSRGroupSettings: m.settings()}))
 	},
 	remove: func(ctx context.Context, c *windows.Client, name string) error {
@@ -58,29 +58,29 @@ var dfsrGroupObject = dfsObject[dfsrGroupModel, agent.DFSRGroupGetResult]{
 
 // dfsrImportModel is the group "<server>:<name>" names, with the
 // defaults a read keeps unless the server differs.
-func dfsrImportModel(id string) (dfsrGroupModel, error) {
+func dfsrImportModel(id string) (dfsrReplicationGroupResourceModel, error) {
 	server, name, ok := strings.Cut(strings.TrimSpace(id), ":")
 	if !ok || server == "" || !dfsrNamePattern.MatchString(name) {
-		return dfsrGroupModel{}, fmt.Errorf("import ID %q must be <server>:<group name>, e.g. server1:Files", id)
+		return dfsrReplicationGroupResourceModel{}, fmt.Errorf("import ID %q must be <server>:<group name>, e.g. server1:Files", id)
 	}
-	return dfsrGroupModel{Server: types.StringValue(server), Name: types.StringValue(name), Topology: types.StringValue(topologyFullMesh), Hub: types.StringNull(), Schedule: types.BoolValue(true)}, nil
+	return dfsrReplicationGroupResourceModel{Server: types.StringValue(server), Name: types.StringValue(name), Topology: types.StringValue(topologyFullMesh), Hub: types.StringNull(), Schedule: types.BoolValue(true)}, nil
 }
 
 // findHub names the topology of an imported group whose connections are
 // a hub connected to every other member.
-func findHub(m *dfsrGroupModel, have agent.DFSRGroupGetResult) {
+func findHub(m *dfsrReplicationGroupResourceModel, have agent.DFSRGroupGetResult) {
 	if m.Topology.ValueString() != topologyOther {
 		return
 	}
 	for _, hub := range m.Members {
-		h := dfsrGroupModel{Members: m.Members, Topology: types.StringValue(topologyHubAndSpoke), Hub: types.StringValue(hub)}
+		h := dfsrReplicationGroupResourceModel{Members: m.Members, Topology: types.StringValue(topologyHubAndSpoke), Hub: types.StringValue(hub)}
 		if slices.Equal(pairSet(have.Connections), pairSet(h.connections())) {
 			m.Topology, m.Hub = h.Topology, h.Hub
 		}
 	}
 }
 
-type dfsrGroupModel struct {
+type dfsrReplicationGroupResourceModel struct {
 	ID       types.String               `tfsdk:"id"`
 	Server   types.String               `tfsdk:"server"`
 	Name     types.String               `tfsdk:"name"`
@@ -111,7 +111,7 @@ var (
 	dfsrContentPath = regexp.MustCompile(`^[A-Za-z]:\\([^\\/:*?"<>|]+(\\[^\\/:*?"<>|]+)*)?$`)
 )
 
-func (r *dfsrGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *dfsrReplicationGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A DFS Replication group managed through the agent on `server` with the DFSR cmdlets: its members, " +
 			"its replicated folders with each member's content path, full-mesh or hub-and-spoke connections, and whether its schedule " +
@@ -153,8 +153,8 @@ func (r *dfsrGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 	}
 }
 
-func (r *dfsrGroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m dfsrGroupModel
+func (r *dfsrReplicationGroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m dfsrReplicationGroupResourceModel
 	if diags := req.Config.Get(ctx, &m); diags.HasError() {
 		return // unknown values: checked again at apply
 	}
@@ -184,7 +184,7 @@ func (r *dfsrGroupResource) ValidateConfig(ctx context.Context, req resource.Val
 }
 
 // connections is the topology as connection pairs, in a stable order.
-func (m dfsrGroupModel) connections() []agent.DFSRConnection {
+func (m dfsrReplicationGroupResourceModel) connections() []agent.DFSRConnection {
 	out := []agent.DFSRConnection{}
 	if m.Topology.ValueString() == topologyHubAndSpoke {
 		for _, member := range m.Members {
@@ -202,7 +202,7 @@ func (m dfsrGroupModel) connections() []agent.DFSRConnection {
 	return out
 }
 
-func (m dfsrGroupModel) settings() agent.DFSRGroupSettings {
+func (m dfsrReplicationGroupResourceModel) settings() agent.DFSRGroupSettings {
 	s := agent.DFSRGroupSettings{Members: append([]string{}, m.Members...), Folders: []agent.DFSRFolder{}, Connections: m.connections(), Schedule: m.Schedule.ValueBool()}
 	names := make([]string, 0, len(m.Folders))
 	for n := range m.Folders {
@@ -242,7 +242,7 @@ func pairSet(cs []agent.DFSRConnection) []string {
 
 // fromServer fills m from what the server holds, keeping m's spellings
 // and order where they name the same things.
-func (m *dfsrGroupModel) fromServer(have agent.DFSRGroupGetResult) {
+func (m *dfsrReplicationGroupResourceModel) fromServer(have agent.DFSRGroupGetResult) {
 	members := spellAsFold(have.Members, m.Members)
 	if !sameFoldSet(members, m.Members) {
 		m.Members = members
@@ -271,7 +271,7 @@ func (m *dfsrGroupModel) fromServer(have agent.DFSRGroupGetResult) {
 	switch {
 	case slices.Equal(pairSet(have.Connections), pairSet(m.connections())):
 		// the declared topology
-	case slices.Equal(pairSet(have.Connections), pairSet(dfsrGroupModel{Members: m.Members, Topology: types.StringValue(topologyFullMesh)}.connections())):
+	case slices.Equal(pairSet(have.Connections), pairSet(dfsrReplicationGroupResourceModel{Members: m.Members, Topology: types.StringValue(topologyFullMesh)}.connections())):
 		m.Topology, m.Hub = types.StringValue(topologyFullMesh), types.StringNull()
 	default:
 		m.Topology = types.StringValue(topologyOther)
@@ -312,7 +312,7 @@ func sameFoldSet(a, b []string) bool {
 	return slices.Equal(fold(a), fold(b))
 }
 
-func dfsrSame(a, b dfsrGroupModel) bool {
+func dfsrSame(a, b dfsrReplicationGroupResourceModel) bool {
 	if !sameFoldSet(a.Members, b.Members) || a.Topology.ValueString() != b.Topology.ValueString() || a.Schedule.ValueBool() != b.Schedule.ValueBool() || len(a.Folders) != len(b.Folders) {
 		return false
 	}

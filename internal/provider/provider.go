@@ -395,9 +395,9 @@ type fullResource interface {
 var (
 	_ = []fullResource{(*registryValueResource)(nil), (*dnsCNAMEResource)(nil), (*volumeMountResource)(nil), (*sanLunMappingResource)(nil),
 		(*smbShareSetResource)(nil), (*aliasSPNResource)(nil), (*serviceResource)(nil), (*dfsNamespaceResource)(nil), (*dfsFolderResource)(nil),
-		(*dfsrGroupResource)(nil), (*serviceAddressResource)(nil)}
+		(*dfsrReplicationGroupResource)(nil), (*serviceAddressResource)(nil)}
 	_ = []resource.ResourceWithValidateConfig{(*registryValueResource)(nil), (*dnsCNAMEResource)(nil), (*smbShareSetResource)(nil),
-		(*serviceResource)(nil), (*dfsNamespaceResource)(nil), (*dfsFolderResource)(nil), (*dfsrGroupResource)(nil)}
+		(*serviceResource)(nil), (*dfsNamespaceResource)(nil), (*dfsFolderResource)(nil), (*dfsrReplicationGroupResource)(nil)}
 	_ = []datasource.DataSourceWithConfigure{(*registryValueDataSource)(nil), (*smbSharesDataSource)(nil), (*serverStatusDataSource)(nil),
 		(*dfsrBacklogDataSource)(nil)}
 	_ = []datasource.DataSourceWithValidateConfig{(*serverStatusDataSource)(nil)}

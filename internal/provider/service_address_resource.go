@@ -29,8 +29,8 @@ func NewServiceAddressResource() resource.Resource {
 	return &serviceAddressResource{resourceBase{typeName: "_service_address"}}
 }
 
-// serviceAddressModel is the resource's state; the address is its ID.
-type serviceAddressModel struct {
+// serviceAddressResourceModel is the resource's state; the address is its ID.
+type serviceAddressResourceModel struct {
 	Address        types.String `tfsdk:"address"`
 	PrefixLength   types.Int64  `tfsdk:"prefix_length"`
 	InterfaceAlias types.String `tfsdk:"interface_alias"`
@@ -38,7 +38,7 @@ type serviceAddressModel struct {
 	ID             types.String `tfsdk:"id"`
 }
 
-func (m serviceAddressModel) params() agent.AddressAddParams {
+func (m serviceAddressResourceModel) params() agent.AddressAddParams {
 	return agent.AddressAddParams{Address: m.Address.ValueString(), PrefixLength: int(m.PrefixLength.ValueInt64()), InterfaceAlias: m.InterfaceAlias.ValueString()}
 }
 
@@ -89,7 +89,7 @@ func (r *serviceAddressResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if req.Plan.Raw.IsNull() || r.data == nil || resp.Diagnostics.HasError() || req.Plan.Raw.Equal(req.State.Raw) {
 		return
 	}
-	var plan serviceAddressModel
+	var plan serviceAddressResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() || plan.Server.IsUnknown() || plan.Address.IsUnknown() || plan.PrefixLength.IsUnknown() || plan.InterfaceAlias.IsUnknown() {
 		return
@@ -174,7 +174,7 @@ func (r *serviceAddressResource) release(ctx context.Context, server, address st
 
 // place removes the address from every other server, then adds it to the
 // planned one: never answered for by two at once.
-func (r *serviceAddressResource) place(ctx context.Context, plan serviceAddressModel, diags *diag.Diagnostics) (serviceAddressModel, bool) {
+func (r *serviceAddressResource) place(ctx context.Context, plan serviceAddressResourceModel, diags *diag.Diagnostics) (serviceAddressResourceModel, bool) {
 	server, p := plan.Server.ValueString(), plan.params()
 	for _, other := range r.data.settings.names() {
 		if other != server {
@@ -202,7 +202,7 @@ func (r *serviceAddressResource) Update(ctx context.Context, req resource.Update
 }
 
 func (r *serviceAddressResource) apply(ctx context.Context, src modelSource, state *tfsdk.State, diags *diag.Diagnostics) {
-	var plan serviceAddressModel
+	var plan serviceAddressResourceModel
 	diags.Append(src.Get(ctx, &plan)...)
 	if diags.HasError() || r.data == nil {
 		return
@@ -223,7 +223,7 @@ func (r *serviceAddressResource) Read(ctx context.Context, req resource.ReadRequ
 // found duplicate, or one only in the PersistentStore, does not count as
 // the address being there (the next apply adds it again). With no usable
 // copy anywhere it is gone.
-func (r *serviceAddressResource) read(ctx context.Context, m *serviceAddressModel, diags *diag.Diagnostics) bool {
+func (r *serviceAddressResource) read(ctx context.Context, m *serviceAddressResourceModel, diags *diag.Diagnostics) bool {
 	if r.data == nil {
 		diags.AddError("Provider not configured", "The provider must be configured to find the service address.")
 		return false
@@ -279,7 +279,7 @@ func (r *serviceAddressResource) read(ctx context.Context, m *serviceAddressMode
 
 // Delete removes the address from every server of the provider.
 func (r *serviceAddressResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state serviceAddressModel
+	var state serviceAddressResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || r.data == nil {
 		return
@@ -295,7 +295,7 @@ func (r *serviceAddressResource) ImportState(ctx context.Context, req resource.I
 		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("%v: the import ID is the service address.", err))
 		return
 	}
-	m := serviceAddressModel{ID: types.StringValue(req.ID), Server: types.StringValue(""), Address: types.StringValue(req.ID),
+	m := serviceAddressResourceModel{ID: types.StringValue(req.ID), Server: types.StringValue(""), Address: types.StringValue(req.ID),
 		PrefixLength: types.Int64Null(), InterfaceAlias: types.StringNull()}
 	importByRead(ctx, resp, m, r.read, fmt.Sprintf("No server of the provider has the service address %s (skip as source).", req.ID))
 }
