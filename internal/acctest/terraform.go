@@ -29,10 +29,11 @@ func BuildProvider(root string) (bin, dir string, err error) {
 	return bin, dir, err
 }
 
-// Terraform drives the real terraform binary with the built provider in a
-// working directory of this test alone, with its own CLI configuration
-// (TF_CLI_CONFIG_FILE), as a user does. Commands run with -json and the
-// assertions read terraform's machine-readable output, never its prose.
+// Terraform drives the real terraform binary in a working directory of this
+// test alone, with its own CLI configuration (TF_CLI_CONFIG_FILE), against
+// the provider served in this process or the built binary (Provider).
+// Commands run with -json and the assertions read terraform's
+// machine-readable output, never its prose.
 type Terraform struct {
 	t   *testing.T
 	Dir string
@@ -375,7 +376,7 @@ func (tf *Terraform) UseTelnet(l *lab.Lab) {
 }
 
 // requiredProviders makes winfs/winfs the provider of the winfs resources;
-// dev_overrides then installs the built binary for it, with no init.
+// the reattached server or dev_overrides' binary serves it, with no init.
 const requiredProviders = "terraform {\n  required_providers {\n    winfs = { source = \"winfs/winfs\" }\n  }\n}\n"
 
 // WriteConfig writes main.tf: the provider requirement, then config.
