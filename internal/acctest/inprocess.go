@@ -65,7 +65,9 @@ func (p Provider) serve(t *testing.T) (env string, stop func(), err error) {
 		closeSessions()
 		return "", nil, fmt.Errorf("serving the provider: it stopped before listening (%v)", err)
 	case <-time.After(30 * time.Second):
-		stop()
+		// Not stop: a server that never listened may never close.
+		cancel()
+		closeSessions()
 		return "", nil, errors.New("serving the provider: no reattach configuration within 30s")
 	}
 	// The shape Terraform's TF_REATTACH_PROVIDERS takes (go-plugin's

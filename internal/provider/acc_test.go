@@ -17,7 +17,8 @@ import (
 
 // The acceptance tests run the real terraform binary (TF_ACC=1), each
 // against a lab of its own, in parallel. Those that drive terraform
-// themselves (acctest.Terraform) use the provider binary built here once.
+// themselves (acctest.Terraform) reattach to a provider served here for
+// each command, or start the binary built here once (testProvider).
 
 // testProvider is the provider the terraform driver runs: the binary
 // TestMain builds (TF_ACC only), and a fresh server in this process for
