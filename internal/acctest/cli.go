@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
-
-	"github.com/winfs/terraform-provider-winfs/internal/tfcli"
 )
 
 // EnvTerraformPath names the Terraform or OpenTofu binary a test that needs
@@ -105,13 +103,7 @@ func RequireCLI(t *testing.T, f Feature) CLI {
 // NewTerraformWith is NewTerraform driving the CLI c.
 func NewTerraformWith(t *testing.T, c CLI, p Provider) *Terraform {
 	t.Helper()
-	tf := NewTerraform(t, p)
-	cli, err := tfcli.New(c.Path, p.Bin, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tf.cli = cli
-	return tf
+	return newTerraform(t, c.Path, p)
 }
 
 // RunText runs one command without -json, for the options that write a

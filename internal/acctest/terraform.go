@@ -44,10 +44,16 @@ type Terraform struct {
 // NewTerraform returns a driver with an empty working directory.
 func NewTerraform(t *testing.T, p Provider) *Terraform {
 	t.Helper()
+	return newTerraform(t, "", p)
+}
+
+// newTerraform is NewTerraform driving the CLI at path ("" is tfcli.Binary()).
+func newTerraform(t *testing.T, path string, p Provider) *Terraform {
+	t.Helper()
 	if p.Bin == "" {
 		t.Fatal("no provider binary: build it in TestMain with acctest.BuildProvider")
 	}
-	cli, err := tfcli.New("", p.Bin, t.TempDir())
+	cli, err := tfcli.New(path, p.Bin, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
